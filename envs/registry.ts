@@ -1,0 +1,41 @@
+// The registry of environment families: what the CLI lists and the UI builds cards and
+// task editors from.
+import type { TaskFamily, TaskParam } from '../src/core/env';
+import { pointNav } from './pointNav';
+
+/** All families, in the order the UI shows them. */
+const FAMILIES: TaskFamily[] = [pointNav as unknown as TaskFamily];
+
+export interface FamilyInfo {
+  id: string;
+  title: string;
+  description: string;
+  observationSize: number;
+  actionSize: number;
+  horizon: number;
+  params: TaskParam[];
+  docs: TaskFamily['docs'];
+}
+
+export function listFamilies(): FamilyInfo[] {
+  return FAMILIES.map((f) => ({
+    id: f.id,
+    title: f.title,
+    description: f.description,
+    observationSize: f.observationSize,
+    actionSize: f.actionSize,
+    horizon: f.horizon,
+    params: f.params.map((p) => ({ ...p })),
+    docs: { ...f.docs },
+  }));
+}
+
+export function getFamily(id: string): TaskFamily {
+  const f = FAMILIES.find((x) => x.id === id);
+  if (!f) throw new Error(`Unknown environment family "${id}". Known: ${FAMILIES.map((x) => x.id).join(', ')}`);
+  return f;
+}
+
+export function familyIds(): string[] {
+  return FAMILIES.map((f) => f.id);
+}

@@ -1,0 +1,72 @@
+// The environment API, following Gymnasium (reset/step, terminated vs truncated) and
+// learn2learn (a task is plain serialisable data; families sample tasks and make envs).
+import type { JsonObject } from '../shared/json';
+import type { SceneDescription } from '../shared/scene';
+import type { Rng } from './rng';
+import type { Box } from './spaces';
+
+export type Info = Record<string, number | boolean | string>;
+
+export interface ResetResult {
+  obs: Float32Array;
+  info: Info;
+}
+
+export interface StepResult {
+  obs: Float32Array;
+  reward: number;
+  /** The MDP reached a terminal state (e.g. goal reached): no bootstrapping past it. */
+  terminated: boolean;
+  /** The episode was cut by the horizon: the state is not terminal. */
+  truncated: boolean;
+  info: Info;
+}
+
+export interface Env<T extends JsonObject = JsonObject> {
+  readonly observationSpace: Box;
+  readonly actionSpace: Box;
+  /** Steps per episode before `truncated`. */
+  readonly horizon: number;
+  readonly task: T;
+  /** Change the task in place (learn2learn's `set_task`); takes effect at the next reset. */
+  setTask(task: T): void;
+  reset(opts?: { seed?: number }): ResetResult;
+  step(action: Float32Array): StepResult;
+  /** Static description for renderers (bodies, geoms, colours, markers). */
+  scene(): SceneDescription;
+  /** Pose of every body then every marker, [x,y,z,qw,qx,qy,qz] each. A fresh array unless `out` is given. */
+  frame(out?: Float32Array): Float32Array;
+}
+
+/** One task parameter, as the UI needs it to build an editor (sliders, floor clicks). */
+export interface TaskParam {
+  name: string;
+  label: string;
+  /** The training distribution's range. */
+  low: number;
+  high: number;
+  /** The range the env accepts at all; values outside [low, high] but inside this are "out of distribution". */
+  min: number;
+  max: number;
+  unit?: string;
+  kind: 'goal' | 'dynamics';
+  /** A task field that is a vector ({ goal: [x, y] }) is described by one TaskParam per component: path `goal.0`. */
+  path: string;
+}
+
+export interface TaskFamily<T extends JsonObject = JsonObject> {
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  readonly observationSize: number;
+  readonly actionSize: number;
+  readonly horizon: number;
+  readonly params: readonly TaskParam[];
+  /** Observation, action and reward in words, for docs and the UI. */
+  readonly docs: { observation: string; action: string; reward: string; termination: string };
+  /** `n` tasks of a split. Train and test splits are disjoint and reproducible given the rng. */
+  sampleTasks(n: number, rng: Rng, split: 'train' | 'test'): T[];
+  /** Validate plain data as a task of this family (throws an Error naming the bad field). */
+  parseTask(value: unknown): T;
+  make(task: T, seed?: number): Env<T>;
+}
