@@ -1,0 +1,40 @@
+// The meta-learners the product offers. The trainer, CLI and UI find a learner here by id;
+// each entry validates its own hyper-parameters and builds a MetaLearner for a family.
+// Adding a learner = one file in src/algos and one line in ALGOS.
+import type { z } from 'zod';
+import type { TaskFamily } from '../core/env';
+import type { JsonObject } from '../shared/json';
+import type { MetaLearner } from './metaLearner';
+
+export interface CreateLearnerArgs {
+  family: TaskFamily;
+  /** Hyper-parameters, already validated by `configSchema` (defaults filled in). */
+  config: JsonObject;
+  seed: number;
+  /** Sampler worker threads (results must not depend on this). */
+  workers: number;
+}
+
+export interface AlgoSpec {
+  id: string;
+  title: string;
+  description: string;
+  /** What an adaptation stage is: a gradient step (MAML) or an episode of a trial (RL²). */
+  stageUnit: 'step' | 'episode';
+  /** zod schema of the hyper-parameters; parsing `{}` gives the defaults. */
+  configSchema: z.ZodType<JsonObject>;
+  /** Training tasks per meta-iteration, read from a validated config. */
+  metaBatchSize(config: JsonObject): number;
+  /** Default meta-iterations for a family (what `metarl train` runs with no --iterations). */
+  defaultIterations(familyId: string): number;
+  create(args: CreateLearnerArgs): Promise<MetaLearner>;
+}
+
+/** Filled by the learner modules (MAML, RL², baselines) as they land. */
+export const ALGOS: AlgoSpec[] = [];
+
+export function getAlgo(id: string): AlgoSpec {
+  const a = ALGOS.find((x) => x.id === id);
+  if (!a) throw new Error(`Unknown meta-learner "${id}". Known: ${ALGOS.map((x) => x.id).join(', ') || '(none)'}`);
+  return a;
+}
