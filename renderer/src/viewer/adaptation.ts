@@ -132,7 +132,8 @@ export function getPath(task: JsonObject, path: string): number | undefined {
 /** A copy of `task` with the number at `path` set (arrays and objects along the way are copied, never shared). */
 export function setPath(task: JsonObject, path: string, value: number): JsonObject {
   const keys = path.split('.');
-  const copy = structuredClone(task);
+  // A JSON round trip, not structuredClone: the task may be a Vue reactive proxy, which cannot be cloned.
+  const copy = JSON.parse(JSON.stringify(task)) as JsonObject;
   let cur: JsonValue = copy;
   for (let i = 0; i < keys.length - 1; i++) {
     const k = keys[i];

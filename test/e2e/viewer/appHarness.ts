@@ -38,13 +38,14 @@ export function buildRenderer(): string {
   return RENDERER_OUT;
 }
 
-export async function openApp(): Promise<AppHarness> {
+/** `preload`: modules the trainer imports first (e.g. extra learners for a test). */
+export async function openApp(opts: { preload?: string[] } = {}): Promise<AppHarness> {
   const rendererDir = process.env.E2E_RENDERER_DIR ?? buildRenderer();
   const runsRoot = mkdtempSync(join(tmpdir(), 'mrl-viewer-runs-'));
   const userDataDir = mkdtempSync(join(tmpdir(), 'mrl-chromium-'));
   const trainerLog: string[] = [];
   const host = await startWebHost({
-    launcher: forkTrainer({ runsRoot, log: (l) => trainerLog.push(l) }),
+    launcher: forkTrainer({ runsRoot, preload: opts.preload, log: (l) => trainerLog.push(l) }),
     rendererDir,
     port: 0,
   });
@@ -69,30 +70,41 @@ export async function openApp(): Promise<AppHarness> {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
+      // The browser's own favicon probe is not the app's error.
+      if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) errors.push(`${m.text()} (${m.location().url})`);
     });
 
     async function train(config: RunConfigInput): Promise<string> {
+      // Status events of other (earlier) runs also flow: match on the run id the start reply names.
+      const seen = new Map<string, { state: string; message?: string }>();
+      let runId: string | null = null;
+      let settle: ((err: Error | null) => void) | null = null;
+      const check = () => {
+        const s = runId ? seen.get(runId) : undefined;
+        if (!s || !settle) return;
+        if (s.state === 'finished' || s.state === 'stopped') settle(null);
+        else if (s.state === 'failed' || s.state === 'crashed')
+          settle(new Error(`training ${config.family}/${config.algo} ${s.state}: ${s.message}\n${trainerLog.slice(-20).join('\n')}`));
+      };
       const done = new Promise<string>((resolveDone, reject) => {
-        let runId: string | null = null;
-        const off = client.on('mrl:status.changed', (s) => {
-          if (runId && s.runId !== runId) return;
-          if (s.state === 'finished' || s.state === 'stopped') {
-            off();
-            resolveDone(s.runId!);
-          } else if (s.state === 'failed' || s.state === 'crashed') {
-            off();
-            reject(new Error(`training ${config.family}/${config.algo} ${s.state}: ${s.message}\n${trainerLog.slice(-20).join('\n')}`));
-          }
-        });
-        client
-          .call('mrl:run.start', { config })
-          .then((r) => (runId = r.runId))
-          .catch((e) => {
-            off();
-            reject(e);
-          });
+        settle = (err) => {
+          settle = null;
+          off();
+          if (err) reject(err);
+          else resolveDone(runId!);
+        };
       });
+      const off = client.on('mrl:status.changed', (s) => {
+        if (s.runId) seen.set(s.runId, { state: s.state, message: s.message });
+        check();
+      });
+      try {
+        runId = (await client.call('mrl:run.start', { config })).runId;
+      } catch (e) {
+        off();
+        throw e;
+      }
+      check();
       return done;
     }
 
