@@ -132,6 +132,13 @@ describe('adaptation viewer', () => {
     const f0 = Number(await page.getByTestId('viewer-scene').getAttribute('data-frame'));
     await expect.poll(async () => Number(await page.getByTestId('viewer-scene').getAttribute('data-frame')), { timeout: 10_000 }).not.toBe(f0);
     await page.screenshot({ path: join(SHOTS, 'viewer-cartpole.png') });
+
+    // A WebM of one pass of the replay (MediaRecorder on the canvas stream), at 4× to keep it short.
+    await page.getByTestId('viewer-speed').selectOption('4');
+    const [webm] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByTestId('export-webm').click()]);
+    const video = readFileSync((await webm.path())!);
+    expect(video.subarray(0, 4).toString('hex')).toBe('1a45dfa3'); // EBML magic: a Matroska/WebM file
+    expect(video.length).toBeGreaterThan(1000);
     expect(app.errors).toEqual([]);
   });
 
