@@ -17,6 +17,10 @@ export default defineConfig({
       rolldownOptions: {
         input: {
           index: resolve(root, 'electron/main/index.ts'),
+          // The trainer runs in a utilityProcess (src/host/trainerProcess.ts detects it), and
+          // its sampler starts worker threads on ./samplerWorker.js next to it.
+          trainer: resolve(root, 'src/host/trainerProcess.ts'),
+          samplerWorker: resolve(root, 'src/samplers/samplerWorker.ts'),
         },
       },
     },

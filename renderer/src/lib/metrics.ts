@@ -55,10 +55,13 @@ export function returnSeries(rows: readonly MetricsRow[]): Series[] {
   return seriesByPrefix(rows, 'returns/', /std|min|max|_task/);
 }
 
-/** Loss, KL and other optimisation figures. */
+/** Loss and KL (gradient norms and the like are on other scales and left out). */
 export function lossSeries(rows: readonly MetricsRow[]): Series[] {
-  return seriesByPrefix(rows, 'losses/');
+  return seriesByPrefix(rows, 'losses/', /norm|entropy_coef/);
 }
+
+/** Keys drawn on the chart's right-hand axis: the KL is orders of magnitude below the losses. */
+export const RIGHT_AXIS = /(^|\/)(kl|approx_kl)$/;
 
 /** The key of the final adaptation stage among a row's return metrics. */
 export function finalReturnKey(row: MetricsRow | undefined): string | null {
@@ -76,7 +79,7 @@ export function stepsPerSecond(row: MetricsRow | undefined): number | null {
     if (/steps_per_s|sps$|stepsPerSecond/i.test(k) && Number.isFinite(v)) return v;
   }
   for (const [k, v] of Object.entries(m)) {
-    if (/env_?steps$|steps\/iteration|^counts\/steps|samples$/i.test(k) && Number.isFinite(v) && row.wallMs > 0) {
+    if (/env[/_]?steps$|steps\/iteration|^counts\/steps|samples$/i.test(k) && Number.isFinite(v) && row.wallMs > 0) {
       return (v / row.wallMs) * 1000;
     }
   }

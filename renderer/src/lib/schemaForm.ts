@@ -14,6 +14,8 @@ export interface FormField {
   exclusiveMaximum?: number;
   options?: string[];
   default?: JsonValue;
+  /** May be left empty (not required by the schema and no default): then it is left out. */
+  optional: boolean;
 }
 
 function asObject(v: JsonValue | undefined): JsonObject | null {
@@ -29,6 +31,7 @@ export function humanize(key: string): string {
 export function fieldsFromSchema(schema: JsonObject, defaults: JsonObject = {}): FormField[] {
   const props = asObject(schema.properties);
   if (!props) return [];
+  const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
   const fields: FormField[] = [];
   for (const [key, raw] of Object.entries(props)) {
     const p = asObject(raw);
@@ -39,6 +42,7 @@ export function fieldsFromSchema(schema: JsonObject, defaults: JsonObject = {}):
       label: typeof p.title === 'string' ? p.title : humanize(key),
       description: typeof p.description === 'string' ? p.description : undefined,
       default: defaults[key] ?? p.default,
+      optional: !required.has(key) && (defaults[key] ?? p.default) === undefined,
     };
     const num = (k: string) => (typeof p[k] === 'number' ? (p[k] as number) : undefined);
     if (Array.isArray(p.enum) && p.enum.every((x) => typeof x === 'string')) {
@@ -68,6 +72,7 @@ export function rangeText(f: FormField): string {
 
 /** An error message for a value, or null if the schema allows it. */
 export function validateField(f: FormField, value: unknown): string | null {
+  if (f.optional && (value === undefined || value === null || value === '')) return null;
   if (f.kind === 'boolean') return typeof value === 'boolean' ? null : 'must be true or false';
   if (f.kind === 'enum') return typeof value === 'string' && f.options!.includes(value) ? null : `must be one of ${f.options!.join(', ')}`;
   if (typeof value !== 'number' || !Number.isFinite(value)) return `must be a ${rangeText(f)}`;

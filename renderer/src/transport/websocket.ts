@@ -15,13 +15,15 @@ export interface WebSocketOptions {
   WebSocketImpl?: typeof WebSocket;
 }
 
-/** The socket URL for a page served by the web host: same host, `/ws`, the page's token. */
-export function socketUrlFromPage(location: Pick<Location, 'protocol' | 'host' | 'search' | 'hash'>): string {
-  const params = new URLSearchParams(location.search);
-  const token = params.get('token');
-  if (!token) throw new Error('This page was opened without its access token: open the full URL that `npm run web` printed (…/?token=…).');
+/**
+ * The socket URL for a page served by the web host: same host, `/ws`. The token of the URL
+ * the host printed is passed on; without one (a reload after the host set its cookie) the
+ * host's cookie carries it.
+ */
+export function socketUrlFromPage(location: Pick<Location, 'protocol' | 'host' | 'search'>): string {
+  const token = new URLSearchParams(location.search).get('token');
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${location.host}/ws?token=${encodeURIComponent(token)}`;
+  return `${scheme}//${location.host}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`;
 }
 
 export function websocketTransport(opts: WebSocketOptions): Transport {
