@@ -1,10 +1,12 @@
 // The registry of environment families: what the CLI lists and the UI builds cards and
 // task editors from.
 import type { TaskFamily, TaskParam } from '../src/core/env';
+import { cartpole } from './cartpole';
 import { pointNav } from './pointNav';
+import { reacher } from './reacher';
 
 /** All families, in the order the UI shows them. */
-const FAMILIES: TaskFamily[] = [pointNav as unknown as TaskFamily];
+const FAMILIES: TaskFamily[] = [pointNav, reacher, cartpole].map((f) => f as unknown as TaskFamily);
 
 export interface FamilyInfo {
   id: string;

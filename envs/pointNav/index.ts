@@ -110,6 +110,7 @@ export const pointNav: TaskFamily<PointNavTask> = {
     action: 'velocity (dx, dy), clipped to [-0.1, 0.1]²',
     reward: '−‖position − goal‖₂ after the move',
     termination: '|dx| < 0.01 and |dy| < 0.01; truncated after 100 steps',
+    tasks: 'goal ~ U[−0.5, 0.5]²; 20% of the task space (by a hash of the goal) is the test split',
   },
   sampleTasks(n: number, rng: Rng, split: 'train' | 'test'): PointNavTask[] {
     return sampleSplit(

@@ -62,8 +62,11 @@ export interface TaskFamily<T extends JsonObject = JsonObject> {
   readonly actionSize: number;
   readonly horizon: number;
   readonly params: readonly TaskParam[];
-  /** Observation, action and reward in words, for docs and the UI. */
-  readonly docs: { observation: string; action: string; reward: string; termination: string };
+  /**
+   * Observation, action, reward, termination and the task distribution in words, for docs and
+   * the UI. `tasks` is optional only so that families written before it existed still compile.
+   */
+  readonly docs: { observation: string; action: string; reward: string; termination: string; tasks?: string };
   /** `n` tasks of a split. Train and test splits are disjoint and reproducible given the rng. */
   sampleTasks(n: number, rng: Rng, split: 'train' | 'test'): T[];
   /** Validate plain data as a task of this family (throws an Error naming the bad field). */

@@ -9,6 +9,7 @@ export function formatFamilies(): string {
     lines.push(`  ${f.description}`);
     lines.push(`  observation ${f.observationSize}, action ${f.actionSize}, horizon ${f.horizon}`);
     lines.push(`  reward: ${f.docs.reward}`);
+    if (f.docs.tasks) lines.push(`  tasks: ${f.docs.tasks}`);
     lines.push('  task parameters:');
     for (const p of f.params) {
       const unit = p.unit ? ` ${p.unit}` : '';

@@ -1,0 +1,48 @@
+// Types shared by the scene harness page and its Node drivers (no DOM here, so the Node
+// side type-checks without browser libs).
+import type { SceneDescription } from '../../../src/shared/scene';
+
+export interface BenchInput {
+  scene: SceneDescription;
+  /** One rollout per agent: frames as plain number arrays. */
+  rollouts: number[][][];
+  seconds: number;
+  shadows: boolean;
+  width: number;
+  height: number;
+  trails?: boolean;
+}
+
+export interface BenchResult {
+  family: string;
+  agents: number;
+  frames: number;
+  medianFrameMs: number;
+  p95FrameMs: number;
+  fps: number;
+  /** JS time spent per frame in posing + renderer.render (median). */
+  medianWorkMs: number;
+  drawCalls: number;
+  triangles: number;
+  glRenderer: string;
+}
+
+export interface LeakResult {
+  before: { geometries: number; textures: number };
+  after: { geometries: number; textures: number };
+  /** The most geometries in GPU memory while a viewer was open (proves the scene really was drawn). */
+  peakGeometries: number;
+  renderers: number;
+  cycles: number;
+}
+
+export interface SceneHarnessApi {
+  bench(input: BenchInput): Promise<BenchResult>;
+  leakCycles(scene: SceneDescription, rollouts: number[][][], cycles: number): Promise<LeakResult>;
+  ready: boolean;
+}
+
+/** The page's global, as seen from page.evaluate callbacks. */
+export interface HarnessWindow {
+  sceneHarness: SceneHarnessApi;
+}

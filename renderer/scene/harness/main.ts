@@ -1,0 +1,141 @@
+// Scene harness: a bare page that drives SceneView for the viewer benchmark
+// (`npm run bench:viewer`) and the WebGL leak test. Scenes and frames arrive as plain data
+// from the Node side (made by the real env families), exactly as the app receives them.
+import type { SceneDescription } from '../../../src/shared/scene';
+import { SceneView } from '../sceneView';
+import { trailFromFrames } from '../frames';
+import { pooledRenderers } from '../rendererPool';
+import type { BenchInput, BenchResult, HarnessWindow, LeakResult } from './api';
+
+const PALETTE = ['#ef4444', '#f97316', '#eab308', '#22c55e', '#06b6d4', '#3b82f6', '#8b5cf6', '#ec4899'];
+
+function toFrames(r: number[][]): Float32Array[] {
+  return r.map((f) => Float32Array.from(f));
+}
+
+function populate(view: SceneView, scene: SceneDescription, rollouts: Float32Array[][], trails = true): void {
+  view.setScene(scene, rollouts[0][0]);
+  rollouts.forEach((frames, i) => {
+    const color = PALETTE[i % PALETTE.length];
+    view.addAgent(`a${i}`, color);
+    view.setPose(`a${i}`, frames[0]);
+    if (trails) view.setTrail(`a${i}`, trailFromFrames(scene, frames, 0.003), color);
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * q))];
+}
+
+/** Replay every rollout at once (one frame per animation frame, looping) and time the frames. */
+async function bench(input: BenchInput): Promise<BenchResult> {
+  const container = document.getElementById('view')!;
+  const rollouts = input.rollouts.map(toFrames);
+  const view = new SceneView(container, { shadows: input.shadows });
+  container.style.width = `${input.width}px`;
+  container.style.height = `${input.height}px`;
+  view.resize(input.width, input.height);
+  populate(view, input.scene, rollouts, input.trails ?? true);
+  const gl = view.renderer.getContext();
+  const dbg = gl.getExtension('WEBGL_debug_renderer_info');
+  const glRenderer = dbg ? String(gl.getParameter(dbg.UNMASKED_RENDERER_WEBGL)) : String(gl.getParameter(gl.RENDERER));
+
+  const deltas: number[] = [];
+  const work: number[] = [];
+  let step = 0;
+  let last = -1;
+  const warmupMs = 500;
+  let start = -1;
+  await new Promise<void>((resolve) => {
+    view.onFrame = (now) => {
+      const t0 = performance.now();
+      if (start < 0) start = now;
+      if (last >= 0 && now - start > warmupMs) deltas.push(now - last);
+      last = now;
+      for (let i = 0; i < rollouts.length; i++) {
+        const frames = rollouts[i];
+        const k = step % frames.length;
+        view.setPose(`a${i}`, frames[k]);
+        if (input.trails ?? true) view.revealTrail(`a${i}`, k + 1);
+      }
+      step++;
+      if (now - start > warmupMs + input.seconds * 1000) {
+        view.onFrame = undefined;
+        resolve();
+      }
+      work.push(performance.now() - t0);
+    };
+  });
+  // Time one render on its own (onFrame's figure excludes the render that follows it).
+  const renders: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const t0 = performance.now();
+    view.render();
+    gl.finish();
+    renders.push(performance.now() - t0);
+  }
+  const info = view.renderer.info.render;
+  const result: BenchResult = {
+    family: input.scene.family,
+    agents: rollouts.length,
+    frames: deltas.length,
+    medianFrameMs: median(deltas),
+    p95FrameMs: quantile(deltas, 0.95),
+    fps: 1000 / median(deltas),
+    medianWorkMs: median(work) + median(renders),
+    drawCalls: info.calls,
+    triangles: info.triangles,
+    glRenderer,
+  };
+  view.dispose();
+  return result;
+}
+
+function memory(): { geometries: number; textures: number } {
+  let geometries = 0;
+  let textures = 0;
+  for (const r of pooledRenderers()) {
+    geometries += r.info.memory.geometries;
+    textures += r.info.memory.textures;
+  }
+  return { geometries, textures };
+}
+
+/** Open a view, fill it with the scene, agents and trails, draw a few frames, close it: `cycles` times. */
+async function leakCycles(scene: SceneDescription, rawRollouts: number[][][], cycles: number): Promise<LeakResult> {
+  const container = document.getElementById('view')!;
+  const rollouts = rawRollouts.map(toFrames);
+  // Warm-up cycle: the first open creates the pooled renderer; what it caches is the baseline.
+  const warm = new SceneView(container);
+  populate(warm, scene, rollouts);
+  warm.render();
+  warm.dispose();
+  const before = memory();
+  let peak = 0;
+  for (let c = 0; c < cycles; c++) {
+    const view = new SceneView(container);
+    view.resize(640, 400);
+    populate(view, scene, rollouts);
+    for (let k = 0; k < 3; k++) {
+      rollouts.forEach((frames, i) => view.setPose(`a${i}`, frames[Math.min(k * 10, frames.length - 1)]));
+      view.render();
+    }
+    // A second scene in the same view must free the first one's resources too.
+    if (c % 2 === 1) {
+      populate(view, scene, rollouts);
+      view.render();
+    }
+    peak = Math.max(peak, memory().geometries);
+    view.dispose();
+    await new Promise((r) => requestAnimationFrame(() => r(null)));
+  }
+  return { before, after: memory(), peakGeometries: peak, renderers: pooledRenderers().length, cycles };
+}
+
+(window as unknown as HarnessWindow).sceneHarness = { bench, leakCycles, ready: true };

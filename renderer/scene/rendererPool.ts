@@ -1,0 +1,32 @@
+// WebGL renderers are pooled for the whole page: a browser allows only ~16 live WebGL
+// contexts, so a viewer opened and closed many times (or a split view) must reuse them
+// rather than create one per mount. A pooled renderer keeps its own canvas, which the
+// SceneView moves into its container while it holds the renderer.
+import { PCFSoftShadowMap, WebGLRenderer } from 'three';
+
+const free: WebGLRenderer[] = [];
+const all = new Set<WebGLRenderer>();
+
+export function acquireRenderer(): WebGLRenderer {
+  const r =
+    free.pop() ??
+    new WebGLRenderer({ antialias: false, alpha: false, powerPreference: 'high-performance', preserveDrawingBuffer: false });
+  all.add(r);
+  r.shadowMap.enabled = true;
+  r.shadowMap.type = PCFSoftShadowMap;
+  r.setPixelRatio(Math.min(globalThis.devicePixelRatio || 1, 2));
+  return r;
+}
+
+export function releaseRenderer(r: WebGLRenderer): void {
+  r.setAnimationLoop(null);
+  r.domElement.remove();
+  // Programs stay cached (they are keyed by material type, not by scene): that is reuse, not a leak.
+  r.renderLists.dispose();
+  if (!free.includes(r)) free.push(r);
+}
+
+/** Every renderer the pool ever created (for leak checks and diagnostics). */
+export function pooledRenderers(): WebGLRenderer[] {
+  return [...all];
+}

@@ -1,0 +1,333 @@
+// SceneView: draws any environment family from its SceneDescription and frames (plain data;
+// this module never sees tfjs or matter-js). One view = one camera + one canvas; it holds a
+// task layer (static bodies + goal markers), an instanced AgentsLayer (one instance per replaying agent), one
+// TrailLayer per trail, and the environment (lights, ground, grid). Used by the dashboard's
+// live preview and the adaptation viewer. Nothing is allocated per rendered frame: poses are
+// copied in place and the follow camera works on module-level scratch vectors.
+import { Group, PerspectiveCamera, Plane, Raycaster, Scene, Color, Vector2, Vector3, WebGLRenderer } from 'three';
+import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
+import type { SceneDescription } from '../../src/shared/scene';
+import { GeometryCache } from './geometry';
+import { AgentsLayer, EnvironmentLayer, TaskLayer, TrailLayer } from './layers';
+import { checkFrame, poseIndex } from './frames';
+import { acquireRenderer, releaseRenderer } from './rendererPool';
+
+export interface SceneViewOptions {
+  /** Cast shadows (default true). */
+  shadows?: boolean;
+  /** Background colour (default a light neutral grey). */
+  background?: string;
+  /** Called every animation frame before rendering (playback drives poses from here). */
+  onFrame?: (now: number) => void;
+}
+
+export interface AgentOptions {
+  /** Tint of the agent's moving bodies (default: the family's body colours). */
+  color?: string;
+}
+
+// Scratch objects: allocated once, reused every frame.
+const _target = new Vector3();
+const _delta = new Vector3();
+const _ndc = new Vector2();
+const _hit = new Vector3();
+const _raycaster = new Raycaster();
+const _floor = new Plane(new Vector3(0, 1, 0), 0);
+
+export class SceneView {
+  readonly renderer: WebGLRenderer;
+  readonly camera = new PerspectiveCamera(45, 1, 0.01, 1000);
+  readonly controls: OrbitControls;
+  private readonly scene = new Scene();
+  /** Holds the family's content in its own coordinates (z-up families are turned into three's y-up here). */
+  private readonly root = new Group();
+  private readonly pooled: boolean;
+  private desc: SceneDescription | null = null;
+  private geometries: GeometryCache | null = null;
+  private env: EnvironmentLayer | null = null;
+  private task: TaskLayer | null = null;
+  private agents: AgentsLayer | null = null;
+  private readonly trails = new Map<string, TrailLayer>();
+  private followIndex = -1;
+  private followAgent: string | null = null;
+  private follow = true;
+  private extent = 1;
+  private dirty = true;
+  private disposed = false;
+  private readonly shadows: boolean;
+  onFrame: ((now: number) => void) | undefined;
+
+  /**
+   * `target` is either a canvas (the view creates its own renderer on it and destroys it on
+   * dispose) or a container element (a pooled renderer's canvas is placed inside it: use
+   * this for views that are mounted and unmounted often).
+   */
+  constructor(target: HTMLCanvasElement | HTMLElement, opts: SceneViewOptions = {}) {
+    this.shadows = opts.shadows ?? true;
+    this.onFrame = opts.onFrame;
+    if (target instanceof HTMLCanvasElement) {
+      this.renderer = new WebGLRenderer({ canvas: target, antialias: true });
+      this.renderer.shadowMap.enabled = true;
+      this.renderer.setPixelRatio(Math.min(globalThis.devicePixelRatio || 1, 2));
+      this.pooled = false;
+    } else {
+      this.renderer = acquireRenderer();
+      const c = this.renderer.domElement;
+      c.style.display = 'block';
+      c.style.width = '100%';
+      c.style.height = '100%';
+      target.appendChild(c);
+      this.pooled = true;
+    }
+    this.renderer.shadowMap.enabled = this.shadows;
+    this.scene.background = new Color(opts.background ?? '#f7f8fa');
+    this.scene.add(this.root);
+    this.controls = new OrbitControls(this.camera, this.renderer.domElement);
+    this.controls.enableDamping = false;
+    this.controls.addEventListener('change', this.markDirty);
+    this.resize();
+    this.renderer.setAnimationLoop(this.tick);
+  }
+
+  get canvas(): HTMLCanvasElement {
+    return this.renderer.domElement;
+  }
+
+  get description(): SceneDescription | null {
+    return this.desc;
+  }
+
+  private readonly markDirty = (): void => {
+    this.dirty = true;
+  };
+
+  private readonly tick = (now: number): void => {
+    if (this.onFrame) {
+      this.onFrame(now);
+      this.dirty = true;
+    }
+    if (!this.dirty) return;
+    this.updateFollow();
+    this.renderer.render(this.scene, this.camera);
+    this.dirty = false;
+  };
+
+  /** Render now (e.g. right before reading the canvas for a PNG). */
+  render(): void {
+    this.updateFollow();
+    this.renderer.render(this.scene, this.camera);
+    this.dirty = false;
+  }
+
+  /** Replace the scene (or clear it with null): agents and trails of the old scene are disposed. */
+  setScene(desc: SceneDescription | null, initialFrame?: Float32Array): void {
+    this.clearScene();
+    this.desc = desc;
+    if (!desc) return;
+    this.root.rotation.set(desc.up === 'z' ? -Math.PI / 2 : 0, 0, 0);
+    this.root.updateMatrixWorld(true);
+    this.geometries = new GeometryCache(desc.up);
+    this.task = new TaskLayer(desc, this.geometries);
+    this.root.add(this.task.object);
+    this.followIndex = desc.follow ? poseIndex(desc, desc.follow) : -1;
+    this.agents = new AgentsLayer(desc, this.geometries, this.followIndex);
+    this.root.add(this.agents.object);
+    if (initialFrame) this.setFrame(initialFrame);
+
+    const { min, max } = desc.bounds;
+    const center = new Vector3((min[0] + max[0]) / 2, (min[1] + max[1]) / 2, (min[2] + max[2]) / 2);
+    const size = new Vector3(max[0] - min[0], max[1] - min[1], max[2] - min[2]);
+    this.extent = Math.max(size.x, size.y, size.z, 1e-3);
+    const floorH = desc.floor?.height ?? (desc.up === 'z' ? min[2] : min[1]);
+    // World (three.js y-up) position of the floor point under the centre.
+    const worldCenter = this.toWorld(center.clone());
+    const floorY = floorH;
+    this.env = new EnvironmentLayer(floorY, worldCenter.x, worldCenter.z, this.extent, this.followIndex >= 0, this.shadows);
+    this.scene.add(this.env.object);
+
+    // Default framing: top-down families seen from above at an angle, side-view ones from the front.
+    this.camera.near = this.extent / 500;
+    this.camera.far = this.extent * 200;
+    this.camera.updateProjectionMatrix();
+    if (desc.up === 'z') {
+      this.camera.position.set(worldCenter.x, floorY + this.extent * 1.25, worldCenter.z + this.extent * 0.85);
+    } else {
+      this.camera.position.set(worldCenter.x, worldCenter.y + this.extent * 0.25, worldCenter.z + this.extent * 1.3);
+    }
+    this.controls.target.copy(worldCenter);
+    this.controls.update();
+    this.dirty = true;
+  }
+
+  private toWorld(v: Vector3): Vector3 {
+    return this.root.localToWorld(v);
+  }
+
+  /** Pose the static bodies and markers (goal) from a frame. */
+  setFrame(frame: Float32Array): void {
+    if (!this.desc || !this.task) throw new Error('setFrame: no scene set');
+    checkFrame(this.desc, frame);
+    this.task.setFrame(frame);
+    this.dirty = true;
+  }
+
+  addAgent(id: string, opts: AgentOptions | string = {}): void {
+    if (!this.agents) throw new Error(`addAgent("${id}"): no scene set`);
+    const o = typeof opts === 'string' ? { color: opts } : opts;
+    this.agents.add(id, o.color);
+    if (this.followAgent === null) this.followAgent = id;
+    this.dirty = true;
+  }
+
+  removeAgent(id: string): void {
+    if (!this.agents?.has(id)) return;
+    this.agents.remove(id);
+    if (this.followAgent === id) this.followAgent = this.agents.agentIds()[0] ?? null;
+    this.dirty = true;
+  }
+
+  hasAgent(id: string): boolean {
+    return this.agents?.has(id) ?? false;
+  }
+
+  agentIds(): string[] {
+    return this.agents?.agentIds() ?? [];
+  }
+
+  setPose(id: string, frame: Float32Array): void {
+    if (!this.agents?.setPose(id, frame)) throw new Error(`setPose: no agent "${id}"`);
+    this.dirty = true;
+  }
+
+  setAgentVisible(id: string, visible: boolean): void {
+    this.agents?.setVisible(id, visible);
+    this.dirty = true;
+  }
+
+  /** Draw (or replace) a trail: points are x, y, z flat in the family's coordinates. */
+  setTrail(id: string, points: Float32Array, color: string): void {
+    let t = this.trails.get(id);
+    if (!t) {
+      t = new TrailLayer(id, color, Math.max(256, points.length / 3));
+      this.trails.set(id, t);
+      this.root.add(t.object);
+    } else {
+      t.setColor(color);
+    }
+    t.setPoints(points);
+    this.dirty = true;
+  }
+
+  /** Reveal the first `n` points of a trail (progressive drawing during replay). */
+  revealTrail(id: string, n: number): void {
+    this.trails.get(id)?.reveal(n);
+    this.dirty = true;
+  }
+
+  setTrailVisible(id: string, visible: boolean): void {
+    const t = this.trails.get(id);
+    if (t) t.visible = visible;
+    this.dirty = true;
+  }
+
+  removeTrail(id: string): void {
+    const t = this.trails.get(id);
+    if (!t) return;
+    t.dispose();
+    this.trails.delete(id);
+    this.dirty = true;
+  }
+
+  trailIds(): string[] {
+    return [...this.trails.keys()];
+  }
+
+  /** Which agent the follow-camera tracks (runners only); null turns following off. */
+  setFollow(agentId: string | null): void {
+    this.follow = agentId !== null;
+    if (agentId !== null) this.followAgent = agentId;
+    this.dirty = true;
+  }
+
+  private updateFollow(): void {
+    if (!this.follow || this.followIndex < 0 || this.followAgent === null || !this.env) return;
+    if (!this.agents?.followPosition(this.followAgent, _target)) return;
+    this.root.localToWorld(_target);
+    // Track along the ground only: bobbing the camera with the torso is nauseating.
+    _target.y = this.controls.target.y;
+    _delta.subVectors(_target, this.controls.target);
+    if (_delta.lengthSq() < 1e-12) return;
+    this.camera.position.add(_delta);
+    this.controls.target.copy(_target);
+    this.controls.update();
+    this.env.placeSun(_target.x, this.desc?.floor?.height ?? 0, _target.z, this.extent);
+  }
+
+  /**
+   * The point on the floor under a pointer position, in the family's coordinates (for
+   * click-to-place-goal), or null if the ray misses the floor.
+   */
+  pickFloor(clientX: number, clientY: number): [number, number, number] | null {
+    if (!this.desc) return null;
+    const rect = this.canvas.getBoundingClientRect();
+    if (rect.width === 0 || rect.height === 0) return null;
+    _ndc.set(((clientX - rect.left) / rect.width) * 2 - 1, -((clientY - rect.top) / rect.height) * 2 + 1);
+    _raycaster.setFromCamera(_ndc, this.camera);
+    // The floor is at `height` along up, which is world y for both up conventions.
+    _floor.constant = -(this.desc.floor?.height ?? 0);
+    if (!_raycaster.ray.intersectPlane(_floor, _hit)) return null;
+    this.root.worldToLocal(_hit);
+    return [_hit.x, _hit.y, _hit.z];
+  }
+
+  /** Match the drawing buffer to the element's size (call on container resize). */
+  resize(width?: number, height?: number): void {
+    const el = this.canvas;
+    const w = Math.max(1, Math.floor(width ?? (el.clientWidth || el.parentElement?.clientWidth || 640)));
+    const h = Math.max(1, Math.floor(height ?? (el.clientHeight || el.parentElement?.clientHeight || 480)));
+    this.renderer.setSize(w, h, false);
+    this.camera.aspect = w / h;
+    this.camera.updateProjectionMatrix();
+    this.dirty = true;
+  }
+
+  /** A PNG of the current view (renders first, so no preserveDrawingBuffer is needed). */
+  toPngBlob(): Promise<Blob> {
+    this.render();
+    return new Promise((resolve, reject) =>
+      this.canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('canvas.toBlob returned no image'))), 'image/png'),
+    );
+  }
+
+  private clearScene(): void {
+    this.agents?.dispose();
+    this.agents = null;
+    for (const t of this.trails.values()) t.dispose();
+    this.trails.clear();
+    this.task?.dispose();
+    this.task = null;
+    this.env?.dispose();
+    this.env = null;
+    this.geometries?.dispose();
+    this.geometries = null;
+    this.followAgent = null;
+    this.followIndex = -1;
+    this.desc = null;
+    this.dirty = true;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.renderer.setAnimationLoop(null);
+    this.clearScene();
+    this.controls.removeEventListener('change', this.markDirty);
+    this.controls.dispose();
+    if (this.pooled) {
+      releaseRenderer(this.renderer);
+    } else {
+      this.renderer.dispose();
+      this.renderer.forceContextLoss();
+    }
+  }
+}

@@ -1,0 +1,215 @@
+// Gaussian MLP policy, functional: every function takes the parameters as one flat vector
+// θ, so MAML can hold one θ per task, differentiate through an inner update, and TRPO can
+// run conjugate gradient on plain vectors. The mean is an MLP; the log-std is a
+// state-independent vector (as in the MAML paper's rllab policy and pytorch-maml-rl).
+//
+// Two implementations of the mean share one parameter layout: tfjs (for losses and
+// gradients, with the higher-order-safe ops of src/tf/ops) and plain JS float math (for
+// acting in sampler workers: no tfjs there, deterministic and fast for small nets).
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../core/rng';
+import { ACTIVATIONS, type Activation, exp, matMul } from '../tf/ops';
+
+export interface GaussianMlpSpec {
+  obsSize: number;
+  actSize: number;
+  hidden: number[];
+  activation: Activation;
+  /** Initial standard deviation of every action dimension. */
+  initStd: number;
+}
+
+export interface ParamEntry {
+  name: string;
+  shape: number[];
+  offset: number;
+  size: number;
+}
+
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/** Where each weight, bias and the log-std sit in θ: W0, b0, W1, b1, …, logStd. */
+export function paramLayout(spec: GaussianMlpSpec): ParamEntry[] {
+  const sizes = [spec.obsSize, ...spec.hidden, spec.actSize];
+  const out: ParamEntry[] = [];
+  let offset = 0;
+  const push = (name: string, shape: number[]) => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    out.push({ name, shape, offset, size });
+    offset += size;
+  };
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    push(`W${l}`, [sizes[l], sizes[l + 1]]);
+    push(`b${l}`, [sizes[l + 1]]);
+  }
+  push('logStd', [spec.actSize]);
+  return out;
+}
+
+export function numParams(spec: GaussianMlpSpec): number {
+  const l = paramLayout(spec);
+  const last = l[l.length - 1];
+  return last.offset + last.size;
+}
+
+export function validateSpec(spec: GaussianMlpSpec): void {
+  const ints = [spec.obsSize, spec.actSize, ...spec.hidden];
+  if (!ints.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`policy sizes must be positive integers, got ${JSON.stringify(spec)}`);
+  if (!(spec.activation in ACTIVATIONS)) throw new Error(`policy activation must be one of ${Object.keys(ACTIVATIONS).join(', ')}, got ${spec.activation}`);
+  if (!(spec.initStd > 0) || !Number.isFinite(spec.initStd)) throw new Error(`policy initStd must be a positive number, got ${spec.initStd}`);
+}
+
+/** Glorot-uniform weights, zero biases, log-std = log(initStd) (pytorch-maml-rl's init). */
+export function initParams(spec: GaussianMlpSpec, rng: Rng): Float32Array {
+  validateSpec(spec);
+  const theta = new Float32Array(numParams(spec));
+  for (const e of paramLayout(spec)) {
+    if (e.name.startsWith('W')) {
+      const limit = Math.sqrt(6 / (e.shape[0] + e.shape[1]));
+      for (let i = 0; i < e.size; i++) theta[e.offset + i] = rng.uniformRange(-limit, limit);
+    } else if (e.name === 'logStd') {
+      theta.fill(Math.log(spec.initStd), e.offset, e.offset + e.size);
+    }
+  }
+  return theta;
+}
+
+/** The tensors of θ by layer (slices of the flat vector, so gradients flow back to θ). */
+export function unpack(spec: GaussianMlpSpec, theta: tf.Tensor1D): { weights: tf.Tensor2D[]; biases: tf.Tensor1D[]; logStd: tf.Tensor1D } {
+  const weights: tf.Tensor2D[] = [];
+  const biases: tf.Tensor1D[] = [];
+  let logStd: tf.Tensor1D | null = null;
+  for (const e of paramLayout(spec)) {
+    const piece = tf.slice(theta, [e.offset], [e.size]);
+    if (e.name.startsWith('W')) weights.push(tf.reshape(piece, [e.shape[0], e.shape[1]]));
+    else if (e.name.startsWith('b')) biases.push(piece as tf.Tensor1D);
+    else logStd = piece as tf.Tensor1D;
+  }
+  return { weights, biases, logStd: logStd as tf.Tensor1D };
+}
+
+/** The MLP: obs [N, obsSize] → action mean [N, actSize]. */
+export function meanTf(spec: GaussianMlpSpec, theta: tf.Tensor1D, obs: tf.Tensor2D): tf.Tensor2D {
+  const { weights, biases } = unpack(spec, theta);
+  const act = ACTIVATIONS[spec.activation];
+  let h = obs;
+  for (let l = 0; l < weights.length; l++) {
+    const z = tf.add(matMul(h, weights[l]), biases[l]) as tf.Tensor2D;
+    h = l + 1 < weights.length ? act(z) : z;
+  }
+  return h;
+}
+
+export function logStdTf(spec: GaussianMlpSpec, theta: tf.Tensor1D): tf.Tensor1D {
+  const e = paramLayout(spec).at(-1) as ParamEntry;
+  return tf.slice(theta, [e.offset], [e.size]);
+}
+
+/** log π(a|s) per sample [N], summed over action dimensions. */
+export function logProbTf(spec: GaussianMlpSpec, theta: tf.Tensor1D, obs: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor1D {
+  const mean = meanTf(spec, theta, obs);
+  const logStd = logStdTf(spec, theta);
+  const invVar = exp(tf.mul(logStd, -2));
+  const z = tf.mul(tf.square(tf.sub(actions, mean)), invVar);
+  return tf.sub(tf.mul(tf.sum(z, 1), -0.5), tf.add(tf.sum(logStd), HALF_LOG_2PI * spec.actSize)) as tf.Tensor1D;
+}
+
+/**
+ * KL(old ‖ new) per sample [N] for diagonal Gaussians, with the old policy given as fixed
+ * tensors (its mean on these observations and its log-std), the new one as θ.
+ */
+export function klFromFixedTf(
+  spec: GaussianMlpSpec,
+  oldMean: tf.Tensor2D,
+  oldLogStd: tf.Tensor1D,
+  theta: tf.Tensor1D,
+  obs: tf.Tensor2D,
+): tf.Tensor1D {
+  const mean = meanTf(spec, theta, obs);
+  const logStd = logStdTf(spec, theta);
+  const invVarNew = exp(tf.mul(logStd, -2));
+  const varOld = exp(tf.mul(oldLogStd, 2));
+  // log(σn/σo) + (σo² + (μo − μn)²) / (2σn²) − ½, summed over dimensions.
+  const quad = tf.mul(tf.add(tf.square(tf.sub(oldMean, mean)), varOld), tf.mul(invVarNew, 0.5));
+  const perDim = tf.add(tf.sub(logStd, oldLogStd), tf.sub(quad, 0.5));
+  return tf.sum(perDim, 1) as tf.Tensor1D;
+}
+
+/** Entropy of the (state-independent) Gaussian, nats. */
+export function entropyOf(spec: GaussianMlpSpec, theta: Float32Array): number {
+  const e = paramLayout(spec).at(-1) as ParamEntry;
+  let h = 0;
+  for (let i = 0; i < e.size; i++) h += theta[e.offset + i] + 0.5 + HALF_LOG_2PI;
+  return h;
+}
+
+/**
+ * Plain-JS action means for `rows` observations (row-major) with parameters θ, into `out`.
+ * Float64 accumulation; deterministic across machines and thread counts.
+ */
+export class MlpMeanJs {
+  private readonly layout: ParamEntry[];
+  private readonly sizes: number[];
+  private bufA: Float64Array;
+  private bufB: Float64Array;
+
+  constructor(readonly spec: GaussianMlpSpec) {
+    validateSpec(spec);
+    this.layout = paramLayout(spec);
+    this.sizes = [spec.obsSize, ...spec.hidden, spec.actSize];
+    const widest = Math.max(...this.sizes);
+    this.bufA = new Float64Array(widest);
+    this.bufB = new Float64Array(widest);
+  }
+
+  /** Mean for one observation (obs[obsOffset…]) into out[outOffset…]. */
+  forwardOne(theta: Float32Array, obs: ArrayLike<number>, obsOffset: number, out: Float32Array, outOffset: number): void {
+    const sizes = this.sizes;
+    let inp = this.bufA;
+    let outp = this.bufB;
+    for (let i = 0; i < sizes[0]; i++) inp[i] = obs[obsOffset + i];
+    const tanh = this.spec.activation === 'tanh';
+    const L = sizes.length - 1;
+    for (let l = 0; l < L; l++) {
+      const W = this.layout[2 * l].offset;
+      const b = this.layout[2 * l + 1].offset;
+      const nIn = sizes[l];
+      const nOut = sizes[l + 1];
+      for (let j = 0; j < nOut; j++) outp[j] = theta[b + j];
+      for (let i = 0; i < nIn; i++) {
+        const xi = inp[i];
+        if (xi === 0) continue;
+        const row = W + i * nOut;
+        for (let j = 0; j < nOut; j++) outp[j] += xi * theta[row + j];
+      }
+      if (l + 1 < L) {
+        if (tanh) for (let j = 0; j < nOut; j++) outp[j] = Math.tanh(outp[j]);
+        else for (let j = 0; j < nOut; j++) outp[j] = outp[j] > 0 ? outp[j] : 0;
+      }
+      const t = inp;
+      inp = outp;
+      outp = t;
+    }
+    for (let j = 0; j < sizes[L]; j++) out[outOffset + j] = inp[j];
+  }
+
+  forward(theta: Float32Array, obs: Float32Array, rows: number, out: Float32Array): Float32Array {
+    const O = this.spec.obsSize;
+    const A = this.spec.actSize;
+    for (let r = 0; r < rows; r++) this.forwardOne(theta, obs, r * O, out, r * A);
+    return out;
+  }
+
+  logStd(theta: Float32Array): Float32Array {
+    const e = this.layout[this.layout.length - 1];
+    return theta.subarray(e.offset, e.offset + e.size);
+  }
+}
+
+/** Draw one action: mean + σ·ε (ε from `rng`), or the mean itself when deterministic. */
+export function sampleAction(mean: Float32Array, meanOffset: number, logStd: Float32Array, rng: Rng | null, out: Float32Array, outOffset: number): void {
+  for (let k = 0; k < logStd.length; k++) {
+    const m = mean[meanOffset + k];
+    out[outOffset + k] = rng ? m + Math.exp(logStd[k]) * rng.normal() : m;
+  }
+}

@@ -1,0 +1,145 @@
+// Batched rollouts of a Gaussian MLP policy: many tasks × episodes stepped together through
+// one vector env, with one batched policy forward per step (each row with its own task's θ,
+// since after inner adaptation every task has its own parameters).
+//
+// Reproducibility: episode g (= task·episodesPerTask + index) gets env seed `seed + g` and
+// its own noise generator seeded from (seed, g), so a result does not depend on how the
+// episodes are split into chunks or across worker threads.
+import type { TaskFamily } from '../core/env';
+import { Rng } from '../core/rng';
+import { SyncVectorEnv } from '../core/vectorEnv';
+import type { JsonObject } from '../shared/json';
+import { type GaussianMlpSpec, MlpMeanJs } from '../policies/gaussianMlp';
+
+export interface SampleRequest {
+  familyId: string;
+  tasks: JsonObject[];
+  /** θ per task (same length as `tasks`), or a single θ shared by every task. */
+  params: Float32Array[];
+  spec: GaussianMlpSpec;
+  episodesPerTask: number;
+  seed: number;
+  /** Act with the mean (no exploration noise). */
+  deterministic?: boolean;
+  /** Record env.frame() for the reset state and after every step (for the viewer). */
+  recordFrames?: boolean;
+}
+
+export interface Episode {
+  task: number;
+  index: number;
+  length: number;
+  /** Observation at which each action was taken, [length × obsSize]. */
+  obs: Float32Array;
+  /** Actions as sampled (before the env clips them), [length × actSize]. */
+  actions: Float32Array;
+  rewards: Float32Array;
+  /** Ended in a terminal state (vs cut by the horizon). */
+  terminated: boolean;
+  return: number;
+  frames?: Float32Array[];
+}
+
+/** A 31-bit seed from (seed, g): a murmur3-style mix so neighbouring g's get unrelated streams. */
+export function episodeSeed(seed: number, g: number): number {
+  let h = Math.imul((seed | 0) ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(g + 1, 0xc2b2ae35);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) & 0x7fffffff;
+}
+
+export function validateRequest(req: SampleRequest): void {
+  if (!Array.isArray(req.tasks) || req.tasks.length === 0) throw new Error('sample: at least one task is needed');
+  if (req.params.length !== 1 && req.params.length !== req.tasks.length) {
+    throw new Error(`sample: params must hold 1 or ${req.tasks.length} vectors (one per task), got ${req.params.length}`);
+  }
+  if (!Number.isInteger(req.episodesPerTask) || req.episodesPerTask < 1) {
+    throw new Error(`sample: episodesPerTask must be a positive integer, got ${req.episodesPerTask}`);
+  }
+  if (!Number.isInteger(req.seed)) throw new Error(`sample: seed must be an integer, got ${req.seed}`);
+}
+
+/** Roll out episodes g ∈ [g0, g1) of the request, in one vector env. */
+export function rolloutRange(family: TaskFamily, req: SampleRequest, g0: number, g1: number): Episode[] {
+  const E = req.episodesPerTask;
+  const n = g1 - g0;
+  if (n <= 0) return [];
+  const envs = [];
+  const paramOf: Float32Array[] = [];
+  const rngs: (Rng | null)[] = [];
+  for (let g = g0; g < g1; g++) {
+    const t = Math.floor(g / E);
+    envs.push(family.make(req.tasks[t], req.seed + g));
+    paramOf.push(req.params.length === 1 ? req.params[0] : req.params[t]);
+    rngs.push(req.deterministic ? null : new Rng(episodeSeed(req.seed, g)));
+  }
+  const venv = new SyncVectorEnv(envs);
+  const O = venv.singleObservationSize;
+  const A = venv.singleActionSize;
+  const H = envs[0].horizon;
+  const policy = new MlpMeanJs(req.spec);
+  if (req.spec.obsSize !== O || req.spec.actSize !== A) {
+    throw new Error(`sample: policy sizes (${req.spec.obsSize}→${req.spec.actSize}) do not match family ${family.id} (${O}→${A})`);
+  }
+  const obsBuf = envs.map(() => new Float32Array(H * O));
+  const actBuf = envs.map(() => new Float32Array(H * A));
+  const rewBuf = envs.map(() => new Float32Array(H));
+  const lengths = new Int32Array(n);
+  const terminated = new Uint8Array(n);
+  const alive = new Uint8Array(n).fill(1);
+  const frames: Float32Array[][] | null = req.recordFrames ? envs.map((e) => [e.frame()]) : null;
+
+  let obs = venv.reset(req.seed + g0);
+  if (frames) for (let i = 0; i < n; i++) frames[i][0] = envs[i].frame();
+  const actions = new Float32Array(n * A);
+  const mean = new Float32Array(A);
+  let remaining = n;
+  for (let t = 0; t < H && remaining > 0; t++) {
+    // The batched forward: one pass over every live row, each with its own task's θ.
+    for (let i = 0; i < n; i++) {
+      if (!alive[i]) continue;
+      policy.forwardOne(paramOf[i], obs, i * O, mean, 0);
+      const logStd = policy.logStd(paramOf[i]);
+      const rng = rngs[i];
+      for (let k = 0; k < A; k++) actions[i * A + k] = rng ? mean[k] + Math.exp(logStd[k]) * rng.normal() : mean[k];
+      obsBuf[i].set(obs.subarray(i * O, (i + 1) * O), t * O);
+      actBuf[i].set(actions.subarray(i * A, (i + 1) * A), t * A);
+    }
+    const r = venv.step(actions);
+    obs = r.obs;
+    for (let i = 0; i < n; i++) {
+      if (!alive[i]) continue;
+      rewBuf[i][t] = r.rewards[i];
+      lengths[i] = t + 1;
+      if (frames) frames[i].push(envs[i].frame());
+      if (r.terminated[i] || r.truncated[i]) {
+        alive[i] = 0;
+        terminated[i] = r.terminated[i];
+        remaining--;
+      }
+    }
+  }
+  const out: Episode[] = [];
+  for (let i = 0; i < n; i++) {
+    const g = g0 + i;
+    const L = lengths[i];
+    const rewards = rewBuf[i].slice(0, L);
+    let ret = 0;
+    for (let k = 0; k < L; k++) ret += rewards[k];
+    out.push({
+      task: Math.floor(g / E),
+      index: g % E,
+      length: L,
+      obs: obsBuf[i].slice(0, L * O),
+      actions: actBuf[i].slice(0, L * A),
+      rewards,
+      terminated: terminated[i] === 1,
+      return: ret,
+      ...(frames ? { frames: frames[i] } : {}),
+    });
+  }
+  return out;
+}

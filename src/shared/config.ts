@@ -1,0 +1,120 @@
+// The run configuration: what a user chooses to start a meta-training run (family, learner,
+// seed, backend, length, checkpoint and preview cadence, the learner's hyper-parameters).
+// The same schema checks a CLI flag set, a --config JSON file, and a `mrl:run.start` message
+// from the UI. The learner's own hyper-parameters are checked a second time by the learner's
+// schema (src/algos/registry.ts) in the trainer, which may import the learners; this module
+// may import only zod so the renderer can use it for inline validation.
+import { z } from 'zod';
+import type { JsonObject, JsonValue } from './json';
+
+export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_NAMES)[number];
+
+export const MAX_SEED = 2147483647;
+export const MAX_ITERATIONS = 1_000_000;
+export const MAX_WORKERS = 64;
+
+/** An integer field whose every error message names the allowed range. */
+export function intIn(min: number, max: number) {
+  const msg = `must be an integer in [${min}, ${max}]`;
+  return z.number({ error: msg }).int({ error: msg }).min(min, { error: msg }).max(max, { error: msg });
+}
+
+/** A finite number field whose every error message names the allowed range. */
+export function numberIn(min: number, max: number) {
+  const msg = `must be a number in [${min}, ${max}]`;
+  return z.number({ error: msg }).min(min, { error: msg }).max(max, { error: msg });
+}
+
+export const JsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
+  z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.array(JsonValueSchema),
+    z.record(z.string(), JsonValueSchema),
+  ]),
+);
+export const JsonObjectSchema: z.ZodType<JsonObject> = z.record(z.string(), JsonValueSchema);
+
+export const PreviewConfigSchema = z.strictObject({
+  /** The fixed held-out task the live preview adapts to; default: the first test task drawn from the run's seed. */
+  task: JsonObjectSchema.optional(),
+  /** Adaptation stages beyond "before" (MAML gradient steps / RL² episodes); default: the learner's own. */
+  steps: intIn(1, 10).optional(),
+  /** Episodes per stage the learner samples to adapt (MAML's inner batch; RL² trials). */
+  episodesPerStage: intIn(1, 100).default(10),
+  /** Episodes per stage whose frames are streamed (each is a full rollout). */
+  framesPerStage: intIn(1, 10).default(1),
+});
+
+export const RunConfigSchema = z.strictObject({
+  /** Free label shown in the runs list. */
+  name: z.string({ error: 'must be a string of at most 80 characters' }).max(80, { error: 'must be a string of at most 80 characters' }).optional(),
+  /** Environment family id, e.g. 'point-nav' (checked against the registry by the trainer). */
+  family: z.string({ error: 'must be a family id such as "point-nav"' }).min(1, { error: 'must be a family id such as "point-nav"' }),
+  /** Meta-learner id, e.g. 'maml' or 'rl2' (checked against the registry by the trainer). */
+  algo: z.string({ error: 'must be a learner id such as "maml"' }).min(1, { error: 'must be a learner id such as "maml"' }),
+  seed: intIn(0, MAX_SEED).default(1),
+  backend: z.enum(BACKEND_NAMES, { error: `must be one of ${BACKEND_NAMES.join(', ')}` }).default('auto'),
+  /** Meta-iterations; default: the learner's default for the family. */
+  iterations: intIn(1, MAX_ITERATIONS).optional(),
+  /** Sampler worker threads; default: the trainer's core count. Results do not depend on it. */
+  workers: intIn(1, MAX_WORKERS).optional(),
+  /** Write a checkpoint every N meta-iterations (and always at stop and at the end). */
+  checkpointEvery: intIn(1, MAX_ITERATIONS).default(10),
+  /** Run the live preview every N meta-iterations; 0 turns it off. */
+  previewEvery: intIn(0, MAX_ITERATIONS).default(10),
+  preview: PreviewConfigSchema.default({ episodesPerStage: 10, framesPerStage: 1 }),
+  /** The learner's hyper-parameters (validated by its own schema; `{}` = its defaults). */
+  hyper: JsonObjectSchema.default({}),
+});
+
+/** What a caller may send (optional fields may be left out). */
+export type RunConfigInput = z.input<typeof RunConfigSchema>;
+/** After this schema: defaults filled in, `iterations`/`workers` possibly still open. */
+export type RunConfig = z.output<typeof RunConfigSchema>;
+
+/** The config as the trainer stores it in config.json: every choice made explicit. */
+export interface ResolvedRunConfig extends RunConfig {
+  iterations: number;
+  workers: number;
+  /** Validated by the learner's schema, defaults filled in. */
+  hyper: JsonObject;
+}
+
+/**
+ * One line per problem, naming the field, what is allowed, and what was given:
+ * `config.seed: must be an integer in [0, 2147483647] (got 1.5)`.
+ */
+export function formatIssues(error: z.ZodError, prefix = ''): string {
+  return error.issues
+    .map((issue) => {
+      const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');
+      if (issue.code === 'unrecognized_keys') {
+        const keys = issue.keys.map((k) => `"${k}"`).join(', ');
+        return `${path || '(top level)'}: unknown field ${keys}`;
+      }
+      const got = 'input' in issue && issue.input !== undefined ? ` (got ${short(issue.input)})` : '';
+      return `${path || '(top level)'}: ${issue.message}${got}`;
+    })
+    .join('\n');
+}
+
+function short(v: unknown): string {
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
+  return s.length > 60 ? s.slice(0, 57) + '...' : s;
+}
+
+/** Parse a run config, throwing an Error whose message names every bad field. */
+export function parseRunConfig(value: unknown): RunConfig {
+  const r = RunConfigSchema.safeParse(value, { reportInput: true });
+  if (!r.success) throw new Error(`Invalid run config:\n${formatIssues(r.error, 'config')}`);
+  return r.data;
+}

@@ -1,0 +1,65 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../src/core/rng';
+import { type GaussianMlpSpec, initParams } from '../../src/policies/gaussianMlp';
+import { Sampler, type SampleRequest, type SampleResult } from '../../src/samplers/sampler';
+import { pointNav } from '../../envs/pointNav';
+
+const spec: GaussianMlpSpec = { obsSize: 2, actSize: 2, hidden: [16, 16], activation: 'tanh', initStd: 0.5 };
+const tasks = pointNav.sampleTasks(3, new Rng(7), 'train');
+const theta = initParams(spec, new Rng(1));
+const base: SampleRequest = { familyId: 'point-nav', tasks, params: [theta], spec, episodesPerTask: 5, seed: 11 };
+
+const samplers: Sampler[] = [];
+function sampler(n: number): Sampler {
+  const s = new Sampler(n);
+  samplers.push(s);
+  return s;
+}
+afterAll(async () => {
+  await Promise.all(samplers.map((s) => s.close()));
+});
+
+function flat(r: SampleResult): number[][] {
+  return r.episodes.flat().map((e) => [e.task, e.index, e.length, ...e.obs, ...e.actions, ...e.rewards]);
+}
+
+describe('Sampler', () => {
+  it('gives identical episodes with 0 (in-thread), 1 and 2 worker threads', async () => {
+    const [r0, r1, r2] = await Promise.all([sampler(0).sample(base), sampler(1).sample(base), sampler(2).sample(base)]);
+    expect(r0.episodes.length).toBe(3);
+    expect(r0.episodes.every((eps) => eps.length === 5)).toBe(true);
+    expect(r0.steps).toBe(r0.episodes.flat().reduce((a, e) => a + e.length, 0));
+    expect(flat(r1)).toEqual(flat(r0));
+    expect(flat(r2)).toEqual(flat(r0));
+    // And a different seed gives different noise.
+    const other = await sampler(0).sample({ ...base, seed: 12 });
+    expect(flat(other)).not.toEqual(flat(r0));
+  });
+
+  it('uses each task’s own parameters', async () => {
+    const s = sampler(2);
+    const other = initParams(spec, new Rng(99));
+    const shared = await s.sample(base);
+    const perTask = await s.sample({ ...base, params: [theta, other, theta] });
+    expect(flat({ ...perTask, episodes: [perTask.episodes[0]] })).toEqual(flat({ ...shared, episodes: [shared.episodes[0]] }));
+    expect(flat({ ...perTask, episodes: [perTask.episodes[1]] })).not.toEqual(flat({ ...shared, episodes: [shared.episodes[1]] }));
+    await expect(s.sample({ ...base, params: [theta, other] })).rejects.toThrow(/one per task/);
+  });
+
+  it('acts with the mean when deterministic, records frames, and returns sum rewards', async () => {
+    const s = sampler(0);
+    const a = await s.sample({ ...base, deterministic: true, recordFrames: true });
+    const b = await s.sample({ ...base, deterministic: true, seed: 500 });
+    expect(flat(a)).toEqual(flat(b));
+    for (const e of a.episodes.flat()) {
+      expect(e.frames?.length).toBe(e.length + 1);
+      expect(e.return).toBeCloseTo(e.rewards.reduce((x, y) => x + y, 0), 3);
+      expect(e.length).toBeGreaterThan(0);
+      expect(e.length).toBeLessThanOrEqual(100);
+    }
+    // A frame holds the agent's pose: the first is the start (0, 0), the last where it ended.
+    const e = a.episodes[0][0];
+    const last = e.frames![e.length];
+    expect(last[7]).toBeCloseTo(e.obs[(e.length - 1) * 2] + Math.max(-0.1, Math.min(0.1, e.actions[(e.length - 1) * 2])), 5);
+  });
+});
