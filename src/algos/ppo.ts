@@ -10,6 +10,8 @@
 //   a checkpoint and restore bit for bit.
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/rng';
+import { exp } from '../tf/ops';
+import { gae } from './gae';
 import type { SavedTensor } from './metaLearner';
 import {
   type GruParams,
@@ -65,16 +67,10 @@ export function trialGae(
   const advantages = new Float32Array(N * T);
   const returns = new Float32Array(N * T);
   for (let i = 0; i < N; i++) {
-    let gae = 0;
-    let nextValue = 0;
-    for (let t = lengths[i] - 1; t >= 0; t--) {
-      const s = i * T + t;
-      const delta = rewards[s] + gamma * nextValue - values[s];
-      gae = delta + gamma * lambda * gae;
-      advantages[s] = gae;
-      returns[s] = gae + values[s];
-      nextValue = values[s];
-    }
+    const a = i * T;
+    const b = a + lengths[i];
+    gae(rewards.subarray(a, b), values.subarray(a, b), gamma, lambda, 0, advantages.subarray(a, b));
+    for (let s = a; s < b; s++) returns[s] = advantages[s] + values[s];
   }
   return { advantages, returns };
 }
@@ -175,6 +171,7 @@ export function ppoUpdate(
   valueTargets: Float32Array,
   cfg: PpoConfig,
   rng: Rng,
+  onPass?: (fraction: number) => void,
 ): PpoUpdateResult {
   const { numTrials: N, maxSteps: T, inputSize: I, actionSize: A } = data;
   const M = Math.max(1, Math.floor(N / cfg.minibatches));
@@ -239,7 +236,7 @@ export function ppoUpdate(
           const { mean: mu, value } = gruRollout(p, xT, tf.zeros([M, H]));
           const logStd = clippedLogStd(p);
           const logRatio = tf.sub(gaussianLogProb(mu, logStd, aT), oldT);
-          const ratio = tf.exp(logRatio);
+          const ratio = exp(logRatio);
           const surr1 = tf.mul(ratio, advT);
           const surr2 = tf.mul(tf.clipByValue(ratio, 1 - cfg.clip, 1 + cfg.clip), advT);
           const pg = tf.div(tf.sum(tf.mul(tf.neg(tf.minimum(surr1, surr2)), maskT)), denom);
@@ -270,6 +267,7 @@ export function ppoUpdate(
       sums.cf += cf;
       sums.gn += norm;
       sums.n++;
+      onPass?.(sums.n / (cfg.epochs * Math.floor(N / M)));
       if (cfg.targetKl > 0 && kl > cfg.targetKl) break outer;
     }
   }

@@ -42,13 +42,13 @@ export const rl2ConfigSchema = z
     rewardInputScale: z.number().positive().default(1),
     learningRate: z.number().positive().max(1).default(1e-3),
     /** PPO epochs over each batch of trials. */
-    epochs: z.number().int().min(1).max(50).default(4),
+    epochs: z.number().int().min(1).max(50).default(3),
     /** Minibatches (of whole trials) per epoch. */
-    minibatches: z.number().int().min(1).max(100).default(4),
+    minibatches: z.number().int().min(1).max(100).default(2),
     clip: z.number().positive().max(1).default(0.2),
     valueCoef: z.number().min(0).default(0.5),
     entropyCoef: z.number().min(0).default(0),
-    maxGradNorm: z.number().min(0).default(0.5),
+    maxGradNorm: z.number().min(0).default(1),
     /** Early stop of the PPO epochs above this approximate KL (0 = off). */
     targetKl: z.number().min(0).default(0),
   })
@@ -70,6 +70,7 @@ export class Rl2 implements MetaLearner {
   private readonly adam: Adam;
   private rng: Rng;
   private iteration = 0;
+  onProgress: ((phase: string, fraction: number) => void) | null = null;
   /** Running RMS of the value targets: the value head predicts returns / valueScale. */
   private valueScale = 0;
 
@@ -103,6 +104,7 @@ export class Rl2 implements MetaLearner {
     const c = this.config;
     const K = c.episodesPerTrial;
     const t0 = performance.now();
+    this.onProgress?.('sampling', 0);
     const slots: JsonObject[] = [];
     for (const task of tasks) for (let j = 0; j < c.trialsPerTask; j++) slots.push(task);
     const batch = sampleTrials({
@@ -115,6 +117,7 @@ export class Rl2 implements MetaLearner {
       rewardInputScale: c.rewardInputScale,
     });
     const t1 = performance.now();
+    this.onProgress?.('update', 0.05);
 
     // Values come out of the head in units of valueScale.
     const scale = this.valueScale > 0 ? this.valueScale : 1;
@@ -149,6 +152,8 @@ export class Rl2 implements MetaLearner {
         targetKl: c.targetKl,
       },
       this.rng,
+      // Sampling is ~5% of an iteration; the PPO passes are the rest.
+      (f) => this.onProgress?.('update', 0.05 + 0.95 * f),
     );
     this.params = params;
     const t2 = performance.now();

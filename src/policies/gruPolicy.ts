@@ -7,9 +7,13 @@
 // (backpropagation through time) and the finite-difference tests all run the very same
 // maths. Gate layout follows PyTorch's GRU (r, z, n; the reset gate multiplies the
 // recurrent part of the candidate), with input and recurrent projections of all three
-// gates fused into one matrix each, so a step costs two matmuls.
+// gates fused into one matrix each, so a step costs two matmuls. The ops come from
+// src/tf/ops (the learning core's): its matMul avoids wasm's slow transposed kernels in the
+// backward pass (~4× faster here) and its tanh is faster on wasm. RL² needs only first-order
+// gradients, so the gates use tf.sigmoid, which is faster than the higher-order-safe one.
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/rng';
+import { exp, matMul, tanh } from '../tf/ops';
 
 export interface GruPolicyShape {
   /** Size of the policy input (for RL²: obs + previous action + previous reward + done). */
@@ -72,18 +76,18 @@ export function disposeParams(p: GruParams): void {
 /** One GRU step given the input projection xp = x·Wx + bx ([B, 3H]) and the hidden state h ([B, H]). */
 export function gruStepFromProjection(p: GruParams, xp: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
   const H = h.shape[1];
-  const hp = tf.add(tf.matMul(h, p.wh as tf.Tensor2D), p.bh);
+  const hp = tf.add(matMul(h, p.wh as tf.Tensor2D), p.bh);
   const [xrz, xn] = tf.split(xp, [2 * H, H], 1);
   const [hrz, hn] = tf.split(hp, [2 * H, H], 1);
   const [r, z] = tf.split(tf.sigmoid(tf.add(xrz, hrz)), 2, 1);
-  const n = tf.tanh(tf.add(xn, tf.mul(r, hn)));
+  const n = tanh(tf.add(xn, tf.mul(r, hn)));
   // h' = (1 − z)·n + z·h, written with one multiply.
   return tf.add(n, tf.mul(z, tf.sub(h, n))) as tf.Tensor2D;
 }
 
 /** The functional GRU cell: h' = GRU(x, h). x is [B, I], h is [B, H]. */
 export function gruCell(p: GruParams, x: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
-  const xp = tf.add(tf.matMul(x, p.wx as tf.Tensor2D), p.bx) as tf.Tensor2D;
+  const xp = tf.add(matMul(x, p.wx as tf.Tensor2D), p.bx) as tf.Tensor2D;
   return gruStepFromProjection(p, xp, h);
 }
 
@@ -107,7 +111,7 @@ export function gruRollout(p: GruParams, xs: tf.Tensor3D, h0: tf.Tensor2D): { me
   const outs: tf.Tensor2D[] = [];
   for (let t = 0; t < T; t++) {
     h = gruCell(p, inputs[t], h);
-    outs.push(tf.add(tf.matMul(h, wOut), bOut) as tf.Tensor2D);
+    outs.push(tf.add(matMul(h, wOut), bOut) as tf.Tensor2D);
   }
   const out = tf.reshape(tf.stack(outs), [T * B, A + 1]);
   const [mean, value] = tf.split(out, [A, 1], 1);
@@ -116,8 +120,8 @@ export function gruRollout(p: GruParams, xs: tf.Tensor3D, h0: tf.Tensor2D): { me
 
 /** Action mean and state value from hidden states h ([N, H]): mean [N, A], value [N]. */
 export function heads(p: GruParams, h: tf.Tensor2D): { mean: tf.Tensor2D; value: tf.Tensor1D } {
-  const mean = tf.add(tf.matMul(h, p.wMu as tf.Tensor2D), p.bMu) as tf.Tensor2D;
-  const value = tf.reshape(tf.add(tf.matMul(h, p.wV as tf.Tensor2D), p.bV), [-1]) as tf.Tensor1D;
+  const mean = tf.add(matMul(h, p.wMu as tf.Tensor2D), p.bMu) as tf.Tensor2D;
+  const value = tf.reshape(tf.add(matMul(h, p.wV as tf.Tensor2D), p.bV), [-1]) as tf.Tensor1D;
   return { mean, value };
 }
 
@@ -130,7 +134,7 @@ const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** Diagonal Gaussian log-density of `actions` ([N, A]) under (mean [N, A], logStd [A]): [N]. */
 export function gaussianLogProb(mean: tf.Tensor2D, logStd: tf.Tensor1D, actions: tf.Tensor2D): tf.Tensor1D {
-  const z = tf.mul(tf.sub(actions, mean), tf.exp(tf.neg(logStd)));
+  const z = tf.mul(tf.sub(actions, mean), exp(tf.neg(logStd)));
   const perDim = tf.neg(tf.add(tf.add(tf.mul(0.5, tf.square(z)), logStd), HALF_LOG_2PI));
   return tf.sum(perDim, 1) as tf.Tensor1D;
 }

@@ -9,7 +9,6 @@ import { initBackend, type BackendName } from '../../src/tf/backend';
 import { familyIds, getFamily } from '../../envs/registry';
 import { Rng } from '../../src/core/rng';
 import { Rl2, rl2Spec } from '../../src/algos/rl2';
-import { evaluateLearner } from '../../src/algos/evaluate';
 
 const env = process.env;
 const backend = (env.BACKEND ?? 'wasm') as BackendName;
@@ -38,7 +37,7 @@ for (const familyId of wanted) {
       const eps = Array.from({ length: K }, (_, k) => m[`returns/episode_${k + 1}`].toFixed(2)).join(' / ');
       console.log(
         `[${familyId}] it ${it}/${iters} episodes ${eps}  std ${m['policy/std'].toFixed(3)}  kl ${m['losses/approx_kl'].toFixed(4)}  ` +
-          `vloss ${m['losses/value'].toFixed(3)}  sample ${m['time/sampling'].toFixed(2)}s update ${m['time/update'].toFixed(2)}s  steps ${envSteps}`,
+          `vloss ${m['losses/value'].toFixed(3)} gn ${m['losses/grad_norm'].toFixed(2)}  sample ${m['time/sampling'].toFixed(2)}s update ${m['time/update'].toFixed(2)}s  steps ${envSteps}`,
       );
     }
   }
@@ -48,8 +47,20 @@ for (const familyId of wanted) {
     const plain = JSON.stringify(c, (_k, v: unknown) => (v instanceof Float32Array ? Array.from(v) : v));
     writeFileSync(`${env.CKPT}.${familyId}.json`, plain);
   }
+  // The protocol of src/training/evaluate.ts (what `metarl eval` runs): test tasks drawn
+  // from Rng(seed), task i adapted with seed + i; kept per task here for the standard error.
   const evalSeed = 12345;
-  const r = await evaluateLearner(learner, family, { tasks: testTasks, steps: K - 1, episodesPerStage: trials, seed: evalSeed });
+  const perTask: number[][] = [];
+  for (const [i, task] of family.sampleTasks(testTasks, new Rng(evalSeed), 'test').entries()) {
+    perTask.push((await learner.adapt(task, { steps: K - 1, episodesPerStage: trials, seed: evalSeed + i })).returns);
+  }
+  const r = { returns: [] as number[], stderr: [] as number[] };
+  for (let k = 0; k < K; k++) {
+    const xs = perTask.map((p) => p[k]);
+    const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+    r.returns.push(m);
+    r.stderr.push(Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1) / xs.length));
+  }
   rows.push(
     `| ${familyId} | ${seed} | ${iters} | ${envSteps} | ${r.returns.map((v, k) => `${v.toFixed(2)} ± ${r.stderr[k].toFixed(2)}`).join(' | ')} | ${(trainSeconds / 60).toFixed(1)} |`,
   );
