@@ -92,8 +92,9 @@ describe('Trainer', () => {
     await trainer.whenIdle();
     const full = strip(await readMetrics(path.join(root, a.runId)));
 
-    // Stopped by the user mid-run, then resumed.
-    const b = await start(trainer, { ...base, hyper: {} });
+    // Stopped by the user mid-run, then resumed (slowMs only stretches wall time, so the
+    // stop surely lands before the end; it changes no number).
+    const b = await start(trainer, { ...base, hyper: { slowMs: 40 } });
     await waitFor('mrl:metrics.added', (p) => p.runId === b.runId && p.iteration >= 4);
     const stopped = await trainer.dispatch('mrl:run.stop', { runId: b.runId });
     expect(stopped.status.state).toBe('stopped');
