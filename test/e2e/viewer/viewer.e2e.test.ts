@@ -73,12 +73,13 @@ describe('adaptation viewer', () => {
 
     const scene = page.getByTestId('viewer-scene');
     const box = (await scene.boundingBox())!;
-    await page.mouse.click(box.x + box.width * 0.68, box.y + box.height * 0.32);
+    await page.mouse.click(box.x + box.width * 0.6, box.y + box.height * 0.4);
     await expect.poll(() => page.getByTestId('viewer-task').textContent()).toContain('placed');
     const placed = JSON.parse((await page.getByTestId('viewer-task').textContent())!.split(' · ')[0]) as { goal: [number, number] };
     // Right of and beyond the centre of a top-down view: +x, +y.
     expect(placed.goal[0]).toBeGreaterThan(0.05);
     expect(placed.goal[1]).toBeGreaterThan(0.05);
+    expect(await text(page, 'task-status')).toMatch(/^\s*in distribution/);
 
     const before = await scene.screenshot();
     await setNumber(page, 'viewer-steps', 3);
