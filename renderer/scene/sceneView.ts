@@ -150,9 +150,9 @@ export class SceneView {
     this.camera.far = this.extent * 200;
     this.camera.updateProjectionMatrix();
     if (desc.up === 'z') {
-      this.camera.position.set(worldCenter.x, floorY + this.extent * 1.25, worldCenter.z + this.extent * 0.85);
+      this.camera.position.set(worldCenter.x, floorY + this.extent * 1.0, worldCenter.z + this.extent * 0.7);
     } else {
-      this.camera.position.set(worldCenter.x, worldCenter.y + this.extent * 0.25, worldCenter.z + this.extent * 1.3);
+      this.camera.position.set(worldCenter.x, worldCenter.y + this.extent * 0.2, worldCenter.z + this.extent * 0.85);
     }
     this.controls.target.copy(worldCenter);
     this.controls.update();
