@@ -459,7 +459,7 @@ export class Trainer {
     r.elapsedMs += wallMs;
     const row: MetricsRow = { iteration: it, time: new Date().toISOString(), wallMs: Math.round(wallMs * 1000) / 1000, metrics };
     await appendMetrics(r.dir, row);
-    this.opts.emit('mrl:metrics.added', { runId: r.runId, ...row });
+    this.opts.emit('mrl:metrics.added', { runId: r.runId, ...row, emittedAt: performance.timeOrigin + performance.now() });
     if (it % cfg.checkpointEvery === 0 || it === cfg.iterations || r.stopRequested) {
       this.opts.emit('mrl:progress.changed', { runId: r.runId, iteration: it, phase: 'checkpoint', fraction: 1 });
       await this.checkpoint(r, state);
