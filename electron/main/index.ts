@@ -7,7 +7,8 @@ import { pathToFileURL } from 'node:url';
 import { menuTemplate } from './menu';
 import { registerRelay } from './relay';
 import { createSecureWindow, hardenContents, hardenSession, isAppUrl } from './security';
-import { TrainerProcess } from './trainerProcess';
+import { utilityTrainerLauncher } from './trainerProcess';
+import { TrainerHost } from '../../src/host/trainerHost';
 import { loadWindowState, saveWindowState } from './windowState';
 
 const here = import.meta.dirname;
@@ -18,7 +19,8 @@ const devUrl = process.env.ELECTRON_RENDERER_URL;
 const appUrl = devUrl ?? pathToFileURL(path.join(here, '../renderer/index.html')).href;
 
 let mainWindow: BrowserWindow | null = null;
-let trainer: TrainerProcess | null = null;
+let host: TrainerHost | null = null;
+let quitting = false;
 
 function createWindow(): BrowserWindow {
   const displays = screen.getAllDisplays().map((d) => d.workArea);
@@ -75,18 +77,20 @@ if (!app.requestSingleInstanceLock()) {
   void app.whenReady().then(() => {
     mkdirSync(runsDir, { recursive: true });
     hardenSession(session.defaultSession);
-    trainer = new TrainerProcess({
-      fork: (modulePath, args, options) => utilityProcess.fork(modulePath, args, options),
-      entry: path.join(here, 'trainer.js'),
-      args: ['--runs', runsDir],
-      // The tfjs backend is chosen per run (auto → native GPU/CPU bindings if installed,
-      // else wasm), so a machine without CUDA runs on wasm; nothing to set here.
-      env: { METARL_RUNS_DIR: runsDir },
-      log: (line) => console.log(line),
-    });
+    // The trainer starts with the first command, in its own process. The tfjs backend is
+    // chosen per run (auto: native GPU/CPU bindings if installed, else wasm), so a machine
+    // without CUDA runs on wasm; nothing to set here.
+    host = new TrainerHost(
+      utilityTrainerLauncher({
+        fork: (modulePath, args, options) => utilityProcess.fork(modulePath, args, options),
+        entry: path.join(here, 'trainer.js'),
+        runsRoot: runsDir,
+        log: (line) => console.log(line),
+      }),
+    );
     registerRelay({
       ipcMain,
-      trainer,
+      host,
       isTrustedSender: (sender, frameUrl) =>
         mainWindow !== null && sender === mainWindow.webContents && frameUrl !== undefined && isAppUrl(frameUrl, appUrl),
     });
@@ -111,5 +115,11 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  app.on('before-quit', () => trainer?.dispose());
+  // Quitting stops a live run with a checkpoint first (the trainer's SIGTERM handling).
+  app.on('before-quit', (event) => {
+    if (quitting || !host) return;
+    event.preventDefault();
+    quitting = true;
+    void host.close(15_000).finally(() => app.quit());
+  });
 }

@@ -1,32 +1,59 @@
-// The main process's relay: one handler per protocol command, the sender checked, payloads
-// validated before the trainer sees them, stream events forwarded only to subscribers.
-import { describe, expect, it, vi } from 'vitest';
+// The main process's relay in front of the shared TrainerHost (with a simulated trainer
+// process): one handler per protocol command, the sender checked, payloads validated before
+// the host sees them, replies paired with calls, stream events forwarded to the windows that
+// subscribed, a trainer crash reported and the next command served by a new trainer.
+import { describe, expect, it } from 'vitest';
 import type { WebContents } from 'electron';
-import { registerRelay, type TrainerLink } from '../../electron/main/relay';
-import { COMMAND_CHANNELS, type StreamName, type StreamPayloads } from '../../src/shared/protocol';
+import { registerRelay } from '../../electron/main/relay';
+import { TrainerHost, type TrainerChannel } from '../../src/host/trainerHost';
+import { COMMAND_CHANNELS, type CallMessage, type WireMessage } from '../../src/shared/protocol';
 import { FakeContents, FakeIpcMain } from './fakes';
 
-const STATUS: StreamPayloads['mrl:status.changed'] = {
-  state: 'idle', runId: null, family: null, algo: null, iteration: 0, iterations: 0, backend: null, elapsedMs: 0, etaMs: null,
-};
+const APP_PAGE = 'file:///app/out/renderer/index.html';
+
+/** A trainer process stand-in: answers calls with { echoed: channel } unless told otherwise. */
+class FakeTrainer implements TrainerChannel {
+  received: CallMessage[] = [];
+  private toHost: ((raw: unknown) => void) | null = null;
+  private exit: ((why: string) => void) | null = null;
+  autoReply = true;
+  send(m: WireMessage): void {
+    const call = m as CallMessage;
+    this.received.push(call);
+    if (this.autoReply) queueMicrotask(() => this.toHost?.({ kind: 'reply', id: call.id, ok: true, result: { echoed: call.channel } }));
+  }
+  onMessage(h: (raw: unknown) => void): void {
+    this.toHost = h;
+  }
+  onExit(h: (why: string) => void): void {
+    this.exit = h;
+  }
+  terminate(): void {
+    this.exit?.('terminated');
+  }
+  kill(): void {
+    this.exit?.('killed by SIGKILL');
+  }
+  emit(m: WireMessage): void {
+    this.toHost?.(m);
+  }
+}
 
 function setup() {
   const ipc = new FakeIpcMain();
   const win = new FakeContents();
-  let emit: (<S extends StreamName>(c: S, p: StreamPayloads[S]) => void) | null = null;
-  const trainer: TrainerLink & { call: ReturnType<typeof vi.fn> } = {
-    call: vi.fn(async (channel: string) => (channel === 'mrl:trainer.status' ? { status: STATUS } : { echoed: channel })),
-    onEvent: (l) => {
-      emit = l;
-      return () => (emit = null);
-    },
-  };
+  const trainers: FakeTrainer[] = [];
+  const host = new TrainerHost(() => {
+    const t = new FakeTrainer();
+    trainers.push(t);
+    return t;
+  });
   const dispose = registerRelay({
     ipcMain: ipc,
-    trainer,
-    isTrustedSender: (sender: WebContents, url) => sender === win.asContents() && url === 'file:///app/out/renderer/index.html',
+    host,
+    isTrustedSender: (sender: WebContents, url) => sender === win.asContents() && url === APP_PAGE,
   });
-  return { ipc, win, trainer, emit: <S extends StreamName>(c: S, p: StreamPayloads[S]) => emit!(c, p), dispose, hasEmitter: () => emit !== null };
+  return { ipc, win, trainers, dispose };
 }
 
 describe('registerRelay', () => {
@@ -35,14 +62,17 @@ describe('registerRelay', () => {
     expect([...ipc.handlers.keys()].sort()).toEqual([...COMMAND_CHANNELS].sort());
   });
 
-  it('forwards a valid command to the trainer and wraps the result', async () => {
-    const { ipc, win, trainer } = setup();
+  it('forwards a valid command through the host to the trainer and returns its reply', async () => {
+    const { ipc, win, trainers } = setup();
     await expect(ipc.invoke('mrl:runs.list', win, {})).resolves.toEqual({ ok: true, result: { echoed: 'mrl:runs.list' } });
-    expect(trainer.call).toHaveBeenCalledWith('mrl:runs.list', {});
+    await expect(ipc.invoke('mrl:run.pause', win, { runId: 'r1' })).resolves.toEqual({ ok: true, result: { echoed: 'mrl:run.pause' } });
+    expect(trainers).toHaveLength(1);
+    expect(trainers[0].received.map((c) => c.channel)).toEqual(['mrl:runs.list', 'mrl:run.pause']);
+    expect(trainers[0].received[1].payload).toEqual({ runId: 'r1' });
   });
 
-  it('refuses an invalid payload with a message naming the field, without calling the trainer', async () => {
-    const { ipc, win, trainer } = setup();
+  it('refuses an invalid payload with a message naming the field, without starting a trainer', async () => {
+    const { ipc, win, trainers } = setup();
     const r = (await ipc.invoke('mrl:run.start', win, { config: { family: 'point-nav', algo: 'maml', iterations: 0 } })) as {
       ok: false;
       error: { message: string; code: string };
@@ -50,52 +80,62 @@ describe('registerRelay', () => {
     expect(r.ok).toBe(false);
     expect(r.error.code).toBe('invalid');
     expect(r.error.message).toMatch(/config\.iterations/);
-    const junk = (await ipc.invoke('mrl:run.pause', win, 'rm -rf /')) as { ok: boolean };
-    expect(junk.ok).toBe(false);
-    expect(trainer.call).not.toHaveBeenCalled();
+    expect(((await ipc.invoke('mrl:run.pause', win, 'rm -rf /')) as { ok: boolean }).ok).toBe(false);
+    expect(trainers).toHaveLength(0);
   });
 
   it('refuses commands from another sender or another page', async () => {
-    const { ipc, win, trainer } = setup();
-    const other = new FakeContents();
-    const r1 = (await ipc.invoke('mrl:runs.list', other, {})) as { ok: boolean; error: { message: string } };
-    expect(r1).toMatchObject({ ok: false });
+    const { ipc, win, trainers } = setup();
+    const r1 = (await ipc.invoke('mrl:runs.list', new FakeContents(), {})) as { ok: boolean; error: { message: string } };
+    expect(r1.ok).toBe(false);
     expect(r1.error.message).toMatch(/not the app's window/);
-    const r2 = (await ipc.invoke('mrl:runs.list', win, {}, 'https://evil.example/')) as { ok: boolean };
-    expect(r2.ok).toBe(false);
-    expect(trainer.call).not.toHaveBeenCalled();
+    expect(((await ipc.invoke('mrl:runs.list', win, {}, 'https://evil.example/')) as { ok: boolean }).ok).toBe(false);
+    expect(trainers).toHaveLength(0);
   });
 
-  it('reports trainer failures as error replies', async () => {
-    const { ipc, win, trainer } = setup();
-    trainer.call.mockRejectedValueOnce(Object.assign(new Error('Run "r" is not live'), { code: 'failed' }));
-    await expect(ipc.invoke('mrl:run.stop', win, { runId: 'r' })).resolves.toEqual({
-      ok: false,
-      error: { message: 'Run "r" is not live', code: 'failed' },
-    });
-  });
-
-  it('forwards only subscribed streams, sends the status on subscribe, and stops on unsubscribe', async () => {
-    const { ipc, win, emit } = setup();
-    emit('mrl:metrics.added', { runId: 'r', iteration: 1, time: 't', wallMs: 1, metrics: {} });
+  it('forwards only subscribed streams, with the current status on subscribe', async () => {
+    const { ipc, win, trainers } = setup();
+    await ipc.invoke('mrl:runs.list', win, {});
+    const t = trainers[0];
+    const metrics = { runId: 'r', iteration: 1, time: 't', wallMs: 1, metrics: { 'returns/pre': -40 } };
+    t.emit({ kind: 'event', channel: 'mrl:metrics.added', payload: metrics });
     expect(win.sent).toEqual([]);
     await ipc.invoke('mrl:stream.subscribe', win, { streams: ['mrl:status.changed', 'mrl:metrics.added'] });
-    expect(win.sent).toEqual([{ channel: 'mrl:status.changed', payload: STATUS }]);
-    emit('mrl:metrics.added', { runId: 'r', iteration: 2, time: 't', wallMs: 1, metrics: {} });
-    emit('mrl:preview.added', {} as StreamPayloads['mrl:preview.added']);
+    expect(win.sent.map((s) => s.channel)).toEqual(['mrl:status.changed']);
+    t.emit({ kind: 'event', channel: 'mrl:metrics.added', payload: metrics });
+    t.emit({ kind: 'event', channel: 'mrl:progress.changed', payload: { runId: 'r', iteration: 2, phase: 'sampling', fraction: 0.1 } });
     expect(win.sent.map((s) => s.channel)).toEqual(['mrl:status.changed', 'mrl:metrics.added']);
+    expect(win.sent[1].payload).toEqual(metrics);
     await ipc.invoke('mrl:stream.unsubscribe', win, { streams: ['mrl:metrics.added'] });
-    emit('mrl:metrics.added', { runId: 'r', iteration: 3, time: 't', wallMs: 1, metrics: {} });
-    expect(win.sent).toHaveLength(2);
-    win.destroyed = true;
-    emit('mrl:status.changed', STATUS);
+    t.emit({ kind: 'event', channel: 'mrl:metrics.added', payload: metrics });
     expect(win.sent).toHaveLength(2);
   });
 
-  it('dispose removes the handlers and the event forwarding', () => {
-    const { ipc, dispose, hasEmitter } = setup();
+  it('reports a trainer crash to the pending call and the window, and starts a new trainer next time', async () => {
+    const { ipc, win, trainers } = setup();
+    await ipc.invoke('mrl:stream.subscribe', win, { streams: ['mrl:status.changed', 'mrl:error.raised'] });
+    await ipc.invoke('mrl:runs.list', win, {});
+    trainers[0].autoReply = false;
+    const pending = ipc.invoke('mrl:run.evaluate', win, { runId: 'r' });
+    await new Promise((r) => setTimeout(r, 0));
+    trainers[0].kill();
+    const r = (await pending) as { ok: boolean; error: { code: string; message: string } };
+    expect(r.ok).toBe(false);
+    expect(r.error.code).toBe('crashed');
+    expect(win.sent.some((s) => s.channel === 'mrl:status.changed' && (s.payload as { state: string }).state === 'crashed')).toBe(true);
+    expect(win.sent.some((s) => s.channel === 'mrl:error.raised')).toBe(true);
+    await expect(ipc.invoke('mrl:runs.list', win, {})).resolves.toMatchObject({ ok: true });
+    expect(trainers).toHaveLength(2);
+  });
+
+  it('closes a window connection when the window goes, and dispose removes the handlers', async () => {
+    const { ipc, win, trainers, dispose } = setup();
+    await ipc.invoke('mrl:stream.subscribe', win, { streams: ['mrl:metrics.added'] });
+    await ipc.invoke('mrl:runs.list', win, {});
+    win.emit('destroyed');
+    trainers[0].emit({ kind: 'event', channel: 'mrl:metrics.added', payload: { runId: 'r', iteration: 1, time: 't', wallMs: 1, metrics: {} } });
+    expect(win.sent.filter((s) => s.channel === 'mrl:metrics.added')).toHaveLength(0);
     dispose();
     expect(ipc.handlers.size).toBe(0);
-    expect(hasEmitter()).toBe(false);
   });
 });
