@@ -11,7 +11,6 @@
 // BENCH_FAMILIES (comma-separated ids).
 import { loadavg } from 'node:os';
 import { familyIds, getFamily } from '../../envs/registry';
-import type { Env } from '../../src/core/env';
 import { Rng } from '../../src/core/rng';
 import { SyncVectorEnv } from '../../src/core/vectorEnv';
 
