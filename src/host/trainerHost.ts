@@ -5,7 +5,8 @@
 // status plus an error event; pending calls are rejected with code 'crashed'; the next
 // command starts a fresh trainer.
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   ProtocolError,
   STREAM_NAMES,
@@ -43,13 +44,15 @@ export interface ForkOptions {
 }
 
 export const TRAINER_ENTRY = fileURLToPath(new URL('./trainerProcess.ts', import.meta.url));
+/** tsx's loader, resolved from here: `--import tsx` alone would resolve from the cwd. */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json').replace(/package\.json$/, 'dist/loader.mjs')).href;
 
 /** Launch the trainer as a Node child process running the TypeScript sources through tsx. */
 export function forkTrainer(opts: ForkOptions): TrainerLauncher {
   return () => {
     const args = ['--runs', opts.runsRoot, ...(opts.preload ?? []).flatMap((m) => ['--preload', m])];
     const child: ChildProcess = fork(TRAINER_ENTRY, args, {
-      execArgv: ['--import', 'tsx'],
+      execArgv: ['--import', TSX_LOADER],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: opts.env ?? process.env,
     });
@@ -73,7 +76,7 @@ export function forkTrainer(opts: ForkOptions): TrainerLauncher {
       onExit: (h) =>
         child.on('exit', (code, signal) => {
           const why = signal ? `killed by ${signal}` : `exit code ${code}`;
-          const last = tail.filter((l) => /error|Error|at /.test(l)).slice(-3).join(' | ');
+          const last = tail.filter((l) => /\b\w*Error\b/.test(l) && !/^\s+at /.test(l)).pop()?.trim();
           h(last ? `${why}: ${last}` : why);
         }),
       terminate: () => child.kill('SIGTERM'),

@@ -4,8 +4,8 @@
 //   - Node child_process.fork: `process.send` / `process.on('message')`.
 // Arguments: --runs <dir> (run directories; default ./runs), --preload <module> (repeatable:
 // modules imported first, e.g. to register extra learners in tests).
-// On SIGTERM/SIGINT or when the parent goes away, the live run is stopped with a checkpoint
-// before the process exits.
+// On SIGTERM or when the parent goes away, the live run is stopped with a checkpoint before
+// the process exits. SIGINT is ignored: the parent owns Ctrl-C.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { StreamName, StreamPayloads, WireMessage } from '../shared/protocol';
@@ -65,7 +65,9 @@ export function serveTrainer(port: TrainerPort, runsRoot: string): Trainer {
   };
   port.onDisconnect(() => exit(0));
   process.on('SIGTERM', () => exit(0));
-  process.on('SIGINT', () => exit(0));
+  // Ctrl-C in a terminal reaches the whole process group: the parent (CLI) decides how to
+  // stop the run, so the trainer must not also act on it.
+  process.on('SIGINT', () => {});
   return trainer;
 }
 

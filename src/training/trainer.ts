@@ -18,7 +18,7 @@ import { Rng } from '../core/rng';
 import type { Checkpoint, MetaLearner } from '../algos/metaLearner';
 import { ALGOS, getAlgo, type AlgoSpec } from '../algos/registry';
 import { getFamily, listFamilies } from '../../envs/registry';
-import { initBackend, type BackendName } from '../tf/backend';
+import { backendInfo, initBackend, type BackendName } from '../tf/backend';
 import { formatIssues, type ResolvedRunConfig } from '../shared/config';
 import type { JsonObject } from '../shared/json';
 import {
@@ -39,7 +39,8 @@ import {
   type FamilyInfo,
   type AlgoInfo,
 } from '../shared/protocol';
-import { cleanTempCheckpoints, loadLatestCheckpoint, readCheckpoint, checkpointDir, writeCheckpoint } from './checkpoint';
+import { cleanTempCheckpoints, listCheckpoints, loadLatestCheckpoint, writeCheckpoint } from './checkpoint';
+import { loadRunLearner, type LoadedRun } from './runLoader';
 import {
   appendMetrics,
   deleteRun,
@@ -134,7 +135,7 @@ function nonFiniteTensor(c: Checkpoint): string | null {
 export class Trainer {
   private live: LiveRun | null = null;
   /** A learner loaded from a checkpoint for adapt/evaluate, kept for repeated viewer calls. */
-  private evalLearner: { key: string; learner: MetaLearner; family: TaskFamily; spec: AlgoSpec; iteration: number; meta: RunMeta } | null = null;
+  private evalLearner: (LoadedRun & { key: string }) | null = null;
   private evalQueue: Promise<unknown> = Promise.resolve();
   private backend: string | null = null;
   readonly checkpointStats: CheckpointStat[] = [];
@@ -458,7 +459,7 @@ export class Trainer {
     r.elapsedMs += wallMs;
     const row: MetricsRow = { iteration: it, time: new Date().toISOString(), wallMs: Math.round(wallMs * 1000) / 1000, metrics };
     await appendMetrics(r.dir, row);
-    this.opts.emit('mrl:metrics.added', { runId: r.runId, ...row });
+    this.opts.emit('mrl:metrics.added', { runId: r.runId, ...row, emittedAt: performance.timeOrigin + performance.now() });
     if (it % cfg.checkpointEvery === 0 || it === cfg.iterations || r.stopRequested) {
       this.opts.emit('mrl:progress.changed', { runId: r.runId, iteration: it, phase: 'checkpoint', fraction: 1 });
       await this.checkpoint(r, state);
@@ -600,31 +601,22 @@ export class Trainer {
   }
 
   private async learnerFor(runId: string, iteration?: number) {
-    const dir = runDirOf(this.opts.runsRoot, runId);
-    const meta = await readMeta(dir).catch((err: Error) => {
-      throw new ProtocolError(`Unknown run ${runId}: ${err.message}`, 'failed');
-    });
-    let ckIt = iteration;
-    let stored;
-    if (ckIt === undefined) {
-      stored = await loadLatestCheckpoint(dir);
-      if (!stored) throw new ProtocolError(`Run ${runId} has no checkpoint yet`, 'failed');
-      ckIt = stored.learner.iteration;
-    }
-    const key = `${runId}@${ckIt}`;
-    if (this.evalLearner?.key === key) return this.evalLearner;
-    if (!stored) {
-      stored = await readCheckpoint(checkpointDir(dir, ckIt)).catch((err: Error) => {
-        throw new ProtocolError(`Run ${runId} has no loadable checkpoint at iteration ${ckIt}: ${err.message}`, 'failed');
-      });
+    const key = iteration === undefined ? null : `${runId}@${iteration}`;
+    if (key && this.evalLearner?.key === key) return this.evalLearner;
+    if (iteration === undefined && this.evalLearner?.key.startsWith(`${runId}@`)) {
+      // The latest checkpoint may have moved on since (a live run): reuse only if it has not.
+      const latest = (await listCheckpoints(runDirOf(this.opts.runsRoot, runId))).pop();
+      if (latest === this.evalLearner.iteration) return this.evalLearner;
     }
     await this.disposeEvalLearner();
-    const family = this.family(meta.config.family);
-    const spec = this.algo(meta.config.algo);
-    await this.initBackend(meta.config.backend);
-    const learner = await spec.create({ family, config: meta.config.hyper, seed: meta.config.seed, workers: meta.config.workers });
-    await learner.loadState(stored.learner);
-    this.evalLearner = { key, learner, family, spec, iteration: ckIt, meta };
+    let loaded;
+    try {
+      loaded = await loadRunLearner(this.opts.runsRoot, runId, iteration);
+    } catch (err) {
+      throw new ProtocolError((err as Error).message, 'failed');
+    }
+    this.backend = backendInfo()?.name ?? this.backend;
+    this.evalLearner = { ...loaded, key: `${runId}@${loaded.iteration}` };
     return this.evalLearner;
   }
 

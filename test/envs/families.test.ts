@@ -83,6 +83,24 @@ describe.each(familyIds())('%s', (id) => {
     for (const o of others) rollout(o, 50, 3);
     const second = rollout(family.make(tasks[0], 5), 400, 9);
     expect(second).toEqual(first);
+    // Stepping other envs in between (as a vector env does) changes nothing either.
+    const a = family.make(tasks[0], 5);
+    const b = family.make(tasks[1], 6);
+    const rngA = new Rng(9);
+    const rngB = new Rng(10);
+    const actA = new Float32Array(a.actionSpace.size);
+    const actB = new Float32Array(b.actionSpace.size);
+    const interleaved: number[] = [];
+    for (let t = 0; t < 400; t++) {
+      a.actionSpace.sample(rngA, actA);
+      const r = a.step(actA);
+      interleaved.push(...r.obs, r.reward);
+      if (r.terminated || r.truncated) interleaved.push(...a.reset().obs);
+      b.actionSpace.sample(rngB, actB);
+      const rb = b.step(actB);
+      if (rb.terminated || rb.truncated) b.reset();
+    }
+    expect(interleaved).toEqual(first);
     // reset({ seed }) restarts the same episode on a used env.
     const env = family.make(tasks[0], 123);
     rollout(env, 77, 4);
@@ -91,6 +109,19 @@ describe.each(familyIds())('%s', (id) => {
     const fresh = family.make(tasks[0], 0);
     fresh.reset({ seed: 5 });
     expect(again).toEqual(rollout(fresh, 400, 9));
+  });
+
+  it('setTask takes effect at the next reset, exactly as a fresh env of that task', () => {
+    const env = family.make(tasks[0], 1);
+    env.reset({ seed: 2 });
+    rollout(env, 50, 3);
+    env.setTask(tasks[1]);
+    expect(env.task).toEqual(tasks[1]);
+    env.reset({ seed: 4 });
+    const switched = rollout(env, 300, 5);
+    const fresh = family.make(tasks[1], 9);
+    fresh.reset({ seed: 4 });
+    expect(switched).toEqual(rollout(fresh, 300, 5));
   });
 
   it('different seeds give different initial states or identical ones only when the start is fixed', () => {

@@ -20,7 +20,7 @@ const HyperSchema = z.strictObject({
   sigma: z.number().min(1e-4).max(1).default(0.03),
   perturbations: z.number().int().min(1).max(64).default(4),
   metaBatch: z.number().int().min(1).max(100).default(4),
-  adaptLr: z.number().min(0).max(10).default(0.05),
+  adaptLr: z.number().min(0).max(10).default(0.03),
   nanAt: z.number().int().optional(),
   nanParamsAt: z.number().int().optional(),
   slowMs: z.number().int().min(0).max(60_000).default(0),
@@ -98,6 +98,9 @@ export class HillClimber implements MetaLearner {
       for (let i = 0; i < a.length; i++) g[i] += (d * eps[i]) / (this.hp.perturbations * this.hp.sigma * this.hp.sigma);
       report?.((k + 1) / this.hp.perturbations);
     }
+    // Normalised ascent direction: returns over 100 steps make raw ES gradients huge.
+    const norm = Math.hypot(...g);
+    if (norm > 0) for (let i = 0; i < g.length; i++) g[i] /= norm;
     return g;
   }
 
@@ -114,7 +117,7 @@ export class HillClimber implements MetaLearner {
     }
     const g = this.gradient(tasks, this.theta, this.rng, pre, (f) => this.onProgress?.('sampling', 0.9 * f));
     for (let i = 0; i < this.theta.length; i++) {
-      this.momentum[i] = 0.9 * this.momentum[i] + g[i];
+      this.momentum[i] = 0.5 * this.momentum[i] + g[i];
       this.theta[i] += this.hp.lr * this.momentum[i];
     }
     this.steps++;
