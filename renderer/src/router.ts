@@ -6,6 +6,7 @@ import DashboardView from './views/DashboardView.vue';
 import NewRunView from './views/NewRunView.vue';
 import RunDetailView from './views/RunDetailView.vue';
 import RunsView from './views/RunsView.vue';
+import ViewerView from './viewer/ViewerView.vue';
 
 export const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/new' },
@@ -13,6 +14,8 @@ export const routes: RouteRecordRaw[] = [
   { path: '/dashboard', name: 'dashboard', component: DashboardView, meta: { title: 'Training' } },
   { path: '/runs', name: 'runs', component: RunsView, meta: { title: 'Runs' } },
   { path: '/runs/:runId', name: 'run', component: RunDetailView, props: true, meta: { title: 'Run' } },
+  // The adaptation viewer (?run=<id>&compare=<id>).
+  { path: '/viewer', name: 'viewer', component: ViewerView, meta: { title: 'Viewer' } },
 ];
 
 export function createAppRouter() {

@@ -2,21 +2,12 @@
 // (`npm run web`'s server, in process) with a forked trainer on a temporary runs folder,
 // trains the tiny runs the tests need through the protocol, and opens the app in Debian's
 // headless Chromium (playwright-core). Self-contained: nothing from a previous run is reused.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { connectInProcess } from '../../../src/host/client';
-import { forkTrainer } from '../../../src/host/trainerHost';
-import { startWebHost, type WebHost } from '../../../src/host/webHost';
+import type { WebHost } from '../../../src/host/webHost';
 import type { RunConfigInput } from '../../../src/shared/config';
 import type { ProtocolClient } from '../../../src/shared/protocolClient';
-import { CHROMIUM, CHROMIUM_ARGS } from './sceneHarness';
-
-const ROOT = resolve(import.meta.dirname, '../../..');
-/** Built apart from `npm run build:web`'s output so parallel test runs do not fight over it. */
-const RENDERER_OUT = join(ROOT, 'out', 'e2e-viewer-renderer');
+import { startFixture } from '../app/webHostFixture';
 
 export interface AppHarness {
   host: WebHost;
@@ -29,44 +20,21 @@ export interface AppHarness {
   close(): Promise<void>;
 }
 
-/** Build the renderer for the browser (vite, the desktop app's renderer config). */
-export function buildRenderer(): string {
-  execFileSync('nice', ['-n', '10', 'npx', 'vite', 'build', '-c', 'vite.renderer.config.ts', '--outDir', RENDERER_OUT, '--logLevel', 'error'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  return RENDERER_OUT;
-}
-
-/** `preload`: modules the trainer imports first (e.g. extra learners for a test). */
+/**
+ * The desktop engineer's fixture (built renderer, web host, forked trainer on a fresh runs
+ * folder, headless Chromium) plus what the viewer tests need: a page that accepts downloads,
+ * console-error capture, and a `train` helper over the protocol.
+ */
 export async function openApp(opts: { preload?: string[] } = {}): Promise<AppHarness> {
-  const rendererDir = process.env.E2E_RENDERER_DIR ?? buildRenderer();
-  const runsRoot = mkdtempSync(join(tmpdir(), 'mrl-viewer-runs-'));
-  const userDataDir = mkdtempSync(join(tmpdir(), 'mrl-chromium-'));
-  const trainerLog: string[] = [];
-  const host = await startWebHost({
-    launcher: forkTrainer({ runsRoot, preload: opts.preload, log: (l) => trainerLog.push(l) }),
-    rendererDir,
-    port: 0,
-  });
+  const fx = await startFixture({ preload: opts.preload });
+  const { host, runsRoot, trainerLog } = fx;
   const client = connectInProcess(host.trainerHost);
-  let ctx: BrowserContext | undefined;
   const cleanup = async () => {
-    await ctx?.close().catch(() => {});
     client.close();
-    await host.close();
-    rmSync(userDataDir, { recursive: true, force: true });
-    rmSync(runsRoot, { recursive: true, force: true });
+    await fx.close();
   };
   try {
-    ctx = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1440, height: 960 },
-      acceptDownloads: true,
-    });
-    const page = ctx.pages()[0] ?? (await ctx.newPage());
+    const page = await fx.browser.newPage({ viewport: { width: 1440, height: 960 }, acceptDownloads: true });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('console', (m) => {

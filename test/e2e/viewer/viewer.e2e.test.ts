@@ -73,12 +73,13 @@ describe('adaptation viewer', () => {
 
     const scene = page.getByTestId('viewer-scene');
     const box = (await scene.boundingBox())!;
-    await page.mouse.click(box.x + box.width * 0.68, box.y + box.height * 0.32);
+    await page.mouse.click(box.x + box.width * 0.6, box.y + box.height * 0.4);
     await expect.poll(() => page.getByTestId('viewer-task').textContent()).toContain('placed');
     const placed = JSON.parse((await page.getByTestId('viewer-task').textContent())!.split(' · ')[0]) as { goal: [number, number] };
     // Right of and beyond the centre of a top-down view: +x, +y.
     expect(placed.goal[0]).toBeGreaterThan(0.05);
     expect(placed.goal[1]).toBeGreaterThan(0.05);
+    expect(await text(page, 'task-status')).toMatch(/^\s*in distribution/);
 
     const before = await scene.screenshot();
     await setNumber(page, 'viewer-steps', 3);
@@ -132,6 +133,13 @@ describe('adaptation viewer', () => {
     const f0 = Number(await page.getByTestId('viewer-scene').getAttribute('data-frame'));
     await expect.poll(async () => Number(await page.getByTestId('viewer-scene').getAttribute('data-frame')), { timeout: 10_000 }).not.toBe(f0);
     await page.screenshot({ path: join(SHOTS, 'viewer-cartpole.png') });
+
+    // A WebM of one pass of the replay (MediaRecorder on the canvas stream), at 4× to keep it short.
+    await page.getByTestId('viewer-speed').selectOption('4');
+    const [webm] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByTestId('export-webm').click()]);
+    const video = readFileSync((await webm.path())!);
+    expect(video.subarray(0, 4).toString('hex')).toBe('1a45dfa3'); // EBML magic: a Matroska/WebM file
+    expect(video.length).toBeGreaterThan(1000);
     expect(app.errors).toEqual([]);
   });
 
