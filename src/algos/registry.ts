@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { TaskFamily } from '../core/env';
 import type { JsonObject } from '../shared/json';
 import type { MetaLearner } from './metaLearner';
+import { mamlSpec, oracleSpec, pretrainedSpec } from './mamlSpecs';
 
 export interface CreateLearnerArgs {
   family: TaskFamily;
@@ -31,7 +32,7 @@ export interface AlgoSpec {
 }
 
 /** Filled by the learner modules (MAML, RL², baselines) as they land. */
-export const ALGOS: AlgoSpec[] = [];
+export const ALGOS: AlgoSpec[] = [mamlSpec, pretrainedSpec, oracleSpec];
 
 export function getAlgo(id: string): AlgoSpec {
   const a = ALGOS.find((x) => x.id === id);
