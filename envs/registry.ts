@@ -2,11 +2,12 @@
 // task editors from.
 import type { TaskFamily, TaskParam } from '../src/core/env';
 import { cartpole } from './cartpole';
+import { cheetahDir, cheetahVel } from './cheetah';
 import { pointNav } from './pointNav';
 import { reacher } from './reacher';
 
 /** All families, in the order the UI shows them. */
-const FAMILIES: TaskFamily[] = [pointNav, reacher, cartpole].map((f) => f as unknown as TaskFamily);
+const FAMILIES: TaskFamily[] = [pointNav, reacher, cheetahVel, cheetahDir, cartpole].map((f) => f as unknown as TaskFamily);
 
 export interface FamilyInfo {
   id: string;

@@ -10,7 +10,7 @@
 // engine, so they cannot clash). Nothing here draws random numbers.
 import Matter from 'matter-js';
 
-export const { Engine, Bodies, Body, Composite, Constraint } = Matter;
+export const { Engine, Bodies, Body, Composite, Constraint, Events } = Matter;
 /** matter-js keeps the previous pose (Verlet state) on each body; its typings omit it. */
 export type MBody = Matter.Body & { positionPrev: Matter.Vector; anglePrev: number };
 export type MConstraint = Matter.Constraint;
@@ -122,8 +122,7 @@ export function angularVelocity(b: MBody): number {
  * A revolute joint between `parent` (null: the world) and `child`, driven by torques.
  * Joint angle = child.angle − parent.angle − rest, in matter-js's sense (clockwise on screen).
  * Damping and limits are computed as the torque pair that produces a chosen change of the
- * relative angular velocity in one step, using the pair's combined inverse inertia, so they
- * stay stable for any damping coefficient (an explicit −d·ω torque blows up on light links).
+ * relative angular velocity in one step, using the combined inverse inertia of the two sides.
  */
 export class Joint {
   /** Combined inverse inertia of the pair in 1/(kg·m²). */
@@ -135,14 +134,18 @@ export class Joint {
     readonly rest = 0,
     readonly lower = -Infinity,
     readonly upper = Infinity,
+    /**
+     * Effective inertias (kg·m²) the joint turns on its two sides, e.g. the whole distal chain
+     * about the joint (parallel-axis theorem). Defaults to the two bodies about their own
+     * centres, which underestimates a chain's inertia and so weakens springs and damping.
+     */
+    inertias?: { child: number; parent: number },
   ) {
-    this.refreshInertia();
-  }
-
-  /** Call after changing a body's mass. */
-  refreshInertia(): void {
-    const s = this.units.inertia;
-    this.invI = s / this.child.inertia + (this.parent ? s / this.parent.inertia : 0);
+    if (inertias) this.invI = 1 / inertias.child + (parent ? 1 / inertias.parent : 0);
+    else {
+      const s = this.units.inertia;
+      this.invI = s / this.child.inertia + (this.parent ? s / this.parent.inertia : 0);
+    }
   }
 
   angle(): number {
@@ -155,33 +158,106 @@ export class Joint {
   }
 
   /**
-   * Add this step's joint torques: the motor torque `tau` (N·m), exponential damping with
-   * coefficient `damping` (N·m·s/rad) and the limit. Must be called once before each update
-   * (matter-js clears body.torque after every update).
+   * Add this step's torques for a joint driven by a motor against a damper, with no other
+   * sustained load (a free-swinging arm): the motor torque `tau` (N·m) and damping `damping`
+   * (N·m·s/rad) are integrated implicitly (backward Euler on the relative velocity), so any
+   * damping is stable and the terminal velocity is exactly tau/damping; then the limit.
+   * Call once before each update (matter-js clears body.torque after every update).
    */
-  apply(tau: number, damping: number): void {
-    const invI = this.invI;
+  applyDamped(tau: number, damping: number): void {
     const w = this.velocity();
     let total = tau;
     if (damping > 0) {
-      // Torque that multiplies ω_rel by exp(−d·invI·dt) over one step.
-      const dw = -w * (1 - Math.exp(-damping * invI * DT));
-      total += dw / (invI * DT);
+      const h = DT * this.invI;
+      total = ((w + h * tau) / (1 + h * damping) - w) / h;
     }
-    if (this.lower > -Infinity || this.upper < Infinity) {
-      const th = this.angle();
-      // Relative velocity the torques so far would produce, and where it would put the joint.
-      const wPred = w + total * invI * DT;
-      const next = th + wPred * DT;
-      let target = NaN;
-      if (next > this.upper) target = th > this.upper ? (LIMIT_BAUMGARTE * (this.upper - th)) / DT : (this.upper - th) / DT;
-      else if (next < this.lower) target = th < this.lower ? (LIMIT_BAUMGARTE * (this.lower - th)) / DT : (this.lower - th) / DT;
-      if (target === target) total += (target - wPred) / (invI * DT);
-    }
+    this.push(this.limit(total, w));
+  }
+
+  /**
+   * Add this step's torques for a joint under sustained load (a leg carrying a body): motor
+   * torque `tau` (N·m) plus an explicit spring (N·m/rad, towards angle 0) and damper
+   * (N·m·s/rad), then the limit. Explicit so that a spring holds its full torque against
+   * gravity (an implicit one would give way by 1 + h·d); the coefficients are capped at what
+   * an explicit step can integrate stably for this joint's inertia.
+   */
+  applyPD(tau: number, stiffness: number, damping: number): void {
+    const w = this.velocity();
+    const h = DT * this.invI;
+    // A segment sits between two joints whose torques add up, hence the margins below the
+    // single-joint limits (k·h·dt < 4, d·h < 2).
+    const k = Math.min(stiffness, 0.25 / (h * DT));
+    const d = Math.min(damping, 0.5 / h);
+    this.push(this.limit(tau - k * this.angle() - d * w, w));
+  }
+
+  /**
+   * Enforce the limits on positions after an update: when the joint is past a limit, turn
+   * `subtree` (the child and every body hanging from it) rigidly about `pivot` (px) back onto
+   * the limit, and drop the relative velocity that was carrying it further. The pre-step limit
+   * torque alone cannot hold a joint whose neighbours push hard (each body is driven by two
+   * joints), so legs need this pass; rotating the whole subtree keeps its pins together.
+   */
+  project(pivot: Matter.Vector, subtree: readonly MBody[]): void {
+    const th = this.angle();
+    let delta = 0;
+    if (th > this.upper) delta = this.upper - th;
+    else if (th < this.lower) delta = this.lower - th;
+    else return;
+    const step = th - (this.child.anglePrev - (this.parent ? this.parent.anglePrev : 0) - this.rest);
+    // Moving further past the limit: also turn the previous pose so the relative velocity is 0.
+    const extra = (delta < 0 && step > 0) || (delta > 0 && step < 0) ? step : 0;
+    for (const b of subtree) rotateAbout(b, pivot, delta, extra);
+  }
+
+  /** Add the torque needed to keep the joint within its limits to `total` (N·m). */
+  private limit(total: number, w: number): number {
+    if (this.lower === -Infinity && this.upper === Infinity) return total;
+    const invI = this.invI;
+    const th = this.angle();
+    // Relative velocity the torques so far would produce, and where it would put the joint.
+    const wPred = w + total * invI * DT;
+    const next = th + wPred * DT;
+    let target = NaN;
+    if (next > this.upper) target = th > this.upper ? (LIMIT_BAUMGARTE * (this.upper - th)) / DT : (this.upper - th) / DT;
+    else if (next < this.lower) target = th < this.lower ? (LIMIT_BAUMGARTE * (this.lower - th)) / DT : (this.lower - th) / DT;
+    return target === target ? total + (target - wPred) / (invI * DT) : total;
+  }
+
+  /** Apply `total` N·m to the child and the opposite to the parent. */
+  private push(total: number): void {
     const t = total * this.units.torque;
     this.child.torque += t;
     if (this.parent) this.parent.torque -= t;
   }
+}
+
+/**
+ * Turn a body rigidly by `delta` rad about `pivot` (px), keeping its velocity, then turn its
+ * previous pose by a further `extraPrev` rad about the same point (which changes its angular
+ * velocity by −extraPrev per step and its linear velocity to match).
+ */
+export function rotateAbout(b: MBody, pivot: Matter.Vector, delta: number, extraPrev = 0): void {
+  const c = Math.cos(delta);
+  const s = Math.sin(delta);
+  const dx = b.position.x - pivot.x;
+  const dy = b.position.y - pivot.y;
+  Body.setPosition(b, { x: pivot.x + c * dx - s * dy, y: pivot.y + s * dx + c * dy });
+  Body.setAngle(b, b.angle + delta);
+  if (extraPrev !== 0) {
+    const ce = Math.cos(extraPrev);
+    const se = Math.sin(extraPrev);
+    const px = b.positionPrev.x - pivot.x;
+    const py = b.positionPrev.y - pivot.y;
+    b.positionPrev.x = pivot.x + ce * px - se * py;
+    b.positionPrev.y = pivot.y + se * px + ce * py;
+    b.anglePrev += extraPrev;
+  }
+}
+
+/** Moment of inertia (kg·m²) of a thin rod of mass m and length L about a point at distance d from its centre. */
+export function rodInertia(m: number, L: number, d: number): number {
+  return (m * L * L) / 12 + m * d * d;
 }
 
 /** Fraction of a limit violation removed per step. */

@@ -7,8 +7,9 @@
 //
 // Physics: matter-js, two boxes pinned end to end and to a world anchor at the origin, no
 // gravity, no collisions, one update per step at 60 Hz (dt = 1/60 s), 1000 px per metre
-// (a link is 100 px long). Joint damping is exponential (see envs/common/physics.ts), so it
-// is stable for every mass/damping in the allowed ranges. Joint 2 is limited to ±3 rad (as
+// (a link is 100 px long). Joint damping is integrated implicitly with the motor torque (see
+// envs/common/physics.ts), so it is stable for every mass/damping in the allowed ranges and
+// a constant torque τ spins a joint up to τ/damping. Joint 2 is limited to ±3 rad (as
 // in Gym) so the forearm cannot fold through the upper arm.
 //
 // Observation (8): cos q1, sin q1, cos q2, sin q2, q̇1, q̇2 (rad/s), fingertip x, y (m).
@@ -105,6 +106,8 @@ export class ReacherEnv implements Env<ReacherTask> {
     const elbow = pin(4, this.link1, { x: (ex - c1x) * S, y: -(ey - c1y) * S }, this.link2, { x: (ex - c2x) * S, y: -(ey - c2y) * S });
     this.pins = [root, elbow];
     Composite.add(this.engine.world, [this.link1, this.link2, root, elbow]);
+    // Damping torques are sized with each link's own inertia about its centre: matter-js turns
+    // a torque into rotation about the centre, and the pins couple the links afterwards.
     this.shoulder = new Joint(null, this.link1, UNITS);
     this.elbow = new Joint(this.link1, this.link2, UNITS, 0, -Q2_LIMIT, Q2_LIMIT);
     // Initial velocities: rigid rotation of each link about its joint (px per base step).
@@ -138,8 +141,8 @@ export class ReacherEnv implements Env<ReacherTask> {
     a1 = a1 > 1 ? 1 : a1 < -1 ? -1 : a1 === a1 ? a1 : 0;
     const task = this.built;
     // World (counter-clockwise) torques are clockwise-negative in matter-js's frame.
-    this.shoulder.apply(-GEAR[0] * a0, task.damping[0]);
-    this.elbow.apply(-GEAR[1] * a1, task.damping[1]);
+    this.shoulder.applyDamped(-GEAR[0] * a0, task.damping[0]);
+    this.elbow.applyDamped(-GEAR[1] * a1, task.damping[1]);
     Engine.update(this.engine, DELTA_MS);
     this.t++;
     this.writeObs();

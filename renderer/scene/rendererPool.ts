@@ -30,3 +30,17 @@ export function releaseRenderer(r: WebGLRenderer): void {
 export function pooledRenderers(): WebGLRenderer[] {
   return [...all];
 }
+
+/** GPU memory held by every pooled renderer: what the leak test compares before and after. */
+export function pooledMemory(): { geometries: number; textures: number; renderers: number } {
+  let geometries = 0;
+  let textures = 0;
+  for (const r of all) {
+    geometries += r.info.memory.geometries;
+    textures += r.info.memory.textures;
+  }
+  return { geometries, textures, renderers: all.size };
+}
+
+// A read-only diagnostics hook for end-to-end tests (the page exposes nothing else).
+(globalThis as { __mrlScene?: { memory: typeof pooledMemory } }).__mrlScene = { memory: pooledMemory };

@@ -4,7 +4,7 @@
 // TrailLayer per trail, and the environment (lights, ground, grid). Used by the dashboard's
 // live preview and the adaptation viewer. Nothing is allocated per rendered frame: poses are
 // copied in place and the follow camera works on module-level scratch vectors.
-import { Group, PerspectiveCamera, Plane, Raycaster, Scene, Color, Vector2, Vector3, WebGLRenderer } from 'three';
+import { Color, Fog, Group, PerspectiveCamera, Plane, Raycaster, Scene, Vector2, Vector3, WebGLRenderer } from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import type { SceneDescription } from '../../src/shared/scene';
 import { GeometryCache } from './geometry';
@@ -80,7 +80,10 @@ export class SceneView {
       this.pooled = true;
     }
     this.renderer.shadowMap.enabled = this.shadows;
-    this.scene.background = new Color(opts.background ?? '#f7f8fa');
+    const bg = new Color(opts.background ?? '#f7f8fa');
+    this.scene.background = bg;
+    // Fog in the background colour hides the ground's far edge (side views look at the horizon).
+    this.scene.fog = new Fog(bg, 10, 100);
     this.scene.add(this.root);
     this.controls = new OrbitControls(this.camera, this.renderer.domElement);
     this.controls.enableDamping = false;
@@ -142,7 +145,12 @@ export class SceneView {
     // World (three.js y-up) position of the floor point under the centre.
     const worldCenter = this.toWorld(center.clone());
     const floorY = floorH;
-    this.env = new EnvironmentLayer(floorY, worldCenter.x, worldCenter.z, this.extent, this.followIndex >= 0, this.shadows);
+    // Side views see the horizon: give them (and runners) a ground that reaches it.
+    const largeGround = this.followIndex >= 0 || desc.up === 'y';
+    this.env = new EnvironmentLayer(floorY, worldCenter.x, worldCenter.z, this.extent, largeGround, this.shadows);
+    const fog = this.scene.fog as Fog;
+    fog.near = this.extent * 2.5;
+    fog.far = this.extent * 10;
     this.scene.add(this.env.object);
 
     // Default framing: top-down families seen from above at an angle, side-view ones from the front.
@@ -150,9 +158,9 @@ export class SceneView {
     this.camera.far = this.extent * 200;
     this.camera.updateProjectionMatrix();
     if (desc.up === 'z') {
-      this.camera.position.set(worldCenter.x, floorY + this.extent * 1.25, worldCenter.z + this.extent * 0.85);
+      this.camera.position.set(worldCenter.x, floorY + this.extent * 1.0, worldCenter.z + this.extent * 0.7);
     } else {
-      this.camera.position.set(worldCenter.x, worldCenter.y + this.extent * 0.25, worldCenter.z + this.extent * 1.3);
+      this.camera.position.set(worldCenter.x, worldCenter.y + this.extent * 0.2, worldCenter.z + this.extent * 0.85);
     }
     this.controls.target.copy(worldCenter);
     this.controls.update();

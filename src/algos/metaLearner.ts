@@ -67,4 +67,10 @@ export interface MetaLearner<T extends JsonObject = JsonObject> {
   loadState(c: Checkpoint): Promise<void>;
   /** Release tensors and workers. */
   dispose(): Promise<void>;
+  /**
+   * Optional: the trainer sets this before `metaTrainStep` to receive progress within the
+   * meta-iteration (phase e.g. 'sampling' | 'inner' | 'outer', fraction 0..1 of the
+   * iteration). Learners call it when they can; it must not change any result.
+   */
+  onProgress?: ((phase: string, fraction: number) => void) | null;
 }

@@ -2,6 +2,9 @@
 // module under src/cli/commands and registers itself here.
 import { Command, CommanderError } from 'commander';
 import { registerEnvs } from './commands/envs';
+import { registerEval } from './commands/eval';
+import { registerServe } from './commands/serve';
+import { registerTrain } from './commands/train';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -11,6 +14,9 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerEnvs(program);
+  registerTrain(program);
+  registerEval(program);
+  registerServe(program);
   return program;
 }
 

@@ -19,12 +19,13 @@ export interface BackendInfo {
   tfjsVersion: string;
 }
 
-const require = createRequire(import.meta.url);
+// Not named `require`: bundlers for Electron inject their own module-level `require` shim.
+const nodeRequire = createRequire(import.meta.url);
 let current: BackendInfo | null = null;
 
 async function tryNative(pkg: string): Promise<boolean> {
   try {
-    require.resolve(pkg);
+    nodeRequire.resolve(pkg);
   } catch {
     return false;
   }
@@ -40,7 +41,7 @@ async function tryNative(pkg: string): Promise<boolean> {
 async function tryWasm(): Promise<boolean> {
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+    const dir = path.dirname(nodeRequire.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
     wasm.setWasmPaths(path.join(dir, 'dist') + path.sep);
     return await tf.setBackend('wasm');
   } catch {

@@ -1,7 +1,8 @@
 // `npm run bench:viewer`: replay 20 agents at once in one scene in headless Chromium
 // (software GL on this machine) and print the frame rate measured inside the page
 // (requestAnimationFrame intervals, median). A figure to report, not a test: the goal is 60 fps.
-//   npm run bench:viewer -- [--seconds 4] [--agents 20] [--family point-nav] [--no-shadows]
+//   npm run bench:viewer -- [--seconds 4] [--agents 20] [--family point-nav] [--no-shadows] [--no-trails]
+//                           [--size 960x600] [--shots dir]   (--shots saves a PNG of each family's scene)
 import { familyIds } from '../../envs/registry';
 import { makeRollouts, openHarness } from '../e2e/viewer/sceneHarness';
 import type { BenchInput, BenchResult, HarnessWindow } from '../../renderer/scene/harness/api';
@@ -21,15 +22,17 @@ if (!(seconds > 0) || !Number.isInteger(agents) || agents < 1) {
   process.exit(2);
 }
 const families = only ? [only] : familyIds();
+const shots = flag('shots', '');
 
 const harness = await openHarness();
 try {
   const rows: BenchResult[] = [];
   for (const id of families) {
     const { scene, rollouts } = makeRollouts(id, agents, 200, 7);
-    const input: BenchInput = { scene, rollouts, seconds, shadows, width, height, trails: !process.argv.includes('--no-trails') };
+    const input: BenchInput = { scene, rollouts, seconds, shadows, width, height, trails: !process.argv.includes('--no-trails'), keepOpen: Boolean(shots) };
     const r = await harness.page.evaluate((inp) => (globalThis as unknown as HarnessWindow).sceneHarness.bench(inp), input);
     rows.push(r);
+    if (shots) await harness.page.locator('#view').screenshot({ path: `${shots}/bench-${id}.png` });
   }
   console.log(`viewer benchmark: ${agents} agents replaying at once, ${width}×${height}, shadows ${shadows ? 'on' : 'off'}, ${seconds} s per family`);
   console.log(`GL: ${rows[0]?.glRenderer}`);

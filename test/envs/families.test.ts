@@ -83,6 +83,24 @@ describe.each(familyIds())('%s', (id) => {
     for (const o of others) rollout(o, 50, 3);
     const second = rollout(family.make(tasks[0], 5), 400, 9);
     expect(second).toEqual(first);
+    // Stepping other envs in between (as a vector env does) changes nothing either.
+    const a = family.make(tasks[0], 5);
+    const b = family.make(tasks[1], 6);
+    const rngA = new Rng(9);
+    const rngB = new Rng(10);
+    const actA = new Float32Array(a.actionSpace.size);
+    const actB = new Float32Array(b.actionSpace.size);
+    const interleaved: number[] = [];
+    for (let t = 0; t < 400; t++) {
+      a.actionSpace.sample(rngA, actA);
+      const r = a.step(actA);
+      interleaved.push(...r.obs, r.reward);
+      if (r.terminated || r.truncated) interleaved.push(...a.reset().obs);
+      b.actionSpace.sample(rngB, actB);
+      const rb = b.step(actB);
+      if (rb.terminated || rb.truncated) b.reset();
+    }
+    expect(interleaved).toEqual(first);
     // reset({ seed }) restarts the same episode on a used env.
     const env = family.make(tasks[0], 123);
     rollout(env, 77, 4);

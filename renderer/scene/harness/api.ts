@@ -11,6 +11,8 @@ export interface BenchInput {
   width: number;
   height: number;
   trails?: boolean;
+  /** Keep the view on screen after the run (for a screenshot). */
+  keepOpen?: boolean;
 }
 
 export interface BenchResult {

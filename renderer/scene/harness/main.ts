@@ -37,6 +37,8 @@ function quantile(xs: number[], q: number): number {
 async function bench(input: BenchInput): Promise<BenchResult> {
   const container = document.getElementById('view')!;
   const rollouts = input.rollouts.map(toFrames);
+  openView?.dispose();
+  openView = null;
   const view = new SceneView(container, { shadows: input.shadows });
   container.style.width = `${input.width}px`;
   container.style.height = `${input.height}px`;
@@ -81,6 +83,10 @@ async function bench(input: BenchInput): Promise<BenchResult> {
     renders.push(performance.now() - t0);
   }
   const info = view.renderer.info.render;
+  if (input.keepOpen) {
+    // Leave the last frame on screen for a screenshot; the next call disposes it.
+    openView = view;
+  }
   const result: BenchResult = {
     family: input.scene.family,
     agents: rollouts.length,
@@ -93,9 +99,11 @@ async function bench(input: BenchInput): Promise<BenchResult> {
     triangles: info.triangles,
     glRenderer,
   };
-  view.dispose();
+  if (!input.keepOpen) view.dispose();
   return result;
 }
+
+let openView: SceneView | null = null;
 
 function memory(): { geometries: number; textures: number } {
   let geometries = 0;

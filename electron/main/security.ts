@@ -1,0 +1,108 @@
+// The desktop window's security settings in one place, so the unit tests and the
+// electronegativity check see exactly what ships: an isolated, sandboxed renderer with no
+// Node, a strict Content-Security-Policy, no navigation away from the app, no new windows,
+// and no permission (camera, geolocation, notifications…) ever granted.
+import { BrowserWindow, type Session, type WebContents } from 'electron';
+
+/**
+ * The renderer's CSP. Scripts only from the app itself; no eval; styles from the app (Vue's
+ * built CSS is one file); images may be data:/blob: (PNG export, chart snapshots). The
+ * desktop renderer talks to the trainer over IPC only, so it needs no network at all.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "media-src 'self' blob:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "worker-src 'self' blob:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export interface WindowBounds {
+  x?: number;
+  y?: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * The app's window. The security-relevant webPreferences are literal here (not built
+ * elsewhere) so static checkers such as electronegativity see exactly what ships.
+ */
+export function createSecureWindow(preloadPath: string, bounds: WindowBounds): BrowserWindow {
+  return new BrowserWindow({
+    ...bounds,
+    minWidth: 960,
+    minHeight: 640,
+    title: 'Meta-RL Studio',
+    backgroundColor: '#0f1419',
+    // Shown once the first paint is ready, so the user never sees a white flash.
+    show: false,
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      // Middle-click would open links in new windows; the app has none to open.
+      disableBlinkFeatures: 'Auxclick',
+      spellcheck: false,
+      // The trainer keeps running while the window is hidden; the charts should too.
+      backgroundThrottling: false,
+    },
+  });
+}
+
+/** Is `url` the app's own page (the dev server in development, the packaged file otherwise)? */
+export function isAppUrl(url: string, appUrl: string): boolean {
+  try {
+    const u = new URL(url);
+    const app = new URL(appUrl);
+    if (app.protocol === 'file:') return u.protocol === 'file:' && u.pathname === app.pathname;
+    return u.origin === app.origin;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Lock a window's contents to the app: in-page navigation elsewhere and new windows are
+ * denied (links to the web open nowhere; the app has no external links it needs), and a
+ * <webview> can never be attached.
+ */
+export function hardenContents(contents: WebContents, appUrl: string): void {
+  contents.on('will-navigate', (event, url) => {
+    if (!isAppUrl(url, appUrl)) event.preventDefault();
+  });
+  contents.on('will-redirect', (event, url) => {
+    if (!isAppUrl(url, appUrl)) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+}
+
+/** Deny every permission request and add the CSP header to every response the session loads. */
+export function hardenSession(session: Session): void {
+  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.setPermissionCheckHandler(() => false);
+  session.webRequest.onHeadersReceived((details, callback) => {
+    callback({
+      responseHeaders: {
+        ...details.responseHeaders,
+        'Content-Security-Policy': [CONTENT_SECURITY_POLICY],
+      },
+    });
+  });
+}

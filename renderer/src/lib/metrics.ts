@@ -1,0 +1,106 @@
+// Turning metric rows (metrics.jsonl lines / `mrl:metrics.added` events) into chart series
+// and headline figures, for any learner: MAML reports returns before and after each inner
+// step, RL² per episode of a trial; both are namespaced under `returns/`.
+import type { MetricsRow } from '../../../src/shared/protocol';
+
+export interface Point {
+  x: number;
+  y: number;
+}
+export interface Series {
+  key: string;
+  label: string;
+  points: Point[];
+}
+
+/** A readable label for a metric key ('returns/post_1' → 'After step 1'). */
+export function metricLabel(key: string): string {
+  const name = key.includes('/') ? key.slice(key.indexOf('/') + 1) : key;
+  let m: RegExpMatchArray | null;
+  if (key.startsWith('returns/')) {
+    if (name === 'pre') return 'Before adaptation';
+    if ((m = name.match(/^post_?(\d+)$/))) return `After step ${m[1]}`;
+    if (name === 'post') return 'After adaptation';
+    if ((m = name.match(/^(?:episode|ep)_?(\d+)$/))) return `Episode ${m[1]}`;
+  }
+  return name.replace(/_/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
+}
+
+/** Order keys so 'pre' comes first, then numbered stages in numeric order. */
+function stageOrder(key: string): number {
+  if (/\/pre$/.test(key)) return -1;
+  const m = key.match(/(\d+)$/);
+  return m ? Number(m[1]) : 1e6;
+}
+
+/** One series per metric key with the given prefix (e.g. 'returns/'), x = meta-iteration. */
+export function seriesByPrefix(rows: readonly MetricsRow[], prefix: string, exclude: RegExp | null = null): Series[] {
+  const map = new Map<string, Point[]>();
+  for (const row of rows) {
+    for (const [k, v] of Object.entries(row.metrics)) {
+      if (!k.startsWith(prefix) || (exclude && exclude.test(k)) || !Number.isFinite(v)) continue;
+      let pts = map.get(k);
+      if (!pts) map.set(k, (pts = []));
+      pts.push({ x: row.iteration, y: v });
+    }
+  }
+  return [...map]
+    .sort(([a], [b]) => stageOrder(a) - stageOrder(b) || a.localeCompare(b))
+    .map(([key, points]) => ({ key, label: metricLabel(key), points }));
+}
+
+/** Return metrics that are not a stage's mean: spreads, per-task values, RL²'s whole-trial sum. */
+const NOT_A_STAGE = /std|min|max|_task|\/trial$/;
+
+/** The return series of the learner: before vs after adaptation (MAML) or per episode index (RL²). */
+export function returnSeries(rows: readonly MetricsRow[]): Series[] {
+  return seriesByPrefix(rows, 'returns/', NOT_A_STAGE);
+}
+
+/** Loss and KL (gradient norms and the like are on other scales and left out). */
+export function lossSeries(rows: readonly MetricsRow[]): Series[] {
+  return seriesByPrefix(rows, 'losses/', /norm|epochs|clip_fraction|entropy_coef/);
+}
+
+/** Keys drawn on the chart's right-hand axis: the KL is orders of magnitude below the losses. */
+export const RIGHT_AXIS = /(^|\/)(kl|approx_kl)$/;
+
+/** The key of the final adaptation stage among a row's return metrics. */
+export function finalReturnKey(row: MetricsRow | undefined): string | null {
+  if (!row) return null;
+  const keys = Object.keys(row.metrics).filter((k) => k.startsWith('returns/') && !NOT_A_STAGE.test(k) && !k.endsWith('/pre'));
+  if (keys.length === 0) return null;
+  return keys.sort((a, b) => stageOrder(a) - stageOrder(b))[keys.length - 1];
+}
+
+/** Environment steps per second of the latest iteration, if the learner reports its step count. */
+export function stepsPerSecond(row: MetricsRow | undefined): number | null {
+  if (!row) return null;
+  const m = row.metrics;
+  for (const [k, v] of Object.entries(m)) {
+    if (/steps_per_s|sps$|stepsPerSecond/i.test(k) && Number.isFinite(v)) return v;
+  }
+  for (const [k, v] of Object.entries(m)) {
+    if (/env[/_]?steps$|steps\/iteration|^counts\/steps|samples$/i.test(k) && Number.isFinite(v) && row.wallMs > 0) {
+      return (v / row.wallMs) * 1000;
+    }
+  }
+  return null;
+}
+
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  return h > 0 ? `${h}h ${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m ${String(sec).padStart(2, '0')}s` : `${sec}s`;
+}
+
+export function formatNumber(v: number | null | undefined, digits = 2): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  const a = Math.abs(v);
+  if (a >= 1e6) return `${(v / 1e6).toFixed(1)} M`;
+  if (a >= 1e4) return `${(v / 1e3).toFixed(1)} k`;
+  return v.toFixed(a >= 100 ? 0 : digits);
+}

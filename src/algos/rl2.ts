@@ -1,0 +1,292 @@
+// RL² (Duan et al. 2016, "Fast reinforcement learning via slow reinforcement learning";
+// garage's RL2 + RL2PPO are the reference): a recurrent policy that adapts to a task
+// through its hidden state, which is kept across the K episodes of a trial. The outer
+// ("slow") learner is PPO over whole trials with GAE across episode boundaries.
+//
+// Reads top to bottom: config → learner (sample trials, advantages, PPO) → adaptation →
+// checkpoint → registry entry.
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import type { TaskFamily } from '../core/env';
+import { Rng } from '../core/rng';
+import type { JsonObject } from '../shared/json';
+import type { AdaptBudget, AdaptResult, Checkpoint, EpisodeRecord, MetaLearner, Metrics, SavedTensor } from './metaLearner';
+import type { AlgoSpec } from './registry';
+import { Adam, ppoUpdate, trialGae } from './ppo';
+import {
+  GRU_PARAM_NAMES,
+  type GruParams,
+  disposeParams,
+  initGruParams,
+  logStdValues,
+  paramList,
+} from '../policies/gruPolicy';
+import { rl2InputSize, sampleTrials } from '../samplers/trialSampler';
+
+export const rl2ConfigSchema = z
+  .object({
+    /** Episodes per trial (K): the hidden state is kept across them. */
+    episodesPerTrial: z.number().int().min(1).max(20).default(2),
+    /** Training tasks per meta-iteration. */
+    metaBatchSize: z.number().int().min(1).max(1000).default(20),
+    /** Trials sampled per task per meta-iteration. */
+    trialsPerTask: z.number().int().min(1).max(100).default(5),
+    /** GRU hidden units. */
+    hiddenSize: z.number().int().min(4).max(512).default(64),
+    /** Initial log σ of the Gaussian head (policy units: ±1 spans the action space). */
+    initLogStd: z.number().min(-5).max(2).default(-0.5),
+    /** Discount across the whole trial. */
+    gamma: z.number().gt(0).max(1).default(0.99),
+    gaeLambda: z.number().min(0).max(1).default(0.95),
+    /** Scale of the previous reward in the policy input. */
+    rewardInputScale: z.number().positive().default(1),
+    learningRate: z.number().positive().max(1).default(1e-3),
+    /** PPO epochs over each batch of trials. */
+    epochs: z.number().int().min(1).max(50).default(3),
+    /** Minibatches (of whole trials) per epoch. */
+    minibatches: z.number().int().min(1).max(100).default(2),
+    clip: z.number().positive().max(1).default(0.2),
+    valueCoef: z.number().min(0).default(0.5),
+    entropyCoef: z.number().min(0).default(0),
+    maxGradNorm: z.number().min(0).default(1),
+    /** Early stop of the PPO epochs above this approximate KL (0 = off). */
+    targetKl: z.number().min(0).default(0),
+  })
+  .strict();
+
+export type Rl2Config = z.infer<typeof rl2ConfigSchema>;
+
+export interface Rl2Options {
+  family: TaskFamily;
+  config: Partial<Rl2Config>;
+  seed: number;
+}
+
+export class Rl2 implements MetaLearner {
+  readonly algo = 'rl2';
+  readonly config: Rl2Config;
+  private readonly family: TaskFamily;
+  private params: GruParams;
+  private readonly adam: Adam;
+  private rng: Rng;
+  private iteration = 0;
+  onProgress: ((phase: string, fraction: number) => void) | null = null;
+  /** Running RMS of the value targets: the value head predicts returns / valueScale. */
+  private valueScale = 0;
+
+  constructor(opts: Rl2Options) {
+    this.config = rl2ConfigSchema.parse(opts.config);
+    this.family = opts.family;
+    const rng = new Rng(opts.seed);
+    this.params = initGruParams(this.shape(), rng.split(), this.config.initLogStd);
+    this.rng = rng;
+    this.adam = new Adam(
+      GRU_PARAM_NAMES.map((n) => [...this.params[n].shape]),
+      this.config.learningRate,
+    );
+  }
+
+  private shape() {
+    return {
+      inputSize: rl2InputSize(this.family.observationSize, this.family.actionSize),
+      actionSize: this.family.actionSize,
+      hiddenSize: this.config.hiddenSize,
+    };
+  }
+
+  /** The current parameters (read-only use: the learner owns and replaces them). */
+  get currentParams(): GruParams {
+    return this.params;
+  }
+
+  async metaTrainStep(tasks: JsonObject[]): Promise<Metrics> {
+    if (tasks.length === 0) throw new Error('RL² metaTrainStep needs at least one task');
+    const c = this.config;
+    const K = c.episodesPerTrial;
+    const t0 = performance.now();
+    this.onProgress?.('sampling', 0);
+    const slots: JsonObject[] = [];
+    for (const task of tasks) for (let j = 0; j < c.trialsPerTask; j++) slots.push(task);
+    const batch = sampleTrials({
+      family: this.family,
+      tasks: slots,
+      episodesPerTrial: K,
+      params: this.params,
+      hiddenSize: c.hiddenSize,
+      rng: this.rng,
+      rewardInputScale: c.rewardInputScale,
+    });
+    const t1 = performance.now();
+    this.onProgress?.('update', 0.05);
+
+    // Values come out of the head in units of valueScale.
+    const scale = this.valueScale > 0 ? this.valueScale : 1;
+    const values = batch.values.map((v) => v * scale);
+    const { advantages, returns } = trialGae(batch.rewards, values, batch.lengths, batch.maxSteps, c.gamma, c.gaeLambda);
+    let sq = 0;
+    let cnt = 0;
+    for (let s = 0; s < returns.length; s++) {
+      if (batch.mask[s]) {
+        sq += returns[s] * returns[s];
+        cnt++;
+      }
+    }
+    const rms = Math.sqrt(sq / Math.max(cnt, 1)) || 1;
+    this.valueScale = this.valueScale > 0 ? 0.9 * this.valueScale + 0.1 * rms : rms;
+    const targets = returns.map((r) => r / this.valueScale);
+
+    const { params, metrics: losses } = ppoUpdate(
+      this.params,
+      this.adam,
+      batch,
+      advantages,
+      targets,
+      {
+        epochs: c.epochs,
+        minibatches: c.minibatches,
+        clip: c.clip,
+        valueCoef: c.valueCoef,
+        entropyCoef: c.entropyCoef,
+        maxGradNorm: c.maxGradNorm,
+        learningRate: c.learningRate,
+        targetKl: c.targetKl,
+      },
+      this.rng,
+      // Sampling is ~5% of an iteration; the PPO passes are the rest.
+      (f) => this.onProgress?.('update', 0.05 + 0.95 * f),
+    );
+    this.params = params;
+    const t2 = performance.now();
+    this.iteration++;
+
+    const metrics: Metrics = { iteration: this.iteration };
+    const N = batch.numTrials;
+    let trialSum = 0;
+    for (let k = 0; k < K; k++) {
+      let s = 0;
+      for (let i = 0; i < N; i++) s += batch.episodeReturns[i * K + k];
+      metrics[`returns/episode_${k + 1}`] = s / N;
+      trialSum += s / N;
+    }
+    metrics['returns/trial'] = trialSum;
+    Object.assign(metrics, losses);
+    const logStd = logStdValues(this.params);
+    metrics['policy/std'] = logStd.reduce((a, v) => a + Math.exp(v), 0) / logStd.length;
+    metrics['policy/value_scale'] = this.valueScale;
+    metrics['samples/env_steps'] = batch.envSteps;
+    metrics['samples/trials'] = N;
+    metrics['time/sampling'] = (t1 - t0) / 1000;
+    metrics['time/update'] = (t2 - t1) / 1000;
+    metrics['time/total'] = (t2 - t0) / 1000;
+    return metrics;
+  }
+
+  /**
+   * One trial of `budget.steps + 1` episodes on `task` (episodesPerStage trials run side by
+   * side); stage k is episode k+1. The meta-parameters are not changed: RL² adapts only
+   * through the hidden state, which starts from zero for the trial.
+   */
+  async adapt(task: JsonObject, budget: AdaptBudget, onEpisode?: (ep: EpisodeRecord) => void): Promise<AdaptResult> {
+    const episodes = budget.steps + 1;
+    if (!Number.isInteger(budget.steps) || budget.steps < 0) throw new Error(`adapt: steps must be a non-negative integer, got ${budget.steps}`);
+    if (!Number.isInteger(budget.episodesPerStage) || budget.episodesPerStage < 1) {
+      throw new Error(`adapt: episodesPerStage must be a positive integer, got ${budget.episodesPerStage}`);
+    }
+    const parsed = this.family.parseTask(task);
+    const batch = sampleTrials({
+      family: this.family,
+      tasks: Array.from({ length: budget.episodesPerStage }, () => parsed),
+      episodesPerTrial: episodes,
+      params: this.params,
+      hiddenSize: this.config.hiddenSize,
+      rng: new Rng(budget.seed),
+      rewardInputScale: this.config.rewardInputScale,
+      record: true,
+      recordFrames: budget.recordFrames ?? false,
+    });
+    const N = batch.numTrials;
+    const returns: number[] = [];
+    for (let k = 0; k < episodes; k++) {
+      let s = 0;
+      for (let i = 0; i < N; i++) s += batch.episodeReturns[i * episodes + k];
+      returns.push(s / N);
+    }
+    const records = batch.records ?? [];
+    if (onEpisode) for (const r of records) onEpisode(r);
+    return { returns, episodes: records };
+  }
+
+  async saveState(): Promise<Checkpoint> {
+    const params: Record<string, SavedTensor> = {};
+    for (const n of GRU_PARAM_NAMES) {
+      const t = this.params[n];
+      params[n] = { shape: [...t.shape], data: Float32Array.from(t.dataSync() as Float32Array) };
+    }
+    return {
+      algo: this.algo,
+      iteration: this.iteration,
+      params,
+      optimizerTensors: this.adam.saveTensors(),
+      optimizerState: { step: this.adam.step, valueScale: this.valueScale, config: this.config as unknown as JsonObject },
+      rng: this.rng.getState(),
+    };
+  }
+
+  async loadState(c: Checkpoint): Promise<void> {
+    if (c.algo !== this.algo) throw new Error(`Checkpoint is for "${c.algo}", not "${this.algo}"`);
+    const fresh: Partial<GruParams> = {};
+    try {
+      for (const n of GRU_PARAM_NAMES) {
+        const s = c.params[n];
+        if (!s) throw new Error(`Checkpoint is missing parameter "${n}"`);
+        const want = this.params[n].shape;
+        if (s.shape.join(',') !== want.join(',')) {
+          throw new Error(`Checkpoint parameter "${n}" has shape [${s.shape}], expected [${want}] (different hiddenSize or family?)`);
+        }
+        if (s.data.length !== s.shape.reduce((a, b) => a * b, 1)) throw new Error(`Checkpoint parameter "${n}" has the wrong number of values`);
+        fresh[n] = tf.tensor(s.data, s.shape);
+      }
+    } catch (e) {
+      for (const t of Object.values(fresh)) t?.dispose();
+      throw e;
+    }
+    const step = Number(c.optimizerState.step);
+    const valueScale = Number(c.optimizerState.valueScale);
+    if (!Number.isInteger(step) || step < 0) throw new Error(`Checkpoint optimizerState.step must be a non-negative integer, got ${c.optimizerState.step}`);
+    if (!Number.isFinite(valueScale) || valueScale < 0) throw new Error(`Checkpoint optimizerState.valueScale is invalid: ${c.optimizerState.valueScale}`);
+    this.adam.loadTensors(c.optimizerTensors, step);
+    disposeParams(this.params);
+    this.params = fresh as GruParams;
+    this.valueScale = valueScale;
+    this.iteration = c.iteration;
+    this.rng = Rng.fromState(c.rng);
+  }
+
+  async dispose(): Promise<void> {
+    disposeParams(this.params);
+    this.adam.dispose();
+  }
+
+  /** Number of parameter tensors held (for leak tests). */
+  get numParamTensors(): number {
+    return paramList(this.params).length;
+  }
+}
+
+/** Meta-iterations `metarl train --algo rl2` runs by default, per family. */
+const DEFAULT_ITERATIONS: Record<string, number> = {
+  'point-nav': 300,
+  cartpole: 300,
+};
+
+export const rl2Spec: AlgoSpec = {
+  id: 'rl2',
+  title: 'RL²',
+  description:
+    'A recurrent (GRU) policy trained with PPO over trials of several episodes; it adapts to a new task through its hidden state, which is kept across the episodes of a trial.',
+  stageUnit: 'episode',
+  configSchema: rl2ConfigSchema as unknown as z.ZodType<JsonObject>,
+  metaBatchSize: (config) => rl2ConfigSchema.parse(config).metaBatchSize,
+  defaultIterations: (familyId) => DEFAULT_ITERATIONS[familyId] ?? 300,
+  create: async ({ family, config, seed }) => new Rl2({ family, config: config as Partial<Rl2Config>, seed }),
+};

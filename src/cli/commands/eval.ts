@@ -1,0 +1,186 @@
+// `metarl eval`, `metarl adapt`, `metarl runs`: use trained runs from the terminal.
+//   eval  — the paper's protocol: mean return after 0..k adaptation stages (MAML steps, RL²
+//           episodes) on held-out test tasks, for the run and any baselines;
+//   adapt — one adaptation to a chosen task, every stage's rollouts with scene frames → JSON;
+//   runs  — the runs in a directory.
+// These load the learner in this process (no training happens, so no trainer process).
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Command } from 'commander';
+import { collect } from './common';
+import writeFileAtomic from 'write-file-atomic';
+import { getAlgo } from '../../algos/registry';
+import { initBackend, type BackendName } from '../../tf/backend';
+import type { MetaLearner } from '../../algos/metaLearner';
+import { Trainer } from '../../training/trainer';
+import { evaluateLearner } from '../../training/evaluate';
+import { loadRunLearner } from '../../training/runLoader';
+import { listRunIds, summarize } from '../../training/runDir';
+import { parseCommand } from '../../shared/protocol';
+import { locateRun } from './common';
+
+function intFlag(name: string, v: string, min: number, max: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer in [${min}, ${max}], got "${v}"`);
+  return n;
+}
+
+function stageLabel(unit: 'step' | 'episode', s: number): string {
+  if (unit === 'episode') return `episode ${s + 1}`;
+  return `${s} step${s === 1 ? '' : 's'}`;
+}
+
+export function formatTable(unit: 'step' | 'episode', columns: Record<string, number[]>): string {
+  const names = Object.keys(columns);
+  const rows = Math.max(...names.map((n) => columns[n].length));
+  const w = Math.max(10, ...names.map((n) => n.length + 2));
+  const lines = [`${'stage'.padEnd(12)}${names.map((n) => n.padStart(w)).join('')}`];
+  for (let s = 0; s < rows; s++) {
+    lines.push(`${stageLabel(unit, s).padEnd(12)}${names.map((n) => (columns[n][s] === undefined ? '' : columns[n][s].toFixed(2)).padStart(w)).join('')}`);
+  }
+  return lines.join('\n');
+}
+
+interface EvalFlags {
+  tasks: string;
+  steps?: string;
+  episodes: string;
+  seed: string;
+  iteration?: string;
+  json?: boolean;
+  runs: string;
+  preload?: string[];
+}
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval <run> [baselines...]')
+    .description(
+      'mean return after 0..k adaptation steps (MAML) or per episode of a trial (RL²) on held-out test tasks. ' +
+        'Baselines: "random" (the same learner untrained, fine-tuned from scratch) or another run (e.g. a pretrained or oracle run), optionally name=path',
+    )
+    .option('--tasks <n>', 'held-out test tasks', '40')
+    .option('--steps <k>', 'adaptation steps / extra episodes (default 3 for step learners, 1 for episode learners)')
+    .option('--episodes <n>', 'episodes per stage', '20')
+    .option('--seed <n>', 'evaluation seed (picks the test tasks)', '0')
+    .option('--iteration <n>', 'checkpoint to evaluate (default: the latest)')
+    .option('--json', 'print { returns, baselines? } as JSON')
+    .option('--runs <dir>', 'runs directory (when <run> is an id)', 'runs')
+    .option('--preload <module>', 'module to import first (extra learners; repeatable)', collect, [])
+    .action(async (run: string, baselines: string[], f: EvalFlags) => {
+      for (const m of f.preload ?? []) await import(pathToFileURL(path.resolve(m)).href);
+      const tasks = intFlag('--tasks', f.tasks, 1, 10000);
+      const episodes = intFlag('--episodes', f.episodes, 1, 1000);
+      const seed = intFlag('--seed', f.seed, 0, 2147483647);
+      const { root, runId } = locateRun(run, f.runs);
+      const main = await loadRunLearner(root, runId, f.iteration === undefined ? undefined : intFlag('--iteration', f.iteration, 0, 1e9));
+      const unit = main.spec.stageUnit;
+      const steps = f.steps === undefined ? (unit === 'episode' ? 1 : 3) : intFlag('--steps', f.steps, 0, 50);
+      const opts = { tasks, steps, episodesPerStage: episodes, seed };
+      const progress = (label: string) => (done: number, total: number) => {
+        if (!f.json && process.stderr.isTTY) process.stderr.write(`\r${label}: ${done}/${total} tasks`);
+      };
+      const returns = await evaluateLearner(main.learner, main.family, { ...opts, onTask: progress(main.spec.id) });
+      await main.learner.dispose();
+      const baselineReturns: Record<string, number[]> = {};
+      for (const b of baselines) {
+        const [label, target] = b.includes('=') ? (b.split('=', 2) as [string, string]) : [b, b];
+        let learner: MetaLearner;
+        if (target === 'random') {
+          // The same learner and hyper-parameters, never trained: fine-tuning from scratch.
+          await initBackend(main.meta.config.backend as BackendName);
+          learner = await getAlgo(main.meta.config.algo).create({ family: main.family, config: main.meta.config.hyper, seed: main.meta.config.seed, workers: main.meta.config.workers });
+        } else {
+          const loc = locateRun(target, root);
+          const other = await loadRunLearner(loc.root, loc.runId);
+          if (other.family.id !== main.family.id) throw new Error(`Baseline ${b} is a ${other.family.id} run; ${runId} is ${main.family.id}`);
+          learner = other.learner;
+        }
+        try {
+          baselineReturns[label === target && target !== 'random' ? path.basename(target) : label] = await evaluateLearner(learner, main.family, { ...opts, onTask: progress(label) });
+        } finally {
+          await learner.dispose();
+        }
+      }
+      if (!f.json && process.stderr.isTTY) process.stderr.write('\n');
+      if (f.json) {
+        process.stdout.write(JSON.stringify({ returns, ...(baselines.length ? { baselines: baselineReturns } : {}), stageUnit: unit, tasks, episodesPerStage: episodes, seed, run: runId, iteration: main.iteration }) + '\n');
+        return;
+      }
+      process.stdout.write(
+        `${runId} (${main.spec.id}, checkpoint ${main.iteration}) on ${tasks} held-out ${main.family.id} test tasks, ${episodes} episodes per stage, seed ${seed}\n` +
+          'mean return:\n' +
+          formatTable(unit, { [main.spec.id]: returns, ...baselineReturns }) +
+          '\n',
+      );
+    });
+
+  program
+    .command('adapt <run>')
+    .description('adapt a run to one task and write every stage\'s rollouts with scene frames to JSON')
+    .option('--task <json>', 'the task, e.g. \'{"goal":[0.3,0.2]}\' (default: a held-out test task drawn from --seed)')
+    .option('--steps <k>', 'adaptation steps / extra episodes', '3')
+    .option('--episodes <n>', 'episodes per stage', '20')
+    .option('--frames <n>', 'episodes per stage with scene frames', '1')
+    .option('--seed <n>', 'seed', '0')
+    .option('--iteration <n>', 'checkpoint (default: the latest)')
+    .requiredOption('--out <file>', 'output JSON file')
+    .option('--runs <dir>', 'runs directory (when <run> is an id)', 'runs')
+    .option('--preload <module>', 'module to import first (extra learners; repeatable)', collect, [])
+    .action(async (run: string, f: { task?: string; steps: string; episodes: string; frames: string; seed: string; iteration?: string; out: string; runs: string; preload?: string[] }) => {
+      for (const m of f.preload ?? []) await import(pathToFileURL(path.resolve(m)).href);
+      const { root, runId } = locateRun(run, f.runs);
+      let task: unknown;
+      if (f.task !== undefined) {
+        try {
+          task = JSON.parse(f.task);
+        } catch (err) {
+          throw new Error(`--task is not valid JSON: ${(err as Error).message}`);
+        }
+      }
+      const payload = parseCommand('mrl:run.adapt', {
+        runId,
+        ...(task !== undefined ? { task } : {}),
+        steps: intFlag('--steps', f.steps, 0, 20),
+        episodesPerStage: intFlag('--episodes', f.episodes, 1, 200),
+        framesPerStage: intFlag('--frames', f.frames, 0, 200),
+        seed: intFlag('--seed', f.seed, 0, 2147483647),
+        ...(f.iteration !== undefined ? { iteration: intFlag('--iteration', f.iteration, 0, 1e9) } : {}),
+      });
+      const trainer = new Trainer({ runsRoot: root, emit: () => {} });
+      try {
+        const r = await trainer.dispatch('mrl:run.adapt', payload);
+        await writeFileAtomic(f.out, JSON.stringify(r) + '\n');
+        process.stdout.write(
+          `Adapted ${runId} (checkpoint ${r.iteration}) to ${JSON.stringify(r.task)}${r.inDistribution ? '' : ' (outside the training distribution)'}\n` +
+            formatTable(r.stageUnit, { return: r.returns }) +
+            `\n→ ${f.out} (${r.episodes.length} episodes, ${r.episodes.filter((e) => e.frames).length} with frames)\n`,
+        );
+      } finally {
+        await trainer.shutdown();
+      }
+    });
+
+  program
+    .command('runs')
+    .description('list the runs in a runs directory')
+    .option('--runs <dir>', 'runs directory', 'runs')
+    .option('--json', 'print the list as JSON')
+    .action(async (f: { runs: string; json?: boolean }) => {
+      const root = path.resolve(f.runs);
+      const runs = [];
+      for (const id of await listRunIds(root)) runs.push(await summarize(root, id));
+      if (f.json) {
+        process.stdout.write(JSON.stringify(runs, null, 2) + '\n');
+        return;
+      }
+      if (!runs.length) {
+        process.stdout.write(`No runs in ${root}. Start one: metarl train --env point-nav --algo maml --out ${f.runs}\n`);
+        return;
+      }
+      const head = ['run', 'family', 'algo', 'iter', 'best return', 'state', 'created'];
+      const rows = runs.map((r) => [r.runId, r.family, r.algo, `${r.iteration}/${r.iterations}`, r.bestReturn === null ? '—' : r.bestReturn.toFixed(2), r.state, r.createdAt.replace('T', ' ').slice(0, 19)]);
+      const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+      for (const r of [head, ...rows]) process.stdout.write(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd() + '\n');
+    });
+}

@@ -1,0 +1,162 @@
+// `metarl train` and `metarl resume`: meta-train in a trainer child process with a progress
+// bar. The config comes from flags, a JSON file (--config), or both (flags win); it is
+// validated by the run-config schema and the learner's own schema, and every bad value is
+// reported with its field and allowed range.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { collect } from './common';
+import { BACKEND_NAMES, parseRunConfig, type RunConfigInput } from '../../shared/config';
+import type { JsonObject, JsonValue } from '../../shared/json';
+import { describeEnd, followRun, locateRun, startTrainer } from './common';
+
+interface TrainFlags {
+  config?: string;
+  env?: string;
+  algo?: string;
+  seed?: string;
+  backend?: string;
+  iterations?: string;
+  workers?: string;
+  checkpointEvery?: string;
+  previewEvery?: string;
+  name?: string;
+  hp?: string[];
+  out: string;
+  quiet?: boolean;
+  preload?: string[];
+}
+
+/** A flag's text as a number, or the text itself so the schema reports it ("got "abc""). */
+function num(v: string | undefined): number | string | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  return v.trim() !== '' && Number.isFinite(n) ? n : v;
+}
+
+function parseHyper(pairs: string[] = []): JsonObject {
+  const out: JsonObject = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`--hp expects key=value (e.g. --hp innerLr=0.1), got "${pair}"`);
+    const key = pair.slice(0, eq);
+    const raw = pair.slice(eq + 1);
+    let value: JsonValue;
+    try {
+      value = JSON.parse(raw) as JsonValue;
+    } catch {
+      value = raw;
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`--config ${file}: ${(err as Error).message}`);
+  }
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('the file must hold one JSON object');
+    return v as Record<string, unknown>;
+  } catch (err) {
+    throw new Error(`--config ${file}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** Merge the config file and flags into one config (flags win), validated by the schema. */
+export function configFromFlags(f: TrainFlags): RunConfigInput {
+  const file = f.config ? readConfigFile(f.config) : {};
+  const flags: Record<string, unknown> = {
+    family: f.env,
+    algo: f.algo,
+    seed: num(f.seed),
+    backend: f.backend,
+    iterations: num(f.iterations),
+    workers: num(f.workers),
+    checkpointEvery: num(f.checkpointEvery),
+    previewEvery: num(f.previewEvery),
+    name: f.name,
+  };
+  const merged: Record<string, unknown> = { ...file };
+  for (const [k, v] of Object.entries(flags)) if (v !== undefined) merged[k] = v;
+  const hyper = parseHyper(f.hp);
+  if (Object.keys(hyper).length) merged.hyper = { ...((file.hyper as JsonObject | undefined) ?? {}), ...hyper };
+  // Defaults that make `metarl train` work with nothing else.
+  merged.family ??= 'point-nav';
+  merged.algo ??= 'maml';
+  // Validate here too, so a bad flag fails before a trainer process starts.
+  parseRunConfig(merged);
+  return merged as RunConfigInput;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('meta-train a learner on an environment family (a trainer process; Ctrl-C stops with a checkpoint)')
+    .option('--config <file>', 'run config JSON (family, algo, seed, backend, iterations, workers, checkpointEvery, previewEvery, preview, hyper); flags override it')
+    .option('--env <family>', 'environment family id (see `metarl envs`)', undefined)
+    .option('--algo <id>', 'meta-learner: maml, rl2, pretrained, oracle, …')
+    .option('--seed <n>', 'random seed, integer in [0, 2147483647] (default 1)')
+    .addOption(new Option('--backend <name>', 'tfjs backend (default auto)').choices([...BACKEND_NAMES]))
+    .option('--iterations <n>', "meta-iterations (default: the learner's default for the family)")
+    .option('--workers <n>', 'sampler worker threads (default: cores); results do not depend on it')
+    .option('--checkpoint-every <n>', 'checkpoint every N meta-iterations (default 10)')
+    .option('--preview-every <n>', 'live-preview adaptation every N meta-iterations, 0 = off (default 10)')
+    .option('--name <label>', 'a label for the runs list')
+    .option('--hp <key=value...>', "learner hyper-parameter (repeatable), e.g. --hp innerLr=0.1 --hp metaBatchSize=20")
+    .option('--out <dir>', 'runs directory', 'runs')
+    .option('--quiet', 'no progress output')
+    .addOption(new Option('--preload <module>', 'module the trainer imports first (extra learners; repeatable)').argParser(collect).default([]).hideHelp())
+    .action(async (f: TrainFlags) => {
+      const config = configFromFlags(f);
+      const session = startTrainer(f.out, f.preload);
+      let runDir = '';
+      try {
+        const end = await followRun(
+          session,
+          async () => (await session.client.call('mrl:run.start', { config })).runId,
+          { quiet: f.quiet, onRunId: (id) => (runDir = path.join(f.out, id)) },
+        );
+        process.stdout.write(describeEnd(end, runDir) + '\n');
+        if (end.state === 'failed' || end.state === 'crashed') process.exitCode = 1;
+      } finally {
+        await session.close();
+      }
+    });
+
+  program
+    .command('resume <run>')
+    .description('continue a stopped or interrupted run from its last checkpoint (a run path, or an id under --runs)')
+    .option('--iterations <n>', 'new total length (needed to extend a finished run)')
+    .option('--runs <dir>', 'runs directory (when <run> is an id)', 'runs')
+    .option('--quiet', 'no progress output')
+    .addOption(new Option('--preload <module>', 'module the trainer imports first (extra learners; repeatable)').argParser(collect).default([]).hideHelp())
+    .action(async (run: string, f: { iterations?: string; runs: string; quiet?: boolean; preload?: string[] }) => {
+      const { root, runId } = locateRun(run, f.runs);
+      let iterations: number | undefined;
+      if (f.iterations !== undefined) {
+        iterations = Number(f.iterations);
+        if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`--iterations must be an integer in [1, 1000000], got "${f.iterations}"`);
+      }
+      const session = startTrainer(root, f.preload);
+      try {
+        const end = await followRun(
+          session,
+          async () => {
+            await session.client.call('mrl:run.resume', { runId, ...(iterations ? { iterations } : {}) });
+            return runId;
+          },
+          { quiet: f.quiet },
+        );
+        process.stdout.write(describeEnd(end, path.join(root, runId)) + '\n');
+        if (end.state === 'failed' || end.state === 'crashed') process.exitCode = 1;
+      } finally {
+        await session.close();
+      }
+    });
+}

@@ -1,0 +1,161 @@
+// The desktop app's renderer end to end, in headless Chromium against the web host (the
+// same page Electron shows, over the WebSocket transport): choose point-nav + MAML, start a
+// short run, watch the charts fill with real meta-iterations, pause and resume, stop, find
+// the run in Runs and reopen it. The live preview's three.js canvas must show a scene (pixel
+// check of a screenshot) and the page must log no console errors. Screenshots of every
+// screen are written to test/e2e/screenshots/.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, startFixture, type Fixture } from './webHostFixture';
+
+const SHOTS = path.join(ROOT, 'test', 'e2e', 'screenshots');
+// Tiny but real MAML: 4 tasks × 4 episodes per meta-iteration, a live preview every 2.
+const ITERATIONS = 8;
+
+let fx: Fixture;
+let page: Page;
+const consoleErrors: string[] = [];
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function attr(testId: string, name: string): Promise<number> {
+  return Number(await page.getByTestId(testId).getAttribute(name));
+}
+
+/** Meta-iterations done, from the dashboard's "k / N" tile. */
+async function iterationsDone(): Promise<number> {
+  const text = (await page.getByTestId('stat-iteration').textContent()) ?? '';
+  return Number(text.split('/')[0]);
+}
+
+async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const t0 = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await page.waitForTimeout(250);
+  }
+}
+
+/**
+ * How much of a screenshot is not the background: the share of pixels that differ from the
+ * image's most common colour. Decoded in the page (a 2-D canvas), so no PNG library is needed.
+ */
+async function nonBackgroundShare(png: Buffer): Promise<{ share: number; colours: number }> {
+  // Page code as a string: this file is type-checked for Node, without the DOM library.
+  const decode = `async (b64) => {
+    const img = new Image();
+    img.src = 'data:image/png;base64,' + b64;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width;
+    c.height = img.height;
+    const ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    const counts = new Map();
+    for (let i = 0; i < d.length; i += 4) {
+      const key = (d[i] << 16) | (d[i + 1] << 8) | d[i + 2];
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    const top = Math.max(...counts.values());
+    const n = d.length / 4;
+    return { share: (n - top) / n, colours: counts.size };
+  }`;
+  return page.evaluate(`(${decode})(${JSON.stringify(png.toString('base64'))})`);
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  fx = await startFixture();
+  page = await fx.browser.newPage({ viewport: { width: 1440, height: 960 }, colorScheme: 'dark' });
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
+});
+
+afterAll(async () => {
+  await fx?.close();
+});
+
+describe('Meta-RL Studio in the browser', () => {
+  let runId = '';
+
+  it('starts a point-nav + MAML run from the New run screen', async () => {
+    await page.goto(fx.host.url);
+    await page.getByTestId('family-point-nav').waitFor();
+    await page.getByTestId('algo-maml').waitFor();
+    await page.getByTestId('family-point-nav').click();
+    await page.getByTestId('algo-maml').click();
+    await page.getByTestId('field-iterations').fill(String(ITERATIONS));
+    await page.getByTestId('field-previewEvery').fill('2');
+    await page.getByTestId('hyper-metaBatchSize').fill('4');
+    await page.getByTestId('hyper-episodesPerTask').fill('4');
+    // Inline validation: an out-of-range value disables Start and names the range.
+    await page.getByTestId('field-seed').fill('-1');
+    await page.getByText('must be an integer in [0, 2147483647]').first().waitFor();
+    expect(await page.getByTestId('start-run').isDisabled()).toBe(true);
+    await page.getByTestId('field-seed').fill('3');
+    expect(await page.getByTestId('start-run').isDisabled()).toBe(false);
+    await shot('new-run');
+    await page.getByTestId('start-run').click();
+    await page.waitForURL(/#\/dashboard$/);
+    runId = (await page.locator('.page-head p .mono').first().textContent()) ?? '';
+    expect(runId).toMatch(/point-nav/);
+  });
+
+  it('charts real meta-iterations as they finish, and pauses and resumes', async () => {
+    await waitFor('two meta-iterations', async () => (await iterationsDone()) >= 2);
+    // Both adaptation stages of MAML are charted: before and after the inner step.
+    await waitFor('return points', async () => (await attr('chart-returns', 'data-points')) >= 4);
+    expect(await attr('chart-losses', 'data-points')).toBeGreaterThan(0);
+    expect(await page.getByTestId('stat-backend').textContent()).toMatch(/wasm|cpu|tensorflow/);
+
+    await page.getByTestId('pause').click();
+    await waitFor('paused', async () => (await page.getByTestId('run-state').textContent()) === 'paused');
+    const atPause = await iterationsDone();
+    await page.waitForTimeout(3000);
+    expect(await iterationsDone()).toBe(atPause);
+
+    await page.getByTestId('resume').click();
+    await waitFor('running again', async () => (await page.getByTestId('run-state').textContent()) === 'running');
+    await waitFor('progress after resume', async () => (await iterationsDone()) > atPause);
+  });
+
+  it('shows the live preview in a non-blank three.js view', async () => {
+    await waitFor('a live preview', async () => (await attr('live-preview', 'data-episodes')) >= 2);
+    await page.waitForTimeout(500);
+    const png = await page.getByTestId('live-preview').screenshot();
+    const { share, colours } = await nonBackgroundShare(png);
+    // Floor, grid, goal, agents and trails: a real scene covers a good part of the view.
+    expect(share).toBeGreaterThan(0.05);
+    expect(colours).toBeGreaterThan(20);
+    await shot('dashboard');
+  });
+
+  it('stops the run with a checkpoint', async () => {
+    await page.getByTestId('stop').click();
+    await waitFor('stopped', async () => ['stopped', 'finished'].includes((await page.getByTestId('run-state').textContent()) ?? ''));
+  });
+
+  it('lists the run in Runs and reopens it with its curves', async () => {
+    await page.getByTestId('nav-runs').click();
+    const row = page.getByTestId(`run-row-${runId}`);
+    await row.waitFor();
+    expect(await row.textContent()).toContain('MAML');
+    await shot('runs');
+    await row.click();
+    await page.waitForURL(new RegExp(`#/runs/${runId}$`));
+    await waitFor('the reopened curves', async () => (await attr('run-chart-returns', 'data-points')) >= 4);
+    expect(await page.getByTestId('resume-run').isDisabled()).toBe(false);
+    await shot('run-detail');
+  });
+
+  it('logged no console errors', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+});

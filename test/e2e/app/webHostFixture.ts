@@ -1,0 +1,67 @@
+// Starts what `npm run web` starts, for the browser tests: the web host on a free loopback
+// port serving the built renderer (out/renderer), with a trainer child process on a fresh
+// runs directory; and headless Debian Chromium driven by playwright-core.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, statSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { forkTrainer } from '../../../src/host/trainerHost';
+import { startWebHost, type WebHost } from '../../../src/host/webHost';
+
+export const ROOT = path.resolve(import.meta.dirname, '../../..');
+export const RENDERER_DIR = path.join(ROOT, 'out', 'renderer');
+
+function newestMtime(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** Build the browser renderer unless out/renderer is newer than every renderer/shared source. */
+export function ensureRendererBuilt(): void {
+  const index = path.join(RENDERER_DIR, 'index.html');
+  const sources = Math.max(newestMtime(path.join(ROOT, 'renderer')), newestMtime(path.join(ROOT, 'src', 'shared')));
+  if (existsSync(index) && statSync(index).mtimeMs > sources) return;
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '-c', 'vite.renderer.config.ts', '--logLevel', 'warn'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+}
+
+export interface Fixture {
+  host: WebHost;
+  browser: Browser;
+  runsRoot: string;
+  trainerLog: string[];
+  close(): Promise<void>;
+}
+
+export async function startFixture(opts: { preload?: string[] } = {}): Promise<Fixture> {
+  ensureRendererBuilt();
+  const runsRoot = mkdtempSync(path.join(tmpdir(), 'metarl-e2e-runs-'));
+  const trainerLog: string[] = [];
+  const host = await startWebHost({
+    launcher: forkTrainer({ runsRoot, preload: opts.preload, log: (l) => trainerLog.push(l) }),
+    rendererDir: RENDERER_DIR,
+    port: 0,
+  });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  return {
+    host,
+    browser,
+    runsRoot,
+    trainerLog,
+    async close() {
+      await browser.close().catch(() => {});
+      await host.close();
+    },
+  };
+}

@@ -1,0 +1,183 @@
+// End-to-end tests of the adaptation viewer through the web host in headless Chromium.
+// Trains its own tiny runs first (a few meta-iterations each), so it is self-contained:
+// MAML and RL² on point-nav, MAML on cartpole. Screenshots are regenerated under
+// test/e2e/screenshots/.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { countColors, openApp, type AppHarness } from './appHarness';
+import { stageColor } from '../../../renderer/src/viewer/adaptation';
+
+const SHOTS = resolve(import.meta.dirname, '../screenshots');
+mkdirSync(SHOTS, { recursive: true });
+
+const TINY_MAML = { metaBatchSize: 4, episodesPerTask: 10, hidden: [32, 32] };
+const TINY_RL2 = { metaBatchSize: 4, trialsPerTask: 2, hiddenSize: 32 };
+
+let app: AppHarness;
+let mamlNav = '';
+let rl2Nav = '';
+let mamlCart = '';
+
+beforeAll(async () => {
+  app = await openApp();
+  const common = { seed: 1, backend: 'wasm' as const, workers: 1, previewEvery: 0, checkpointEvery: 1 };
+  mamlNav = await app.train({ ...common, name: 'e2e maml nav', family: 'point-nav', algo: 'maml', iterations: 3, hyper: TINY_MAML });
+  rl2Nav = await app.train({ ...common, name: 'e2e rl2 nav', family: 'point-nav', algo: 'rl2', iterations: 2, hyper: TINY_RL2 });
+  mamlCart = await app.train({ ...common, name: 'e2e maml cart', family: 'cartpole', algo: 'maml', iterations: 2, hyper: TINY_MAML });
+}, 600_000);
+
+afterAll(async () => {
+  await app?.close();
+});
+
+async function openViewer(page: Page, query: string): Promise<void> {
+  await page.goto(`${app.host.url}#/viewer?${query}`);
+  await page.getByTestId('viewer-scene').locator('canvas').waitFor();
+}
+
+async function setNumber(page: Page, testId: string, value: number): Promise<void> {
+  await page.getByTestId(testId).fill(String(value));
+}
+
+/** Range inputs cannot be typed into: set the value and fire the input event, as a drag would. */
+async function setSlider(page: Page, testId: string, value: number): Promise<void> {
+  await page.getByTestId(testId).evaluate((el, v) => {
+    // Runs in the page; typed loosely because the Node test config has no DOM types.
+    const input = el as unknown as { value: string; dispatchEvent(e: unknown): boolean };
+    const EventCtor = (globalThis as unknown as { Event: new (type: string, init: object) => unknown }).Event;
+    input.value = String(v);
+    input.dispatchEvent(new EventCtor('input', { bubbles: true }));
+  }, value);
+}
+
+const attr = (page: Page, testId: string, name: string) => page.getByTestId(testId).getAttribute(name);
+const text = async (page: Page, testId: string) => (await page.getByTestId(testId).textContent()) ?? '';
+
+async function adaptAndWait(page: Page, trails: number, testId = 'viewer-scene'): Promise<void> {
+  await page.getByTestId('viewer-adapt').click();
+  await page.waitForSelector(`[data-testid="${testId}"][data-trails="${trails}"]`, { timeout: 180_000 });
+}
+
+function returnsOf(attr: string | null): number[][] {
+  return JSON.parse(attr ?? '[]') as number[][];
+}
+
+describe('adaptation viewer', () => {
+  it('places a point-nav goal by clicking the floor, adapts with 3 steps, draws 4 trails and a rising return chart', async () => {
+    const { page } = app;
+    await openViewer(page, `run=${mamlNav}`);
+    await expect.poll(() => page.getByTestId('viewer-run').inputValue()).toBe(mamlNav);
+    await expect.poll(() => page.getByTestId('viewer-task').textContent()).toContain('sampled');
+
+    const scene = page.getByTestId('viewer-scene');
+    const box = (await scene.boundingBox())!;
+    await page.mouse.click(box.x + box.width * 0.6, box.y + box.height * 0.4);
+    await expect.poll(() => page.getByTestId('viewer-task').textContent()).toContain('placed');
+    const placed = JSON.parse((await page.getByTestId('viewer-task').textContent())!.split(' · ')[0]) as { goal: [number, number] };
+    // Right of and beyond the centre of a top-down view: +x, +y.
+    expect(placed.goal[0]).toBeGreaterThan(0.05);
+    expect(placed.goal[1]).toBeGreaterThan(0.05);
+    expect(await text(page, 'task-status')).toMatch(/^\s*in distribution/);
+
+    const before = await scene.screenshot();
+    await setNumber(page, 'viewer-steps', 3);
+    await adaptAndWait(page, 4);
+    expect(await attr(page, 'viewer-scene', 'data-agents')).toBe('4');
+
+    // The chart holds the mean return before adaptation and after steps 1..3, and it rises.
+    const returns = returnsOf(await page.getByTestId('viewer-chart').getAttribute('data-returns'));
+    expect(returns).toHaveLength(1);
+    expect(returns[0]).toHaveLength(4);
+    expect(returns[0][3]).toBeGreaterThan(returns[0][0]);
+
+    // Each stage's trail is drawn in its own colour: pixels of all four colours appear in the scene.
+    await page.getByTestId('viewer-play').click(); // pause where we are: full trails stay drawn
+    const after = await scene.screenshot();
+    const colors = [0, 1, 2, 3].map(stageColor);
+    const was = await countColors(page, before, colors);
+    const now = await countColors(page, after, colors);
+    colors.forEach((_, i) => expect(now[i] - was[i], `stage ${i} colour ${colors[i]}`).toBeGreaterThan(20));
+
+    // Scrubbing moves the replay.
+    await setSlider(page, 'viewer-scrub', 10);
+    await expect.poll(() => attr(page, 'viewer-scene', 'data-frame')).toBe('10');
+    await page.screenshot({ path: join(SHOTS, 'viewer-point-nav.png') });
+
+    // Export: the adaptation record as JSON and the scene as PNG.
+    const [json] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
+    const rec = JSON.parse(readFileSync((await json.path())!, 'utf8')) as { kind: string; task: unknown; runs: { returns: number[] }[] };
+    expect(rec.kind).toBe('metarl-adaptation');
+    expect(rec.task).toEqual(placed);
+    expect(rec.runs[0].returns).toHaveLength(4);
+    const [png] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-png').click()]);
+    const bytes = readFileSync((await png.path())!);
+    expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+    expect(bytes.length).toBeGreaterThan(5000);
+    expect(app.errors).toEqual([]);
+  });
+
+  it('sets a cartpole dynamics slider out of distribution, adapts and replays', async () => {
+    const { page } = app;
+    await openViewer(page, `run=${mamlCart}`);
+    await expect.poll(() => page.getByTestId('viewer-task').textContent()).toContain('sampled');
+    expect(await text(page, 'task-status')).toMatch(/^\s*in distribution/);
+    // Pole length 1.8 m: allowed (≤ 2) but outside the training range [0.5, 1.5].
+    await setSlider(page, 'param-slider-poleLength', 1.8);
+    await expect.poll(() => text(page, 'param-value-poleLength')).toBe('1.800');
+    expect(await text(page, 'task-status')).toMatch(/out of distribution/);
+    await setNumber(page, 'viewer-steps', 1);
+    await adaptAndWait(page, 2);
+    // The replay plays: the frame advances by itself.
+    const f0 = Number(await page.getByTestId('viewer-scene').getAttribute('data-frame'));
+    await expect.poll(async () => Number(await page.getByTestId('viewer-scene').getAttribute('data-frame')), { timeout: 10_000 }).not.toBe(f0);
+    await page.screenshot({ path: join(SHOTS, 'viewer-cartpole.png') });
+
+    // A WebM of one pass of the replay (MediaRecorder on the canvas stream), at 4× to keep it short.
+    await page.getByTestId('viewer-speed').selectOption('4');
+    const [webm] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByTestId('export-webm').click()]);
+    const video = readFileSync((await webm.path())!);
+    expect(video.subarray(0, 4).toString('hex')).toBe('1a45dfa3'); // EBML magic: a Matroska/WebM file
+    expect(video.length).toBeGreaterThan(1000);
+    expect(app.errors).toEqual([]);
+  });
+
+  it('compares MAML and RL² on the same task side by side, in sync', async () => {
+    const { page } = app;
+    await openViewer(page, `run=${mamlNav}&compare=${rl2Nav}`);
+    await expect.poll(() => page.getByTestId('viewer-compare-toggle').isChecked()).toBe(true);
+    await expect.poll(() => page.getByTestId('viewer-compare-run').inputValue()).toBe(rl2Nav);
+    await setNumber(page, 'viewer-steps', 2);
+    await adaptAndWait(page, 3);
+    await page.waitForSelector('[data-testid="viewer-scene-b"][data-trails="3"]', { timeout: 180_000 });
+    const returns = returnsOf(await page.getByTestId('viewer-chart').getAttribute('data-returns'));
+    expect(returns).toHaveLength(2);
+    expect(returns.every((r) => r.length === 3)).toBe(true);
+    // One clock drives both panes.
+    await page.getByTestId('viewer-play').click();
+    await setSlider(page, 'viewer-scrub', 7);
+    await expect.poll(() => attr(page, 'viewer-scene', 'data-frame')).toBe('7');
+    expect(await attr(page, 'viewer-scene-b', 'data-frame')).toBe('7');
+    await page.screenshot({ path: join(SHOTS, 'viewer-compare.png') });
+    expect(app.errors).toEqual([]);
+  });
+
+  it('opening and closing the viewer 20 times leaves renderer.info.memory where it started', async () => {
+    const { page } = app;
+    const memory = () => page.evaluate(() => (globalThis as unknown as { __mrlScene: { memory(): { geometries: number; textures: number; renderers: number } } }).__mrlScene.memory());
+    await openViewer(page, `run=${mamlNav}`);
+    await page.goto(`${app.host.url}#/runs`);
+    const start = await memory();
+    for (let i = 0; i < 20; i++) {
+      await page.goto(`${app.host.url}#/viewer?run=${mamlNav}`);
+      await page.getByTestId('viewer-scene').locator('canvas').waitFor();
+      await expect.poll(() => page.getByTestId('viewer-task').textContent()).toContain('sampled');
+      await page.goto(`${app.host.url}#/runs`);
+      await page.getByTestId('viewer-scene').waitFor({ state: 'detached' });
+    }
+    const end = await memory();
+    expect(end).toEqual(start);
+    expect(end.renderers).toBeLessThanOrEqual(2);
+  });
+});

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  PlaybackClock,
+  exportRecord,
+  getPath,
+  paramStatus,
+  placeGoalMarker,
+  replayFrames,
+  setPath,
+  stagesOf,
+  taskFromFloorClick,
+  taskStatus,
+  type ParamInfo,
+} from '../../../renderer/src/viewer/adaptation';
+import { pointNav } from '../../../envs/pointNav';
+import type { EpisodeJson } from '../../../src/shared/protocol';
+
+const goalParams = pointNav.params as ParamInfo[];
+
+function episode(stage: number, index: number, ret: number, frames?: number): EpisodeJson {
+  return {
+    stage,
+    index,
+    return: ret,
+    length: frames ? frames - 1 : 0,
+    observations: [],
+    actions: [],
+    rewards: [],
+    frames: frames ? Array.from({ length: frames }, (_, i) => [stage, index, i]) : undefined,
+  };
+}
+
+describe('stagesOf', () => {
+  it('keeps one framed episode per stage, in stage order, with the stage mean return', () => {
+    const stages = stagesOf({
+      stageUnit: 'step',
+      returns: [-40, -20, -12, -8],
+      episodes: [episode(2, 1, -11, 5), episode(0, 0, -41, 4), episode(2, 0, -13, 6), episode(1, 0, -19), episode(3, 0, -7, 3)],
+    });
+    expect(stages.map((s) => s.stage)).toEqual([0, 2, 3]);
+    expect(stages[1].episodeReturn).toBe(-13);
+    expect(stages[1].meanReturn).toBe(-12);
+    expect(stages[0].label).toBe('Before adaptation');
+    expect(stages[2].label).toBe('After step 3');
+    expect(new Set(stages.map((s) => s.color)).size).toBe(3);
+    expect(replayFrames(stages)).toBe(6);
+  });
+
+  it('labels RL² stages as episodes of the trial', () => {
+    const [a, b] = stagesOf({ stageUnit: 'episode', returns: [-30, -10], episodes: [episode(0, 0, -30, 2), episode(1, 0, -10, 2)] });
+    expect([a.label, b.label]).toEqual(['Episode 1', 'Episode 2']);
+  });
+});
+
+describe('PlaybackClock', () => {
+  it('advances at fps × speed, loops, and stops at the end when not looping', () => {
+    const c = new PlaybackClock(100, 30);
+    expect(c.tick(1000)).toBe(0);
+    c.playing = true;
+    expect(c.tick(1000)).toBe(30);
+    c.speed = 2;
+    expect(c.tick(500)).toBe(60);
+    c.tick(1000);
+    expect(c.frame).toBe(0); // 120 > 99: looped
+    c.loop = false;
+    c.seek(90);
+    c.tick(1000);
+    expect(c.frame).toBe(99);
+    expect(c.playing).toBe(false);
+    c.seek(-5);
+    expect(c.frame).toBe(0);
+  });
+
+  it('never reports a frame outside [0, length)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 500 }), fc.array(fc.float({ min: 0, max: 5000, noNaN: true }), { maxLength: 20 }), (len, dts) => {
+        const c = new PlaybackClock(len);
+        c.playing = true;
+        c.speed = 3;
+        for (const dt of dts) {
+          const f = c.tick(dt);
+          if (f < 0 || (len > 0 && f >= len) || (len === 0 && f !== 0)) return false;
+        }
+        return true;
+      }),
+    );
+  });
+});
+
+describe('task editing', () => {
+  it('reads and writes dotted paths without mutating the original', () => {
+    const t = { goal: [0.1, 0.2], mass: 1 };
+    const u = setPath(t, 'goal.1', -0.4);
+    expect(getPath(u, 'goal.1')).toBe(-0.4);
+    expect(getPath(t, 'goal.1')).toBe(0.2);
+    expect(getPath(setPath(t, 'mass', 2), 'mass')).toBe(2);
+    expect(getPath(setPath({}, 'a.0', 3), 'a.0')).toBe(3);
+    expect(getPath(t, 'nope.3')).toBeUndefined();
+  });
+
+  it('marks values inside the training range, out of distribution, or invalid', () => {
+    const p = goalParams[0];
+    expect(paramStatus(p, 0.3)).toBe('in');
+    expect(paramStatus(p, 1.5)).toBe('out');
+    expect(paramStatus(p, 2.5)).toBe('invalid');
+    expect(paramStatus(p, undefined)).toBe('invalid');
+    expect(taskStatus(goalParams, { goal: [0.1, -0.2] })).toBe('in');
+    expect(taskStatus(goalParams, { goal: [0.1, -0.9] })).toBe('out');
+  });
+
+  it('places the goal where the floor was clicked, clamped to the allowed range, and moves the marker', () => {
+    const env = pointNav.make({ goal: [0, 0] });
+    const scene = env.scene();
+    const t = taskFromFloorClick(scene, goalParams, { goal: [0, 0] }, [0.25, -0.4, 0]);
+    expect(t).toEqual({ goal: [0.25, -0.4] });
+    expect(pointNav.parseTask(t)).toEqual(t);
+    expect(taskFromFloorClick(scene, goalParams, t, [9, -9, 0])).toEqual({ goal: [2, -2] });
+    const frame = placeGoalMarker(scene, env.frame(), t);
+    // The marker lands where the env itself would draw this goal.
+    const truth = pointNav.make(t as { goal: [number, number] });
+    truth.reset();
+    expect(Array.from(frame)).toEqual(Array.from(truth.frame()));
+  });
+
+  it('refuses a floor click on a family without goals', () => {
+    const scene = { ...pointNav.make({ goal: [0, 0] }).scene(), floor: { height: 0 } };
+    expect(() => taskFromFloorClick(scene, goalParams, {}, [0, 0, 0])).toThrow(/no goal/);
+  });
+
+  it('exports the task and every run of the adaptation', () => {
+    const rec = exportRecord({ goal: [1, 2] }, [], new Date('2026-01-01T00:00:00Z'));
+    expect(rec).toEqual({ kind: 'metarl-adaptation', version: 1, exportedAt: '2026-01-01T00:00:00.000Z', task: { goal: [1, 2] }, runs: [] });
+  });
+});
