@@ -27,7 +27,7 @@ import { Rng } from '../../src/core/rng';
 import { Box } from '../../src/core/spaces';
 import { readNumber, readObject, sampleSplit } from '../../src/core/tasks';
 import { POSE_SIZE, type SceneDescription, writePlanarPose } from '../../src/shared/scene';
-import { Body, Composite, DELTA_MS, DT, Engine, Joint, Units, box, createEngine, jointGap, pin, type MBody, type MConstraint, type MEngine } from '../common/physics';
+import { Composite, DELTA_MS, DT, Engine, Joint, Units, WorldTemplate, box, createEngine, jointGap, pin, placeBody, type MBody, type MConstraint, type MEngine } from '../common/physics';
 
 export type ReacherTask = {
   goal: [number, number];
@@ -62,6 +62,7 @@ export class ReacherEnv implements Env<ReacherTask> {
   readonly horizon = HORIZON;
   task: ReacherTask;
   private built: ReacherTask;
+  private template!: WorldTemplate;
   private rng: Rng;
   private engine!: MEngine;
   private link1!: MBody;
@@ -78,47 +79,52 @@ export class ReacherEnv implements Env<ReacherTask> {
     this.task = copyTask(task);
     this.built = this.task;
     this.rng = new Rng(seed);
-    this.build(0, 0, 0, 0);
+    this.buildWorld();
+    this.writeObs();
   }
 
   setTask(task: ReacherTask): void {
     this.task = copyTask(task);
   }
 
-  /** A fresh world with the arm at joint angles q1, q2 (world sense) and velocities w1, w2 (rad/s). */
-  private build(q1: number, q2: number, w1: number, w2: number): void {
+  /** Build the world for the current task with the arm straight along +x, at rest, and remember that state. */
+  private buildWorld(): void {
     const task = this.task;
     this.built = task;
     const S = UNITS.pxPerM;
     this.engine = createEngine({ constraintIterations: 4, positionIterations: 1, velocityIterations: 1, gravity: 0, units: UNITS });
-    // matter-js has y down, so a counter-clockwise world angle q is a matter angle −q.
-    const a1 = q1;
-    const a2 = q1 + q2;
-    const c1x = (L1 / 2) * Math.cos(a1);
-    const c1y = (L1 / 2) * Math.sin(a1);
-    const ex = L1 * Math.cos(a1);
-    const ey = L1 * Math.sin(a1);
-    const c2x = ex + (L2 / 2) * Math.cos(a2);
-    const c2y = ey + (L2 / 2) * Math.sin(a2);
-    this.link1 = box({ id: 1, x: c1x * S, y: -c1y * S, w: L1 * S, h: LINK_W * S, angle: -a1, massKg: task.masses[0], mask: 0 });
-    this.link2 = box({ id: 2, x: c2x * S, y: -c2y * S, w: L2 * S, h: LINK_W * S, angle: -a2, massKg: task.masses[1], mask: 0 });
-    const root = pin(3, null, { x: 0, y: 0 }, this.link1, { x: -c1x * S, y: c1y * S });
-    const elbow = pin(4, this.link1, { x: (ex - c1x) * S, y: -(ey - c1y) * S }, this.link2, { x: (ex - c2x) * S, y: -(ey - c2y) * S });
+    this.link1 = box({ id: 1, x: (L1 / 2) * S, y: 0, w: L1 * S, h: LINK_W * S, massKg: task.masses[0], mask: 0 });
+    this.link2 = box({ id: 2, x: (L1 + L2 / 2) * S, y: 0, w: L2 * S, h: LINK_W * S, massKg: task.masses[1], mask: 0 });
+    // Anchors are offsets from each link's centre (matter-js turns them with the link).
+    const root = pin(3, null, { x: 0, y: 0 }, this.link1, { x: (-L1 / 2) * S, y: 0 });
+    const elbow = pin(4, this.link1, { x: (L1 / 2) * S, y: 0 }, this.link2, { x: (-L2 / 2) * S, y: 0 });
     this.pins = [root, elbow];
     Composite.add(this.engine.world, [this.link1, this.link2, root, elbow]);
     // Damping torques are sized with each link's own inertia about its centre: matter-js turns
     // a torque into rotation about the centre, and the pins couple the links afterwards.
     this.shoulder = new Joint(null, this.link1, UNITS);
     this.elbow = new Joint(this.link1, this.link2, UNITS, 0, -Q2_LIMIT, Q2_LIMIT);
-    // Initial velocities: rigid rotation of each link about its joint (px per base step).
+    this.template = new WorldTemplate(this.engine, [this.link1, this.link2], this.pins);
+  }
+
+  /** Pose the arm at joint angles q1, q2 (world sense) turning at w1, w2 rad/s. */
+  private pose(q1: number, q2: number, w1: number, w2: number): void {
+    const S = UNITS.pxPerM;
+    // matter-js has y down, so a counter-clockwise world angle q is a matter angle −q.
+    const a1 = q1;
+    const a2 = q1 + q2;
     const wa2 = w1 + w2;
-    Body.setAngularVelocity(this.link1, -w1 * DT);
-    Body.setAngularVelocity(this.link2, -wa2 * DT);
-    Body.setVelocity(this.link1, { x: -c1y * w1 * S * DT, y: -c1x * w1 * S * DT });
+    const c1x = (L1 / 2) * Math.cos(a1);
+    const c1y = (L1 / 2) * Math.sin(a1);
+    const ex = L1 * Math.cos(a1);
+    const ey = L1 * Math.sin(a1);
+    const c2x = ex + (L2 / 2) * Math.cos(a2);
+    const c2y = ey + (L2 / 2) * Math.sin(a2);
+    // Velocities: rigid rotation of each link about its joint, in px per step.
     const v2x = -ey * w1 - (c2y - ey) * wa2;
     const v2y = ex * w1 + (c2x - ex) * wa2;
-    Body.setVelocity(this.link2, { x: v2x * S * DT, y: -v2y * S * DT });
-    this.writeObs();
+    placeBody(this.link1, c1x * S, -c1y * S, -a1, -c1y * w1 * S * DT, -c1x * w1 * S * DT, -w1 * DT);
+    placeBody(this.link2, c2x * S, -c2y * S, -a2, v2x * S * DT, -v2y * S * DT, -wa2 * DT);
   }
 
   reset(opts?: { seed?: number }): ResetResult {
@@ -129,7 +135,10 @@ export class ReacherEnv implements Env<ReacherTask> {
     const w1 = r.uniformRange(-0.005, 0.005);
     const w2 = r.uniformRange(-0.005, 0.005);
     this.t = 0;
-    this.build(q1, q2, w1, w2);
+    if (this.task !== this.built) this.buildWorld();
+    else this.template.restore();
+    this.pose(q1, q2, w1, w2);
+    this.writeObs();
     return { obs: this.obs, info: {} };
   }
 
