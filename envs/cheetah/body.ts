@@ -83,6 +83,8 @@ const LEG_LEN = SEGMENTS.reduce((s, g) => s + g.len, 0);
 const START_HEIGHT = LEG_LEN + 0.02;
 const GROUND_HALF_WIDTH = 500;
 const INIT_NOISE = 0.1;
+/** Height of the task marker above the ground (m). */
+const MARKER_Y = 1.3;
 
 /** Per-step reward of a family given forward velocity v (m/s) and the action's squared norm. */
 export type CheetahReward<T> = (task: T, v: number, actionSq: number) => number;
@@ -115,8 +117,8 @@ export class CheetahEnv<T extends JsonObject> {
     task: T,
     seed: number,
     private readonly reward: CheetahReward<T>,
-    /** Marker position (x, y) for the renderer, from task, torso x and elapsed time. */
-    private readonly marker: (task: T, torsoX: number, time: number) => [number, number],
+    /** Marker x for the renderer, from task, torso x (m) and elapsed time (s). */
+    private readonly markerX: (task: T, torsoX: number, time: number) => number,
   ) {
     this.task = structuredClone(task);
     this.built = this.task;
@@ -315,8 +317,7 @@ export class CheetahEnv<T extends JsonObject> {
       const s = this.segs[j];
       writePlanarPose(out, 2 + j, s.position.x / S, -s.position.y / S, -s.angle);
     }
-    const [mx, my] = this.marker(this.built, tr.position.x / S, this.t * DT);
-    writePlanarPose(out, 8, mx, my, 0);
+    writePlanarPose(out, 8, this.markerX(this.built, tr.position.x / S, this.t * DT), MARKER_Y, 0);
     return out;
   }
 }
