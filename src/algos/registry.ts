@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { TaskFamily } from '../core/env';
 import type { JsonObject } from '../shared/json';
 import type { MetaLearner } from './metaLearner';
+import { mamlSpec, oracleSpec, pretrainedSpec } from './mamlSpecs';
 import { rl2Spec } from './rl2';
 
 export interface CreateLearnerArgs {
@@ -32,7 +33,7 @@ export interface AlgoSpec {
 }
 
 /** Filled by the learner modules (MAML, RL², baselines) as they land. */
-export const ALGOS: AlgoSpec[] = [rl2Spec];
+export const ALGOS: AlgoSpec[] = [mamlSpec, rl2Spec, pretrainedSpec, oracleSpec];
 
 export function getAlgo(id: string): AlgoSpec {
   const a = ALGOS.find((x) => x.id === id);

@@ -19,6 +19,11 @@ export interface SampleRequest {
   spec: GaussianMlpSpec;
   episodesPerTask: number;
   seed: number;
+  /**
+   * Optional seed per task: episode j of task t then uses (taskSeeds[t], j) instead of
+   * (seed, g), so a task's episodes do not depend on which other tasks share the request.
+   */
+  taskSeeds?: number[];
   /** Act with the mean (no exploration noise). */
   deterministic?: boolean;
   /** Record env.frame() for the reset state and after every step (for the viewer). */
@@ -60,6 +65,9 @@ export function validateRequest(req: SampleRequest): void {
     throw new Error(`sample: episodesPerTask must be a positive integer, got ${req.episodesPerTask}`);
   }
   if (!Number.isInteger(req.seed)) throw new Error(`sample: seed must be an integer, got ${req.seed}`);
+  if (req.taskSeeds && (req.taskSeeds.length !== req.tasks.length || !req.taskSeeds.every(Number.isInteger))) {
+    throw new Error(`sample: taskSeeds must hold ${req.tasks.length} integers (one per task)`);
+  }
 }
 
 /** Roll out episodes g ∈ [g0, g1) of the request, in one vector env. */
@@ -70,11 +78,16 @@ export function rolloutRange(family: TaskFamily, req: SampleRequest, g0: number,
   const envs = [];
   const paramOf: Float32Array[] = [];
   const rngs: (Rng | null)[] = [];
+  const seedOf = (g: number) => {
+    const t = Math.floor(g / E);
+    return req.taskSeeds ? { base: req.taskSeeds[t], k: g % E } : { base: req.seed, k: g };
+  };
   for (let g = g0; g < g1; g++) {
     const t = Math.floor(g / E);
-    envs.push(family.make(req.tasks[t], req.seed + g));
+    const s = seedOf(g);
+    envs.push(family.make(req.tasks[t], (s.base + s.k) % 2147483647));
     paramOf.push(req.params.length === 1 ? req.params[0] : req.params[t]);
-    rngs.push(req.deterministic ? null : new Rng(episodeSeed(req.seed, g)));
+    rngs.push(req.deterministic ? null : new Rng(episodeSeed(s.base, s.k)));
   }
   const venv = new SyncVectorEnv(envs);
   const O = venv.singleObservationSize;
@@ -92,7 +105,12 @@ export function rolloutRange(family: TaskFamily, req: SampleRequest, g0: number,
   const alive = new Uint8Array(n).fill(1);
   const frames: Float32Array[][] | null = req.recordFrames ? envs.map((e) => [e.frame()]) : null;
 
-  let obs = venv.reset(req.seed + g0);
+  // Reset each env with its own episode seed (SyncVectorEnv.reset would fan out seed + i).
+  let obs = venv.reset(0);
+  for (let i = 0; i < n; i++) {
+    const s = seedOf(g0 + i);
+    obs.set(envs[i].reset({ seed: (s.base + s.k) % 2147483647 }).obs, i * O);
+  }
   if (frames) for (let i = 0; i < n; i++) frames[i][0] = envs[i].frame();
   const actions = new Float32Array(n * A);
   const mean = new Float32Array(A);

@@ -7,7 +7,7 @@
 // the CLI (tsx) and vitest alike; a bundled build would ship samplerWorker.js beside this file.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { getFamily } from '../../envs/registry';
+import { resolveFamily } from './families';
 import { type Episode, rolloutRange, type SampleRequest, validateRequest } from './rollout';
 import type { WorkerJob, WorkerReply } from './samplerWorker';
 
@@ -69,7 +69,7 @@ export class Sampler {
     if (this.closed) throw new Error('Sampler is closed');
     validateRequest(req);
     const total = req.tasks.length * req.episodesPerTask;
-    const family = getFamily(req.familyId);
+    const family = resolveFamily(req.familyId);
     let flat: Episode[];
     if (this.workers.length === 0) {
       flat = rolloutRange(family, req, 0, total);

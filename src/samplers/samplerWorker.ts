@@ -1,7 +1,7 @@
 // A sampler worker thread: builds envs from the family registry and rolls out the range
 // of episodes it is sent (see rollout.ts). No tfjs here: the policy forward is plain JS.
 import { parentPort } from 'node:worker_threads';
-import { getFamily } from '../../envs/registry';
+import { resolveFamily } from './families';
 import { type Episode, rolloutRange, type SampleRequest } from './rollout';
 
 export interface WorkerJob {
@@ -17,7 +17,7 @@ if (!parentPort) throw new Error('samplerWorker must run in a worker thread');
 const port = parentPort;
 port.on('message', (job: WorkerJob) => {
   try {
-    const episodes = rolloutRange(getFamily(job.req.familyId), job.req, job.g0, job.g1);
+    const episodes = rolloutRange(resolveFamily(job.req.familyId), job.req, job.g0, job.g1);
     const transfer: ArrayBuffer[] = [];
     for (const e of episodes) {
       transfer.push(e.obs.buffer as ArrayBuffer, e.actions.buffer as ArrayBuffer, e.rewards.buffer as ArrayBuffer);

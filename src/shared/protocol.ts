@@ -333,8 +333,8 @@ export type CommandReply<C extends CommandChannel> = CommandReplies[C];
 export interface StreamPayloads {
   /** The trainer's status changed (state, iteration, ETA). Also sent on subscribe. */
   'mrl:status.changed': TrainerStatus;
-  /** A meta-iteration finished. */
-  'mrl:metrics.added': MetricsRow & { runId: string };
+  /** A meta-iteration finished. `emittedAt`: epoch ms (fractional) when the trainer sent it, for latency figures. */
+  'mrl:metrics.added': MetricsRow & { runId: string; emittedAt?: number };
   /** Progress within a meta-iteration. */
   'mrl:progress.changed': ProgressEvent;
   /** One episode of the live preview (stage 0 = before adaptation, then each step / episode). */
@@ -374,6 +374,7 @@ export const StreamSchemas = {
     time: z.string(),
     wallMs: z.number(),
     metrics: z.record(z.string(), z.number()),
+    emittedAt: z.number().optional(),
   }),
   'mrl:progress.changed': z.object({ runId: z.string(), iteration: z.number(), phase: z.string(), fraction: z.number() }),
   'mrl:preview.added': z.object({

@@ -459,7 +459,7 @@ export class Trainer {
     r.elapsedMs += wallMs;
     const row: MetricsRow = { iteration: it, time: new Date().toISOString(), wallMs: Math.round(wallMs * 1000) / 1000, metrics };
     await appendMetrics(r.dir, row);
-    this.opts.emit('mrl:metrics.added', { runId: r.runId, ...row });
+    this.opts.emit('mrl:metrics.added', { runId: r.runId, ...row, emittedAt: performance.timeOrigin + performance.now() });
     if (it % cfg.checkpointEvery === 0 || it === cfg.iterations || r.stopRequested) {
       this.opts.emit('mrl:progress.changed', { runId: r.runId, iteration: it, phase: 'checkpoint', fraction: 1 });
       await this.checkpoint(r, state);
@@ -644,12 +644,32 @@ export class Trainer {
   }
 
   private async evaluate(p: CommandPayload<'mrl:run.evaluate'>): Promise<CommandReplies['mrl:run.evaluate']> {
-    if (p.baselines?.length) {
-      throw new ProtocolError(`Baselines (${p.baselines.join(', ')}) are evaluated by \`metarl eval\`; this trainer evaluates the run itself`, 'invalid');
-    }
     const e = await this.learnerFor(p.runId, p.iteration);
-    const returns = await evaluateLearner(e.learner, e.family, { tasks: p.tasks, steps: p.steps, episodesPerStage: p.episodesPerStage, seed: p.seed });
-    return { runId: p.runId, iteration: e.iteration, stageUnit: e.spec.stageUnit, tasks: p.tasks, returns };
+    const opts = { tasks: p.tasks, steps: p.steps, episodesPerStage: p.episodesPerStage, seed: p.seed };
+    const returns = await evaluateLearner(e.learner, e.family, opts);
+    const baselines: Record<string, number[]> = {};
+    for (const b of p.baselines ?? []) {
+      // 'random': the run's learner untrained (fine-tuned from scratch); otherwise another run's id.
+      let learner: MetaLearner;
+      if (b === 'random') {
+        learner = await e.spec.create({ family: e.family, config: e.meta.config.hyper, seed: e.meta.config.seed, workers: e.meta.config.workers });
+      } else {
+        const other = await loadRunLearner(this.opts.runsRoot, b).catch((err: Error) => {
+          throw new ProtocolError(`Baseline "${b}" is neither "random" nor a run with a checkpoint: ${err.message}`, 'invalid');
+        });
+        if (other.family.id !== e.family.id) {
+          await other.learner.dispose();
+          throw new ProtocolError(`Baseline ${b} is a ${other.family.id} run; ${p.runId} is ${e.family.id}`, 'invalid');
+        }
+        learner = other.learner;
+      }
+      try {
+        baselines[b] = await evaluateLearner(learner, e.family, opts);
+      } finally {
+        await learner.dispose();
+      }
+    }
+    return { runId: p.runId, iteration: e.iteration, stageUnit: e.spec.stageUnit, tasks: p.tasks, returns, ...(p.baselines?.length ? { baselines } : {}) };
   }
 
   // -------------------------------------------------------------------------------------

@@ -49,15 +49,17 @@ export function seriesByPrefix(rows: readonly MetricsRow[], prefix: string, excl
     .map(([key, points]) => ({ key, label: metricLabel(key), points }));
 }
 
+/** Return metrics that are not a stage's mean: spreads, per-task values, RL²'s whole-trial sum. */
+const NOT_A_STAGE = /std|min|max|_task|\/trial$/;
+
 /** The return series of the learner: before vs after adaptation (MAML) or per episode index (RL²). */
 export function returnSeries(rows: readonly MetricsRow[]): Series[] {
-  // Per-task or spread statistics are not stage curves.
-  return seriesByPrefix(rows, 'returns/', /std|min|max|_task/);
+  return seriesByPrefix(rows, 'returns/', NOT_A_STAGE);
 }
 
 /** Loss and KL (gradient norms and the like are on other scales and left out). */
 export function lossSeries(rows: readonly MetricsRow[]): Series[] {
-  return seriesByPrefix(rows, 'losses/', /norm|entropy_coef/);
+  return seriesByPrefix(rows, 'losses/', /norm|epochs|clip_fraction|entropy_coef/);
 }
 
 /** Keys drawn on the chart's right-hand axis: the KL is orders of magnitude below the losses. */
@@ -66,7 +68,7 @@ export const RIGHT_AXIS = /(^|\/)(kl|approx_kl)$/;
 /** The key of the final adaptation stage among a row's return metrics. */
 export function finalReturnKey(row: MetricsRow | undefined): string | null {
   if (!row) return null;
-  const keys = Object.keys(row.metrics).filter((k) => k.startsWith('returns/') && !/std|min|max|_task|\/pre$/.test(k));
+  const keys = Object.keys(row.metrics).filter((k) => k.startsWith('returns/') && !NOT_A_STAGE.test(k) && !k.endsWith('/pre'));
   if (keys.length === 0) return null;
   return keys.sort((a, b) => stageOrder(a) - stageOrder(b))[keys.length - 1];
 }

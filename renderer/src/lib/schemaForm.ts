@@ -75,12 +75,13 @@ export function validateField(f: FormField, value: unknown): string | null {
   if (f.optional && (value === undefined || value === null || value === '')) return null;
   if (f.kind === 'boolean') return typeof value === 'boolean' ? null : 'must be true or false';
   if (f.kind === 'enum') return typeof value === 'string' && f.options!.includes(value) ? null : `must be one of ${f.options!.join(', ')}`;
-  if (typeof value !== 'number' || !Number.isFinite(value)) return `must be a ${rangeText(f)}`;
+  const expected = `must be ${f.kind === 'integer' ? 'an' : 'a'} ${rangeText(f)}`;
+  if (typeof value !== 'number' || !Number.isFinite(value)) return expected;
   const bad =
     (f.kind === 'integer' && !Number.isInteger(value)) ||
     (f.minimum !== undefined && value < f.minimum) ||
     (f.maximum !== undefined && value > f.maximum) ||
     (f.exclusiveMinimum !== undefined && value <= f.exclusiveMinimum) ||
     (f.exclusiveMaximum !== undefined && value >= f.exclusiveMaximum);
-  return bad ? `must be a ${rangeText(f)}` : null;
+  return bad ? expected : null;
 }

@@ -1,0 +1,83 @@
+// The evaluation protocol of the MAML paper (§5.3), shared by every meta-learner: adapt to
+// N held-out test tasks with the same budget and report the mean return at each stage —
+// 0, 1, …, k gradient steps for MAML and its baselines; episodes 1, …, K of a trial for
+// RL². The test tasks and per-task seeds depend only on `seed`, so every learner (MAML,
+// pretrained, random init, oracle, RL²) is scored on the same tasks and noise streams.
+import type { TaskFamily } from '../core/env';
+import { Rng } from '../core/rng';
+import type { JsonObject } from '../shared/json';
+import { episodeSeed } from '../samplers/rollout';
+import type { AdaptBudget, AdaptResult, MetaLearner } from './metaLearner';
+
+export interface EvaluateOptions {
+  /** Number of held-out test tasks (the paper: 40). */
+  tasks: number;
+  /** MAML: gradient steps (stages 0..steps); RL²: episodes beyond the first. */
+  steps: number;
+  /** Episodes per stage (the paper: 20). */
+  episodesPerStage?: number;
+  seed: number;
+  /** Called after each chunk of tasks with the number done. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface EvaluateResult {
+  /** Mean over tasks of the mean return at each stage. */
+  returns: number[];
+  /** Standard error of that mean over tasks, per stage. */
+  stderr: number[];
+  /** Per-task mean return, [task][stage]. */
+  perTask: number[][];
+  testTasks: JsonObject[];
+}
+
+/** A learner that can adapt many tasks in one go (MamlLearner); results equal adapt() per task. */
+interface BatchAdapter {
+  adaptBatch(tasks: JsonObject[], budget: AdaptBudget, taskSeeds: number[]): Promise<AdaptResult[]>;
+}
+
+function hasBatch(l: MetaLearner): l is MetaLearner & BatchAdapter {
+  return typeof (l as Partial<BatchAdapter>).adaptBatch === 'function';
+}
+
+/** The test tasks and per-task seeds the protocol uses for `seed`. */
+export function evaluationTasks(family: TaskFamily, n: number, seed: number): { tasks: JsonObject[]; seeds: number[] } {
+  const tasks = family.sampleTasks(n, new Rng(seed), 'test');
+  return { tasks, seeds: tasks.map((_, i) => episodeSeed(seed, i)) };
+}
+
+export async function evaluateLearner(learner: MetaLearner, family: TaskFamily, opts: EvaluateOptions): Promise<EvaluateResult> {
+  if (!Number.isInteger(opts.tasks) || opts.tasks < 1) throw new Error(`evaluate: tasks must be a positive integer, got ${opts.tasks}`);
+  if (!Number.isInteger(opts.steps) || opts.steps < 0) throw new Error(`evaluate: steps must be a non-negative integer, got ${opts.steps}`);
+  const E = opts.episodesPerStage ?? 20;
+  if (!Number.isInteger(E) || E < 1) throw new Error(`evaluate: episodesPerStage must be a positive integer, got ${E}`);
+  const { tasks, seeds } = evaluationTasks(family, opts.tasks, opts.seed);
+  const perTask: number[][] = [];
+  // Chunks bound the memory of one sampler call (episodes of every task in the chunk).
+  const CHUNK = 40;
+  for (let i = 0; i < tasks.length; i += CHUNK) {
+    const chunk = tasks.slice(i, i + CHUNK);
+    const chunkSeeds = seeds.slice(i, i + CHUNK);
+    if (hasBatch(learner)) {
+      const rs = await learner.adaptBatch(chunk, { steps: opts.steps, episodesPerStage: E, seed: chunkSeeds[0] }, chunkSeeds);
+      for (const r of rs) perTask.push(r.returns);
+    } else {
+      for (let j = 0; j < chunk.length; j++) {
+        const r = await learner.adapt(chunk[j], { steps: opts.steps, episodesPerStage: E, seed: chunkSeeds[j] });
+        perTask.push(r.returns);
+      }
+    }
+    opts.onProgress?.(perTask.length, tasks.length);
+  }
+  const stages = perTask[0].length;
+  const returns: number[] = [];
+  const stderr: number[] = [];
+  for (let s = 0; s < stages; s++) {
+    const xs = perTask.map((r) => r[s]);
+    const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const v = xs.length > 1 ? xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1) : 0;
+    returns.push(m);
+    stderr.push(Math.sqrt(v / xs.length));
+  }
+  return { returns, stderr, perTask, testTasks: tasks };
+}
