@@ -23,8 +23,6 @@ const OBS_DOC =
   'torso height (m), torso pitch (rad), 6 joint angles (rad: back thigh, shin, foot, front thigh, shin, foot), torso vx, vy (m/s), torso angular velocity (rad/s), 6 joint velocities (rad/s); the task is not observed';
 const ACT_DOC = 'joint torques a ∈ [−1, 1]⁶ (clipped), scaled to 90, 60, 45, 90, 45, 30 N·m (back thigh, shin, foot, front thigh, shin, foot)';
 const TERM_DOC = 'none; truncated after 200 steps (dt = 1/60 s)';
-/** Marker height above the ground. */
-const MARKER_Y = 1.3;
 
 const VEL_PARAMS: TaskParam[] = [
   { name: 'velocity', label: 'Target velocity', path: 'velocity', low: 0, high: 2, min: -2, max: 3, unit: 'm/s', kind: 'goal' },
@@ -41,7 +39,7 @@ export class CheetahVelEnv extends CheetahEnv<CheetahVelTask> implements Env<Che
       seed,
       (t, v, a2) => -Math.abs(v - t.velocity) - CTRL_COST * a2,
       // A pace-setter: where a body moving at the target velocity from the start would be.
-      (t, _x, time) => [t.velocity * time, MARKER_Y],
+      (t, _x, time) => t.velocity * time,
     );
   }
 }
@@ -54,7 +52,7 @@ export class CheetahDirEnv extends CheetahEnv<CheetahDirTask> implements Env<Che
       seed,
       (t, v, a2) => t.direction * v - CTRL_COST * a2,
       // A beacon one metre ahead of the torso in the rewarded direction.
-      (t, x) => [x + t.direction, MARKER_Y],
+      (t, x) => x + t.direction,
     );
   }
 }

@@ -8,9 +8,14 @@
 // so a trajectory never depends on how many other envs (or bodies) the process made before.
 // Collision groups are plain negative constants for the same reason (each env has its own
 // engine, so they cannot clash). Nothing here draws random numbers.
+//
+// Inertia: matter-js gives every body 4× its polygon's moment of inertia (Body._inertiaScale)
+// because its position-based pin solver diverges with the true value for thin links. We keep
+// that (measured: true inertia blows up at every iteration count), so links and poles turn as
+// if 4× as heavy about their centres; each family's header says what that does to it.
 import Matter from 'matter-js';
 
-export const { Engine, Bodies, Body, Composite, Constraint, Events } = Matter;
+export const { Engine, Bodies, Body, Bounds, Composite, Constraint, Events, Pairs } = Matter;
 /** matter-js keeps the previous pose (Verlet state) on each body; its typings omit it. */
 export type MBody = Matter.Body & { positionPrev: Matter.Vector; anglePrev: number };
 export type MConstraint = Matter.Constraint;
@@ -90,6 +95,115 @@ export function box(o: BoxOptions): MBody {
   });
   if (!o.isStatic) Body.setMass(b, o.massKg);
   return b as MBody;
+}
+
+/**
+ * A snapshot of a freshly built world that `restore()` puts back exactly, so an env can start
+ * each episode from the same state without rebuilding its engine (a rebuild costs ~100 µs,
+ * more than ten steps of the smaller families). Everything matter-js carries from step to step
+ * is restored: poses, previous poses (velocity), vertices and axes, accumulated forces and
+ * impulses, constraint anchors, contact pairs, the broadphase's body order and the clock. A
+ * used env reset to a seed therefore behaves bit for bit like a fresh one (tested).
+ */
+export class WorldTemplate {
+  private readonly saved: {
+    b: MBody;
+    x: number;
+    y: number;
+    angle: number;
+    verts: Float64Array;
+    axes: Float64Array;
+  }[];
+  private readonly anchors: { c: MConstraint; ax: number; ay: number; bx: number; by: number; angleA: number; angleB: number }[];
+
+  constructor(
+    private readonly engine: MEngine,
+    bodies: readonly MBody[],
+    constraints: readonly MConstraint[],
+  ) {
+    this.saved = bodies.map((b) => {
+      const verts = new Float64Array(b.vertices.length * 2);
+      b.vertices.forEach((v, i) => {
+        verts[2 * i] = v.x;
+        verts[2 * i + 1] = v.y;
+      });
+      const axes = new Float64Array(b.axes.length * 2);
+      b.axes.forEach((v, i) => {
+        axes[2 * i] = v.x;
+        axes[2 * i + 1] = v.y;
+      });
+      return { b, x: b.position.x, y: b.position.y, angle: b.angle, verts, axes };
+    });
+    this.anchors = constraints.map((c) => {
+      const k = c as MConstraint & { angleA: number; angleB: number };
+      return { c, ax: c.pointA.x, ay: c.pointA.y, bx: c.pointB.x, by: c.pointB.y, angleA: k.angleA, angleB: k.angleB };
+    });
+  }
+
+  restore(): void {
+    for (const s of this.saved) {
+      const b = s.b as unknown as Omit<MBody, 'angularVelocity' | 'speed' | 'angularSpeed'> & {
+        angularVelocity: number;
+        speed: number;
+        angularSpeed: number;
+        positionImpulse: Matter.Vector;
+        constraintImpulse: { x: number; y: number; angle: number };
+        totalContacts: number;
+        deltaTime: number;
+        motion: number;
+        sleepCounter: number;
+      };
+      b.position.x = b.positionPrev.x = s.x;
+      b.position.y = b.positionPrev.y = s.y;
+      b.angle = b.anglePrev = s.angle;
+      b.velocity.x = b.velocity.y = 0;
+      b.angularVelocity = b.speed = b.angularSpeed = 0;
+      b.force.x = b.force.y = 0;
+      b.torque = 0;
+      b.positionImpulse.x = b.positionImpulse.y = 0;
+      b.constraintImpulse.x = b.constraintImpulse.y = b.constraintImpulse.angle = 0;
+      b.totalContacts = 0;
+      b.deltaTime = DELTA_MS;
+      b.motion = 0;
+      b.sleepCounter = 0;
+      for (let i = 0; i < b.vertices.length; i++) {
+        b.vertices[i].x = s.verts[2 * i];
+        b.vertices[i].y = s.verts[2 * i + 1];
+      }
+      for (let i = 0; i < b.axes.length; i++) {
+        b.axes[i].x = s.axes[2 * i];
+        b.axes[i].y = s.axes[2 * i + 1];
+      }
+      Bounds.update(b.bounds, b.vertices, b.velocity);
+    }
+    for (const a of this.anchors) {
+      const k = a.c as MConstraint & { angleA: number; angleB: number };
+      a.c.pointA.x = a.ax;
+      a.c.pointA.y = a.ay;
+      a.c.pointB.x = a.bx;
+      a.c.pointB.y = a.by;
+      k.angleA = a.angleA;
+      k.angleB = a.angleB;
+    }
+    Pairs.clear(this.engine.pairs);
+    // The broadphase sorts its body list in place every step; a fresh order keeps the
+    // collision (and so the solver) order the same as in a new world.
+    (Composite as unknown as { setModified(c: Matter.Composite, v: boolean, parents: boolean, children: boolean): void }).setModified(this.engine.world, true, false, false);
+    const timing = this.engine.timing as Matter.IEngineTimingOptions & { lastDelta: number; lastElapsed: number };
+    timing.timestamp = 0;
+    timing.lastDelta = 0;
+    timing.lastElapsed = 0;
+  }
+}
+
+/** Put a body at pose (x, y, angle) in px / matter-js radians with velocity (vx, vy) px per step and angular velocity w rad per step. */
+export function placeBody(b: MBody, x: number, y: number, angle: number, vx = 0, vy = 0, w = 0): void {
+  // The third argument (keep velocity) is missing from the typings.
+  const B = Body as unknown as { setPosition(b: MBody, p: Matter.Vector, v: boolean): void; setAngle(b: MBody, a: number, v: boolean): void };
+  B.setPosition(b, { x, y }, false);
+  B.setAngle(b, angle, false);
+  Body.setVelocity(b, { x: vx, y: vy });
+  Body.setAngularVelocity(b, w);
 }
 
 /** A pin joint: `pointA` on `bodyA` (or a world point if bodyA is null) held on `pointB` of `bodyB`. */

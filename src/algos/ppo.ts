@@ -15,10 +15,9 @@ import { gae } from './gae';
 import type { SavedTensor } from './metaLearner';
 import {
   type GruParams,
-  clippedLogStd,
   gaussianEntropy,
   gaussianLogProb,
-  gruRollout,
+  gruRolloutGrads,
   paramList,
   paramsFromList,
 } from '../policies/gruPolicy';
@@ -175,7 +174,6 @@ export function ppoUpdate(
 ): PpoUpdateResult {
   const { numTrials: N, maxSteps: T, inputSize: I, actionSize: A } = data;
   const M = Math.max(1, Math.floor(N / cfg.minibatches));
-  const H = params.wh.shape[0];
   adam.learningRate = cfg.learningRate;
   const sums = { pg: 0, v: 0, ent: 0, kl: 0, cf: 0, gn: 0, n: 0 };
   let epochsRun = 0;
@@ -231,10 +229,8 @@ export function ppoUpdate(
         const retT = tf.tensor1d(ret);
         const maskT = tf.tensor1d(mask);
         const denom = Math.max(cnt, 1);
-        const f = (...ps: tf.Tensor[]): tf.Scalar => {
-          const p = paramsFromList(ps);
-          const { mean: mu, value } = gruRollout(p, xT, tf.zeros([M, H]));
-          const logStd = clippedLogStd(p);
+        // Backpropagation through the whole trial (hand-written BPTT, see gruRolloutGrads).
+        const headLoss = (mu: tf.Tensor2D, value: tf.Tensor1D, logStd: tf.Tensor1D): tf.Scalar => {
           const logRatio = tf.sub(gaussianLogProb(mu, logStd, aT), oldT);
           const ratio = exp(logRatio);
           const surr1 = tf.mul(ratio, advT);
@@ -247,7 +243,7 @@ export function ppoUpdate(
           side = tf.keep(tf.stack([pg, vl, ent, kl, cf]));
           return tf.sub(tf.add(pg, tf.mul(cfg.valueCoef, vl)), tf.mul(cfg.entropyCoef, ent)) as tf.Scalar;
         };
-        const { grads } = tf.valueAndGrads(f)(paramList(current));
+        const grads = paramList(gruRolloutGrads(current, xT, headLoss).grads);
         const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
         const n = norm.dataSync()[0];
         const scale = cfg.maxGradNorm > 0 && n > cfg.maxGradNorm ? cfg.maxGradNorm / (n + 1e-6) : 1;

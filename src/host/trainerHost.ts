@@ -44,15 +44,17 @@ export interface ForkOptions {
 }
 
 export const TRAINER_ENTRY = fileURLToPath(new URL('./trainerProcess.ts', import.meta.url));
-/** tsx's loader, resolved from here: `--import tsx` alone would resolve from the cwd. */
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json').replace(/package\.json$/, 'dist/loader.mjs')).href;
+/** tsx's loader, resolved from here (`--import tsx` alone would resolve from the cwd); resolved lazily so bundles that never fork (Electron main) do not need tsx. */
+function tsxLoader(): string {
+  return pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json').replace(/package\.json$/, 'dist/loader.mjs')).href;
+}
 
 /** Launch the trainer as a Node child process running the TypeScript sources through tsx. */
 export function forkTrainer(opts: ForkOptions): TrainerLauncher {
   return () => {
     const args = ['--runs', opts.runsRoot, ...(opts.preload ?? []).flatMap((m) => ['--preload', m])];
     const child: ChildProcess = fork(TRAINER_ENTRY, args, {
-      execArgv: ['--import', TSX_LOADER],
+      execArgv: ['--import', tsxLoader()],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: opts.env ?? process.env,
     });

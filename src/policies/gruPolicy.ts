@@ -179,3 +179,107 @@ export function policyStep(
   }
   return { h: hNew as tf.Tensor2D, mean, value };
 }
+
+/**
+ * Loss and gradients of a whole-trial rollout by hand-written backpropagation through
+ * time. Same maths as differentiating `gruRollout` with tf.grads (a test checks they agree,
+ * and both against finite differences), at about half the cost: the forward pass runs
+ * without a tape, the backward pass is ~17 ops a step instead of autograd's ~40, and the
+ * weight gradients are three big matmuls over all steps instead of one per step.
+ *
+ * `headLoss(mean [T·B, A], value [T·B], logStd [A])` is differentiated by tfjs (it is
+ * elementwise and cheap); its gradients flow back through the recurrence here.
+ */
+export function gruRolloutGrads(
+  p: GruParams,
+  xs: tf.Tensor3D,
+  headLoss: (mean: tf.Tensor2D, value: tf.Tensor1D, logStd: tf.Tensor1D) => tf.Scalar,
+): { loss: tf.Scalar; grads: GruParams } {
+  return tf.tidy(() => {
+    const [T, B, I] = xs.shape;
+    const H = p.wh.shape[0];
+    const A = p.bMu.shape[0];
+    const inputs = tf.unstack(xs) as tf.Tensor2D[];
+    const wOut = tf.concat([p.wMu, p.wV], 1) as tf.Tensor2D;
+    const bOut = tf.concat([p.bMu, p.bV]);
+    const wx = p.wx as tf.Tensor2D;
+    const wh = p.wh as tf.Tensor2D;
+
+    // Forward, keeping what the backward pass needs.
+    let h = tf.zeros([B, H]) as tf.Tensor2D;
+    const hPrev: tf.Tensor2D[] = [];
+    const hs: tf.Tensor2D[] = [];
+    const saved: { r: tf.Tensor; z: tf.Tensor; oneMinusZ: tf.Tensor; n: tf.Tensor; dTanh: tf.Tensor; hn: tf.Tensor; dRz: tf.Tensor }[] = [];
+    const outs: tf.Tensor2D[] = [];
+    for (let t = 0; t < T; t++) {
+      hPrev.push(h);
+      const xp = tf.add(tf.matMul(inputs[t], wx), p.bx);
+      const hp = tf.add(tf.matMul(h, wh), p.bh);
+      const [xrz, xn] = tf.split(xp, [2 * H, H], 1);
+      const [hrz, hn] = tf.split(hp, [2 * H, H], 1);
+      const rz = tf.sigmoid(tf.add(xrz, hrz));
+      const [r, z] = tf.split(rz, 2, 1);
+      const n = tf.tanh(tf.add(xn, tf.mul(r, hn)));
+      h = tf.add(n, tf.mul(z, tf.sub(h, n))) as tf.Tensor2D;
+      hs.push(h);
+      outs.push(tf.add(tf.matMul(h, wOut), bOut) as tf.Tensor2D);
+      saved.push({ r, z, oneMinusZ: tf.sub(1, z), n, dTanh: tf.sub(1, tf.square(n)), hn, dRz: tf.mul(rz, tf.sub(1, rz)) });
+    }
+    const out = tf.reshape(tf.stack(outs), [T * B, A + 1]) as tf.Tensor2D;
+
+    // The head loss and its gradient with respect to the outputs (and log σ).
+    const { value: loss, grads } = tf.valueAndGrads((o: tf.Tensor, ls: tf.Tensor) => {
+      const [mean, value] = tf.split(o, [A, 1], 1);
+      return headLoss(mean as tf.Tensor2D, tf.reshape(value, [T * B]) as tf.Tensor1D, clippedLogStd({ ...p, logStd: ls }));
+    })([out, p.logStd]);
+    const [dOut, dLogStd] = grads;
+    const dOuts = tf.unstack(tf.reshape(dOut, [T, B, A + 1])) as tf.Tensor2D[];
+
+    // Backward through time.
+    const wOutT = tf.transpose(wOut) as tf.Tensor2D;
+    const whT = tf.transpose(wh) as tf.Tensor2D;
+    let dhNext: tf.Tensor2D | null = null;
+    const dxps: tf.Tensor2D[] = new Array(T);
+    const dhps: tf.Tensor2D[] = new Array(T);
+    for (let t = T - 1; t >= 0; t--) {
+      const s = saved[t];
+      const dhOut = tf.matMul(dOuts[t], wOutT);
+      const dh = dhNext ? tf.add(dhOut, dhNext) : dhOut;
+      const dn = tf.mul(dh, s.oneMinusZ);
+      const dz = tf.mul(dh, tf.sub(hPrev[t], s.n));
+      const dan = tf.mul(dn, s.dTanh);
+      const dr = tf.mul(dan, s.hn);
+      const dhn = tf.mul(dan, s.r);
+      const daRz = tf.mul(tf.concat([dr, dz], 1), s.dRz);
+      dxps[t] = tf.concat([daRz, dan], 1) as tf.Tensor2D;
+      dhps[t] = tf.concat([daRz, dhn], 1) as tf.Tensor2D;
+      dhNext = tf.add(tf.mul(dh, s.z), tf.matMul(dhps[t], whT)) as tf.Tensor2D;
+    }
+
+    // Weight gradients: one matmul over all T·B rows each (explicit transposes: wasm's
+    // transposed matmul kernels are slow).
+    const X = tf.reshape(xs, [T * B, I]);
+    const DXP = tf.concat(dxps, 0);
+    const DHP = tf.concat(dhps, 0);
+    const HP = tf.concat(hPrev, 0);
+    const HS = tf.concat(hs, 0);
+    const dWOut = tf.matMul(tf.transpose(HS), dOut);
+    const dBOut = tf.sum(dOut, 0);
+    const [dWMu, dWV] = tf.split(dWOut, [A, 1], 1);
+    const [dBMu, dBV] = tf.split(dBOut, [A, 1]);
+    return {
+      loss: loss as tf.Scalar,
+      grads: {
+        wx: tf.matMul(tf.transpose(X), DXP),
+        bx: tf.sum(DXP, 0),
+        wh: tf.matMul(tf.transpose(HP), DHP),
+        bh: tf.sum(DHP, 0),
+        wMu: dWMu,
+        bMu: dBMu,
+        logStd: dLogStd,
+        wV: dWV,
+        bV: dBV,
+      },
+    };
+  });
+}

@@ -470,7 +470,8 @@ export class Trainer {
   private async preview(r: LiveRun, it: number): Promise<string | null> {
     const p = r.meta.config.preview;
     const scene = r.family.make(r.previewTask, 0).scene();
-    const steps = p.steps ?? 3;
+    // Default: 3 gradient steps (MAML), or the trial's remaining episodes (RL²).
+    const steps = p.steps ?? (r.spec.stageUnit === 'episode' ? Math.max(1, Number(r.meta.config.hyper.episodesPerTrial ?? 2) - 1) : 3);
     const res = await r.learner.adapt(
       r.previewTask,
       { steps, episodesPerStage: p.episodesPerStage, seed: r.meta.config.seed, recordFrames: true },
@@ -644,12 +645,32 @@ export class Trainer {
   }
 
   private async evaluate(p: CommandPayload<'mrl:run.evaluate'>): Promise<CommandReplies['mrl:run.evaluate']> {
-    if (p.baselines?.length) {
-      throw new ProtocolError(`Baselines (${p.baselines.join(', ')}) are evaluated by \`metarl eval\`; this trainer evaluates the run itself`, 'invalid');
-    }
     const e = await this.learnerFor(p.runId, p.iteration);
-    const returns = await evaluateLearner(e.learner, e.family, { tasks: p.tasks, steps: p.steps, episodesPerStage: p.episodesPerStage, seed: p.seed });
-    return { runId: p.runId, iteration: e.iteration, stageUnit: e.spec.stageUnit, tasks: p.tasks, returns };
+    const opts = { tasks: p.tasks, steps: p.steps, episodesPerStage: p.episodesPerStage, seed: p.seed };
+    const returns = await evaluateLearner(e.learner, e.family, opts);
+    const baselines: Record<string, number[]> = {};
+    for (const b of p.baselines ?? []) {
+      // 'random': the run's learner untrained (fine-tuned from scratch); otherwise another run's id.
+      let learner: MetaLearner;
+      if (b === 'random') {
+        learner = await e.spec.create({ family: e.family, config: e.meta.config.hyper, seed: e.meta.config.seed, workers: e.meta.config.workers });
+      } else {
+        const other = await loadRunLearner(this.opts.runsRoot, b).catch((err: Error) => {
+          throw new ProtocolError(`Baseline "${b}" is neither "random" nor a run with a checkpoint: ${err.message}`, 'invalid');
+        });
+        if (other.family.id !== e.family.id) {
+          await other.learner.dispose();
+          throw new ProtocolError(`Baseline ${b} is a ${other.family.id} run; ${p.runId} is ${e.family.id}`, 'invalid');
+        }
+        learner = other.learner;
+      }
+      try {
+        baselines[b] = await evaluateLearner(learner, e.family, opts);
+      } finally {
+        await learner.dispose();
+      }
+    }
+    return { runId: p.runId, iteration: e.iteration, stageUnit: e.spec.stageUnit, tasks: p.tasks, returns, ...(p.baselines?.length ? { baselines } : {}) };
   }
 
   // -------------------------------------------------------------------------------------

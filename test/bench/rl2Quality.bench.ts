@@ -2,9 +2,11 @@
 // printing the mean return of each episode of a trial (the issue's "must show" table).
 // Environment variables: FAMILY (point-nav | cartpole | all; default all), SEED (1),
 // ITERS (the family's default), CONFIG (JSON overrides of the RL² config), TASKS (40),
-// TRIALS (trials per test task, 20), BACKEND (wasm), CKPT (write the final checkpoint
-// as JSON here), LOG_EVERY (10).
-import { writeFileSync } from 'node:fs';
+// TRIALS (trials per test task, 20), EVAL_SEED (0, as `metarl eval`), BACKEND (wasm), CKPT (write the final checkpoint
+// as JSON here, also every LOG_EVERY iterations), CKPT_IN (skip training: evaluate this
+// checkpoint JSON instead), LOG_EVERY (10).
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Checkpoint } from '../../src/algos/metaLearner';
 import { initBackend, type BackendName } from '../../src/tf/backend';
 import { familyIds, getFamily } from '../../envs/registry';
 import { Rng } from '../../src/core/rng';
@@ -25,7 +27,18 @@ for (const familyId of wanted) {
   const family = getFamily(familyId);
   const config = rl2Spec.configSchema.parse(overrides);
   const learner = new Rl2({ family, config, seed });
-  const iters = Number(env.ITERS ?? rl2Spec.defaultIterations(familyId));
+  const iters = env.CKPT_IN ? 0 : Number(env.ITERS ?? rl2Spec.defaultIterations(familyId));
+  const save = async (): Promise<void> => {
+    if (!env.CKPT) return;
+    const c = await learner.saveState();
+    writeFileSync(`${env.CKPT}.${familyId}.json`, JSON.stringify(c, (_k, v: unknown) => (v instanceof Float32Array ? Array.from(v) : v)));
+  };
+  if (env.CKPT_IN) {
+    const raw = JSON.parse(readFileSync(env.CKPT_IN, 'utf8')) as Checkpoint;
+    const revive = (m: Checkpoint['params']) => Object.fromEntries(Object.entries(m).map(([k, t]) => [k, { shape: t.shape, data: Float32Array.from(t.data as unknown as number[]) }]));
+    await learner.loadState({ ...raw, params: revive(raw.params), optimizerTensors: revive(raw.optimizerTensors) });
+    console.log(`[${familyId}] loaded ${env.CKPT_IN} (iteration ${raw.iteration})`);
+  }
   const K = learner.config.episodesPerTrial;
   const taskRng = new Rng(seed + 1000);
   let envSteps = 0;
@@ -39,17 +52,14 @@ for (const familyId of wanted) {
         `[${familyId}] it ${it}/${iters} episodes ${eps}  std ${m['policy/std'].toFixed(3)}  kl ${m['losses/approx_kl'].toFixed(4)}  ` +
           `vloss ${m['losses/value'].toFixed(3)} gn ${m['losses/grad_norm'].toFixed(2)}  sample ${m['time/sampling'].toFixed(2)}s update ${m['time/update'].toFixed(2)}s  steps ${envSteps}`,
       );
+      await save();
     }
   }
   const trainSeconds = (performance.now() - t0) / 1000;
-  if (env.CKPT) {
-    const c = await learner.saveState();
-    const plain = JSON.stringify(c, (_k, v: unknown) => (v instanceof Float32Array ? Array.from(v) : v));
-    writeFileSync(`${env.CKPT}.${familyId}.json`, plain);
-  }
+  await save();
   // The protocol of src/training/evaluate.ts (what `metarl eval` runs): test tasks drawn
   // from Rng(seed), task i adapted with seed + i; kept per task here for the standard error.
-  const evalSeed = 12345;
+  const evalSeed = Number(env.EVAL_SEED ?? 0);
   const perTask: number[][] = [];
   for (const [i, task] of family.sampleTasks(testTasks, new Rng(evalSeed), 'test').entries()) {
     perTask.push((await learner.adapt(task, { steps: K - 1, episodesPerStage: trials, seed: evalSeed + i })).returns);
@@ -62,12 +72,12 @@ for (const familyId of wanted) {
     r.stderr.push(Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1) / xs.length));
   }
   rows.push(
-    `| ${familyId} | ${seed} | ${iters} | ${envSteps} | ${r.returns.map((v, k) => `${v.toFixed(2)} ± ${r.stderr[k].toFixed(2)}`).join(' | ')} | ${(trainSeconds / 60).toFixed(1)} |`,
+    `| ${familyId} | ${seed} | ${iters} | ${envSteps} | ${r.returns.map((v, k) => `${v.toFixed(2)} ± ${r.stderr[k].toFixed(2)}`).join(' → ')} | ${(trainSeconds / 60).toFixed(1)} |`,
   );
   console.log(`[${familyId}] eval on ${testTasks} test tasks (eval seed ${evalSeed}, ${trials} trials each): ${JSON.stringify({ returns: r.returns })}`);
   await learner.dispose();
 }
 console.log(`\nRL² held-out evaluation (backend ${info.name}; ${testTasks} test tasks × ${trials} trials; mean ± s.e. over tasks)`);
-console.log('| family | seed | meta-iterations | env steps | episode 1 | episode 2 | … | train min |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('| family | seed | meta-iterations | env steps | episode 1 → 2 → … (mean ± s.e.) | train min |');
+console.log('|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);

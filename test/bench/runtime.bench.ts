@@ -5,7 +5,8 @@
 //   - checkpoint size and write time (from the run's events.log).
 // Options: --algo maml|rl2|… (default: maml if registered, else rl2), --iterations N (200),
 // --hp key=value (repeatable, the learner's hyper-parameters), --checkpoint-every N (10),
-// --preview-every N (10), --out DIR (default: a temp dir, removed afterwards).
+// --preview-every N (10), --out DIR (default: a temp dir, removed afterwards), --preload MODULE
+// (modules the trainer imports first, e.g. test/training/hillClimber.ts for algo test-hill).
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,14 +49,17 @@ for (const kv of args('hp')) {
 const outArg = arg('out');
 const root = outArg ? path.resolve(outArg) : await fs.mkdtemp(path.join(os.tmpdir(), 'mrl-bench-runtime-'));
 
-const web = await startWebHost({ launcher: forkTrainer({ runsRoot: root }), rendererDir: null, port: 0 });
+const preload = args('preload').map((m) => path.resolve(m));
+const web = await startWebHost({ launcher: forkTrainer({ runsRoot: root, preload }), rendererDir: null, port: 0 });
 const client = connectWebSocket(`ws://127.0.0.1:${web.port}/ws?token=${web.token}`, web.origin);
 const latencies: number[] = [];
 const rss: { iteration: number; mb: number }[] = [];
 let pid = 0;
 const t0 = Date.now();
+let backendUsed = '?';
 const done = new Promise<string>((resolve) => {
   client.on('mrl:status.changed', (s) => {
+    if (s.backend) backendUsed = s.backend;
     if (['finished', 'failed', 'crashed', 'stopped'].includes(s.state)) resolve(`${s.state}${s.message ? `: ${s.message}` : ''}`);
   });
 });
@@ -99,7 +103,7 @@ const mx = warm.reduce((a, r) => a + r.iteration, 0) / n;
 const my = warm.reduce((a, r) => a + r.mb, 0) / n;
 const slope = (100 * warm.reduce((a, r) => a + (r.iteration - mx) * (r.mb - my), 0)) / warm.reduce((a, r) => a + (r.iteration - mx) ** 2, 0);
 
-console.log(`\nruntime bench: point-nav / ${algo}, seed 1, ${iterations} iterations, backend ${config.backend}, hyper ${JSON.stringify(hyper)}; run ${end}`);
+console.log(`\nruntime bench: point-nav / ${algo}, seed 1, ${iterations} iterations, backend ${backendUsed} (asked: ${config.backend}), hyper ${JSON.stringify(hyper)}; run ${end}`);
 console.log(`wall time: ${((Date.now() - t0) / 1000).toFixed(0)} s (${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})`);
 console.log(`metrics → WebSocket client latency over ${latencies.length} events: median ${quantile(latencies, 0.5).toFixed(2)} ms, p95 ${quantile(latencies, 0.95).toFixed(2)} ms, max ${Math.max(...latencies).toFixed(2)} ms`);
 console.log(

@@ -111,6 +111,19 @@ describe.each(familyIds())('%s', (id) => {
     expect(again).toEqual(rollout(fresh, 400, 9));
   });
 
+  it('setTask takes effect at the next reset, exactly as a fresh env of that task', () => {
+    const env = family.make(tasks[0], 1);
+    env.reset({ seed: 2 });
+    rollout(env, 50, 3);
+    env.setTask(tasks[1]);
+    expect(env.task).toEqual(tasks[1]);
+    env.reset({ seed: 4 });
+    const switched = rollout(env, 300, 5);
+    const fresh = family.make(tasks[1], 9);
+    fresh.reset({ seed: 4 });
+    expect(switched).toEqual(rollout(fresh, 300, 5));
+  });
+
   it('different seeds give different initial states or identical ones only when the start is fixed', () => {
     const a = Array.from(family.make(tasks[0], 1).reset({ seed: 1 }).obs);
     const b = Array.from(family.make(tasks[0], 1).reset({ seed: 2 }).obs);

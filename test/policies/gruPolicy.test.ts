@@ -11,6 +11,7 @@ import {
   gaussianLogProb,
   gruCell,
   gruRollout,
+  gruRolloutGrads,
   initGruParams,
   paramList,
   paramsFromList,
@@ -135,7 +136,7 @@ describe('GRU policy', () => {
     ['wx', 'bx', 'wh', 'bh'].forEach((n, j) => expectClose(grads[j], fd[n], 1e-4, `d/d${n}`));
   });
 
-  it('rollout (BPTT over 5 steps) gradients match finite differences for every parameter', () => {
+  it('rollout (BPTT over 5 steps) gradients, autograd and hand-written, match finite differences for every parameter', () => {
     const T = 5;
     const xs = Float64Array.from({ length: T * B * I }, () => rng.normal());
     const acts = Float64Array.from({ length: T * B * A }, () => rng.normal());
@@ -168,9 +169,20 @@ describe('GRU policy', () => {
       const { value, grads } = tf.valueAndGrads(f)(paramList(params));
       return { loss: value.dataSync()[0], grads: grads.map((g) => g.dataSync()) };
     });
+    // The hand-written BPTT used by the PPO update.
+    const manual = tf.tidy(() => {
+      const r = gruRolloutGrads(params, tf.tensor3d(Float32Array.from(xs), [T, B, I]), (mean, value, logStd) =>
+        tf.add(tf.sum(gaussianLogProb(mean, logStd, tf.tensor2d(Float32Array.from(acts), [T * B, A]))), tf.sum(tf.mul(value, tf.tensor1d(Float32Array.from(cv))))) as tf.Scalar,
+      );
+      return { loss: r.loss.dataSync()[0], grads: GRU_PARAM_NAMES.map((n) => r.grads[n].dataSync()) };
+    });
     const p64 = toP64(params);
     expect(Math.abs(loss - refLoss(p64))).toBeLessThan(1e-3 * (1 + Math.abs(loss)));
+    expect(Math.abs(manual.loss - loss)).toBeLessThan(1e-4 * (1 + Math.abs(loss)));
     const fd = finiteDiff(p64, refLoss);
-    GRU_PARAM_NAMES.forEach((n, j) => expectClose(grads[j], fd[n], 2e-3, `d/d${n}`));
+    GRU_PARAM_NAMES.forEach((n, j) => {
+      expectClose(grads[j], fd[n], 2e-3, `autograd d/d${n}`);
+      expectClose(manual.grads[j], fd[n], 2e-3, `hand-written BPTT d/d${n}`);
+    });
   });
 });

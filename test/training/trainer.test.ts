@@ -177,6 +177,11 @@ describe('Trainer', () => {
     await expect(trainer.dispatch('mrl:run.adapt', parseCommand('mrl:run.adapt', { runId, task: { goal: [9, 0] } }))).rejects.toThrow(/goal\.0 = 9 is outside \[-2, 2\]/);
     const ev = await trainer.dispatch('mrl:run.evaluate', parseCommand('mrl:run.evaluate', { runId, tasks: 3, steps: 2, episodesPerStage: 2 }));
     expect(ev.returns).toHaveLength(3);
+    const withBase = await trainer.dispatch('mrl:run.evaluate', parseCommand('mrl:run.evaluate', { runId, tasks: 3, steps: 2, episodesPerStage: 2, baselines: ['random'] }));
+    expect(withBase.returns).toEqual(ev.returns);
+    expect(withBase.baselines!.random).toHaveLength(3);
+    expect(withBase.baselines!.random).not.toEqual(ev.returns);
+    await expect(trainer.dispatch('mrl:run.evaluate', parseCommand('mrl:run.evaluate', { runId, tasks: 1, baselines: ['nope'] }))).rejects.toThrow(/Baseline "nope"/);
     await trainer.dispatch('mrl:run.delete', { runId });
     expect((await trainer.dispatch('mrl:runs.list', {})).runs).toEqual([]);
   });

@@ -11,14 +11,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startFixture, type Fixture } from './webHostFixture';
 
 const SHOTS = path.join(ROOT, 'test', 'e2e', 'screenshots');
-// Tiny but real MAML: 4 tasks × 4 episodes per meta-iteration, a live preview every 2.
-const ITERATIONS = 8;
+// Tiny but real MAML: 4 tasks × 4 episodes per meta-iteration, a live preview every 2. The
+// run is long enough never to finish on its own: the test stops it.
+const ITERATIONS = 60;
 
 let fx: Fixture;
 let page: Page;
 const consoleErrors: string[] = [];
 
 async function shot(name: string): Promise<void> {
+  // From the top, so the sticky sidebar sits where a user sees it.
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 
@@ -138,8 +141,10 @@ describe('Meta-RL Studio in the browser', () => {
   });
 
   it('stops the run with a checkpoint', async () => {
+    expect(await page.getByTestId('run-state').textContent()).toBe('running');
     await page.getByTestId('stop').click();
-    await waitFor('stopped', async () => ['stopped', 'finished'].includes((await page.getByTestId('run-state').textContent()) ?? ''));
+    await waitFor('stopped', async () => (await page.getByTestId('run-state').textContent()) === 'stopped');
+    expect(await iterationsDone()).toBeLessThan(ITERATIONS);
   });
 
   it('lists the run in Runs and reopens it with its curves', async () => {
