@@ -98,7 +98,8 @@ if (!app.requestSingleInstanceLock()) {
       Menu.buildFromTemplate(
         menuTemplate(
           {
-            openRunsFolder: () => void shell.openPath(runsDir),
+            // The live (or last) run's folder when there is one, else the runs folder.
+            openRunsFolder: () => void shell.openPath(host?.status.runId ? path.join(runsDir, host.status.runId) : runsDir),
             showAbout,
             quit: () => app.quit(),
           },

@@ -157,7 +157,27 @@ describe('Meta-RL Studio in the browser', () => {
     await page.waitForURL(new RegExp(`#/runs/${runId}$`));
     await waitFor('the reopened curves', async () => (await attr('run-chart-returns', 'data-points')) >= 4);
     expect(await page.getByTestId('resume-run').isDisabled()).toBe(false);
+  });
+
+  it('evaluates the reopened run on held-out tasks: one mean return per adaptation stage', async () => {
+    await page.getByTestId('evaluate-run').click();
+    const rows = page.getByTestId('evaluation').locator('tbody tr');
+    await waitFor('the evaluation table', async () => (await rows.count()) === 4);
+    expect(await rows.first().textContent()).toContain('Before adaptation');
+    const values = (await rows.locator('td.num').allTextContents()).map(Number);
+    expect(values.every((v) => Number.isFinite(v) && v < 0)).toBe(true);
     await shot('run-detail');
+  });
+
+  it('resumes the stopped run from its checkpoint', async () => {
+    const before = await attr('run-chart-returns', 'data-points');
+    await page.getByTestId('resume-run').click();
+    await page.waitForURL(/#\/dashboard$/);
+    await waitFor('running again', async () => (await page.getByTestId('run-state').textContent()) === 'running');
+    // The resumed run's chart starts from the stored iterations and grows.
+    await waitFor('a new iteration', async () => (await attr('chart-returns', 'data-points')) > before);
+    await page.getByTestId('stop').click();
+    await waitFor('stopped', async () => (await page.getByTestId('run-state').textContent()) === 'stopped');
   });
 
   it('logged no console errors', () => {
