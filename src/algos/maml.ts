@@ -589,7 +589,10 @@ export class MamlLearner implements MetaLearner {
   private async trpoStep(mb: MetaBatch): Promise<Metrics> {
     const cfg = this.config;
     const T = mb.outer.length;
-    const threads = mb.raw ? Math.max(1, Math.min(cfg.updateThreads, T)) : 1;
+    // Workers run their own backend; the native tfjs-node cannot load in a second thread
+    // (tfjs #8388), so with it (it is multi-threaded anyway) the update stays in this thread.
+    const backend = tf.getBackend();
+    const threads = mb.raw && (backend === 'wasm' || backend === 'cpu') ? Math.max(1, Math.min(cfg.updateThreads, T)) : 1;
     const bounds = Array.from({ length: threads + 1 }, (_, i) => Math.floor((i * T) / threads));
     const local = sliceBatch(mb, bounds[0], bounds[1]);
     const nLocal = bounds[1] - bounds[0];
@@ -602,7 +605,7 @@ export class MamlLearner implements MetaLearner {
           const [a, b] = [bounds[w + 1], bounds[w + 2]];
           remotes.push(this.updateWorkers[w]);
           return this.updateWorkers[w].request(
-            { kind: 'setup', familyId: this.family.id, config: this.config as unknown as JsonObject, inner: raw.inner.slice(a, b), outer: raw.outer.slice(a, b), paths: mb.paths.slice(a, b) },
+            { kind: 'setup', backend, familyId: this.family.id, config: this.config as unknown as JsonObject, inner: raw.inner.slice(a, b), outer: raw.outer.slice(a, b), paths: mb.paths.slice(a, b) },
             'ok',
           );
         }),

@@ -6,7 +6,7 @@ import type { JsonObject } from '../shared/json';
 import type { TaskData } from './maml';
 
 export type UpdateRequest =
-  | { id: number; kind: 'setup'; familyId: string; config: JsonObject; inner: TaskData[][]; outer: TaskData[]; paths: Float32Array[][] }
+  | { id: number; kind: 'setup'; backend: string; familyId: string; config: JsonObject; inner: TaskData[][]; outer: TaskData[]; paths: Float32Array[][] }
   | { id: number; kind: 'gradient' }
   | { id: number; kind: 'curvature'; v: Float64Array }
   | { id: number; kind: 'objective'; theta: Float32Array }

@@ -10,7 +10,7 @@ import type { UpdateReply, UpdateRequest } from './mamlUpdatePool';
 
 if (!parentPort) throw new Error('mamlUpdateWorker must run in a worker thread');
 const port = parentPort;
-const ready = initBackend('wasm');
+let ready: Promise<unknown> | null = null;
 let learner: MamlLearner | null = null;
 let batch: { mb: MetaBatch; curv: { view: MetaBatch; dispose: () => void }; n: number } | null = null;
 
@@ -23,8 +23,10 @@ function release(): void {
 }
 
 async function handle(m: UpdateRequest): Promise<UpdateReply> {
-  await ready;
   if (m.kind === 'setup') {
+    // The same backend as the main thread (wasm or cpu), so the shares compute alike.
+    ready ??= initBackend(m.backend === 'cpu' ? 'cpu' : 'wasm');
+    await ready;
     release();
     const config = mamlConfigSchema.parse({ ...m.config, updateThreads: 1 });
     learner = new MamlLearner({ family: resolveFamily(m.familyId), config, seed: 0, workers: 0 });

@@ -34,8 +34,8 @@ function median(xs: number[]): number {
 const backend = await initBackend('wasm');
 const family = getFamily('point-nav');
 console.log(`backend ${backend.name} (tfjs ${backend.tfjsVersion}), ${workers} sampler workers, seed ${seed}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-console.log('| curvature batch | total s/it | sampling | inner | outer | env steps/s |');
-console.log('|---|---|---|---|---|---|');
+console.log('| curvature batch | wall s/it | sampling | inner | outer | CPU s/it (all threads) | env steps/s |');
+console.log('|---|---|---|---|---|---|---|');
 for (const cgSubsample of [0.25, 1]) {
   const spec = getAlgo('maml');
   const config = spec.configSchema.parse({ cgSubsample });
@@ -43,13 +43,17 @@ for (const cgSubsample of [0.25, 1]) {
   const rng = new Rng(seed);
   const rows: Record<string, number>[] = [];
   for (let it = 0; it <= iterations; it++) {
+    // CPU time of every thread of the process (main, sampler and update workers): unlike
+    // wall time it hardly depends on what else the machine is running.
+    const cpu0 = process.cpuUsage();
     const m = await learner.metaTrainStep(family.sampleTasks(20, rng, 'train'));
-    if (it > 0) rows.push(m);
+    const cpu = process.cpuUsage(cpu0);
+    if (it > 0) rows.push({ ...m, cpu: (cpu.user + cpu.system) / 1e6 });
   }
   await learner.dispose();
   const med = (k: string) => median(rows.map((r) => r[k]));
   console.log(
-    `| ${cgSubsample === 1 ? 'all episodes (pytorch-maml-rl)' : `${cgSubsample * 100}% of episodes (default)`} | ${med('time/total').toFixed(2)} | ${med('time/sampling').toFixed(2)} | ${med('time/inner').toFixed(2)} | ${med('time/outer').toFixed(2)} | ${Math.round(median(rows.map((r) => r['env/steps'] / r['time/sampling'])))} |`,
+    `| ${cgSubsample === 1 ? 'all episodes (pytorch-maml-rl)' : `${cgSubsample * 100}% of episodes (default)`} | ${med('time/total').toFixed(2)} | ${med('time/sampling').toFixed(2)} | ${med('time/inner').toFixed(2)} | ${med('time/outer').toFixed(2)} | ${med('cpu').toFixed(2)} | ${Math.round(median(rows.map((r) => r['env/steps'] / r['time/sampling'])))} |`,
   );
 }
 console.log(`load average after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
