@@ -12,6 +12,8 @@
 // a constant torque τ spins a joint up to τ/damping. Joint 2 is limited to ±3 rad (as
 // in Gym) so the forearm cannot fold through the upper arm.
 //
+// Links have matter-js's 4× moment of inertia about their centres (see envs/common/physics.ts);
+// the torques above are sized for the arm as simulated.
 // Joint gaps over 3000 random steps: < 0.5 mm within the train ranges; at the corner of the
 // allowed ranges (a 0.025 kg upper arm carrying a 0.4 kg forearm, no damping) the pins stretch
 // up to ~1 cm at moments, which is why the masses are capped at a 16× ratio.
