@@ -148,7 +148,7 @@ export class SceneView {
     const floorY = floorH;
     // Side views see the horizon: give them (and runners) a ground that reaches it.
     const largeGround = this.followIndex >= 0 || desc.up === 'y';
-    this.env = new EnvironmentLayer(floorY, worldCenter.x, worldCenter.z, this.extent, largeGround, this.shadows);
+    this.env = new EnvironmentLayer(floorY, worldCenter.x, worldCenter.z, this.extent, largeGround, this.shadows, this.scene.background as Color);
     const fog = this.scene.fog as Fog;
     fog.near = this.extent * 2.5;
     fog.far = this.extent * 10;
