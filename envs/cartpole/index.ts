@@ -10,12 +10,15 @@
 // together. The cart cannot rotate (infinite inertia). Cart friction is Coulomb friction
 // μ·(m_cart + m_pole)·g against the cart's motion (Barto et al. 1983), never strong enough to
 // reverse the velocity within a step (so a resting cart sticks until the push exceeds it).
-// Fidelity: matter-js's position-based pin is not an exact rigid-body hinge. Measured against
-// the analytic cart-pole (Florian 2007) at the same dt, the pole's small-angle fall rate is
-// about 0.74× the ideal rod's (0.72–0.77 over pole lengths 0.5–1.5 m and masses 0.05–0.5 kg),
-// i.e. it falls like an ideal pole ~1.8× as long. Every task parameter still moves the
-// dynamics the way physics says (tested), which is what dynamics adaptation needs. matter-js
-// reaches the 200k steps/s target here, so the family stays on matter-js as the issue asks.
+// Fidelity: matter-js multiplies every body's moment of inertia by 4 (Body._inertiaScale),
+// which its position-based constraint solver needs: with a thin rod's true inertia the hinge
+// diverges at any iteration count (tried 1–20). So the pole behaves like a rod with 4× its
+// inertia about the centre (7/12·m·L² about the hinge instead of 1/3·m·L²). Measured against
+// the analytic cart-pole (Florian 2007) at the same dt, its small-angle fall rate is about
+// 0.74× the ideal rod's (0.72–0.77 over pole lengths 0.5–1.5 m and masses 0.05–0.5 kg), as
+// that inertia predicts. Every task parameter still moves the dynamics the way physics says
+// (tested), which is what dynamics adaptation needs, and matter-js reaches the 200k steps/s
+// target, so the family stays on matter-js as the issue asks.
 //
 // Observation (4): cart position x (m), cart velocity (m/s), pole angle θ from upright (rad,
 //   positive when the pole leans towards +x), pole angular velocity (rad/s).

@@ -8,6 +8,11 @@
 // so a trajectory never depends on how many other envs (or bodies) the process made before.
 // Collision groups are plain negative constants for the same reason (each env has its own
 // engine, so they cannot clash). Nothing here draws random numbers.
+//
+// Inertia: matter-js gives every body 4× its polygon's moment of inertia (Body._inertiaScale)
+// because its position-based pin solver diverges with the true value for thin links. We keep
+// that (measured: true inertia blows up at every iteration count), so links and poles turn as
+// if 4× as heavy about their centres; each family's header says what that does to it.
 import Matter from 'matter-js';
 
 export const { Engine, Bodies, Body, Bounds, Composite, Constraint, Events, Pairs } = Matter;

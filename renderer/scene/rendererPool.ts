@@ -2,7 +2,7 @@
 // contexts, so a viewer opened and closed many times (or a split view) must reuse them
 // rather than create one per mount. A pooled renderer keeps its own canvas, which the
 // SceneView moves into its container while it holds the renderer.
-import { PCFSoftShadowMap, WebGLRenderer } from 'three';
+import { BasicShadowMap, PCFSoftShadowMap, WebGLRenderer } from 'three';
 
 const free: WebGLRenderer[] = [];
 const all = new Set<WebGLRenderer>();
@@ -10,12 +10,29 @@ const all = new Set<WebGLRenderer>();
 export function acquireRenderer(): WebGLRenderer {
   const r =
     free.pop() ??
+    // No MSAA: on software GL it costs more than the whole scene (measured by bench:viewer).
     new WebGLRenderer({ antialias: false, alpha: false, powerPreference: 'high-performance', preserveDrawingBuffer: false });
   all.add(r);
-  r.shadowMap.enabled = true;
-  r.shadowMap.type = PCFSoftShadowMap;
+  configureShadows(r);
   r.setPixelRatio(Math.min(globalThis.devicePixelRatio || 1, 2));
   return r;
+}
+
+/** True when WebGL runs on the CPU (SwiftShader, llvmpipe): no GPU to hide the per-pixel cost. */
+export function isSoftwareGl(r: WebGLRenderer): boolean {
+  const gl = r.getContext();
+  const ext = gl.getExtension('WEBGL_debug_renderer_info');
+  const name = String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+  return /swiftshader|llvmpipe|softpipe|software/i.test(name);
+}
+
+/**
+ * Soft (PCF) shadows on a GPU; hard-edged basic shadows on software GL, where soft-shadow
+ * filtering of every floor pixel cost 3× the frame time of basic shadows in bench:viewer.
+ */
+export function configureShadows(r: WebGLRenderer): void {
+  r.shadowMap.enabled = true;
+  r.shadowMap.type = isSoftwareGl(r) ? BasicShadowMap : PCFSoftShadowMap;
 }
 
 export function releaseRenderer(r: WebGLRenderer): void {

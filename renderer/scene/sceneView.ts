@@ -10,7 +10,7 @@ import type { SceneDescription } from '../../src/shared/scene';
 import { GeometryCache } from './geometry';
 import { AgentsLayer, EnvironmentLayer, TaskLayer, TrailLayer } from './layers';
 import { checkFrame, poseIndex } from './frames';
-import { acquireRenderer, releaseRenderer } from './rendererPool';
+import { acquireRenderer, configureShadows, releaseRenderer } from './rendererPool';
 
 export interface SceneViewOptions {
   /** Cast shadows (default true). */
@@ -66,8 +66,9 @@ export class SceneView {
     this.shadows = opts.shadows ?? true;
     this.onFrame = opts.onFrame;
     if (target instanceof HTMLCanvasElement) {
-      this.renderer = new WebGLRenderer({ canvas: target, antialias: true });
-      this.renderer.shadowMap.enabled = true;
+      // No MSAA: on software GL it costs more than the whole scene (measured by bench:viewer).
+      this.renderer = new WebGLRenderer({ canvas: target, antialias: false });
+      configureShadows(this.renderer);
       this.renderer.setPixelRatio(Math.min(globalThis.devicePixelRatio || 1, 2));
       this.pooled = false;
     } else {
@@ -147,7 +148,7 @@ export class SceneView {
     const floorY = floorH;
     // Side views see the horizon: give them (and runners) a ground that reaches it.
     const largeGround = this.followIndex >= 0 || desc.up === 'y';
-    this.env = new EnvironmentLayer(floorY, worldCenter.x, worldCenter.z, this.extent, largeGround, this.shadows);
+    this.env = new EnvironmentLayer(floorY, worldCenter.x, worldCenter.z, this.extent, largeGround, this.shadows, this.scene.background as Color);
     const fog = this.scene.fog as Fog;
     fog.near = this.extent * 2.5;
     fog.far = this.extent * 10;

@@ -37,6 +37,7 @@ import { exp } from '../tf/ops';
 import { discountedReturns, gae, normalizeInPlace } from './gae';
 import { LinearFeatureBaseline } from './linearBaseline';
 import type { AdaptBudget, AdaptResult, Checkpoint, EpisodeRecord, MetaLearner, Metrics } from './metaLearner';
+import { UpdateWorker } from './mamlUpdatePool';
 import { backtrackingLineSearch, conjugateGradient, dot, type Vec } from './trpo';
 
 // ---------------------------------------------------------------------------------------
@@ -68,6 +69,12 @@ export const mamlConfigSchema = z
      * exact and agree to float precision (tests); 'autodiff' is the reference.
      */
     derivatives: z.enum(['manual', 'autodiff']).default('manual'),
+    /**
+     * Threads for the outer update: the tasks' gradient and curvature products are split
+     * between this thread and (updateThreads − 1) worker threads, each with its own tfjs
+     * backend (wasm has no threads of its own in Node). 1 = all in this thread.
+     */
+    updateThreads: z.number().int().min(1).max(16).default(2),
     /** Discount. */
     gamma: z.number().min(0).max(1).default(0.99),
     /** GAE λ (1 = Monte-Carlo returns minus the baseline, as in the paper). */
@@ -112,7 +119,7 @@ export interface MamlArgs {
 // Per-task batches: the episodes of one task flattened into steps, with advantages
 
 /** One task's steps, flattened; `advW` = normalised advantage × per-step weight. */
-interface TaskData {
+export interface TaskData {
   n: number;
   obs: Float32Array;
   act: Float32Array;
@@ -173,6 +180,13 @@ export interface MetaBatch {
   outer: OuterTensors[];
   /** 'manual': the policy at φ_t on outer[t]. */
   outerPB: PolicyBatch[];
+  /** The flattened data behind the tensors (to hand tasks to update workers). */
+  raw?: { inner: TaskData[][]; outer: TaskData[] };
+}
+
+/** Tasks [a, b) of a batch (shares its tensors). */
+function sliceBatch(mb: MetaBatch, a: number, b: number): MetaBatch {
+  return { paths: mb.paths.slice(a, b), inner: mb.inner.slice(a, b), innerPB: mb.innerPB.slice(a, b), outer: mb.outer.slice(a, b), outerPB: mb.outerPB.slice(a, b) };
 }
 
 export function disposeMetaBatch(mb: MetaBatch): void {
@@ -244,6 +258,8 @@ export class MamlLearner implements MetaLearner {
   private adamM: Float32Array;
   private adamV: Float32Array;
   private adamStep = 0;
+  /** Outer-update worker threads (updateThreads − 1 of them), started on first use. */
+  private readonly updateWorkers: UpdateWorker[] = [];
 
   constructor(args: MamlArgs) {
     this.algo = args.algo ?? 'maml';
@@ -505,7 +521,14 @@ export class MamlLearner implements MetaLearner {
     const seed = this.rng.seed();
 
     // Sample with θ, adapt, sample with the adapted θ, … (fresh episodes at every stage).
-    const mb: MetaBatch = { paths: tasks.map(() => [this.theta]), inner: tasks.map(() => []), innerPB: tasks.map(() => []), outer: [], outerPB: [] };
+    const mb: MetaBatch = {
+      paths: tasks.map(() => [this.theta]),
+      inner: tasks.map(() => []),
+      innerPB: tasks.map(() => []),
+      outer: [],
+      outerPB: [],
+      raw: { inner: tasks.map(() => []), outer: [] },
+    };
     let envSteps = 0;
     try {
       for (let k = 0; k <= K; k++) {
@@ -525,6 +548,7 @@ export class MamlLearner implements MetaLearner {
           for (let t = 0; t < T; t++) {
             const d = toTensors(data[t], this.spec.obsSize, this.spec.actSize);
             mb.inner[t].push(d);
+            mb.raw?.inner[t].push(data[t]);
             const { next, pb } = this.innerStep(mb.paths[t][k], d, cfg.innerLr, !cfg.firstOrder);
             mb.paths[t].push(next);
             if (pb) mb.innerPB[t].push(pb);
@@ -533,6 +557,7 @@ export class MamlLearner implements MetaLearner {
           for (let t = 0; t < T; t++) {
             const phi = mb.paths[t][K];
             mb.outer.push(this.outerTensors(data[t], phi));
+            mb.raw?.outer.push(data[t]);
             if (this.manual) mb.outerPB.push(new PolicyBatch(this.spec, phi, mb.outer[t].obs, mb.outer[t].act));
           }
         }
@@ -555,19 +580,75 @@ export class MamlLearner implements MetaLearner {
     return metrics;
   }
 
+  /**
+   * The TRPO step. The tasks are split between this thread and the update workers; each
+   * request (gradient, curvature product, objective) goes to the workers first, then this
+   * thread computes its share while they compute theirs, and the shares are summed in task
+   * order.
+   */
   private async trpoStep(mb: MetaBatch): Promise<Metrics> {
     const cfg = this.config;
-    const { loss: oldLoss, grad } = this.metaGradient(mb);
-    const sub = cfg.cgSubsample < 1 ? this.curvatureBatch(mb, cfg.cgSubsample) : null;
+    const T = mb.outer.length;
+    // Workers run their own backend; the native tfjs-node cannot load in a second thread
+    // (tfjs #8388), so with it (it is multi-threaded anyway) the update stays in this thread.
+    const backend = tf.getBackend();
+    const threads = mb.raw && (backend === 'wasm' || backend === 'cpu') ? Math.max(1, Math.min(cfg.updateThreads, T)) : 1;
+    const bounds = Array.from({ length: threads + 1 }, (_, i) => Math.floor((i * T) / threads));
+    const local = sliceBatch(mb, bounds[0], bounds[1]);
+    const nLocal = bounds[1] - bounds[0];
+    const remotes: UpdateWorker[] = [];
+    if (threads > 1 && mb.raw) {
+      while (this.updateWorkers.length < threads - 1) this.updateWorkers.push(new UpdateWorker());
+      const raw = mb.raw;
+      await Promise.all(
+        Array.from({ length: threads - 1 }, (_, w) => {
+          const [a, b] = [bounds[w + 1], bounds[w + 2]];
+          remotes.push(this.updateWorkers[w]);
+          return this.updateWorkers[w].request(
+            { kind: 'setup', backend, familyId: this.family.id, config: this.config as unknown as JsonObject, inner: raw.inner.slice(a, b), outer: raw.outer.slice(a, b), paths: mb.paths.slice(a, b) },
+            'ok',
+          );
+        }),
+      );
+    }
+    const localCurv = this.curvatureView(local);
+    const P = this.theta.length;
+    const compute = {
+      gradient: async () => {
+        const pending = remotes.map((w) => w.request({ kind: 'gradient' }, 'gradient'));
+        const lg = this.metaGradient(local);
+        let loss = lg.loss * nLocal;
+        const g = lg.grad.map((x) => x * nLocal);
+        for (const r of await Promise.all(pending)) {
+          loss += r.loss;
+          for (let i = 0; i < P; i++) g[i] += r.grad[i];
+        }
+        return { loss: loss / T, grad: g.map((x) => x / T) };
+      },
+      curvature: async (v: Vec) => {
+        const pending = remotes.map((w) => w.request({ kind: 'curvature', v }, 'vector'));
+        const out = this.curvatureVp(localCurv.view, v, 0).map((x) => x * nLocal);
+        for (const r of await Promise.all(pending)) for (let i = 0; i < P; i++) out[i] += r.v[i];
+        for (let i = 0; i < P; i++) out[i] = out[i] / T + cfg.cgDamping * v[i];
+        return out;
+      },
+      objective: async (theta: Float32Array) => {
+        const pending = remotes.map((w) => w.request({ kind: 'objective', theta }, 'objective'));
+        const o = this.metaObjective(theta, local);
+        let loss = o.loss * nLocal;
+        let kl = o.kl * nLocal;
+        for (const r of await Promise.all(pending)) {
+          loss += r.loss;
+          kl += r.kl;
+        }
+        return { loss: loss / T, kl: kl / T };
+      },
+    };
     try {
-      return await this.trpoSolve(mb, sub ?? mb, oldLoss, grad);
+      return await this.trpoSolve(compute);
     } finally {
-      if (sub) {
-        disposeAll(sub.outer);
-        for (const ts of sub.inner) disposeAll(ts);
-        for (const pbs of sub.innerPB) for (const pb of pbs) pb.dispose();
-        for (const pb of sub.outerPB) pb.dispose();
-      }
+      localCurv.dispose();
+      await Promise.all(remotes.map((w) => w.request({ kind: 'release' }, 'ok')));
     }
   }
 
@@ -593,9 +674,14 @@ export class MamlLearner implements MetaLearner {
     return sub;
   }
 
-  private async trpoSolve(mb: MetaBatch, curv: MetaBatch, oldLoss: number, grad: Float64Array): Promise<Metrics> {
+  private async trpoSolve(compute: {
+    gradient: () => Promise<{ loss: number; grad: Float64Array }>;
+    curvature: (v: Vec) => Promise<Float64Array>;
+    objective: (theta: Float32Array) => Promise<{ loss: number; kl: number }>;
+  }): Promise<Metrics> {
     const cfg = this.config;
-    const hvp = (v: Vec) => this.curvatureVp(curv, v, cfg.cgDamping);
+    const { loss: oldLoss, grad } = await compute.gradient();
+    const hvp = compute.curvature;
     let cgDone = 0;
     const stepDir = await conjugateGradient(
       (v) => {
@@ -605,7 +691,7 @@ export class MamlLearner implements MetaLearner {
       grad,
       cfg.cgIters,
     );
-    const shs = 0.5 * dot(stepDir, hvp(stepDir));
+    const shs = 0.5 * dot(stepDir, await hvp(stepDir));
     const scale = shs > 0 ? 1 / Math.sqrt(shs / cfg.maxKl) : 0;
     const theta0 = this.theta;
     const candidate = (f: number) => {
@@ -613,7 +699,7 @@ export class MamlLearner implements MetaLearner {
       for (let i = 0; i < c.length; i++) c[i] = theta0[i] - f * scale * stepDir[i];
       return c;
     };
-    const ls = await backtrackingLineSearch(async (f) => this.metaObjective(candidate(f), mb), oldLoss, cfg.maxKl, cfg.lsMaxSteps, cfg.lsBacktrack);
+    const ls = await backtrackingLineSearch((f) => compute.objective(candidate(f)), oldLoss, cfg.maxKl, cfg.lsMaxSteps, cfg.lsBacktrack);
     if (ls.accepted) this.theta = candidate(ls.fraction);
     return {
       'losses/surrogate': oldLoss,
@@ -766,6 +852,44 @@ export class MamlLearner implements MetaLearner {
 
   async dispose(): Promise<void> {
     await this.sampler.close();
+    await Promise.all(this.updateWorkers.splice(0).map((w) => w.close()));
+  }
+
+  /** A MetaBatch from flattened task data and the adaptation paths (used by update workers). */
+  prepareFromData(inner: TaskData[][], outer: TaskData[], paths: Float32Array[][]): MetaBatch {
+    const mb: MetaBatch = { paths, inner: [], innerPB: [], outer: [], outerPB: [] };
+    for (let t = 0; t < outer.length; t++) {
+      const ts = inner[t].map((d) => toTensors(d, this.spec.obsSize, this.spec.actSize));
+      mb.inner.push(ts);
+      mb.innerPB.push(
+        this.manual && !this.config.firstOrder
+          ? ts.map((d, k) => {
+              const pb = new PolicyBatch(this.spec, paths[t][k], d.obs, d.act);
+              pb.setCoefficients(d.advW);
+              return pb;
+            })
+          : [],
+      );
+      const phi = paths[t][paths[t].length - 1];
+      mb.outer.push(this.outerTensors(outer[t], phi));
+      if (this.manual) mb.outerPB.push(new PolicyBatch(this.spec, phi, mb.outer[t].obs, mb.outer[t].act));
+    }
+    return mb;
+  }
+
+  /** The curvature view of a batch (the configured subsample, or the batch itself). */
+  curvatureView(mb: MetaBatch): { view: MetaBatch; dispose: () => void } {
+    if (this.config.cgSubsample >= 1) return { view: mb, dispose: () => {} };
+    const sub = this.curvatureBatch(mb, this.config.cgSubsample);
+    return {
+      view: sub,
+      dispose: () => {
+        disposeAll(sub.outer);
+        for (const ts of sub.inner) disposeAll(ts);
+        for (const pbs of sub.innerPB) for (const pb of pbs) pb.dispose();
+        for (const pb of sub.outerPB) pb.dispose();
+      },
+    };
   }
 
   // ----- test hooks: a MetaBatch from given episodes ------------------------------------

@@ -4,9 +4,10 @@
 //
 // Access control: a random token is printed in the URL. A page load with `?token=` sets an
 // HttpOnly SameSite=Strict cookie so the page's assets and its WebSocket (`/ws`) carry it.
-// Every HTTP request and WebSocket upgrade must carry the token (query or cookie), name this
-// host in its Host header (no DNS rebinding), and, if it has an Origin, come from this host's
-// own origin; WebSocket upgrades must have that Origin. Anything else is refused (401/403).
+// Every HTTP request and WebSocket upgrade must carry the token (query or cookie), name a
+// loopback host in its Host header (no DNS rebinding; any port, for SSH tunnels), and, if it
+// has an Origin, come from that same origin; WebSocket upgrades must have that Origin.
+// Anything else is refused (401/403).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
@@ -70,15 +71,21 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const built = rendererBuilt(opts.rendererDir);
   const serveStatic = built ? sirv(opts.rendererDir!, { single: true, dev: false, etag: true }) : null;
   let port = 0;
-
-  const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
-  const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]);
+  // A loopback name with any port (an SSH tunnel may remap the port); never another name, so
+  // a DNS-rebinding page cannot reach the host under its own domain.
+  const loopbackHost = (h: string | undefined): boolean => {
+    if (!h) return false;
+    const m = /^(\[::1\]|127\.0\.0\.1|localhost)(?::(\d{1,5}))?$/.exec(h);
+    return !!m;
+  };
 
   /** Why a request must be refused, or null. */
   function refuse(req: IncomingMessage, requireOrigin: boolean): { status: number; reason: string } | null {
-    if (!req.headers.host || !allowedHosts().has(req.headers.host)) return { status: 403, reason: 'Forbidden: unexpected Host header' };
+    const host = req.headers.host;
+    if (!loopbackHost(host)) return { status: 403, reason: 'Forbidden: unexpected Host header' };
+    // The page's own origin is the Host it was loaded from.
     const origin = req.headers.origin;
-    if (origin !== undefined ? !allowedOrigins().has(origin) : requireOrigin) return { status: 403, reason: 'Forbidden: cross-origin request' };
+    if (origin !== undefined ? origin !== `http://${host}` : requireOrigin) return { status: 403, reason: 'Forbidden: cross-origin request' };
     const url = new URL(req.url ?? '/', 'http://x');
     if (!sameToken(url.searchParams.get('token'), token) && !sameToken(cookieToken(req), token)) {
       return { status: 401, reason: 'Unauthorized: open the URL printed by `metarl serve` / `npm run web` (it carries the access token)' };

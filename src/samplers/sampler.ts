@@ -25,13 +25,19 @@ export function defaultWorkerCount(): number {
   return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
 }
 
-/** Start a worker on a sibling module (given without extension), through tsx when running from sources. */
-export function startWorker(relative: string): Worker {
-  const self = import.meta.url;
-  if (self.endsWith('.ts')) {
-    return new Worker(new URL('./tsWorkerBoot.mjs', self), { workerData: { tsEntry: new URL(`${relative}.ts`, self).href } });
+/**
+ * Start a worker thread on a module given relative to `base` (the caller's import.meta.url)
+ * without extension: the .ts source through tsx when running from sources, else the .js.
+ */
+export function startModuleWorker(base: string, relative: string): Worker {
+  if (base.endsWith('.ts')) {
+    return new Worker(new URL('./tsWorkerBoot.mjs', import.meta.url), { workerData: { tsEntry: new URL(`${relative}.ts`, base).href } });
   }
-  return new Worker(new URL(`${relative}.js`, self));
+  return new Worker(new URL(`${relative}.js`, base));
+}
+
+function startWorker(relative: string): Worker {
+  return startModuleWorker(import.meta.url, relative);
 }
 
 export class Sampler {

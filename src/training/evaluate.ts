@@ -1,9 +1,9 @@
 // Evaluation helpers shared by the trainer and the CLI: the paper's protocol (mean return
-// after 0..k adaptation stages over held-out test tasks), task checks, and the conversion of
-// adaptation episodes into the protocol's plain-array form.
+// after 0..k adaptation stages over held-out test tasks, delegated to src/algos/evaluate.ts),
+// task checks, and the conversion of adaptation episodes into the protocol's plain-array form.
 import type { TaskFamily } from '../core/env';
-import { Rng } from '../core/rng';
 import type { EpisodeRecord, MetaLearner } from '../algos/metaLearner';
+import { evaluateLearner as evaluateProtocol } from '../algos/evaluate';
 import type { JsonObject, JsonValue } from '../shared/json';
 import type { EpisodeJson } from '../shared/protocol';
 
@@ -47,15 +47,10 @@ export interface EvaluationOptions {
 
 /**
  * Mean return per stage (0 = before adaptation) over `tasks` held-out test tasks drawn from
- * `seed`; each task's adaptation gets its own seed (seed + i) so results do not depend on order.
+ * `seed`: the learners' own evaluation protocol (src/algos/evaluate.ts), which batches the
+ * tasks when the learner can and gives every learner the same tasks and noise streams.
  */
 export async function evaluateLearner(learner: MetaLearner, family: TaskFamily, opts: EvaluationOptions): Promise<number[]> {
-  const tasks = family.sampleTasks(opts.tasks, new Rng(opts.seed), 'test');
-  const sums = new Array<number>(opts.steps + 1).fill(0);
-  for (let i = 0; i < tasks.length; i++) {
-    const r = await learner.adapt(tasks[i], { steps: opts.steps, episodesPerStage: opts.episodesPerStage, seed: opts.seed + i });
-    for (let s = 0; s <= opts.steps; s++) sums[s] += r.returns[s];
-    opts.onTask?.(i + 1, tasks.length);
-  }
-  return sums.map((s) => s / tasks.length);
+  const r = await evaluateProtocol(learner, family, { tasks: opts.tasks, steps: opts.steps, episodesPerStage: opts.episodesPerStage, seed: opts.seed, onProgress: opts.onTask });
+  return r.returns;
 }

@@ -470,7 +470,8 @@ export class Trainer {
   private async preview(r: LiveRun, it: number): Promise<string | null> {
     const p = r.meta.config.preview;
     const scene = r.family.make(r.previewTask, 0).scene();
-    const steps = p.steps ?? 3;
+    // Default: 3 gradient steps (MAML), or the trial's remaining episodes (RL²).
+    const steps = p.steps ?? (r.spec.stageUnit === 'episode' ? Math.max(1, Number(r.meta.config.hyper.episodesPerTrial ?? 2) - 1) : 3);
     const res = await r.learner.adapt(
       r.previewTask,
       { steps, episodesPerStage: p.episodesPerStage, seed: r.meta.config.seed, recordFrames: true },

@@ -13,7 +13,7 @@ import { Rng } from '../../src/core/rng';
 import { initBackend } from '../../src/tf/backend';
 
 const family = getFamily('point-nav');
-const small = { hidden: [16, 16], metaBatchSize: 6, episodesPerTask: 6 };
+const small = { hidden: [16, 16], metaBatchSize: 6, episodesPerTask: 6, updateThreads: 1 };
 const toDispose: { dispose(): Promise<void> }[] = [];
 
 async function make(algo = 'maml', overrides: Record<string, unknown> = {}, seed = 1): Promise<MamlLearner> {
@@ -66,6 +66,21 @@ describe('MAML on point-nav', () => {
     const m = await p.metaTrainStep(tasks);
     expect(tf.memory().numTensors).toBe(b2);
     expect(Number.isFinite(m['losses/surrogate_after'])).toBe(true);
+  });
+
+  it('splits the TRPO update over threads with the same result as one thread', async () => {
+    const tasks = family.sampleTasks(6, new Rng(9), 'train');
+    const one = await make('maml', { updateThreads: 1 }, 4);
+    const two = await make('maml', { updateThreads: 3 }, 4);
+    const m1 = await one.metaTrainStep(tasks);
+    const m2 = await two.metaTrainStep(tasks);
+    expect(m2['returns/post_1']).toBe(m1['returns/post_1']);
+    expect(m2['losses/surrogate']).toBeCloseTo(m1['losses/surrogate'], 6);
+    expect(m2['losses/kl']).toBeCloseTo(m1['losses/kl'], 6);
+    // Shares are summed in a different order: equal up to float rounding.
+    let maxDiff = 0;
+    for (let i = 0; i < one.theta.length; i++) maxDiff = Math.max(maxDiff, Math.abs(one.theta[i] - two.theta[i]));
+    expect(maxDiff).toBeLessThan(1e-4);
   });
 
   it('resumes from a checkpoint exactly as an uninterrupted run', async () => {

@@ -29,6 +29,8 @@ const { values } = parseArgs({
     config: { type: 'string', default: '{}' },
     workers: { type: 'string' },
     'eval-seed': { type: 'string', default: '1000' },
+    /** Continue training from the checkpoint in --out (same seed: the run continues exactly). */
+    resume: { type: 'boolean', default: false },
     steps: { type: 'string', default: '3' },
   },
 });
@@ -57,9 +59,19 @@ async function train(algo: 'maml' | 'pretrained' | 'oracle'): Promise<void> {
   const iterations = values.iterations ? Number(values.iterations) : spec.defaultIterations(family.id);
   const learner = await spec.create({ family, config, seed, workers });
   const rng = new Rng(seed + 1);
-  const log = fs.createWriteStream(path.join(outDir, `${algo}-seed${seed}.metrics.jsonl`));
+  const ckpt = path.join(outDir, `${algo}-seed${seed}.json`);
+  let start = 0;
+  if (values.resume && fs.existsSync(ckpt)) {
+    const c = loadCheckpoint(ckpt);
+    await learner.loadState(c);
+    start = c.iteration;
+    // Replay the task draws of the iterations already done.
+    for (let it = 0; it < start; it++) family.sampleTasks(spec.metaBatchSize(config), rng, 'train');
+    console.log(`resumed ${algo} at iteration ${start}`);
+  }
+  const log = fs.createWriteStream(path.join(outDir, `${algo}-seed${seed}.metrics.jsonl`), { flags: start > 0 ? 'a' : 'w' });
   const t0 = performance.now();
-  for (let it = 0; it < iterations; it++) {
+  for (let it = start; it < iterations; it++) {
     const tasks = family.sampleTasks(spec.metaBatchSize(config), rng, 'train');
     const m = await learner.metaTrainStep(tasks);
     log.write(JSON.stringify({ iteration: it, ...m }) + '\n');

@@ -45,3 +45,19 @@ describe('metarl train → eval with RL²', () => {
     for (const v of out.returns) expect(v).toBeLessThan(0);
   });
 });
+
+describe('metarl train → eval with MAML', () => {
+  it('trains a few iterations and prints the steps table, with the random baseline', async () => {
+    const hp = ['--hp', 'metaBatchSize=2', '--hp', 'episodesPerTask=2', '--hp', 'hidden=[8]', '--hp', 'cgIters=2'];
+    const train = await metarl(['train', '--env', 'point-nav', '--algo', 'maml', '--seed', '1', '--out', 'runs', '--iterations', '2', '--workers', '1', '--preview-every', '1', ...hp]);
+    expect(train.code, train.stderr).toBe(0);
+    const runId = /Run (\S+) finished 2 iterations/.exec(train.stdout)![1];
+    expect(await fs.readdir(path.join(dir, 'runs', runId, 'checkpoints'))).toEqual(['2']);
+    const ev = await metarl(['eval', `runs/${runId}`, '--tasks', '2', '--steps', '2', '--episodes', '2', 'random']);
+    expect(ev.code, ev.stderr).toBe(0);
+    expect(ev.stdout).toMatch(/stage\s+maml\s+random\n0 steps\s+-\d+\.\d\d\s+-\d+\.\d\d\n1 step\s+-\d+\.\d\d\s+-\d+\.\d\d\n2 steps/);
+    const json = await metarl(['eval', `runs/${runId}`, '--tasks', '2', '--steps', '1', '--episodes', '2', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ stageUnit: 'step', tasks: 2 });
+    expect(JSON.parse(json.stdout).returns).toHaveLength(2);
+  });
+});

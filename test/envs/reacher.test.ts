@@ -57,14 +57,32 @@ describe('reacher', () => {
     const light = spinUp({ ...base, masses: [0.05, 0.05] }, 8);
     const heavy = spinUp({ ...base, masses: [0.2, 0.2] }, 8);
     expect(light).toBeGreaterThan(1.5 * heavy);
-    // Shoulder torque 0.05 N·m against damping 0.02 → 2.5 rad/s, and 0.01 → 5 rad/s (the elbow's
-    // own damping and swing perturb it a little).
-    const slow = spinUp({ ...base, damping: [0.02, 0.02] }, 240);
-    const fast = spinUp({ ...base, damping: [0.01, 0.01] }, 240);
-    expect(slow).toBeGreaterThan(2.5 * 0.8);
-    expect(slow).toBeLessThan(2.5 * 1.2);
-    expect(fast).toBeGreaterThan(5 * 0.8);
-    expect(fast).toBeLessThan(5 * 1.2);
+    // Shoulder torque 0.15 N·m against damping 0.02 → 7.5 rad/s, and 0.04 → 3.75 rad/s (the
+    // elbow's own damping and swing perturb it a little).
+    const fast = spinUp({ ...base, damping: [0.02, 0.02] }, 240);
+    const slow = spinUp({ ...base, damping: [0.04, 0.04] }, 240);
+    expect(slow).toBeGreaterThan(3.75 * 0.8);
+    expect(slow).toBeLessThan(3.75 * 1.2);
+    expect(fast).toBeGreaterThan(7.5 * 0.8);
+    expect(fast).toBeLessThan(7.5 * 1.2);
+  });
+
+  it('is solvable in one episode: inverse kinematics + PD reaches every goal within 1 cm in 60 steps', () => {
+    const wrap = (x: number) => Math.atan2(Math.sin(x), Math.cos(x));
+    for (const task of reacher.sampleTasks(30, new Rng(3), 'train')) {
+      const env = new ReacherEnv(task, 0);
+      let o = env.reset({ seed: 1 }).obs;
+      const [gx, gy] = task.goal;
+      const c2 = Math.max(-1, Math.min(1, (gx * gx + gy * gy - 0.1 * 0.1 - 0.11 * 0.11) / (2 * 0.1 * 0.11)));
+      const q2 = Math.acos(c2);
+      const q1 = Math.atan2(gy, gx) - Math.atan2(0.11 * Math.sin(q2), 0.1 + 0.11 * Math.cos(q2));
+      for (let t = 0; t < 60; t++) {
+        const e1 = wrap(q1 - Math.atan2(o[1], o[0]));
+        const e2 = wrap(q2 - Math.atan2(o[3], o[2]));
+        o = env.step(new Float32Array([10 * e1 - o[4], 10 * e2 - o[5]])).obs;
+      }
+      expect(Math.hypot(gx - o[6], gy - o[7])).toBeLessThan(0.01);
+    }
   });
 
   it('samples goals inside the disc of radius 0.2 m and rejects unreachable ones', () => {

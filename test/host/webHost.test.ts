@@ -64,6 +64,11 @@ describe('web host access control', () => {
     expect((await get('/?token=nope')).status).toBe(401);
     expect((await get(`/?token=${web.token}`, { Origin: 'http://evil.example' })).status).toBe(403);
     expect((await get(`/?token=${web.token}`, { Host: `evil.example:${web.port}` })).status).toBe(403);
+    expect((await get(`/?token=${web.token}`, { Host: `127.0.0.1.evil.example:${web.port}` })).status).toBe(403);
+    // Loaded as localhost, the page's origin is http://localhost:PORT; 127.0.0.1's origin is then foreign.
+    expect((await get(`/?token=${web.token}`, { Host: `localhost:${web.port}`, Origin: `http://127.0.0.1:${web.port}` })).status).toBe(403);
+    // Through an SSH tunnel that remaps the port.
+    expect((await get(`/?token=${web.token}`, { Host: 'localhost:8080', Origin: 'http://localhost:8080' })).status).toBe(200);
     const ok = await get(`/?token=${web.token}`);
     expect(ok.status).toBe(200);
     expect(ok.body).toContain('studio');
@@ -79,6 +84,7 @@ describe('web host access control', () => {
     expect(await upgrade('?token=bad', { Origin: web.origin })).toBe(401);
     expect(await upgrade(`?token=${web.token}`, { Origin: 'http://evil.example' })).toBe(403);
     expect(await upgrade(`?token=${web.token}`, {})).toBe(403);
+    expect(await upgrade(`?token=${web.token}`, { Origin: `http://localhost:${web.port}` })).toBe(403);
     expect(await upgrade(`?token=${web.token}`, { Origin: web.origin })).toBe('open');
     expect(await upgrade('', { Origin: web.origin, Cookie: `mrl_token=${web.token}` })).toBe('open');
   });

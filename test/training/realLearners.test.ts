@@ -28,6 +28,47 @@ afterEach(async () => {
 const strip = (rows: MetricsRow[]) => rows.map((r) => Object.fromEntries(Object.entries(r.metrics).filter(([k]) => !k.startsWith('time/'))));
 const start = (t: Trainer, config: RunConfigInput) => t.dispatch('mrl:run.start', parseCommand('mrl:run.start', { config }));
 
+async function resumeEqualsUninterrupted(config: RunConfigInput, firstKey: string): Promise<void> {
+  const a = await start(trainer, config);
+  await trainer.whenIdle();
+  expect(trainer.status()).toMatchObject({ state: 'finished', iteration: 4 });
+  expect(previews).toBeGreaterThan(0);
+  const full = strip(await readMetrics(path.join(root, a.runId)));
+  expect(full).toHaveLength(4);
+  expect(Object.keys(full[0])).toContain(firstKey);
+
+  // The same run "crashes" after iteration 4 with only checkpoint 2 on disk; resume recomputes 3 and 4.
+  const tensorsAfterFirstRun = tf.memory().numTensors;
+  const dir = path.join(root, a.runId);
+  await fs.rm(checkpointDir(dir, 4), { recursive: true });
+  trainer = new Trainer({ runsRoot: root, emit: () => {} });
+  await trainer.dispatch('mrl:run.resume', { runId: a.runId });
+  await trainer.whenIdle();
+  expect(strip(await readMetrics(dir))).toEqual(full);
+  // Learners are disposed when runs end: nothing of either run stays behind.
+  expect(tf.memory().numTensors).toBe(tensorsAfterFirstRun);
+}
+
+describe('runtime with MAML', () => {
+  it('resumes from a checkpoint to the same metrics, with no tensor leak', async () => {
+    await resumeEqualsUninterrupted(
+      {
+        family: 'point-nav',
+        algo: 'maml',
+        seed: 5,
+        backend: 'wasm',
+        iterations: 4,
+        workers: 1,
+        checkpointEvery: 2,
+        previewEvery: 2,
+        preview: { episodesPerStage: 2, steps: 1 },
+        hyper: { metaBatchSize: 2, episodesPerTask: 2, hidden: [8], cgIters: 2 },
+      },
+      'returns/post_1',
+    );
+  });
+});
+
 describe('runtime with RL²', () => {
   const config: RunConfigInput = {
     family: 'point-nav',
@@ -43,23 +84,6 @@ describe('runtime with RL²', () => {
   };
 
   it('resumes from a checkpoint to the same metrics, with no tensor leak', async () => {
-    const a = await start(trainer, config);
-    await trainer.whenIdle();
-    expect(trainer.status()).toMatchObject({ state: 'finished', iteration: 4 });
-    expect(previews).toBeGreaterThan(0);
-    const full = strip(await readMetrics(path.join(root, a.runId)));
-    expect(full).toHaveLength(4);
-    expect(Object.keys(full[0])).toContain('returns/episode_1');
-
-    // The same run "crashes" after iteration 4 with only checkpoint 2 on disk; resume recomputes 3 and 4.
-    const tensorsAfterFirstRun = tf.memory().numTensors;
-    const dir = path.join(root, a.runId);
-    await fs.rm(checkpointDir(dir, 4), { recursive: true });
-    trainer = new Trainer({ runsRoot: root, emit: () => {} });
-    await trainer.dispatch('mrl:run.resume', { runId: a.runId });
-    await trainer.whenIdle();
-    expect(strip(await readMetrics(dir))).toEqual(full);
-    // Learners are disposed when runs end: nothing of either run stays behind.
-    expect(tf.memory().numTensors).toBe(tensorsAfterFirstRun);
-  });
+    await resumeEqualsUninterrupted(config, 'returns/episode_1');
+});
 });

@@ -2,7 +2,12 @@
 // cards of the New run screen (cheap: no WebGL context per card). The planar families pose
 // bodies in the x-y plane with a rotation about z, seen top-down (up = 'z') or from the side
 // (up = 'y'); both project to (x, y).
-import { POSE_SIZE, type Geom, type SceneBody, type SceneDescription } from '../../../src/shared/scene';
+import {
+  POSE_SIZE,
+  type Geom,
+  type SceneBody,
+  type SceneDescription,
+} from '../../../src/shared/scene';
 
 export interface DrawOptions {
   background: string;
@@ -15,17 +20,26 @@ function angleOf(frame: ArrayLike<number>, o: number): number {
   return 2 * Math.atan2(frame[o + 6], frame[o + 3]);
 }
 
-function drawGeom(ctx: CanvasRenderingContext2D, g: Geom, s: number): void {
+function drawGeom(ctx: CanvasRenderingContext2D, g: Geom, s: number, up: 'y' | 'z'): void {
   switch (g.type) {
     case 'plane':
-      ctx.fillRect((-g.size[0] / 2) * s, (-g.size[1] / 2) * s, g.size[0] * s, g.size[1] * s);
+      if (up === 'z') {
+        // Seen from above: the floor's extent.
+        ctx.fillRect((-g.size[0] / 2) * s, (-g.size[1] / 2) * s, g.size[0] * s, g.size[1] * s);
+      } else {
+        // Seen from the side the ground is edge-on: a line, with a faint band below it.
+        ctx.globalAlpha *= 0.25;
+        ctx.fillRect((-g.size[0] / 2) * s, -12, g.size[0] * s, 12);
+        ctx.globalAlpha /= 0.25;
+        ctx.fillRect((-g.size[0] / 2) * s, -1, g.size[0] * s, 2);
+      }
       break;
     case 'box':
       ctx.fillRect((-g.size[0] / 2) * s, (-g.size[1] / 2) * s, g.size[0] * s, g.size[1] * s);
       break;
     case 'sphere':
       ctx.beginPath();
-      ctx.arc(0, 0, Math.max(g.radius * s, 2), 0, Math.PI * 2);
+      ctx.arc(0, 0, Math.max(g.radius * s, 3), 0, Math.PI * 2);
       ctx.fill();
       break;
     case 'capsule':
@@ -33,7 +47,7 @@ function drawGeom(ctx: CanvasRenderingContext2D, g: Geom, s: number): void {
       // A disc-like cylinder (a flat marker) is seen along its axis from above: a circle.
       if (g.type === 'cylinder' && g.length < g.radius) {
         ctx.beginPath();
-        ctx.arc(0, 0, Math.max(g.radius * s, 2), 0, Math.PI * 2);
+        ctx.arc(0, 0, Math.max(g.radius * s, 3), 0, Math.PI * 2);
         ctx.fill();
         break;
       }
@@ -71,7 +85,9 @@ export function drawScene2d(
   ctx.scale(1, -1);
   const all: SceneBody[] = [...scene.bodies, ...scene.markers];
   // Static bodies (floor, walls) first so moving ones are drawn on top.
-  const order = all.map((b, i) => ({ b, i })).sort((a, b) => Number(!!b.b.static) - Number(!!a.b.static));
+  const order = all
+    .map((b, i) => ({ b, i }))
+    .sort((a, b) => Number(!!b.b.static) - Number(!!a.b.static));
   for (const { b, i } of order) {
     const o = i * POSE_SIZE;
     if (frame.length < o + POSE_SIZE) continue;
@@ -81,7 +97,7 @@ export function drawScene2d(
     ctx.globalAlpha = b.opacity ?? 1;
     ctx.fillStyle = b.color;
     ctx.strokeStyle = b.color;
-    drawGeom(ctx, b.geom, s);
+    drawGeom(ctx, b.geom, s, scene.up);
     ctx.restore();
   }
   ctx.restore();

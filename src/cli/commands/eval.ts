@@ -60,7 +60,7 @@ export function registerEval(program: Command): void {
         'Baselines: "random" (the same learner untrained, fine-tuned from scratch) or another run (e.g. a pretrained or oracle run), optionally name=path',
     )
     .option('--tasks <n>', 'held-out test tasks', '40')
-    .option('--steps <k>', 'adaptation steps / extra episodes (default 3 for step learners, 1 for episode learners)')
+    .option('--steps <k>', 'adaptation steps (default 3) / episodes of a trial beyond the first (default: the trained trial length)')
     .option('--episodes <n>', 'episodes per stage', '20')
     .option('--seed <n>', 'evaluation seed (picks the test tasks)', '0')
     .option('--iteration <n>', 'checkpoint to evaluate (default: the latest)')
@@ -75,7 +75,7 @@ export function registerEval(program: Command): void {
       const { root, runId } = locateRun(run, f.runs);
       const main = await loadRunLearner(root, runId, f.iteration === undefined ? undefined : intFlag('--iteration', f.iteration, 0, 1e9));
       const unit = main.spec.stageUnit;
-      const steps = f.steps === undefined ? (unit === 'episode' ? 1 : 3) : intFlag('--steps', f.steps, 0, 50);
+      const steps = f.steps === undefined ? (unit === 'episode' ? Math.max(1, Number(main.meta.config.hyper.episodesPerTrial ?? 2) - 1) : 3) : intFlag('--steps', f.steps, 0, 50);
       const opts = { tasks, steps, episodesPerStage: episodes, seed };
       const progress = (label: string) => (done: number, total: number) => {
         if (!f.json && process.stderr.isTTY) process.stderr.write(`\r${label}: ${done}/${total} tasks`);

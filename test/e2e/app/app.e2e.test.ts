@@ -11,14 +11,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startFixture, type Fixture } from './webHostFixture';
 
 const SHOTS = path.join(ROOT, 'test', 'e2e', 'screenshots');
-// Tiny but real MAML: 4 tasks × 4 episodes per meta-iteration, a live preview every 2.
-const ITERATIONS = 8;
+// Tiny but real MAML: 4 tasks × 4 episodes per meta-iteration, a live preview every 2. The
+// run is long enough never to finish on its own: the test stops it.
+const ITERATIONS = 60;
 
 let fx: Fixture;
 let page: Page;
 const consoleErrors: string[] = [];
 
 async function shot(name: string): Promise<void> {
+  // From the top, so the sticky sidebar sits where a user sees it.
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 
@@ -32,7 +35,11 @@ async function iterationsDone(): Promise<number> {
   return Number(text.split('/')[0]);
 }
 
-async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+async function waitFor(
+  what: string,
+  cond: () => Promise<boolean>,
+  timeoutMs = 120_000,
+): Promise<void> {
   const t0 = Date.now();
   while (!(await cond())) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
@@ -116,13 +123,19 @@ describe('Meta-RL Studio in the browser', () => {
     expect(await page.getByTestId('stat-backend').textContent()).toMatch(/wasm|cpu|tensorflow/);
 
     await page.getByTestId('pause').click();
-    await waitFor('paused', async () => (await page.getByTestId('run-state').textContent()) === 'paused');
+    await waitFor(
+      'paused',
+      async () => (await page.getByTestId('run-state').textContent()) === 'paused',
+    );
     const atPause = await iterationsDone();
     await page.waitForTimeout(3000);
     expect(await iterationsDone()).toBe(atPause);
 
     await page.getByTestId('resume').click();
-    await waitFor('running again', async () => (await page.getByTestId('run-state').textContent()) === 'running');
+    await waitFor(
+      'running again',
+      async () => (await page.getByTestId('run-state').textContent()) === 'running',
+    );
     await waitFor('progress after resume', async () => (await iterationsDone()) > atPause);
   });
 
@@ -138,8 +151,13 @@ describe('Meta-RL Studio in the browser', () => {
   });
 
   it('stops the run with a checkpoint', async () => {
+    expect(await page.getByTestId('run-state').textContent()).toBe('running');
     await page.getByTestId('stop').click();
-    await waitFor('stopped', async () => ['stopped', 'finished'].includes((await page.getByTestId('run-state').textContent()) ?? ''));
+    await waitFor(
+      'stopped',
+      async () => (await page.getByTestId('run-state').textContent()) === 'stopped',
+    );
+    expect(await iterationsDone()).toBeLessThan(ITERATIONS);
   });
 
   it('lists the run in Runs and reopens it with its curves', async () => {
@@ -150,9 +168,41 @@ describe('Meta-RL Studio in the browser', () => {
     await shot('runs');
     await row.click();
     await page.waitForURL(new RegExp(`#/runs/${runId}$`));
-    await waitFor('the reopened curves', async () => (await attr('run-chart-returns', 'data-points')) >= 4);
+    await waitFor(
+      'the reopened curves',
+      async () => (await attr('run-chart-returns', 'data-points')) >= 4,
+    );
     expect(await page.getByTestId('resume-run').isDisabled()).toBe(false);
+  });
+
+  it('evaluates the reopened run on held-out tasks: one mean return per adaptation stage', async () => {
+    await page.getByTestId('evaluate-run').click();
+    const rows = page.getByTestId('evaluation').locator('tbody tr');
+    await waitFor('the evaluation table', async () => (await rows.count()) === 4);
+    expect(await rows.first().textContent()).toContain('Before adaptation');
+    const values = (await rows.locator('td.num').allTextContents()).map(Number);
+    expect(values.every((v) => Number.isFinite(v) && v < 0)).toBe(true);
     await shot('run-detail');
+  });
+
+  it('resumes the stopped run from its checkpoint', async () => {
+    const before = await attr('run-chart-returns', 'data-points');
+    await page.getByTestId('resume-run').click();
+    await page.waitForURL(/#\/dashboard$/);
+    await waitFor(
+      'running again',
+      async () => (await page.getByTestId('run-state').textContent()) === 'running',
+    );
+    // The resumed run's chart starts from the stored iterations and grows.
+    await waitFor(
+      'a new iteration',
+      async () => (await attr('chart-returns', 'data-points')) > before,
+    );
+    await page.getByTestId('stop').click();
+    await waitFor(
+      'stopped',
+      async () => (await page.getByTestId('run-state').textContent()) === 'stopped',
+    );
   });
 
   it('logged no console errors', () => {

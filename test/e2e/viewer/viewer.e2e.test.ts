@@ -103,7 +103,7 @@ describe('adaptation viewer', () => {
     // Scrubbing moves the replay.
     await setSlider(page, 'viewer-scrub', 10);
     await expect.poll(() => attr(page, 'viewer-scene', 'data-frame')).toBe('10');
-    await page.screenshot({ path: join(SHOTS, 'viewer-point-nav.png') });
+    await page.screenshot({ path: join(SHOTS, 'viewer-point-nav.png'), fullPage: true });
 
     // Export: the adaptation record as JSON and the scene as PNG.
     const [json] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
@@ -132,7 +132,7 @@ describe('adaptation viewer', () => {
     // The replay plays: the frame advances by itself.
     const f0 = Number(await page.getByTestId('viewer-scene').getAttribute('data-frame'));
     await expect.poll(async () => Number(await page.getByTestId('viewer-scene').getAttribute('data-frame')), { timeout: 10_000 }).not.toBe(f0);
-    await page.screenshot({ path: join(SHOTS, 'viewer-cartpole.png') });
+    await page.screenshot({ path: join(SHOTS, 'viewer-cartpole.png'), fullPage: true });
 
     // A WebM of one pass of the replay (MediaRecorder on the canvas stream), at 4× to keep it short.
     await page.getByTestId('viewer-speed').selectOption('4');
@@ -159,7 +159,7 @@ describe('adaptation viewer', () => {
     await setSlider(page, 'viewer-scrub', 7);
     await expect.poll(() => attr(page, 'viewer-scene', 'data-frame')).toBe('7');
     expect(await attr(page, 'viewer-scene-b', 'data-frame')).toBe('7');
-    await page.screenshot({ path: join(SHOTS, 'viewer-compare.png') });
+    await page.screenshot({ path: join(SHOTS, 'viewer-compare.png'), fullPage: true });
     expect(app.errors).toEqual([]);
   });
 
