@@ -10,11 +10,14 @@ import type { SceneDescription } from '../../src/shared/scene';
 import { GeometryCache } from './geometry';
 import { AgentsLayer, EnvironmentLayer, TaskLayer, TrailLayer } from './layers';
 import { checkFrame, poseIndex } from './frames';
-import { acquireRenderer, configureShadows, pixelRatioFor, releaseRenderer } from './rendererPool';
+import { acquireRenderer, configureShadows, isSoftwareGl, pixelRatioFor, releaseRenderer } from './rendererPool';
 
 export interface SceneViewOptions {
-  /** Cast shadows (default true). */
-  shadows?: boolean;
+  /**
+   * Shadows: 'auto' (default) draws them on a GPU and leaves them off on software GL, where
+   * they cost more than the rest of the frame (bench:viewer --shadows on|off).
+   */
+  shadows?: boolean | 'auto';
   /** Background colour (default a light neutral grey). */
   background?: string;
   /** Called every animation frame before rendering (playback drives poses from here). */
@@ -54,7 +57,8 @@ export class SceneView {
   private extent = 1;
   private dirty = true;
   private disposed = false;
-  private readonly shadows: boolean;
+  /** Whether this view draws shadows (resolved from the 'auto' option). */
+  readonly shadows: boolean;
   onFrame: ((now: number) => void) | undefined;
 
   /**
@@ -63,7 +67,6 @@ export class SceneView {
    * this for views that are mounted and unmounted often).
    */
   constructor(target: HTMLCanvasElement | HTMLElement, opts: SceneViewOptions = {}) {
-    this.shadows = opts.shadows ?? true;
     this.onFrame = opts.onFrame;
     if (target instanceof HTMLCanvasElement) {
       // No MSAA: on software GL it costs more than the whole scene (measured by bench:viewer).
@@ -80,6 +83,8 @@ export class SceneView {
       target.appendChild(c);
       this.pooled = true;
     }
+    const want = opts.shadows ?? 'auto';
+    this.shadows = want === 'auto' ? !isSoftwareGl(this.renderer) : want;
     this.renderer.shadowMap.enabled = this.shadows;
     const bg = new Color(opts.background ?? '#f7f8fa');
     this.scene.background = bg;

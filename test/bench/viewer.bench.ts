@@ -1,7 +1,7 @@
 // `npm run bench:viewer`: replay 20 agents at once in one scene in headless Chromium
 // (software GL on this machine) and print the frame rate measured inside the page
 // (requestAnimationFrame intervals, median). A figure to report, not a test: the goal is 60 fps.
-//   npm run bench:viewer -- [--seconds 4] [--agents 20] [--family point-nav] [--no-shadows] [--no-trails]
+//   npm run bench:viewer -- [--seconds 4] [--agents 20] [--family point-nav] [--shadows auto|on|off] [--no-trails]
 //                           [--size 960x600] [--shots dir]   (--shots saves a PNG of each family's scene)
 import { cpus, loadavg } from 'node:os';
 import { familyIds } from '../../envs/registry';
@@ -16,7 +16,12 @@ function flag(name: string, fallback: string): string {
 const seconds = Number(flag('seconds', '4'));
 const agents = Number(flag('agents', '20'));
 const only = flag('family', '');
-const shadows = !process.argv.includes('--no-shadows');
+const shadowFlag = flag('shadows', 'auto');
+if (!['auto', 'on', 'off'].includes(shadowFlag)) {
+  console.error(`bench:viewer: --shadows must be auto, on or off, got "${shadowFlag}"`);
+  process.exit(2);
+}
+const shadows = shadowFlag === 'auto' ? 'auto' : shadowFlag === 'on';
 const [width, height] = flag('size', '960x600').split('x').map(Number);
 if (!(seconds > 0) || !Number.isInteger(agents) || agents < 1) {
   console.error('bench:viewer: --seconds must be > 0 and --agents a positive integer');
@@ -35,7 +40,7 @@ try {
     rows.push(r);
     if (shots) await harness.page.locator('#view').screenshot({ path: `${shots}/bench-${id}.png` });
   }
-  console.log(`viewer benchmark: ${agents} agents replaying at once, ${width}×${height}, shadows ${shadows ? 'on' : 'off'}, ${seconds} s per family`);
+  console.log(`viewer benchmark: ${agents} agents replaying at once, ${width}×${height}, shadows ${shadowFlag} → ${rows[0]?.shadows ? 'on' : 'off'}, ${seconds} s per family`);
   console.log(`GL: ${rows[0]?.glRenderer}`);
   console.log('family        fps   median ms  p95 ms  pose ms  render ms  render-bound fps  draw calls  triangles');
   for (const r of rows) {

@@ -7,7 +7,7 @@ export interface BenchInput {
   /** One rollout per agent: frames as plain number arrays. */
   rollouts: number[][][];
   seconds: number;
-  shadows: boolean;
+  shadows: boolean | 'auto';
   width: number;
   height: number;
   trails?: boolean;
@@ -29,6 +29,8 @@ export interface BenchResult {
   drawCalls: number;
   triangles: number;
   glRenderer: string;
+  /** Whether shadows were drawn (after resolving 'auto'). */
+  shadows: boolean;
 }
 
 export interface LeakResult {
@@ -36,6 +38,8 @@ export interface LeakResult {
   after: { geometries: number; textures: number };
   /** The most geometries in GPU memory while a viewer was open (proves the scene really was drawn). */
   peakGeometries: number;
+  /** The most textures (shadow maps) in GPU memory while a viewer was open. */
+  peakTextures: number;
   renderers: number;
   cycles: number;
 }

@@ -102,6 +102,7 @@ async function bench(input: BenchInput): Promise<BenchResult> {
     drawCalls: info.calls,
     triangles: info.triangles,
     glRenderer,
+    shadows: view.shadows,
   };
   if (!input.keepOpen) view.dispose();
   return result;
@@ -123,15 +124,17 @@ function memory(): { geometries: number; textures: number } {
 async function leakCycles(scene: SceneDescription, rawRollouts: number[][][], cycles: number): Promise<LeakResult> {
   const container = document.getElementById('view')!;
   const rollouts = rawRollouts.map(toFrames);
+  // Shadows forced on (auto turns them off on software GL) so their depth texture must be released too.
   // Warm-up cycle: the first open creates the pooled renderer; what it caches is the baseline.
-  const warm = new SceneView(container);
+  const warm = new SceneView(container, { shadows: true });
   populate(warm, scene, rollouts);
   warm.render();
   warm.dispose();
   const before = memory();
   let peak = 0;
+  let peakTextures = 0;
   for (let c = 0; c < cycles; c++) {
-    const view = new SceneView(container);
+    const view = new SceneView(container, { shadows: true });
     view.resize(640, 400);
     populate(view, scene, rollouts);
     for (let k = 0; k < 3; k++) {
@@ -144,10 +147,11 @@ async function leakCycles(scene: SceneDescription, rawRollouts: number[][][], cy
       view.render();
     }
     peak = Math.max(peak, memory().geometries);
+    peakTextures = Math.max(peakTextures, memory().textures);
     view.dispose();
     await new Promise((r) => requestAnimationFrame(() => r(null)));
   }
-  return { before, after: memory(), peakGeometries: peak, renderers: pooledRenderers().length, cycles };
+  return { before, after: memory(), peakGeometries: peak, peakTextures, renderers: pooledRenderers().length, cycles };
 }
 
 (window as unknown as HarnessWindow).sceneHarness = { bench, leakCycles, ready: true };

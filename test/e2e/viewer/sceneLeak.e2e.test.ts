@@ -23,6 +23,7 @@ describe('SceneView WebGL resources', () => {
       const r = await harness.page.evaluate(([s, ro]) => (globalThis as unknown as HarnessWindow).sceneHarness.leakCycles(s, ro, 20), [scene, rollouts] as const);
       // The views really drew something (otherwise "no leak" proves nothing)...
       expect(r.peakGeometries).toBeGreaterThan(r.before.geometries);
+      expect(r.peakTextures).toBeGreaterThan(r.before.textures); // the shadow map
       // ...and gave it all back.
       expect(r.after).toEqual(r.before);
       // Nothing survives even the first (warm-up) view.
