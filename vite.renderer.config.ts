@@ -36,7 +36,13 @@ export function cspPlugin(): Plugin {
       ].join('; ');
       return {
         html,
-        tags: [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: policy }, injectTo: 'head-prepend' }],
+        tags: [
+          {
+            tag: 'meta',
+            attrs: { 'http-equiv': 'Content-Security-Policy', content: policy },
+            injectTo: 'head-prepend',
+          },
+        ],
       };
     },
   };

@@ -24,7 +24,8 @@ function blend(x, y, r, g, b, a) {
 const hex = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16) / 255);
 
 // Rounded tile with a vertical gradient; anti-aliased by distance to the rounded rectangle.
-const M = 64, R = 200;
+const M = 64,
+  R = 200;
 for (let y = 0; y < N; y++) {
   for (let x = 0; x < N; x++) {
     const qx = Math.max(Math.abs(x + 0.5 - N / 2) - (N / 2 - M - R), 0);
@@ -47,7 +48,8 @@ function disc(cx, cy, rad, rgb, alpha = 1) {
 
 // Quadratic Bézier trails from the start (lower left) towards the goal (upper right); the
 // earlier the adaptation stage, the wider its miss.
-const start = [270, 760], goal = [740, 300];
+const start = [270, 760],
+  goal = [740, 300];
 const trails = [
   { ctrl: [250, 250], end: [520, 210], color: hex('#64748b'), w: 20 },
   { ctrl: [400, 330], end: [690, 270], color: hex('#60a5fa'), w: 24 },
@@ -70,7 +72,8 @@ disc(start[0], start[1], 38, hex('#e2e8f0'));
 const raw = Buffer.alloc(N * (N * 4 + 1));
 for (let y = 0; y < N; y++) {
   raw[y * (N * 4 + 1)] = 0;
-  for (let x = 0; x < N * 4; x++) raw[y * (N * 4 + 1) + 1 + x] = Math.round(Math.min(1, Math.max(0, px[y * N * 4 + x])) * 255);
+  for (let x = 0; x < N * 4; x++)
+    raw[y * (N * 4 + 1) + 1 + x] = Math.round(Math.min(1, Math.max(0, px[y * N * 4 + x])) * 255);
 }
 const table = Array.from({ length: 256 }, (_, n) => {
   let c = n;

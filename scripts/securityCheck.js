@@ -19,7 +19,10 @@ const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'metarl-eneg-'));
 fs.cpSync(path.join(root, 'electron'), path.join(stage, 'electron'), { recursive: true });
 const built = path.join(root, 'out', 'renderer', 'index.html');
 fs.mkdirSync(path.join(stage, 'renderer'));
-fs.copyFileSync(fs.existsSync(built) ? built : path.join(root, 'renderer', 'index.html'), path.join(stage, 'renderer', 'index.html'));
+fs.copyFileSync(
+  fs.existsSync(built) ? built : path.join(root, 'renderer', 'index.html'),
+  path.join(stage, 'renderer', 'index.html'),
+);
 const targets = [stage];
 
 async function main() {
@@ -44,15 +47,20 @@ async function main() {
     );
     if (result.errors.length) {
       failed = true;
-      for (const e of result.errors) console.error(`parse error in ${e.file}: ${e.message ?? e.error ?? JSON.stringify(e)}`);
+      for (const e of result.errors)
+        console.error(`parse error in ${e.file}: ${e.message ?? e.error ?? JSON.stringify(e)}`);
     }
     const rel = '';
-    console.log(`electronegativity (electron/ + ${fs.existsSync(built) ? 'built' : 'source'} renderer page): ${result.atomicChecks} atomic + ${result.globalChecks} global checks, ${result.issues.length} finding(s)`);
+    console.log(
+      `electronegativity (electron/ + ${fs.existsSync(built) ? 'built' : 'source'} renderer page): ${result.atomicChecks} atomic + ${result.globalChecks} global checks, ${result.issues.length} finding(s)`,
+    );
     for (const i of result.issues) {
       const sev = i.severity.name;
       const high = sev === 'HIGH' || sev === 'CRITICAL';
       if (high) failed = true;
-      console.log(`  ${high ? '✗' : '·'} ${sev.padEnd(8)} ${i.confidence.name.padEnd(9)} ${i.id}  ${path.join(rel, i.file)}:${i.location?.line ?? '?'}${i.manualReview ? '  (manual review)' : ''}`);
+      console.log(
+        `  ${high ? '✗' : '·'} ${sev.padEnd(8)} ${i.confidence.name.padEnd(9)} ${i.id}  ${path.join(rel, i.file)}:${i.location?.line ?? '?'}${i.manualReview ? '  (manual review)' : ''}`,
+      );
     }
   }
   fs.rmSync(stage, { recursive: true, force: true });

@@ -26,7 +26,10 @@ export function electronAvailable({ timeoutMs = 120_000, env = process.env } = {
   if (r.status === 0) return { ok: true };
   const text = `${r.stderr ?? ''}${r.stdout ?? ''}`;
   const first = text.split('\n').find((l) => /error|ENOTFOUND|EAI_AGAIN|ECONN|timed out/i.test(l));
-  return { ok: false, reason: r.error ? r.error.message : (first ?? `installer exited with ${r.status}`).trim() };
+  return {
+    ok: false,
+    reason: r.error ? r.error.message : (first ?? `installer exited with ${r.status}`).trim(),
+  };
 }
 
 export const OFFLINE_MESSAGE =
@@ -40,8 +43,14 @@ function main() {
     if (process.env.METARL_DEBUG) console.error(`(detail: ${check.reason})`);
     process.exit(1);
   }
-  const bin = path.join(path.dirname(require.resolve('electron-vite/package.json')), 'bin', 'electron-vite.js');
-  const child = spawn(process.execPath, [bin, 'dev', ...process.argv.slice(2)], { stdio: 'inherit' });
+  const bin = path.join(
+    path.dirname(require.resolve('electron-vite/package.json')),
+    'bin',
+    'electron-vite.js',
+  );
+  const child = spawn(process.execPath, [bin, 'dev', ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
   for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => child.kill(s));
 }

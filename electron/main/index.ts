@@ -1,19 +1,36 @@
 // Electron main process of Meta-RL Studio: one secure window, the application menu, window
 // state, and the trainer in a utilityProcess relayed to the window over the typed protocol.
-import { app, BrowserWindow, dialog, ipcMain, Menu, screen, session, shell, utilityProcess } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  screen,
+  session,
+  shell,
+  utilityProcess,
+} from 'electron';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { menuTemplate } from './menu';
 import { registerRelay } from './relay';
-import { createSecureWindow, hardenContents, hardenSession, isAppUrl } from './security';
+import {
+  createSecureWindow,
+  DEV_CONTENT_SECURITY_POLICY,
+  hardenContents,
+  hardenSession,
+  isAppUrl,
+} from './security';
 import { utilityTrainerLauncher } from './trainerProcess';
 import { TrainerHost } from '../../src/host/trainerHost';
 import { loadWindowState, saveWindowState } from './windowState';
 
 const here = import.meta.dirname;
 /** Runs live in the user's documents folder unless METARL_RUNS_DIR says otherwise. */
-const runsDir = process.env.METARL_RUNS_DIR ?? path.join(app.getPath('documents'), 'Meta-RL Studio', 'runs');
+const runsDir =
+  process.env.METARL_RUNS_DIR ?? path.join(app.getPath('documents'), 'Meta-RL Studio', 'runs');
 const stateFile = path.join(app.getPath('userData'), 'window-state.json');
 const devUrl = process.env.ELECTRON_RENDERER_URL;
 const appUrl = devUrl ?? pathToFileURL(path.join(here, '../renderer/index.html')).href;
@@ -76,7 +93,7 @@ if (!app.requestSingleInstanceLock()) {
 
   void app.whenReady().then(() => {
     mkdirSync(runsDir, { recursive: true });
-    hardenSession(session.defaultSession);
+    hardenSession(session.defaultSession, devUrl ? DEV_CONTENT_SECURITY_POLICY : undefined);
     // The trainer starts with the first command, in its own process. The tfjs backend is
     // chosen per run (auto: native GPU/CPU bindings if installed, else wasm), so a machine
     // without CUDA runs on wasm; nothing to set here.
@@ -92,14 +109,20 @@ if (!app.requestSingleInstanceLock()) {
       ipcMain,
       host,
       isTrustedSender: (sender, frameUrl) =>
-        mainWindow !== null && sender === mainWindow.webContents && frameUrl !== undefined && isAppUrl(frameUrl, appUrl),
+        mainWindow !== null &&
+        sender === mainWindow.webContents &&
+        frameUrl !== undefined &&
+        isAppUrl(frameUrl, appUrl),
     });
     Menu.setApplicationMenu(
       Menu.buildFromTemplate(
         menuTemplate(
           {
             // The live (or last) run's folder when there is one, else the runs folder.
-            openRunsFolder: () => void shell.openPath(host?.status.runId ? path.join(runsDir, host.status.runId) : runsDir),
+            openRunsFolder: () =>
+              void shell.openPath(
+                host?.status.runId ? path.join(runsDir, host.status.runId) : runsDir,
+              ),
             showAbout,
             quit: () => app.quit(),
           },

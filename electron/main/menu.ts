@@ -9,12 +9,20 @@ export interface MenuActions {
   quit(): void;
 }
 
-export function menuTemplate(actions: MenuActions, platform: NodeJS.Platform): MenuItemConstructorOptions[] {
+export function menuTemplate(
+  actions: MenuActions,
+  platform: NodeJS.Platform,
+): MenuItemConstructorOptions[] {
   const isMac = platform === 'darwin';
   const file: MenuItemConstructorOptions = {
     label: 'File',
     submenu: [
-      { id: 'open-runs-folder', label: 'Open Run Folder', accelerator: 'CmdOrCtrl+Shift+O', click: () => actions.openRunsFolder() },
+      {
+        id: 'open-runs-folder',
+        label: 'Open Run Folder',
+        accelerator: 'CmdOrCtrl+Shift+O',
+        click: () => actions.openRunsFolder(),
+      },
       { type: 'separator' },
       isMac
         ? { id: 'close', role: 'close' }
@@ -35,23 +43,32 @@ export function menuTemplate(actions: MenuActions, platform: NodeJS.Platform): M
         { role: 'hide' },
         { role: 'hideOthers' },
         { type: 'separator' },
-        { id: 'quit', label: 'Quit Meta-RL Studio', accelerator: 'Cmd+Q', click: () => actions.quit() },
+        {
+          id: 'quit',
+          label: 'Quit Meta-RL Studio',
+          accelerator: 'Cmd+Q',
+          click: () => actions.quit(),
+        },
       ],
     });
   }
-  template.push(file, { role: 'editMenu' }, {
-    label: 'View',
-    submenu: [
-      { role: 'reload' },
-      { role: 'toggleDevTools' },
-      { type: 'separator' },
-      { role: 'resetZoom' },
-      { role: 'zoomIn' },
-      { role: 'zoomOut' },
-      { type: 'separator' },
-      { role: 'togglefullscreen' },
-    ],
-  });
+  template.push(
+    file,
+    { role: 'editMenu' },
+    {
+      label: 'View',
+      submenu: [
+        { role: 'reload' },
+        { role: 'toggleDevTools' },
+        { type: 'separator' },
+        { role: 'resetZoom' },
+        { role: 'zoomIn' },
+        { role: 'zoomOut' },
+        { type: 'separator' },
+        { role: 'togglefullscreen' },
+      ],
+    },
+  );
   if (!isMac) template.push(help);
   return template;
 }

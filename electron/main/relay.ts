@@ -56,16 +56,24 @@ export function registerRelay(opts: RelayOptions): () => void {
     links.set(contents, link);
     contents.once('destroyed', () => {
       conn.close();
-      for (const done of pending.values()) done({ ok: false, error: { message: 'The window was closed', code: 'closed' } });
+      for (const done of pending.values())
+        done({ ok: false, error: { message: 'The window was closed', code: 'closed' } });
       links.delete(contents);
     });
     return link;
   }
 
-  const handle = async (channel: CommandChannel, event: IpcMainInvokeEvent, payload: unknown): Promise<RelayReply> => {
+  const handle = async (
+    channel: CommandChannel,
+    event: IpcMainInvokeEvent,
+    payload: unknown,
+  ): Promise<RelayReply> => {
     try {
       if (!opts.isTrustedSender(event.sender, event.senderFrame?.url)) {
-        throw new ProtocolError(`Refused ${channel}: the sender is not the app's window`, 'invalid');
+        throw new ProtocolError(
+          `Refused ${channel}: the sender is not the app's window`,
+          'invalid',
+        );
       }
       // Validated here so a bad message never reaches the host (which checks it again).
       parseCommand(channel, payload);

@@ -93,15 +93,24 @@ export function hardenContents(contents: WebContents, appUrl: string): void {
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 }
 
+/**
+ * The development server's variant (`npm start`): Vite injects hot-reloaded CSS as inline
+ * <style> and talks to its own WebSocket. Scripts stay 'self' only.
+ */
+export const DEV_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+  "style-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+).replace("connect-src 'self'", "connect-src 'self' ws://localhost:* ws://127.0.0.1:*");
+
 /** Deny every permission request and add the CSP header to every response the session loads. */
-export function hardenSession(session: Session): void {
+export function hardenSession(session: Session, policy: string = CONTENT_SECURITY_POLICY): void {
   session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.setPermissionCheckHandler(() => false);
   session.webRequest.onHeadersReceived((details, callback) => {
     callback({
       responseHeaders: {
         ...details.responseHeaders,
-        'Content-Security-Policy': [CONTENT_SECURITY_POLICY],
+        'Content-Security-Policy': [policy],
       },
     });
   });

@@ -44,7 +44,10 @@ export function utilityTrainerLauncher(opts: UtilityTrainerOptions): TrainerLaun
       onMessage: (h) => child.on('message', (m: unknown) => h(m)),
       onExit: (h) =>
         child.on('exit', (code: number) => {
-          const last = tail.filter((l) => /error|Error/.test(l)).slice(-3).join(' | ');
+          const last = tail
+            .filter((l) => /error|Error/.test(l))
+            .slice(-3)
+            .join(' | ');
           h(last ? `exit code ${code}: ${last}` : `exit code ${code}`);
         }),
       // utilityProcess.kill() sends SIGTERM: the trainer checkpoints a live run, then exits.

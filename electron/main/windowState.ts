@@ -35,7 +35,9 @@ export function loadWindowState(file: string, displays: Rect[]): WindowState {
   if (saved.x === undefined || saved.y === undefined) return saved;
   const { x, y } = saved;
   // Keep the position only if the window's top-left area is on some display.
-  const visible = displays.some((d) => x + 40 >= d.x && y >= d.y && x + 40 <= d.x + d.width && y + 40 <= d.y + d.height);
+  const visible = displays.some(
+    (d) => x + 40 >= d.x && y >= d.y && x + 40 <= d.x + d.width && y + 40 <= d.y + d.height,
+  );
   return visible ? saved : { width: saved.width, height: saved.height, maximized: saved.maximized };
 }
 

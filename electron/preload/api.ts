@@ -21,7 +21,10 @@ import {
 export type RelayReply = { ok: true; result: unknown } | { ok: false; error: ErrorInfo };
 
 export interface MrlApi {
-  invoke<C extends CommandChannel>(channel: C, payload?: CommandRequest<C>): Promise<CommandReply<C>>;
+  invoke<C extends CommandChannel>(
+    channel: C,
+    payload?: CommandRequest<C>,
+  ): Promise<CommandReply<C>>;
   on<S extends StreamName>(channel: S, listener: (payload: StreamPayloads[S]) => void): () => void;
 }
 
@@ -30,7 +33,11 @@ type IpcLike = Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener'>;
 export function createMrlApi(ipc: IpcLike): MrlApi {
   return {
     async invoke(channel, payload) {
-      if (!isCommandChannel(channel)) throw new ProtocolError(`Channel "${String(channel)}" is not an mrl: command`, 'unknown-channel');
+      if (!isCommandChannel(channel))
+        throw new ProtocolError(
+          `Channel "${String(channel)}" is not an mrl: command`,
+          'unknown-channel',
+        );
       // Validate here too, so a bad form value fails with a precise message before any IPC.
       parseCommand(channel, payload);
       const reply = (await ipc.invoke(channel, payload ?? {})) as RelayReply;
@@ -41,10 +48,16 @@ export function createMrlApi(ipc: IpcLike): MrlApi {
       return reply.result as CommandReply<typeof channel>;
     },
     on(channel, listener) {
-      if (!isStreamName(channel)) throw new ProtocolError(`Channel "${String(channel)}" is not an mrl: stream`, 'unknown-channel');
-      if (typeof listener !== 'function') throw new ProtocolError('listener must be a function', 'invalid');
+      if (!isStreamName(channel))
+        throw new ProtocolError(
+          `Channel "${String(channel)}" is not an mrl: stream`,
+          'unknown-channel',
+        );
+      if (typeof listener !== 'function')
+        throw new ProtocolError('listener must be a function', 'invalid');
       // The Electron event object (with its sender) never reaches the page: only the payload.
-      const wrapped = (_event: IpcRendererEvent, payload: unknown) => listener(payload as StreamPayloads[typeof channel]);
+      const wrapped = (_event: IpcRendererEvent, payload: unknown) =>
+        listener(payload as StreamPayloads[typeof channel]);
       ipc.on(channel, wrapped);
       let subscribed = true;
       return () => {

@@ -59,6 +59,9 @@ class BodyMeshes {
     const mesh = new Mesh(geometries.get(body.geom), mat);
     mesh.name = body.name;
     mesh.castShadow = !isFloor;
+    // Floors first: the ground under them then fails the depth test instead of being shaded
+    // (software GL pays for every shaded pixel).
+    if (isFloor) mesh.renderOrder = -2;
     mesh.receiveShadow = true;
     this.group.add(mesh);
     this.meshes.push(mesh);
@@ -378,7 +381,21 @@ export class EnvironmentLayer implements Layer {
   private readonly hemi: HemisphereLight;
 
   /** `center`/`extent` in world (three.js, y-up) coordinates. */
-  constructor(floorY: number, centerX: number, centerZ: number, extent: number, large: boolean, shadows: boolean) {
+  constructor(
+    floorY: number,
+    centerX: number,
+    centerZ: number,
+    extent: number,
+    large: boolean,
+    shadows: boolean,
+    background: Color = new Color('#f7f8fa'),
+  ) {
+    // A neutral floor a shade off the background, so a dark theme gets a dark floor (not a white slab).
+    const dark = background.getHSL({ h: 0, s: 0, l: 0 }).l < 0.5;
+    const white = new Color(0xffffff);
+    const groundColor = dark ? background.clone().lerp(white, 0.1) : new Color(0xf3f4f6);
+    const gridMajor = dark ? background.clone().lerp(white, 0.24) : new Color(0xc3c9d1);
+    const gridMinor = dark ? background.clone().lerp(white, 0.16) : new Color(0xdde1e6);
     this.object.name = 'environment';
     this.hemi = new HemisphereLight(0xffffff, 0xb9c2cc, 1.6);
     this.object.add(this.hemi);
@@ -403,17 +420,18 @@ export class EnvironmentLayer implements Layer {
     const groundSize = large ? Math.max(200, extent * 20) : extent * 4;
     this.ground = new Mesh(
       new PlaneGeometry(groundSize, groundSize).rotateX(-Math.PI / 2),
-      new MeshLambertMaterial({ color: 0xf3f4f6 }),
+      new MeshLambertMaterial({ color: groundColor }),
     );
     this.ground.name = 'ground';
     // Just below the floor so a family's own floor plane wins the depth test.
     this.ground.position.set(centerX, floorY - extent * 0.002, centerZ);
     this.ground.receiveShadow = true;
+    this.ground.renderOrder = -1;
     this.object.add(this.ground);
 
     const step = niceStep(extent / 10);
     const divisions = Math.min(400, Math.round(groundSize / step));
-    this.grid = new GridHelper(divisions * step, divisions, 0xc3c9d1, 0xdde1e6);
+    this.grid = new GridHelper(divisions * step, divisions, gridMajor, gridMinor);
     this.grid.position.set(snap(centerX, step), floorY + extent * 0.0005, snap(centerZ, step));
     this.object.add(this.grid);
   }

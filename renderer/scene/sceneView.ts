@@ -10,7 +10,7 @@ import type { SceneDescription } from '../../src/shared/scene';
 import { GeometryCache } from './geometry';
 import { AgentsLayer, EnvironmentLayer, TaskLayer, TrailLayer } from './layers';
 import { checkFrame, poseIndex } from './frames';
-import { acquireRenderer, releaseRenderer } from './rendererPool';
+import { acquireRenderer, configureShadows, pixelRatioFor, releaseRenderer } from './rendererPool';
 
 export interface SceneViewOptions {
   /** Cast shadows (default true). */
@@ -66,9 +66,10 @@ export class SceneView {
     this.shadows = opts.shadows ?? true;
     this.onFrame = opts.onFrame;
     if (target instanceof HTMLCanvasElement) {
-      this.renderer = new WebGLRenderer({ canvas: target, antialias: true });
-      this.renderer.shadowMap.enabled = true;
-      this.renderer.setPixelRatio(Math.min(globalThis.devicePixelRatio || 1, 2));
+      // No MSAA: on software GL it costs more than the whole scene (measured by bench:viewer).
+      this.renderer = new WebGLRenderer({ canvas: target, antialias: false });
+      configureShadows(this.renderer);
+      this.renderer.setPixelRatio(pixelRatioFor(this.renderer));
       this.pooled = false;
     } else {
       this.renderer = acquireRenderer();
@@ -147,7 +148,7 @@ export class SceneView {
     const floorY = floorH;
     // Side views see the horizon: give them (and runners) a ground that reaches it.
     const largeGround = this.followIndex >= 0 || desc.up === 'y';
-    this.env = new EnvironmentLayer(floorY, worldCenter.x, worldCenter.z, this.extent, largeGround, this.shadows);
+    this.env = new EnvironmentLayer(floorY, worldCenter.x, worldCenter.z, this.extent, largeGround, this.shadows, this.scene.background as Color);
     const fog = this.scene.fog as Fog;
     fog.near = this.extent * 2.5;
     fog.far = this.extent * 10;
@@ -299,12 +300,24 @@ export class SceneView {
     this.dirty = true;
   }
 
-  /** A PNG of the current view (renders first, so no preserveDrawingBuffer is needed). */
+  /**
+   * A PNG of the current view at the screen's full resolution (software GL draws at a lower
+   * pixel ratio on screen). Renders first, so no preserveDrawingBuffer is needed: toBlob
+   * snapshots the canvas when it is called.
+   */
   toPngBlob(): Promise<Blob> {
+    const onScreen = this.renderer.getPixelRatio();
+    const full = Math.max(onScreen, Math.min(globalThis.devicePixelRatio || 1, 2));
+    if (full !== onScreen) this.renderer.setPixelRatio(full);
     this.render();
-    return new Promise((resolve, reject) =>
+    const blob = new Promise<Blob>((resolve, reject) =>
       this.canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('canvas.toBlob returned no image'))), 'image/png'),
     );
+    if (full !== onScreen) {
+      this.renderer.setPixelRatio(onScreen);
+      this.dirty = true;
+    }
+    return blob;
   }
 
   private clearScene(): void {

@@ -13,7 +13,13 @@ export const routes: RouteRecordRaw[] = [
   { path: '/new', name: 'new', component: NewRunView, meta: { title: 'New run' } },
   { path: '/dashboard', name: 'dashboard', component: DashboardView, meta: { title: 'Training' } },
   { path: '/runs', name: 'runs', component: RunsView, meta: { title: 'Runs' } },
-  { path: '/runs/:runId', name: 'run', component: RunDetailView, props: true, meta: { title: 'Run' } },
+  {
+    path: '/runs/:runId',
+    name: 'run',
+    component: RunDetailView,
+    props: true,
+    meta: { title: 'Run' },
+  },
   // The adaptation viewer (?run=<id>&compare=<id>).
   { path: '/viewer', name: 'viewer', component: ViewerView, meta: { title: 'Viewer' } },
 ];

@@ -28,11 +28,11 @@ export const rl2ConfigSchema = z
     /** Episodes per trial (K): the hidden state is kept across them. */
     episodesPerTrial: z.number().int().min(1).max(20).default(2),
     /** Training tasks per meta-iteration. */
-    metaBatchSize: z.number().int().min(1).max(1000).default(20),
+    metaBatchSize: z.number().int().min(1).max(1000).default(10),
     /** Trials sampled per task per meta-iteration. */
-    trialsPerTask: z.number().int().min(1).max(100).default(5),
+    trialsPerTask: z.number().int().min(1).max(100).default(4),
     /** GRU hidden units. */
-    hiddenSize: z.number().int().min(4).max(512).default(64),
+    hiddenSize: z.number().int().min(4).max(512).default(32),
     /** Initial log σ of the Gaussian head (policy units: ±1 spans the action space). */
     initLogStd: z.number().min(-5).max(2).default(-0.5),
     /** Discount across the whole trial. */
@@ -40,11 +40,11 @@ export const rl2ConfigSchema = z
     gaeLambda: z.number().min(0).max(1).default(0.95),
     /** Scale of the previous reward in the policy input. */
     rewardInputScale: z.number().positive().default(1),
-    learningRate: z.number().positive().max(1).default(1e-3),
+    learningRate: z.number().positive().max(1).default(3e-3),
     /** PPO epochs over each batch of trials. */
-    epochs: z.number().int().min(1).max(50).default(3),
+    epochs: z.number().int().min(1).max(50).default(4),
     /** Minibatches (of whole trials) per epoch. */
-    minibatches: z.number().int().min(1).max(100).default(2),
+    minibatches: z.number().int().min(1).max(100).default(4),
     clip: z.number().positive().max(1).default(0.2),
     valueCoef: z.number().min(0).default(0.5),
     entropyCoef: z.number().min(0).default(0),
@@ -273,10 +273,14 @@ export class Rl2 implements MetaLearner {
   }
 }
 
-/** Meta-iterations `metarl train --algo rl2` runs by default, per family. */
+/**
+ * Meta-iterations `metarl train --algo rl2` runs by default, per family (8 000 env steps
+ * each with the default config): point-nav's episode 2 passed −17 after ~100 iterations
+ * (seed 1) and kept improving; cartpole balances in both episodes after ~40.
+ */
 const DEFAULT_ITERATIONS: Record<string, number> = {
-  'point-nav': 300,
-  cartpole: 300,
+  'point-nav': 250,
+  cartpole: 80,
 };
 
 export const rl2Spec: AlgoSpec = {
@@ -287,6 +291,6 @@ export const rl2Spec: AlgoSpec = {
   stageUnit: 'episode',
   configSchema: rl2ConfigSchema as unknown as z.ZodType<JsonObject>,
   metaBatchSize: (config) => rl2ConfigSchema.parse(config).metaBatchSize,
-  defaultIterations: (familyId) => DEFAULT_ITERATIONS[familyId] ?? 300,
+  defaultIterations: (familyId) => DEFAULT_ITERATIONS[familyId] ?? 200,
   create: async ({ family, config, seed }) => new Rl2({ family, config: config as Partial<Rl2Config>, seed }),
 };

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { StreamName, StreamPayloads, WireMessage } from '../shared/protocol';
-import { Trainer } from '../training/trainer';
+import type { Trainer } from '../training/trainer';
 
 interface ParentPort {
   on(event: 'message', listener: (e: { data: unknown }) => void): void;
@@ -46,7 +46,10 @@ export function parentTrainerPort(): TrainerPort {
 }
 
 /** Serve the protocol on `port` until the parent disconnects or a signal arrives. */
-export function serveTrainer(port: TrainerPort, runsRoot: string): Trainer {
+export async function serveTrainer(port: TrainerPort, runsRoot: string): Promise<Trainer> {
+  // Loaded here, not at the top: tfjs and the learners take seconds to import, and the
+  // signal handlers of the entry below must be in place before that.
+  const { Trainer } = await import('../training/trainer');
   const emit = <S extends StreamName>(channel: S, payload: StreamPayloads[S]) => port.send({ kind: 'event', channel, payload } as WireMessage);
   const trainer = new Trainer({ runsRoot, emit });
   port.onMessage((raw) => {
@@ -65,9 +68,6 @@ export function serveTrainer(port: TrainerPort, runsRoot: string): Trainer {
   };
   port.onDisconnect(() => exit(0));
   process.on('SIGTERM', () => exit(0));
-  // Ctrl-C in a terminal reaches the whole process group: the parent (CLI) decides how to
-  // stop the run, so the trainer must not also act on it.
-  process.on('SIGINT', () => {});
   return trainer;
 }
 
@@ -84,7 +84,15 @@ function parseArgs(argv: string[]): { runs: string; preload: string[] } {
 const isMain = process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href;
 const isUtility = !!(process as unknown as { parentPort?: unknown }).parentPort;
 if (isMain || isUtility) {
+  // Ctrl-C in a terminal reaches the whole process group: the parent (CLI) decides how to
+  // stop the run, so the trainer must not act on it — not even while it is still loading.
+  process.on('SIGINT', () => {});
+  // Until serveTrainer takes over, SIGTERM simply ends the process (nothing to save yet).
+  const early = () => process.exit(0);
+  process.once('SIGTERM', early);
   const args = parseArgs(process.argv.slice(2));
   for (const m of args.preload) await import(pathToFileURL(path.resolve(m)).href);
-  serveTrainer(parentTrainerPort(), args.runs);
+  const port = parentTrainerPort();
+  await serveTrainer(port, args.runs);
+  process.off('SIGTERM', early);
 }

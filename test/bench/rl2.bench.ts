@@ -1,5 +1,5 @@
 // `npm run bench:rl2`: wall seconds per RL² meta-iteration on point-nav with the default
-// config (20 tasks × 5 trials × 2 episodes of 100 steps = 20 000 env steps), split into
+// config (10 tasks × 4 trials × 2 episodes of 100 steps = 8 000 env steps), split into
 // sampling vs the PPO update, on the chosen backend (wasm by default).
 import { initBackend, type BackendName } from '../../src/tf/backend';
 import { getFamily } from '../../envs/registry';

@@ -3,8 +3,8 @@
 // Environment variables: FAMILY (point-nav | cartpole | all; default all), SEED (1),
 // ITERS (the family's default), CONFIG (JSON overrides of the RL² config), TASKS (40),
 // TRIALS (trials per test task, 20), EVAL_SEED (0, as `metarl eval`), BACKEND (wasm), CKPT (write the final checkpoint
-// as JSON here, also every LOG_EVERY iterations), CKPT_IN (skip training: evaluate this
-// checkpoint JSON instead), LOG_EVERY (10).
+// as JSON here, also every LOG_EVERY iterations), CKPT_IN (start from this checkpoint JSON;
+// with no ITERS it is only evaluated), LOG_EVERY (10).
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Checkpoint } from '../../src/algos/metaLearner';
 import { initBackend, type BackendName } from '../../src/tf/backend';
@@ -27,20 +27,23 @@ for (const familyId of wanted) {
   const family = getFamily(familyId);
   const config = rl2Spec.configSchema.parse(overrides);
   const learner = new Rl2({ family, config, seed });
-  const iters = env.CKPT_IN ? 0 : Number(env.ITERS ?? rl2Spec.defaultIterations(familyId));
+  const iters = env.CKPT_IN ? Number(env.ITERS ?? 0) : Number(env.ITERS ?? rl2Spec.defaultIterations(familyId));
   const save = async (): Promise<void> => {
     if (!env.CKPT) return;
     const c = await learner.saveState();
     writeFileSync(`${env.CKPT}.${familyId}.json`, JSON.stringify(c, (_k, v: unknown) => (v instanceof Float32Array ? Array.from(v) : v)));
   };
+  let startIteration = 0;
   if (env.CKPT_IN) {
     const raw = JSON.parse(readFileSync(env.CKPT_IN, 'utf8')) as Checkpoint;
     const revive = (m: Checkpoint['params']) => Object.fromEntries(Object.entries(m).map(([k, t]) => [k, { shape: t.shape, data: Float32Array.from(t.data as unknown as number[]) }]));
     await learner.loadState({ ...raw, params: revive(raw.params), optimizerTensors: revive(raw.optimizerTensors) });
     console.log(`[${familyId}] loaded ${env.CKPT_IN} (iteration ${raw.iteration})`);
+    startIteration = raw.iteration;
   }
   const K = learner.config.episodesPerTrial;
-  const taskRng = new Rng(seed + 1000);
+  // Resumed runs draw a different task stream (seed + 1000 + iteration) so tasks do not repeat.
+  const taskRng = new Rng(seed + 1000 + startIteration);
   let envSteps = 0;
   const t0 = performance.now();
   for (let it = 1; it <= iters; it++) {

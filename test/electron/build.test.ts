@@ -13,30 +13,48 @@ const OUT = path.join(ROOT, 'out');
 
 describe('electron-vite build', () => {
   it('builds main, trainer, sampler worker, preload and renderer, and the trainer bundle serves the protocol', async () => {
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build', '--logLevel', 'error'], {
-      cwd: ROOT,
-      stdio: 'pipe',
-    });
+    execFileSync(
+      process.execPath,
+      [
+        path.join(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'),
+        'build',
+        '--logLevel',
+        'error',
+      ],
+      {
+        cwd: ROOT,
+        stdio: 'pipe',
+      },
+    );
     const preload = readFileSync(path.join(OUT, 'preload/index.cjs'), 'utf8');
     expect([...preload.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1])).toEqual(['electron']);
     expect(preload).toContain('exposeInMainWorld');
     const html = readFileSync(path.join(OUT, 'renderer/index.html'), 'utf8');
-    expect(html).toMatch(/http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; script-src &#39;self&#39;;/);
+    expect(html).toMatch(
+      /http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; script-src &#39;self&#39;;/,
+    );
 
     const runs = mkdtempSync(path.join(tmpdir(), 'metarl-build-runs-'));
-    const child = fork(path.join(OUT, 'main/trainer.js'), ['--runs', runs], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(path.join(OUT, 'main/trainer.js'), ['--runs', runs], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
     try {
-      const reply = await new Promise<{ ok: boolean; result: { families: { id: string }[] } }>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no reply from the bundled trainer')), 30_000);
-        child.on('message', (m: { kind: string; id: number }) => {
-          if (m.kind === 'reply' && m.id === 7) {
-            clearTimeout(timer);
-            resolve(m as never);
-          }
-        });
-        child.on('exit', (code) => reject(new Error(`bundled trainer exited with ${code}`)));
-        child.send({ kind: 'call', id: 7, channel: 'mrl:families.list', payload: {} });
-      });
+      const reply = await new Promise<{ ok: boolean; result: { families: { id: string }[] } }>(
+        (resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error('no reply from the bundled trainer')),
+            30_000,
+          );
+          child.on('message', (m: { kind: string; id: number }) => {
+            if (m.kind === 'reply' && m.id === 7) {
+              clearTimeout(timer);
+              resolve(m as never);
+            }
+          });
+          child.on('exit', (code) => reject(new Error(`bundled trainer exited with ${code}`)));
+          child.send({ kind: 'call', id: 7, channel: 'mrl:families.list', payload: {} });
+        },
+      );
       expect(reply.ok).toBe(true);
       expect(reply.result.families.map((f) => f.id)).toContain('point-nav');
     } finally {

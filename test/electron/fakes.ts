@@ -34,10 +34,18 @@ export class FakeIpcMain implements Pick<IpcMain, 'handle' | 'removeHandler'> {
   removeHandler(channel: string): void {
     this.handlers.delete(channel);
   }
-  async invoke(channel: string, sender: FakeContents, payload: unknown, frameUrl = 'file:///app/out/renderer/index.html'): Promise<unknown> {
+  async invoke(
+    channel: string,
+    sender: FakeContents,
+    payload: unknown,
+    frameUrl = 'file:///app/out/renderer/index.html',
+  ): Promise<unknown> {
     const h = this.handlers.get(channel);
     if (!h) throw new Error(`No handler registered for '${channel}'`);
-    const event = { sender: sender.asContents(), senderFrame: { url: frameUrl } } as unknown as IpcMainInvokeEvent;
+    const event = {
+      sender: sender.asContents(),
+      senderFrame: { url: frameUrl },
+    } as unknown as IpcMainInvokeEvent;
     return h(event, payload);
   }
 }

@@ -10,8 +10,16 @@ import type { BrowserWindowConstructorOptions, MenuItemConstructorOptions } from
 import { COMMAND_CHANNELS } from '../../src/shared/protocol';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'metarl-main-'));
-type FakeWinContents = EventEmitter & { setWindowOpenHandler: ReturnType<typeof vi.fn>; send: ReturnType<typeof vi.fn>; isDestroyed(): boolean };
-const created: { options: BrowserWindowConstructorOptions; url?: string; contents: FakeWinContents }[] = [];
+type FakeWinContents = EventEmitter & {
+  setWindowOpenHandler: ReturnType<typeof vi.fn>;
+  send: ReturnType<typeof vi.fn>;
+  isDestroyed(): boolean;
+};
+const created: {
+  options: BrowserWindowConstructorOptions;
+  url?: string;
+  contents: FakeWinContents;
+}[] = [];
 const handlers = new Map<string, unknown>();
 const forks: { modulePath: string; args: string[] }[] = [];
 let menu: MenuItemConstructorOptions[] = [];
@@ -26,7 +34,11 @@ function electronDouble() {
     webContents: FakeWinContents;
     constructor(options: BrowserWindowConstructorOptions) {
       super();
-      const contents: FakeWinContents = Object.assign(new EventEmitter(), { setWindowOpenHandler: vi.fn(), send: vi.fn(), isDestroyed: () => false });
+      const contents: FakeWinContents = Object.assign(new EventEmitter(), {
+        setWindowOpenHandler: vi.fn(),
+        send: vi.fn(),
+        isDestroyed: () => false,
+      });
       this.webContents = contents;
       created.push({ options, contents });
       BrowserWindow.all.push(this);
@@ -55,8 +67,14 @@ function electronDouble() {
     app,
     BrowserWindow,
     dialog: { showMessageBox: vi.fn() },
-    ipcMain: { handle: (c: string, h: unknown) => handlers.set(c, h), removeHandler: (c: string) => handlers.delete(c) },
-    Menu: { buildFromTemplate: (t: MenuItemConstructorOptions[]) => (menu = t), setApplicationMenu: vi.fn() },
+    ipcMain: {
+      handle: (c: string, h: unknown) => handlers.set(c, h),
+      removeHandler: (c: string) => handlers.delete(c),
+    },
+    Menu: {
+      buildFromTemplate: (t: MenuItemConstructorOptions[]) => (menu = t),
+      setApplicationMenu: vi.fn(),
+    },
     screen: { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] },
     session: {
       defaultSession: {
@@ -69,7 +87,12 @@ function electronDouble() {
     utilityProcess: {
       fork: (modulePath: string, args: string[]) => {
         forks.push({ modulePath, args });
-        return Object.assign(new EventEmitter(), { postMessage: vi.fn(), kill: vi.fn(), stdout: null, stderr: null });
+        return Object.assign(new EventEmitter(), {
+          postMessage: vi.fn(),
+          kill: vi.fn(),
+          stdout: null,
+          stderr: null,
+        });
       },
     },
   };
@@ -87,7 +110,11 @@ describe('electron main entry', () => {
 
     expect(created).toHaveLength(1);
     const win = created[0];
-    expect(win.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
+    expect(win.options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+    });
     expect(win.options.webPreferences?.preload).toMatch(/preload[/\\]index\.cjs$/);
     expect(win.url).toMatch(/^file:\/\/.*renderer\/index\.html$/);
     // Navigation guard, new-window handler and webview guard installed on the window's contents.

@@ -2,7 +2,14 @@
 // navigation away from the app, no new windows, no permissions, and the CSP header.
 import { describe, expect, it, vi } from 'vitest';
 import type { BrowserWindowConstructorOptions, Session } from 'electron';
-import { CONTENT_SECURITY_POLICY, createSecureWindow, hardenContents, hardenSession, isAppUrl } from '../../electron/main/security';
+import {
+  CONTENT_SECURITY_POLICY,
+  DEV_CONTENT_SECURITY_POLICY,
+  createSecureWindow,
+  hardenContents,
+  hardenSession,
+  isAppUrl,
+} from '../../electron/main/security';
 import { FakeContents } from './fakes';
 
 const APP = 'file:///opt/metarl/resources/app.asar/out/renderer/index.html';
@@ -75,7 +82,12 @@ describe('hardenSession', () => {
   it('denies every permission and adds the CSP header', () => {
     let requestHandler: ((c: unknown, p: string, cb: (ok: boolean) => void) => void) | null = null;
     let checkHandler: (() => boolean) | null = null;
-    let headers: ((d: { responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void) | null = null;
+    let headers:
+      | ((
+          d: { responseHeaders?: Record<string, string[]> },
+          cb: (r: { responseHeaders: Record<string, string[]> }) => void,
+        ) => void)
+      | null = null;
     const session = {
       setPermissionRequestHandler: (h: typeof requestHandler) => (requestHandler = h),
       setPermissionCheckHandler: (h: typeof checkHandler) => (checkHandler = h),
@@ -83,7 +95,8 @@ describe('hardenSession', () => {
     } as unknown as Session;
     hardenSession(session);
     const granted: boolean[] = [];
-    for (const p of ['media', 'geolocation', 'notifications', 'openExternal']) requestHandler!(null, p, (ok) => granted.push(ok));
+    for (const p of ['media', 'geolocation', 'notifications', 'openExternal'])
+      requestHandler!(null, p, (ok) => granted.push(ok));
     expect(granted).toEqual([false, false, false, false]);
     expect(checkHandler!()).toBe(false);
     let out: Record<string, string[]> = {};
@@ -98,5 +111,9 @@ describe('hardenSession', () => {
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-(inline|eval)/);
     expect(CONTENT_SECURITY_POLICY).toContain("default-src 'none'");
     expect(CONTENT_SECURITY_POLICY).toContain("object-src 'none'");
+    // The dev server's variant relaxes styles and its socket only, never scripts.
+    expect(DEV_CONTENT_SECURITY_POLICY).toContain("style-src 'self' 'unsafe-inline'");
+    expect(DEV_CONTENT_SECURITY_POLICY).toContain("script-src 'self';");
+    expect(DEV_CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-eval/);
   });
 });

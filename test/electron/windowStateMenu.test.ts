@@ -17,7 +17,13 @@ describe('window state', () => {
     expect(loadWindowState(file, DISPLAY)).toEqual({ ...DEFAULT_BOUNDS, maximized: false });
     saveWindowState(file, { x: 100, y: 50, width: 1400, height: 900, maximized: true });
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ x: 100, width: 1400 });
-    expect(loadWindowState(file, DISPLAY)).toEqual({ x: 100, y: 50, width: 1400, height: 900, maximized: true });
+    expect(loadWindowState(file, DISPLAY)).toEqual({
+      x: 100,
+      y: 50,
+      width: 1400,
+      height: 900,
+      maximized: true,
+    });
     writeFileSync(file, '{"width": "huge"');
     expect(loadWindowState(file, DISPLAY)).toEqual({ ...DEFAULT_BOUNDS, maximized: false });
   });

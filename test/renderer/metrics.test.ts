@@ -1,15 +1,40 @@
 // Metric rows → chart series and headline figures, for MAML's and RL²'s metric names.
 import { describe, expect, it } from 'vitest';
-import { finalReturnKey, formatDuration, lossSeries, metricLabel, returnSeries, RIGHT_AXIS, stepsPerSecond } from '../../renderer/src/lib/metrics';
+import {
+  finalReturnKey,
+  formatDuration,
+  lossSeries,
+  metricLabel,
+  returnSeries,
+  RIGHT_AXIS,
+  stepsPerSecond,
+} from '../../renderer/src/lib/metrics';
 import type { MetricsRow } from '../../src/shared/protocol';
 
-const row = (iteration: number, metrics: Record<string, number>, wallMs = 2000): MetricsRow => ({ iteration, time: '', wallMs, metrics });
+const row = (iteration: number, metrics: Record<string, number>, wallMs = 2000): MetricsRow => ({
+  iteration,
+  time: '',
+  wallMs,
+  metrics,
+});
 
 describe('metrics', () => {
   it('charts MAML before/after stages in stage order with readable labels', () => {
     const rows = [
-      row(1, { 'returns/post_2': -20, 'returns/pre': -40, 'returns/post_1': -30, 'losses/kl': 0.01, 'env/steps': 8000 }),
-      row(2, { 'returns/post_2': -15, 'returns/pre': -39, 'returns/post_1': -25, 'losses/kl': 0.009, 'env/steps': 8000 }),
+      row(1, {
+        'returns/post_2': -20,
+        'returns/pre': -40,
+        'returns/post_1': -30,
+        'losses/kl': 0.01,
+        'env/steps': 8000,
+      }),
+      row(2, {
+        'returns/post_2': -15,
+        'returns/pre': -39,
+        'returns/post_1': -25,
+        'losses/kl': 0.009,
+        'env/steps': 8000,
+      }),
     ];
     const s = returnSeries(rows);
     expect(s.map((x) => x.label)).toEqual(['Before adaptation', 'After step 1', 'After step 2']);
@@ -25,11 +50,30 @@ describe('metrics', () => {
   });
 
   it('charts RL² per episode, leaving out the whole-trial sum and PPO bookkeeping', () => {
-    const rows = [row(1, { 'returns/episode_1': -50, 'returns/episode_2': -30, 'returns/trial': -80, 'samples/env_steps': 1000, 'losses/policy': 0.1, 'losses/epochs': 3, 'losses/grad_norm': 2, 'losses/approx_kl': 0.01 }, 500)];
+    const rows = [
+      row(
+        1,
+        {
+          'returns/episode_1': -50,
+          'returns/episode_2': -30,
+          'returns/trial': -80,
+          'samples/env_steps': 1000,
+          'losses/policy': 0.1,
+          'losses/epochs': 3,
+          'losses/grad_norm': 2,
+          'losses/approx_kl': 0.01,
+        },
+        500,
+      ),
+    ];
     expect(returnSeries(rows).map((x) => x.label)).toEqual(['Episode 1', 'Episode 2']);
     expect(finalReturnKey(rows[0])).toBe('returns/episode_2');
     expect(stepsPerSecond(rows[0])).toBe(2000);
-    expect(lossSeries(rows).map((x) => x.key).sort()).toEqual(['losses/approx_kl', 'losses/policy']);
+    expect(
+      lossSeries(rows)
+        .map((x) => x.key)
+        .sort(),
+    ).toEqual(['losses/approx_kl', 'losses/policy']);
     expect(RIGHT_AXIS.test('losses/approx_kl')).toBe(true);
   });
 

@@ -20,8 +20,21 @@ describe('schemaForm', () => {
   const f = (k: string) => fields.find((x) => x.key === k)!;
 
   it('builds one field per scalar property with its kind, bounds and default', () => {
-    expect(fields.map((x) => x.key)).toEqual(['metaBatchSize', 'innerLr', 'adaptLr', 'outer', 'firstOrder']);
-    expect(f('metaBatchSize')).toMatchObject({ kind: 'integer', minimum: 1, maximum: 1000, default: 20, label: 'Meta batch size', optional: false });
+    expect(fields.map((x) => x.key)).toEqual([
+      'metaBatchSize',
+      'innerLr',
+      'adaptLr',
+      'outer',
+      'firstOrder',
+    ]);
+    expect(f('metaBatchSize')).toMatchObject({
+      kind: 'integer',
+      minimum: 1,
+      maximum: 1000,
+      default: 20,
+      label: 'Meta batch size',
+      optional: false,
+    });
     expect(f('innerLr')).toMatchObject({ kind: 'number', exclusiveMinimum: 0, maximum: 100 });
     expect(f('adaptLr').optional).toBe(true);
     expect(f('outer').options).toEqual(['trpo', 'ppo']);
@@ -40,7 +53,12 @@ describe('schemaForm', () => {
     expect(validateField(f('outer'), 'sgd')).toMatch(/trpo, ppo/);
     expect(validateField(f('firstOrder'), 'yes')).not.toBeNull();
     // The schema agrees on every case above.
-    for (const [k, v, ok] of [['metaBatchSize', 2.5, false], ['innerLr', 0, false], ['innerLr', 0.5, true], ['outer', 'sgd', false]] as const) {
+    for (const [k, v, ok] of [
+      ['metaBatchSize', 2.5, false],
+      ['innerLr', 0, false],
+      ['innerLr', 0.5, true],
+      ['outer', 'sgd', false],
+    ] as const) {
       expect(Hyper.safeParse({ [k]: v }).success).toBe(ok);
     }
   });

@@ -30,8 +30,24 @@ function fakeTransport() {
   return { t, calls, replies, emit };
 }
 
-const status = (over: object) => ({ state: 'running', runId: 'r1', family: 'point-nav', algo: 'maml', iteration: 1, iterations: 5, backend: 'wasm', elapsedMs: 0, etaMs: null, ...over });
-const row = (iteration: number) => ({ iteration, time: '', wallMs: 10, metrics: { 'returns/pre': -40 + iteration } });
+const status = (over: object) => ({
+  state: 'running',
+  runId: 'r1',
+  family: 'point-nav',
+  algo: 'maml',
+  iteration: 1,
+  iterations: 5,
+  backend: 'wasm',
+  elapsedMs: 0,
+  etaMs: null,
+  ...over,
+});
+const row = (iteration: number) => ({
+  iteration,
+  time: '',
+  wallMs: 10,
+  metrics: { 'returns/pre': -40 + iteration },
+});
 const flush = () => new Promise((r) => setTimeout(r, 0));
 
 describe('training store', () => {
@@ -61,7 +77,23 @@ describe('training store', () => {
     s.init();
     f.replies['mrl:run.open'] = { metrics: [] };
     f.emit('mrl:status.changed', status({}));
-    const ep = (iteration: number, stage: number) => ({ runId: 'r1', iteration, task: {}, scene: {}, stageUnit: 'step', stages: 2, episode: { stage, index: 0, return: -stage, length: 1, observations: [], actions: [], rewards: [] } });
+    const ep = (iteration: number, stage: number) => ({
+      runId: 'r1',
+      iteration,
+      task: {},
+      scene: {},
+      stageUnit: 'step',
+      stages: 2,
+      episode: {
+        stage,
+        index: 0,
+        return: -stage,
+        length: 1,
+        observations: [],
+        actions: [],
+        rewards: [],
+      },
+    });
     f.emit('mrl:preview.added', ep(2, 1));
     f.emit('mrl:preview.added', ep(2, 0));
     expect(s.preview.map((e) => e.episode.stage)).toEqual([0, 1]);
@@ -73,9 +105,16 @@ describe('training store', () => {
     const f = fakeTransport();
     useAppStore().use(f.t);
     const s = useTrainingStore();
-    f.replies['mrl:run.start'] = { runId: 'r2', config: {}, status: status({ runId: 'r2', state: 'starting' }) };
+    f.replies['mrl:run.start'] = {
+      runId: 'r2',
+      config: {},
+      status: status({ runId: 'r2', state: 'starting' }),
+    };
     await expect(s.start({ family: 'point-nav', algo: 'maml', iterations: 5 })).resolves.toBe('r2');
-    expect(f.calls[0]).toEqual({ channel: 'mrl:run.start', payload: { config: { family: 'point-nav', algo: 'maml', iterations: 5 } } });
+    expect(f.calls[0]).toEqual({
+      channel: 'mrl:run.start',
+      payload: { config: { family: 'point-nav', algo: 'maml', iterations: 5 } },
+    });
     expect(s.status.state).toBe('starting');
     await expect(s.pause()).rejects.toThrow(/no reply for mrl:run.pause/);
     expect(s.errors.map((e) => e.message)).toEqual(['no reply for mrl:run.pause']);

@@ -40,11 +40,23 @@ class FakeSocket {
   }
 }
 
-const STATUS = { state: 'running', runId: 'r', family: 'point-nav', algo: 'maml', iteration: 3, iterations: 10, backend: 'wasm', elapsedMs: 1, etaMs: 2 };
+const STATUS = {
+  state: 'running',
+  runId: 'r',
+  family: 'point-nav',
+  algo: 'maml',
+  iteration: 3,
+  iterations: 10,
+  backend: 'wasm',
+  elapsedMs: 1,
+  etaMs: 2,
+};
 
 describe('socketUrlFromPage', () => {
   it('passes the page token on to /ws of the same host', () => {
-    expect(socketUrlFromPage({ protocol: 'http:', host: '127.0.0.1:4123', search: '?token=a-b_c%2F' })).toBe('ws://127.0.0.1:4123/ws?token=a-b_c%2F');
+    expect(
+      socketUrlFromPage({ protocol: 'http:', host: '127.0.0.1:4123', search: '?token=a-b_c%2F' }),
+    ).toBe('ws://127.0.0.1:4123/ws?token=a-b_c%2F');
     expect(socketUrlFromPage({ protocol: 'https:', host: 'h', search: '' })).toBe('wss://h/ws');
   });
 });
@@ -53,7 +65,11 @@ describe('websocketTransport', () => {
   it('calls, subscribes once per stream, delivers validated events and re-subscribes after a drop', async () => {
     FakeSocket.all = [];
     vi.useFakeTimers();
-    const t = websocketTransport({ url: 'ws://h/ws?token=t', retryMs: 100, WebSocketImpl: FakeSocket as unknown as typeof WebSocket });
+    const t = websocketTransport({
+      url: 'ws://h/ws?token=t',
+      retryMs: 100,
+      WebSocketImpl: FakeSocket as unknown as typeof WebSocket,
+    });
     const states: string[] = [];
     t.onConnection((s) => states.push(s));
     const ws = FakeSocket.all[0];
@@ -81,7 +97,9 @@ describe('websocketTransport', () => {
     const ws2 = FakeSocket.all[1];
     expect(ws2).toBeDefined();
     ws2.fire('open');
-    expect(ws2.sent.filter((m) => m.channel === 'mrl:stream.subscribe').map((m) => m.payload)).toEqual([{ streams: ['mrl:status.changed'] }]);
+    expect(
+      ws2.sent.filter((m) => m.channel === 'mrl:stream.subscribe').map((m) => m.payload),
+    ).toEqual([{ streams: ['mrl:status.changed'] }]);
     off2();
     expect(ws2.sent.filter((m) => m.channel === 'mrl:stream.unsubscribe')).toHaveLength(1);
     t.close();
@@ -103,11 +121,15 @@ describe('electronTransport', () => {
     await expect(t.call('mrl:families.list', {})).resolves.toEqual({ echoed: 'mrl:families.list' });
     const got: unknown[] = [];
     const off = t.listen('mrl:metrics.added', (m) => got.push(m));
-    expect(bridge.invoke).toHaveBeenCalledWith('mrl:stream.subscribe', { streams: ['mrl:metrics.added'] });
+    expect(bridge.invoke).toHaveBeenCalledWith('mrl:stream.subscribe', {
+      streams: ['mrl:metrics.added'],
+    });
     handlers.get('mrl:metrics.added')!({ iteration: 1 });
     expect(got).toEqual([{ iteration: 1 }]);
     off();
     expect(handlers.has('mrl:metrics.added')).toBe(false);
-    expect(bridge.invoke).toHaveBeenCalledWith('mrl:stream.unsubscribe', { streams: ['mrl:metrics.added'] });
+    expect(bridge.invoke).toHaveBeenCalledWith('mrl:stream.unsubscribe', {
+      streams: ['mrl:metrics.added'],
+    });
   });
 });

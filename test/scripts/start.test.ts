@@ -21,17 +21,26 @@ const offlineEnv = {
 };
 
 describe('scripts/start.js', () => {
-  it(installed ? 'finds the installed Electron binary' : 'reports the missing runtime in one sentence', () => {
-    if (installed) {
-      expect(electronAvailable({ env: offlineEnv })).toEqual({ ok: true });
-      return;
-    }
-    const r = spawnSync(process.execPath, ['scripts/start.js'], { encoding: 'utf8', env: offlineEnv, timeout: 60_000 });
-    expect(r.status).toBe(1);
-    const lines = r.stderr.trim().split('\n');
-    expect(lines).toEqual([OFFLINE_MESSAGE]);
-    expect(OFFLINE_MESSAGE).toContain('npm run web');
-    expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(r.stdout).toBe('');
-  });
+  it(
+    installed
+      ? 'finds the installed Electron binary'
+      : 'reports the missing runtime in one sentence',
+    () => {
+      if (installed) {
+        expect(electronAvailable({ env: offlineEnv })).toEqual({ ok: true });
+        return;
+      }
+      const r = spawnSync(process.execPath, ['scripts/start.js'], {
+        encoding: 'utf8',
+        env: offlineEnv,
+        timeout: 60_000,
+      });
+      expect(r.status).toBe(1);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toEqual([OFFLINE_MESSAGE]);
+      expect(OFFLINE_MESSAGE).toContain('npm run web');
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stdout).toBe('');
+    },
+  );
 });

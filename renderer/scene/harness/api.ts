@@ -22,8 +22,10 @@ export interface BenchResult {
   medianFrameMs: number;
   p95FrameMs: number;
   fps: number;
-  /** JS time spent per frame in posing + renderer.render (median). */
+  /** JS time per animation frame spent posing agents and revealing trails (median). */
   medianWorkMs: number;
+  /** One render forced to completion (readPixels), median: the frame cost without the compositor. */
+  medianRenderMs: number;
   drawCalls: number;
   triangles: number;
   glRenderer: string;

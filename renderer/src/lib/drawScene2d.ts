@@ -2,7 +2,12 @@
 // cards of the New run screen (cheap: no WebGL context per card). The planar families pose
 // bodies in the x-y plane with a rotation about z, seen top-down (up = 'z') or from the side
 // (up = 'y'); both project to (x, y).
-import { POSE_SIZE, type Geom, type SceneBody, type SceneDescription } from '../../../src/shared/scene';
+import {
+  POSE_SIZE,
+  type Geom,
+  type SceneBody,
+  type SceneDescription,
+} from '../../../src/shared/scene';
 
 export interface DrawOptions {
   background: string;
@@ -80,7 +85,9 @@ export function drawScene2d(
   ctx.scale(1, -1);
   const all: SceneBody[] = [...scene.bodies, ...scene.markers];
   // Static bodies (floor, walls) first so moving ones are drawn on top.
-  const order = all.map((b, i) => ({ b, i })).sort((a, b) => Number(!!b.b.static) - Number(!!a.b.static));
+  const order = all
+    .map((b, i) => ({ b, i }))
+    .sort((a, b) => Number(!!b.b.static) - Number(!!a.b.static));
   for (const { b, i } of order) {
     const o = i * POSE_SIZE;
     if (frame.length < o + POSE_SIZE) continue;

@@ -34,7 +34,11 @@ function stageOrder(key: string): number {
 }
 
 /** One series per metric key with the given prefix (e.g. 'returns/'), x = meta-iteration. */
-export function seriesByPrefix(rows: readonly MetricsRow[], prefix: string, exclude: RegExp | null = null): Series[] {
+export function seriesByPrefix(
+  rows: readonly MetricsRow[],
+  prefix: string,
+  exclude: RegExp | null = null,
+): Series[] {
   const map = new Map<string, Point[]>();
   for (const row of rows) {
     for (const [k, v] of Object.entries(row.metrics)) {
@@ -68,7 +72,9 @@ export const RIGHT_AXIS = /(^|\/)(kl|approx_kl)$/;
 /** The key of the final adaptation stage among a row's return metrics. */
 export function finalReturnKey(row: MetricsRow | undefined): string | null {
   if (!row) return null;
-  const keys = Object.keys(row.metrics).filter((k) => k.startsWith('returns/') && !NOT_A_STAGE.test(k) && !k.endsWith('/pre'));
+  const keys = Object.keys(row.metrics).filter(
+    (k) => k.startsWith('returns/') && !NOT_A_STAGE.test(k) && !k.endsWith('/pre'),
+  );
   if (keys.length === 0) return null;
   return keys.sort((a, b) => stageOrder(a) - stageOrder(b))[keys.length - 1];
 }
@@ -81,7 +87,11 @@ export function stepsPerSecond(row: MetricsRow | undefined): number | null {
     if (/steps_per_s|sps$|stepsPerSecond/i.test(k) && Number.isFinite(v)) return v;
   }
   for (const [k, v] of Object.entries(m)) {
-    if (/env[/_]?steps$|steps\/iteration|^counts\/steps|samples$/i.test(k) && Number.isFinite(v) && row.wallMs > 0) {
+    if (
+      /env[/_]?steps$|steps\/iteration|^counts\/steps|samples$/i.test(k) &&
+      Number.isFinite(v) &&
+      row.wallMs > 0
+    ) {
       return (v / row.wallMs) * 1000;
     }
   }
@@ -94,7 +104,11 @@ export function formatDuration(ms: number | null | undefined): string {
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const sec = s % 60;
-  return h > 0 ? `${h}h ${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m ${String(sec).padStart(2, '0')}s` : `${sec}s`;
+  return h > 0
+    ? `${h}h ${String(m).padStart(2, '0')}m`
+    : m > 0
+      ? `${m}m ${String(sec).padStart(2, '0')}s`
+      : `${sec}s`;
 }
 
 export function formatNumber(v: number | null | undefined, digits = 2): string {

@@ -12,7 +12,8 @@ export function seriesColor(key: string, index: number): string {
     if (key.endsWith('/pre')) return STAGES[0];
     const m = key.match(/(\d+)$/);
     // RL² episodes are numbered from 1 like MAML steps; episode 1 is the un-adapted one.
-    if (m) return /episode|ep_?\d/.test(key) ? stageColor(Number(m[1]) - 1) : stageColor(Number(m[1]));
+    if (m)
+      return /episode|ep_?\d/.test(key) ? stageColor(Number(m[1]) - 1) : stageColor(Number(m[1]));
     return STAGES[2];
   }
   return OTHER[index % OTHER.length];

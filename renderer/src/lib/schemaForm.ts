@@ -24,7 +24,10 @@ function asObject(v: JsonValue | undefined): JsonObject | null {
 
 /** 'innerStepSize' → 'Inner step size'. */
 export function humanize(key: string): string {
-  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').toLowerCase();
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[_-]+/g, ' ')
+    .toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
@@ -65,8 +68,18 @@ export function fieldsFromSchema(schema: JsonObject, defaults: JsonObject = {}):
 
 /** The allowed range in words, e.g. "integer in [1, 100]". */
 export function rangeText(f: FormField): string {
-  const lo = f.minimum !== undefined ? `[${f.minimum}` : f.exclusiveMinimum !== undefined ? `(${f.exclusiveMinimum}` : '(-∞';
-  const hi = f.maximum !== undefined ? `${f.maximum}]` : f.exclusiveMaximum !== undefined ? `${f.exclusiveMaximum})` : '∞)';
+  const lo =
+    f.minimum !== undefined
+      ? `[${f.minimum}`
+      : f.exclusiveMinimum !== undefined
+        ? `(${f.exclusiveMinimum}`
+        : '(-∞';
+  const hi =
+    f.maximum !== undefined
+      ? `${f.maximum}]`
+      : f.exclusiveMaximum !== undefined
+        ? `${f.exclusiveMaximum})`
+        : '∞)';
   return `${f.kind === 'integer' ? 'integer' : 'number'} in ${lo}, ${hi}`;
 }
 
@@ -74,7 +87,10 @@ export function rangeText(f: FormField): string {
 export function validateField(f: FormField, value: unknown): string | null {
   if (f.optional && (value === undefined || value === null || value === '')) return null;
   if (f.kind === 'boolean') return typeof value === 'boolean' ? null : 'must be true or false';
-  if (f.kind === 'enum') return typeof value === 'string' && f.options!.includes(value) ? null : `must be one of ${f.options!.join(', ')}`;
+  if (f.kind === 'enum')
+    return typeof value === 'string' && f.options!.includes(value)
+      ? null
+      : `must be one of ${f.options!.join(', ')}`;
   const expected = `must be ${f.kind === 'integer' ? 'an' : 'a'} ${rangeText(f)}`;
   if (typeof value !== 'number' || !Number.isFinite(value)) return expected;
   const bad =

@@ -29,7 +29,10 @@ export const useAppStore = defineStore('app', () => {
 
   async function loadCatalogue(): Promise<void> {
     try {
-      const [f, a] = await Promise.all([api().call('mrl:families.list', {}), api().call('mrl:algos.list', {})]);
+      const [f, a] = await Promise.all([
+        api().call('mrl:families.list', {}),
+        api().call('mrl:algos.list', {}),
+      ]);
       families.value = f.families;
       algos.value = a.algos;
       catalogueError.value = null;
@@ -39,5 +42,16 @@ export const useAppStore = defineStore('app', () => {
     }
   }
 
-  return { transport, connection, connectionReason, families, algos, catalogueError, loaded, use, api, loadCatalogue };
+  return {
+    transport,
+    connection,
+    connectionReason,
+    families,
+    algos,
+    catalogueError,
+    loaded,
+    use,
+    api,
+    loadCatalogue,
+  };
 });

@@ -42,7 +42,9 @@ export const useRunsStore = defineStore('runs', () => {
     evaluating.value = true;
     error.value = null;
     try {
-      evaluation.value = await app.api().call('mrl:run.evaluate', { runId, tasks, steps, episodesPerStage: 10 });
+      evaluation.value = await app
+        .api()
+        .call('mrl:run.evaluate', { runId, tasks, steps, episodesPerStage: 10 });
     } catch (err) {
       error.value = (err as Error).message;
     } finally {

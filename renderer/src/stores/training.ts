@@ -38,7 +38,9 @@ export const useTrainingStore = defineStore('training', () => {
   const busy = ref(false);
   let started = false;
 
-  const live = computed(() => ['starting', 'running', 'paused', 'stopping'].includes(status.value.state));
+  const live = computed(() =>
+    ['starting', 'running', 'paused', 'stopping'].includes(status.value.state),
+  );
 
   async function loadRows(runId: string): Promise<void> {
     const opened = await app.api().call('mrl:run.open', { runId });
@@ -81,8 +83,15 @@ export const useTrainingStore = defineStore('training', () => {
       if (p.runId !== status.value.runId) return;
       const current = preview.value;
       // A new preview iteration starts a fresh set of stages.
-      const base = current.length && current[0].iteration === p.iteration ? current.filter((e) => e.episode.stage !== p.episode.stage || e.episode.index !== p.episode.index) : [];
-      preview.value = [...base, markRaw(p)].sort((a, b) => a.episode.stage - b.episode.stage || a.episode.index - b.episode.index);
+      const base =
+        current.length && current[0].iteration === p.iteration
+          ? current.filter(
+              (e) => e.episode.stage !== p.episode.stage || e.episode.index !== p.episode.index,
+            )
+          : [];
+      preview.value = [...base, markRaw(p)].sort(
+        (a, b) => a.episode.stage - b.episode.stage || a.episode.index - b.episode.index,
+      );
     });
     t.listen('mrl:error.raised', (e) => {
       errors.value = [...errors.value.slice(-9), e];
@@ -94,7 +103,15 @@ export const useTrainingStore = defineStore('training', () => {
     try {
       return await fn();
     } catch (err) {
-      errors.value = [...errors.value.slice(-9), { runId: status.value.runId, iteration: null, message: (err as Error).message, fatal: false }];
+      errors.value = [
+        ...errors.value.slice(-9),
+        {
+          runId: status.value.runId,
+          iteration: null,
+          message: (err as Error).message,
+          fatal: false,
+        },
+      ];
       throw err;
     } finally {
       busy.value = false;
@@ -111,15 +128,29 @@ export const useTrainingStore = defineStore('training', () => {
     });
   }
 
-  const pause = () => run(async () => void (status.value = (await app.api().call('mrl:run.pause', { runId: status.value.runId! })).status));
-  const stop = () => run(async () => void (status.value = (await app.api().call('mrl:run.stop', { runId: status.value.runId! })).status));
+  const pause = () =>
+    run(
+      async () =>
+        void (status.value = (
+          await app.api().call('mrl:run.pause', { runId: status.value.runId! })
+        ).status),
+    );
+  const stop = () =>
+    run(
+      async () =>
+        void (status.value = (
+          await app.api().call('mrl:run.stop', { runId: status.value.runId! })
+        ).status),
+    );
   async function resume(runId = status.value.runId!, iterations?: number): Promise<void> {
     return run(async () => {
       if (rowsRunId.value !== runId) {
         resetFor(runId);
         await loadRows(runId);
       }
-      const reply = await app.api().call('mrl:run.resume', iterations ? { runId, iterations } : { runId });
+      const reply = await app
+        .api()
+        .call('mrl:run.resume', iterations ? { runId, iterations } : { runId });
       status.value = reply.status;
     });
   }
@@ -128,5 +159,21 @@ export const useTrainingStore = defineStore('training', () => {
     errors.value = errors.value.filter((_, j) => j !== i);
   }
 
-  return { status, rows, rowsRunId, progress, preview, errors, busy, live, init, start, pause, resume, stop, loadRows, dismissError };
+  return {
+    status,
+    rows,
+    rowsRunId,
+    progress,
+    preview,
+    errors,
+    busy,
+    live,
+    init,
+    start,
+    pause,
+    resume,
+    stop,
+    loadRows,
+    dismissError,
+  };
 });

@@ -9,16 +9,24 @@ export function electronTransport(bridge: MrlBridge): Transport {
   const subs = new Subscriptions(
     (streams) => {
       for (const s of streams) {
-        if (!offs.has(s)) offs.set(s, bridge.on(s, (p) => subs.emit(s, p)));
+        if (!offs.has(s))
+          offs.set(
+            s,
+            bridge.on(s, (p) => subs.emit(s, p)),
+          );
       }
-      bridge.invoke('mrl:stream.subscribe', { streams }).catch((err: Error) => console.error(err.message));
+      bridge
+        .invoke('mrl:stream.subscribe', { streams })
+        .catch((err: Error) => console.error(err.message));
     },
     (streams) => {
       for (const s of streams) {
         offs.get(s)?.();
         offs.delete(s);
       }
-      bridge.invoke('mrl:stream.unsubscribe', { streams }).catch((err: Error) => console.error(err.message));
+      bridge
+        .invoke('mrl:stream.unsubscribe', { streams })
+        .catch((err: Error) => console.error(err.message));
     },
   );
   return {

@@ -2,7 +2,11 @@
 // shared ProtocolClient (src/shared/protocolClient.ts: envelopes, validation, per-stream
 // subscribe). The access token comes from the page URL the host printed. After a drop the
 // socket reconnects and the streams in use are subscribed again.
-import { createProtocolClient, webSocketTransport, type ProtocolClient } from '../../../src/shared/protocolClient';
+import {
+  createProtocolClient,
+  webSocketTransport,
+  type ProtocolClient,
+} from '../../../src/shared/protocolClient';
 import { ProtocolError, type StreamName } from '../../../src/shared/protocol';
 import { Subscriptions } from './subscriptions';
 import type { ConnectionState, Transport } from './types';
@@ -20,7 +24,9 @@ export interface WebSocketOptions {
  * the host printed is passed on; without one (a reload after the host set its cookie) the
  * host's cookie carries it.
  */
-export function socketUrlFromPage(location: Pick<Location, 'protocol' | 'host' | 'search'>): string {
+export function socketUrlFromPage(
+  location: Pick<Location, 'protocol' | 'host' | 'search'>,
+): string {
   const token = new URLSearchParams(location.search).get('token');
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   return `${scheme}//${location.host}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`;
@@ -41,7 +47,12 @@ export function websocketTransport(opts: WebSocketOptions): Transport {
 
   const subs: Subscriptions = new Subscriptions(
     (streams) => {
-      for (const s of streams) if (client && !offs.has(s)) offs.set(s, client.on(s, (p) => subs.emit(s, p)));
+      for (const s of streams)
+        if (client && !offs.has(s))
+          offs.set(
+            s,
+            client.on(s, (p) => subs.emit(s, p)),
+          );
     },
     (streams) => {
       for (const s of streams) {
@@ -57,7 +68,11 @@ export function websocketTransport(opts: WebSocketOptions): Transport {
     const c = createProtocolClient(webSocketTransport(ws));
     client = c;
     offs.clear();
-    for (const s of subs.active()) offs.set(s, c.on(s, (p) => subs.emit(s, p)));
+    for (const s of subs.active())
+      offs.set(
+        s,
+        c.on(s, (p) => subs.emit(s, p)),
+      );
     ws.addEventListener('open', () => setState('open'));
     c.onClose((reason) => {
       if (client !== c) return;
@@ -75,7 +90,8 @@ export function websocketTransport(opts: WebSocketOptions): Transport {
   return {
     kind: 'websocket',
     call(channel, payload) {
-      if (!client) return Promise.reject(new ProtocolError('Not connected to the web host', 'closed'));
+      if (!client)
+        return Promise.reject(new ProtocolError('Not connected to the web host', 'closed'));
       return client.call(channel, payload ?? ({} as never));
     },
     listen: (stream, listener) => subs.add(stream, listener as (p: unknown) => void),

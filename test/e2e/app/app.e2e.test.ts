@@ -35,7 +35,11 @@ async function iterationsDone(): Promise<number> {
   return Number(text.split('/')[0]);
 }
 
-async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+async function waitFor(
+  what: string,
+  cond: () => Promise<boolean>,
+  timeoutMs = 120_000,
+): Promise<void> {
   const t0 = Date.now();
   while (!(await cond())) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
@@ -119,13 +123,19 @@ describe('Meta-RL Studio in the browser', () => {
     expect(await page.getByTestId('stat-backend').textContent()).toMatch(/wasm|cpu|tensorflow/);
 
     await page.getByTestId('pause').click();
-    await waitFor('paused', async () => (await page.getByTestId('run-state').textContent()) === 'paused');
+    await waitFor(
+      'paused',
+      async () => (await page.getByTestId('run-state').textContent()) === 'paused',
+    );
     const atPause = await iterationsDone();
     await page.waitForTimeout(3000);
     expect(await iterationsDone()).toBe(atPause);
 
     await page.getByTestId('resume').click();
-    await waitFor('running again', async () => (await page.getByTestId('run-state').textContent()) === 'running');
+    await waitFor(
+      'running again',
+      async () => (await page.getByTestId('run-state').textContent()) === 'running',
+    );
     await waitFor('progress after resume', async () => (await iterationsDone()) > atPause);
   });
 
@@ -143,7 +153,10 @@ describe('Meta-RL Studio in the browser', () => {
   it('stops the run with a checkpoint', async () => {
     expect(await page.getByTestId('run-state').textContent()).toBe('running');
     await page.getByTestId('stop').click();
-    await waitFor('stopped', async () => (await page.getByTestId('run-state').textContent()) === 'stopped');
+    await waitFor(
+      'stopped',
+      async () => (await page.getByTestId('run-state').textContent()) === 'stopped',
+    );
     expect(await iterationsDone()).toBeLessThan(ITERATIONS);
   });
 
@@ -155,7 +168,10 @@ describe('Meta-RL Studio in the browser', () => {
     await shot('runs');
     await row.click();
     await page.waitForURL(new RegExp(`#/runs/${runId}$`));
-    await waitFor('the reopened curves', async () => (await attr('run-chart-returns', 'data-points')) >= 4);
+    await waitFor(
+      'the reopened curves',
+      async () => (await attr('run-chart-returns', 'data-points')) >= 4,
+    );
     expect(await page.getByTestId('resume-run').isDisabled()).toBe(false);
   });
 
@@ -173,11 +189,20 @@ describe('Meta-RL Studio in the browser', () => {
     const before = await attr('run-chart-returns', 'data-points');
     await page.getByTestId('resume-run').click();
     await page.waitForURL(/#\/dashboard$/);
-    await waitFor('running again', async () => (await page.getByTestId('run-state').textContent()) === 'running');
+    await waitFor(
+      'running again',
+      async () => (await page.getByTestId('run-state').textContent()) === 'running',
+    );
     // The resumed run's chart starts from the stored iterations and grows.
-    await waitFor('a new iteration', async () => (await attr('chart-returns', 'data-points')) > before);
+    await waitFor(
+      'a new iteration',
+      async () => (await attr('chart-returns', 'data-points')) > before,
+    );
     await page.getByTestId('stop').click();
-    await waitFor('stopped', async () => (await page.getByTestId('run-state').textContent()) === 'stopped');
+    await waitFor(
+      'stopped',
+      async () => (await page.getByTestId('run-state').textContent()) === 'stopped',
+    );
   });
 
   it('logged no console errors', () => {

@@ -24,12 +24,26 @@ function newestMtime(dir: string): number {
 /** Build the browser renderer unless out/renderer is newer than every renderer/shared source. */
 export function ensureRendererBuilt(): void {
   const index = path.join(RENDERER_DIR, 'index.html');
-  const sources = Math.max(newestMtime(path.join(ROOT, 'renderer')), newestMtime(path.join(ROOT, 'src', 'shared')));
+  const sources = Math.max(
+    newestMtime(path.join(ROOT, 'renderer')),
+    newestMtime(path.join(ROOT, 'src', 'shared')),
+  );
   if (existsSync(index) && statSync(index).mtimeMs > sources) return;
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '-c', 'vite.renderer.config.ts', '--logLevel', 'warn'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [
+      path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      '-c',
+      'vite.renderer.config.ts',
+      '--logLevel',
+      'warn',
+    ],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
 }
 
 export interface Fixture {
@@ -52,7 +66,13 @@ export async function startFixture(opts: { preload?: string[] } = {}): Promise<F
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   return {
     host,

@@ -1,0 +1,53 @@
+// The trainer process itself (forked as in the CLI and web host): random junk sent straight
+// over its IPC channel never kills it — it still answers a real call afterwards — and SIGINT
+// (Ctrl-C reaching the process group) is left to the parent.
+import { fork } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { TRAINER_ENTRY } from '../../src/host/trainerHost';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mrl-tp-'));
+});
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe('trainer process', () => {
+  it('survives random junk and SIGINT, then answers', async () => {
+    const child = fork(TRAINER_ENTRY, ['--runs', dir], { execArgv: ['--import', 'tsx'], cwd: path.resolve(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    let exited = false;
+    child.on('exit', () => (exited = true));
+    const replies: { id?: number; ok?: boolean; kind?: string; channel?: string }[] = [];
+    child.on('message', (m) => replies.push(m as never));
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Once it answers, it is serving (a signal during its first instants, before any
+    // handler can exist, would still end it — the host then reports a crash).
+    child.send({ kind: 'call', id: 1, channel: 'mrl:trainer.status', payload: {} });
+    for (let i = 0; i < 400 && !replies.some((r) => r.id === 1); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(replies.some((r) => r.id === 1)).toBe(true);
+    // JSON-serialisable junk (what IPC can carry), including call-shaped messages.
+    const junk = fc.sample(
+      fc.oneof(
+        fc.jsonValue(),
+        fc.record({ kind: fc.constant('call'), id: fc.nat(), channel: fc.constantFrom('mrl:run.pause', 'mrl:run.adapt', 'mrl:run.open', 'mrl:tasks.sample', 'mrl:nope'), payload: fc.jsonValue() }),
+      ),
+      { numRuns: 300, seed: 42 },
+    );
+    for (const j of junk) child.send(j as never);
+    child.kill('SIGINT');
+    child.send({ kind: 'call', id: 999_999, channel: 'mrl:trainer.status', payload: {} });
+    for (let i = 0; i < 300 && !replies.some((r) => r.id === 999_999); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(exited, stderr).toBe(false);
+    expect(replies.find((r) => r.id === 999_999)).toMatchObject({ kind: 'reply', ok: true });
+    // Junk without a usable id is reported as an error event, never answered with a made-up id.
+    expect(replies.some((r) => r.kind === 'event' && r.channel === 'mrl:error.raised')).toBe(true);
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  });
+});
