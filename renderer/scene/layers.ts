@@ -59,6 +59,9 @@ class BodyMeshes {
     const mesh = new Mesh(geometries.get(body.geom), mat);
     mesh.name = body.name;
     mesh.castShadow = !isFloor;
+    // Floors first: the ground under them then fails the depth test instead of being shaded
+    // (software GL pays for every shaded pixel).
+    if (isFloor) mesh.renderOrder = -2;
     mesh.receiveShadow = true;
     this.group.add(mesh);
     this.meshes.push(mesh);
@@ -423,6 +426,7 @@ export class EnvironmentLayer implements Layer {
     // Just below the floor so a family's own floor plane wins the depth test.
     this.ground.position.set(centerX, floorY - extent * 0.002, centerZ);
     this.ground.receiveShadow = true;
+    this.ground.renderOrder = -1;
     this.object.add(this.ground);
 
     const step = niceStep(extent / 10);

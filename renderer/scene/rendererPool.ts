@@ -14,7 +14,7 @@ export function acquireRenderer(): WebGLRenderer {
     new WebGLRenderer({ antialias: false, alpha: false, powerPreference: 'high-performance', preserveDrawingBuffer: false });
   all.add(r);
   configureShadows(r);
-  r.setPixelRatio(Math.min(globalThis.devicePixelRatio || 1, 2));
+  r.setPixelRatio(pixelRatioFor(r));
   return r;
 }
 
@@ -34,6 +34,16 @@ export function configureShadows(r: WebGLRenderer): void {
   r.shadowMap.enabled = true;
   r.shadowMap.type = isSoftwareGl(r) ? BasicShadowMap : PCFSoftShadowMap;
 }
+
+/**
+ * Drawing-buffer pixels per CSS pixel: the screen's (at most 2) on a GPU; 0.75 on software
+ * GL, where every shaded pixel is CPU time (the frame cost scales with pixel count, see
+ * bench:viewer --size), and the compositor's upscale is barely visible on a 3-D scene.
+ */
+export function pixelRatioFor(r: WebGLRenderer): number {
+  return isSoftwareGl(r) ? SOFTWARE_PIXEL_RATIO : Math.min(globalThis.devicePixelRatio || 1, 2);
+}
+export const SOFTWARE_PIXEL_RATIO = 0.75;
 
 export function releaseRenderer(r: WebGLRenderer): void {
   r.setAnimationLoop(null);

@@ -10,7 +10,7 @@ import type { SceneDescription } from '../../src/shared/scene';
 import { GeometryCache } from './geometry';
 import { AgentsLayer, EnvironmentLayer, TaskLayer, TrailLayer } from './layers';
 import { checkFrame, poseIndex } from './frames';
-import { acquireRenderer, configureShadows, releaseRenderer } from './rendererPool';
+import { acquireRenderer, configureShadows, pixelRatioFor, releaseRenderer } from './rendererPool';
 
 export interface SceneViewOptions {
   /** Cast shadows (default true). */
@@ -69,7 +69,7 @@ export class SceneView {
       // No MSAA: on software GL it costs more than the whole scene (measured by bench:viewer).
       this.renderer = new WebGLRenderer({ canvas: target, antialias: false });
       configureShadows(this.renderer);
-      this.renderer.setPixelRatio(Math.min(globalThis.devicePixelRatio || 1, 2));
+      this.renderer.setPixelRatio(pixelRatioFor(this.renderer));
       this.pooled = false;
     } else {
       this.renderer = acquireRenderer();
@@ -300,12 +300,24 @@ export class SceneView {
     this.dirty = true;
   }
 
-  /** A PNG of the current view (renders first, so no preserveDrawingBuffer is needed). */
+  /**
+   * A PNG of the current view at the screen's full resolution (software GL draws at a lower
+   * pixel ratio on screen). Renders first, so no preserveDrawingBuffer is needed: toBlob
+   * snapshots the canvas when it is called.
+   */
   toPngBlob(): Promise<Blob> {
+    const onScreen = this.renderer.getPixelRatio();
+    const full = Math.max(onScreen, Math.min(globalThis.devicePixelRatio || 1, 2));
+    if (full !== onScreen) this.renderer.setPixelRatio(full);
     this.render();
-    return new Promise((resolve, reject) =>
+    const blob = new Promise<Blob>((resolve, reject) =>
       this.canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('canvas.toBlob returned no image'))), 'image/png'),
     );
+    if (full !== onScreen) {
+      this.renderer.setPixelRatio(onScreen);
+      this.dirty = true;
+    }
+    return blob;
   }
 
   private clearScene(): void {

@@ -32,6 +32,10 @@ const { values } = parseArgs({
     /** Continue training from the checkpoint in --out (same seed: the run continues exactly). */
     resume: { type: 'boolean', default: false },
     steps: { type: 'string', default: '3' },
+    /** Which learners to evaluate (eval phase): any of maml, pretrained, oracle, random. */
+    learners: { type: 'string', default: 'maml,pretrained,oracle,random' },
+    /** Test-task counts to evaluate on. */
+    tasks: { type: 'string', default: '40,400' },
   },
 });
 const seed = Number(values.seed);
@@ -89,7 +93,8 @@ async function train(algo: 'maml' | 'pretrained' | 'oracle'): Promise<void> {
 async function evaluate(): Promise<void> {
   const steps = Number(values.steps);
   const learners: [string, MetaLearner][] = [];
-  for (const algo of ['maml', 'pretrained', 'oracle'] as const) {
+  const wanted = (values.learners as string).split(',');
+  for (const algo of (['maml', 'pretrained', 'oracle'] as const).filter((a) => wanted.includes(a))) {
     const file = path.join(outDir, `${algo}-seed${seed}.json`);
     if (!fs.existsSync(file)) continue;
     const spec = getAlgo(algo);
@@ -98,9 +103,9 @@ async function evaluate(): Promise<void> {
     await l.loadState(c);
     learners.push([`${algo} (${c.iteration} it)`, l]);
   }
-  learners.push(['random init', createRandomInit(family, seed, workers, overrides as never)]);
+  if (wanted.includes('random')) learners.push(['random init', createRandomInit(family, seed, workers, overrides as never)]);
   const evalSeed = Number(values['eval-seed']);
-  for (const n of [40, 400]) {
+  for (const n of (values.tasks as string).split(',').map(Number)) {
     console.log(`\npoint-nav, ${n} held-out test tasks (eval seed ${evalSeed}), 20 episodes per step, training seed ${seed}`);
     console.log(`| learner | ${Array.from({ length: steps + 1 }, (_, k) => `${k} steps`).join(' | ')} |`);
     console.log(`|---|${Array.from({ length: steps + 1 }, () => '---').join('|')}|`);

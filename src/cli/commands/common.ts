@@ -157,7 +157,7 @@ export async function followRun(
 export function describeEnd(s: TrainerStatus, runDir: string): string {
   switch (s.state) {
     case 'finished':
-      return `Run ${s.runId} finished ${s.iteration} iterations → ${runDir}\nEvaluate it: metarl eval ${runDir} --tasks 40`;
+      return `Run ${s.runId} finished ${s.iteration} iteration${s.iteration === 1 ? '' : 's'} → ${runDir}\nEvaluate it: metarl eval ${runDir} --tasks 40`;
     case 'stopped':
       return `Run ${s.runId} stopped at iteration ${s.iteration}; checkpoint written → ${runDir}\nContinue it: metarl resume ${runDir}`;
     default:

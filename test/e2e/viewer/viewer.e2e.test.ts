@@ -115,6 +115,8 @@ describe('adaptation viewer', () => {
     const bytes = readFileSync((await png.path())!);
     expect(bytes.subarray(1, 4).toString()).toBe('PNG');
     expect(bytes.length).toBeGreaterThan(5000);
+    // Full resolution even though software GL draws the screen at a lower pixel ratio (IHDR width at byte 16).
+    expect(bytes.readUInt32BE(16)).toBeGreaterThanOrEqual(Math.floor(box.width) - 1);
     expect(app.errors).toEqual([]);
   });
 
