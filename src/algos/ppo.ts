@@ -13,6 +13,7 @@ import type { Rng } from '../core/rng';
 import { exp } from '../tf/ops';
 import { gae } from './gae';
 import type { SavedTensor } from './metaLearner';
+import type { TrialBatch } from '../samplers/trialSampler';
 import {
   type GruParams,
   gaussianEntropy,
@@ -36,18 +37,11 @@ export interface PpoConfig {
   targetKl: number;
 }
 
-/** What the update needs of a trial batch (the sampler's TrialBatch satisfies it). */
-export interface PpoTrialData {
-  numTrials: number;
-  maxSteps: number;
-  inputSize: number;
-  actionSize: number;
-  inputs: Float32Array;
-  actions: Float32Array;
-  logProbs: Float32Array;
-  mask: Float32Array;
-  lengths: Int32Array;
-}
+/** What the update needs of a trial batch. */
+export type PpoTrialData = Pick<
+  TrialBatch,
+  'numTrials' | 'maxSteps' | 'inputSize' | 'actionSize' | 'inputs' | 'actions' | 'logProbs' | 'mask' | 'lengths'
+>;
 
 /**
  * Generalised advantage estimation per trial (rows of length T, valid up to lengths[i]);

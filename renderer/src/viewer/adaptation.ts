@@ -4,19 +4,10 @@
 import type { AdaptReply, EpisodeJson } from '../../../src/shared/protocol';
 import type { JsonObject, JsonValue } from '../../../src/shared/json';
 import type { SceneDescription } from '../../../src/shared/scene';
+import type { TaskParam } from '../../../src/core/env';
 
-/** A task parameter as the trainer's family list gives it (src/core/env.ts TaskParam). */
-export interface ParamInfo {
-  name: string;
-  label: string;
-  low: number;
-  high: number;
-  min: number;
-  max: number;
-  unit?: string;
-  kind: 'goal' | 'dynamics';
-  path: string;
-}
+/** A task parameter as the trainer's family list gives it. */
+export type ParamInfo = TaskParam;
 
 /** Distinct hues per stage: grey before adaptation, then warm to cool as adaptation proceeds. */
 const STAGE_COLORS = ['#9ca3af', '#f59e0b', '#10b981', '#3b82f6', '#8b5cf6', '#ec4899', '#ef4444', '#14b8a6', '#eab308', '#6366f1'];
