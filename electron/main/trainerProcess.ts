@@ -4,7 +4,7 @@
 // drives, so the desktop app, the web host and the CLI share one host: request routing,
 // stream subscriptions, crash reporting and restart on the next command.
 import type { ForkOptions, UtilityProcess } from 'electron';
-import type { TrainerChannel, TrainerLauncher } from '../../src/host/trainerHost';
+import { captureOutput, type TrainerChannel, type TrainerLauncher } from '../../src/host/trainerHost';
 
 export type ForkFn = (modulePath: string, args?: string[], options?: ForkOptions) => UtilityProcess;
 
@@ -25,17 +25,7 @@ export function utilityTrainerLauncher(opts: UtilityTrainerOptions): TrainerLaun
       stdio: 'pipe',
       env: { ...process.env, ...opts.env },
     });
-    const tail: string[] = [];
-    const onData = (d: Buffer) => {
-      for (const line of d.toString().split('\n')) {
-        if (!line.trim()) continue;
-        tail.push(line);
-        if (tail.length > 20) tail.shift();
-        opts.log?.(`[trainer] ${line}`);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
+    const output = captureOutput([child.stdout, child.stderr], (line) => opts.log?.(`[trainer] ${line}`));
     return {
       get pid() {
         return child.pid;
@@ -44,11 +34,7 @@ export function utilityTrainerLauncher(opts: UtilityTrainerOptions): TrainerLaun
       onMessage: (h) => child.on('message', (m: unknown) => h(m)),
       onExit: (h) =>
         child.on('exit', (code: number) => {
-          const last = tail
-            .filter((l) => /error|Error/.test(l))
-            .slice(-3)
-            .join(' | ');
-          h(last ? `exit code ${code}: ${last}` : `exit code ${code}`);
+          h(output.exitReason(`exit code ${code}`));
         }),
       // utilityProcess.kill() sends SIGTERM: the trainer checkpoints a live run, then exits.
       terminate: () => void child.kill(),

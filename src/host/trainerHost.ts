@@ -58,17 +58,7 @@ export function forkTrainer(opts: ForkOptions): TrainerLauncher {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: opts.env ?? process.env,
     });
-    const tail: string[] = [];
-    const onData = (d: Buffer) => {
-      for (const line of d.toString().split('\n')) {
-        if (!line.trim()) continue;
-        tail.push(line);
-        if (tail.length > 20) tail.shift();
-        opts.log?.(line);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
+    const output = captureOutput([child.stdout, child.stderr], opts.log);
     return {
       pid: child.pid,
       send: (m) => {
@@ -77,13 +67,42 @@ export function forkTrainer(opts: ForkOptions): TrainerLauncher {
       onMessage: (h) => child.on('message', h),
       onExit: (h) =>
         child.on('exit', (code, signal) => {
-          const why = signal ? `killed by ${signal}` : `exit code ${code}`;
-          const last = tail.filter((l) => /\b\w*Error\b/.test(l) && !/^\s+at /.test(l)).pop()?.trim();
-          h(last ? `${why}: ${last}` : why);
+          h(output.exitReason(signal ? `killed by ${signal}` : `exit code ${code}`));
         }),
       terminate: () => child.kill('SIGTERM'),
       kill: () => child.kill('SIGKILL'),
     };
+  };
+}
+
+/** A readable stream of a trainer's output (child_process and utilityProcess both give these). */
+interface OutputStream {
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+}
+
+/**
+ * Keep the last lines a trainer wrote (stdout and stderr, each also passed to `log`) so an
+ * unexpected exit can say why: the reason gets the last error line that is not a stack frame.
+ */
+export function captureOutput(
+  streams: (OutputStream | null | undefined)[],
+  log?: (line: string) => void,
+): { exitReason(why: string): string } {
+  const tail: string[] = [];
+  const onData = (d: Buffer) => {
+    for (const line of d.toString().split('\n')) {
+      if (!line.trim()) continue;
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+      log?.(line);
+    }
+  };
+  for (const s of streams) s?.on('data', onData);
+  return {
+    exitReason(why: string): string {
+      const last = tail.filter((l) => /\b\w*Error\b/.test(l) && !/^\s+at /.test(l)).pop()?.trim();
+      return last ? `${why}: ${last}` : why;
+    },
   };
 }
 
