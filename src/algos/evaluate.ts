@@ -17,6 +17,10 @@ export interface EvaluateOptions {
   /** Episodes per stage (the paper: 20). */
   episodesPerStage?: number;
   seed: number;
+  /** Where the tasks come from: held-out 'test' tasks (the default) or 'train' tasks (to choose settings on). */
+  split?: 'train' | 'test';
+  /** Gradient-step learners: the first adaptation step's size (AdaptBudget.stepSize); default their own. */
+  stepSize?: number;
   /** Called after each chunk of tasks with the number done. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -41,8 +45,8 @@ function hasBatch(l: MetaLearner): l is MetaLearner & BatchAdapter {
 }
 
 /** The test tasks and per-task seeds the protocol uses for `seed`. */
-export function evaluationTasks(family: TaskFamily, n: number, seed: number): { tasks: JsonObject[]; seeds: number[] } {
-  const tasks = family.sampleTasks(n, new Rng(seed), 'test');
+export function evaluationTasks(family: TaskFamily, n: number, seed: number, split: 'train' | 'test' = 'test'): { tasks: JsonObject[]; seeds: number[] } {
+  const tasks = family.sampleTasks(n, new Rng(seed), split);
   return { tasks, seeds: tasks.map((_, i) => episodeSeed(seed, i)) };
 }
 
@@ -51,7 +55,8 @@ export async function evaluateLearner(learner: MetaLearner, family: TaskFamily, 
   if (!Number.isInteger(opts.steps) || opts.steps < 0) throw new Error(`evaluate: steps must be a non-negative integer, got ${opts.steps}`);
   const E = opts.episodesPerStage ?? 20;
   if (!Number.isInteger(E) || E < 1) throw new Error(`evaluate: episodesPerStage must be a positive integer, got ${E}`);
-  const { tasks, seeds } = evaluationTasks(family, opts.tasks, opts.seed);
+  const { tasks, seeds } = evaluationTasks(family, opts.tasks, opts.seed, opts.split);
+  const budget: Omit<AdaptBudget, 'seed'> = { steps: opts.steps, episodesPerStage: E, ...(opts.stepSize !== undefined ? { stepSize: opts.stepSize } : {}) };
   const perTask: number[][] = [];
   // Chunks bound the memory of one sampler call (episodes of every task in the chunk).
   const CHUNK = 40;
@@ -59,11 +64,11 @@ export async function evaluateLearner(learner: MetaLearner, family: TaskFamily, 
     const chunk = tasks.slice(i, i + CHUNK);
     const chunkSeeds = seeds.slice(i, i + CHUNK);
     if (hasBatch(learner)) {
-      const rs = await learner.adaptBatch(chunk, { steps: opts.steps, episodesPerStage: E, seed: chunkSeeds[0] }, chunkSeeds);
+      const rs = await learner.adaptBatch(chunk, { ...budget, seed: chunkSeeds[0] }, chunkSeeds);
       for (const r of rs) perTask.push(r.returns);
     } else {
       for (let j = 0; j < chunk.length; j++) {
-        const r = await learner.adapt(chunk[j], { steps: opts.steps, episodesPerStage: E, seed: chunkSeeds[j] });
+        const r = await learner.adapt(chunk[j], { ...budget, seed: chunkSeeds[j] });
         perTask.push(r.returns);
       }
     }
@@ -80,4 +85,36 @@ export async function evaluateLearner(learner: MetaLearner, family: TaskFamily, 
     stderr.push(Math.sqrt(v / xs.length));
   }
   return { returns, stderr, perTask, testTasks: tasks };
+}
+
+/** Step sizes tuneStepSize tries (a log grid over what a policy-gradient fine-tuning step can want). */
+export const STEP_SIZE_GRID = [5, 2, 1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001] as const;
+
+export interface TuneOptions {
+  steps: number;
+  episodesPerStage?: number;
+  /** Training tasks to score each step size on (default 20). */
+  tasks?: number;
+  seed: number;
+  grid?: readonly number[];
+}
+
+/**
+ * The fine-tuning step size for a baseline (random init, pretrained), chosen the way a
+ * practitioner would: on *training* tasks, never the held-out test tasks, as the one with
+ * the best mean return over stages 1..k. Ties go to the larger step.
+ */
+export async function tuneStepSize(learner: MetaLearner, family: TaskFamily, opts: TuneOptions): Promise<{ stepSize: number; scores: { stepSize: number; returns: number[] }[] }> {
+  if (opts.steps < 1) throw new Error(`tuneStepSize: steps must be at least 1, got ${opts.steps}`);
+  const grid = opts.grid ?? STEP_SIZE_GRID;
+  if (grid.length === 0) throw new Error('tuneStepSize: empty grid');
+  const scores: { stepSize: number; returns: number[] }[] = [];
+  let best = { stepSize: grid[0], score: -Infinity };
+  for (const stepSize of grid) {
+    const r = await evaluateLearner(learner, family, { tasks: opts.tasks ?? 20, steps: opts.steps, episodesPerStage: opts.episodesPerStage, seed: opts.seed, split: 'train', stepSize });
+    scores.push({ stepSize, returns: r.returns });
+    const score = r.returns.slice(1).reduce((a, b) => a + b, 0) / opts.steps;
+    if (score > best.score) best = { stepSize, score };
+  }
+  return { stepSize: best.stepSize, scores };
 }

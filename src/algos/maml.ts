@@ -31,7 +31,7 @@ import {
   numParams,
 } from '../policies/gaussianMlp';
 import { PolicyBatch } from '../policies/gaussianMlpDerivatives';
-import { episodeSeed } from '../samplers/rollout';
+import { actionMap, episodeSeed } from '../samplers/rollout';
 import { type Episode, Sampler } from '../samplers/sampler';
 import { exp } from '../tf/ops';
 import { discountedReturns, gae, normalizeInPlace } from './gae';
@@ -41,7 +41,7 @@ import { UpdateWorker } from './mamlUpdatePool';
 import { backtrackingLineSearch, conjugateGradient, dot, type Vec } from './trpo';
 
 // ---------------------------------------------------------------------------------------
-// Configuration (defaults: the paper's 2-D navigation settings, as in pytorch-maml-rl)
+// Configuration (defaults: the paper's 2-D navigation budget; see each field for where it differs)
 
 export const mamlConfigSchema = z
   .object({
@@ -49,7 +49,14 @@ export const mamlConfigSchema = z
     hidden: z.array(z.number().int().min(1).max(1024)).min(1).max(4).default([64, 64]),
     /** Hidden activation (pytorch-maml-rl: tanh; the paper: ReLU). */
     activation: z.enum(['tanh', 'relu']).default('tanh'),
-    /** Initial action standard deviation. */
+    /**
+     * The policy acts in [-1, 1] per action dimension, rescaled to the family's action bounds
+     * (rllab's `normalize`, as in the MAML paper's reference code; for point-nav, whose
+     * velocity is bounded by ±0.1, a policy unit is 0.1). false: the policy's output is the
+     * env's action as is (pytorch-maml-rl). Families with ±1 bounds are the same either way.
+     */
+    normalizeActions: z.boolean().default(true),
+    /** Initial action standard deviation (in the policy's units). */
     initStd: z.number().positive().max(10).default(1),
     /** Tasks per meta-iteration (the paper: 20). */
     metaBatchSize: z.number().int().min(1).max(1000).default(20),
@@ -57,10 +64,28 @@ export const mamlConfigSchema = z
     episodesPerTask: z.number().int().min(1).max(1000).default(20),
     /** Inner gradient steps during meta-training (the paper: 1). 0 = no adaptation (pretrained / oracle). */
     innerSteps: z.number().int().min(0).max(10).default(1),
-    /** Inner step size α (the paper, 2-D navigation: 0.1). */
+    /**
+     * Inner step size α. 0.1 as in the paper's text and its locomotion code; point-nav's
+     * default is 0.5, the value of the paper's 2-D navigation code (see familyDefaults).
+     */
     innerLr: z.number().positive().max(100).default(0.1),
-    /** Step size for adaptation at evaluation / in the viewer; defaults to innerLr. */
+    /** Step size of the first adaptation step at evaluation / in the viewer; defaults to innerLr. */
     adaptLr: z.number().positive().max(100).optional(),
+    /**
+     * Step size of adaptation steps 2, 3, … at evaluation / in the viewer; defaults to a quarter
+     * of the first step's. Meta-training only ever takes the first step, and later steps start
+     * closer to the solution with a gradient of the same size (advantages are normalised), so
+     * they want a smaller step: the paper's evaluation script halves it; on point-nav training
+     * tasks a quarter did better than a half at α = 0.5 and at α = 1 (README, Meta-learners).
+     */
+    adaptLrLater: z.number().positive().max(100).optional(),
+    /**
+     * How a task's steps are averaged in the losses and the KL: 'step' = every step of the
+     * task's episodes counts the same (the mean over all steps, as the MAML paper's rllab
+     * code), 'episode' = each episode's steps average, then episodes average
+     * (pytorch-maml-rl's weighted_mean; short episodes that reach the goal weigh more per step).
+     */
+    lossWeighting: z.enum(['step', 'episode']).default('step'),
     /** First-order MAML (drop the second-order terms of the meta-gradient). */
     firstOrder: z.boolean().default(false),
     /**
@@ -77,8 +102,12 @@ export const mamlConfigSchema = z
     updateThreads: z.number().int().min(1).max(16).default(2),
     /** Discount. */
     gamma: z.number().min(0).max(1).default(0.99),
-    /** GAE λ (1 = Monte-Carlo returns minus the baseline, as in the paper). */
-    gaeLambda: z.number().min(0).max(1).default(1),
+    /**
+     * GAE λ. 1 = Monte-Carlo returns minus the baseline, as in the paper; 0.95 gives the
+     * inner step a less noisy gradient from its 20 episodes (point-nav, 200 iterations: the
+     * return after one step on training tasks went from −12.6 to −11.6).
+     */
+    gaeLambda: z.number().min(0).max(1).default(0.95),
     /** Outer optimiser: TRPO (the paper) or a PPO-style clipped objective with Adam. */
     outer: z.enum(['trpo', 'ppo']).default('trpo'),
     /** TRPO: KL radius. */
@@ -124,12 +153,12 @@ export interface TaskData {
   obs: Float32Array;
   act: Float32Array;
   advW: Float32Array;
-  /** Per-step weights: each episode's steps average, then episodes average (pytorch-maml-rl's weighted_mean). */
+  /** Per-step weights (summing to 1 over the task): see MamlConfig.lossWeighting. */
   w: Float32Array;
   lengths: number[];
 }
 
-function buildTaskData(eps: Episode[], obsSize: number, actSize: number, gamma: number, lambda: number): TaskData {
+export function buildTaskData(eps: Episode[], obsSize: number, actSize: number, gamma: number, lambda: number, weighting: 'step' | 'episode'): TaskData {
   const baseline = new LinearFeatureBaseline(obsSize);
   const returns = eps.map((e) => discountedReturns(e.rewards, gamma));
   baseline.fit(eps, returns);
@@ -143,7 +172,7 @@ function buildTaskData(eps: Episode[], obsSize: number, actSize: number, gamma: 
     obs.set(e.obs, o * obsSize);
     act.set(e.actions, o * actSize);
     adv.set(gae(e.rewards, baseline.predict(e), gamma, lambda), o);
-    w.fill(1 / (eps.length * e.length), o, o + e.length);
+    w.fill(weighting === 'episode' ? 1 / (eps.length * e.length) : 1 / n, o, o + e.length);
     o += e.length;
   }
   normalizeInPlace(adv);
@@ -488,13 +517,14 @@ export class MamlLearner implements MetaLearner {
       spec: this.spec,
       episodesPerTask: opts.episodes ?? this.config.episodesPerTask,
       seed,
+      normalizeActions: this.config.normalizeActions,
       ...(opts.taskSeeds ? { taskSeeds: opts.taskSeeds } : {}),
       ...(opts.recordFrames ? { recordFrames: true } : {}),
     });
   }
 
   private taskData(eps: Episode[]): TaskData {
-    return buildTaskData(eps, this.spec.obsSize, this.spec.actSize, this.config.gamma, this.config.gaeLambda);
+    return buildTaskData(eps, this.spec.obsSize, this.spec.actSize, this.config.gamma, this.config.gaeLambda, this.config.lossWeighting);
   }
 
   /** Old-policy tensors for the outer batch of one task, sampled with φ. */
@@ -774,9 +804,14 @@ export class MamlLearner implements MetaLearner {
       throw new Error(`adapt: episodesPerStage must be a positive integer, got ${budget.episodesPerStage}`);
     }
     const parsed = tasks.map((t) => this.family.parseTask(t));
-    const lr = this.config.adaptLr ?? this.config.innerLr;
+    if (budget.stepSize !== undefined && !(budget.stepSize >= 0 && budget.stepSize <= 100)) throw new Error(`adapt: stepSize must be in [0, 100], got ${budget.stepSize}`);
+    const lr0 = budget.stepSize ?? this.config.adaptLr ?? this.config.innerLr;
+    const lrLater = budget.stepSize !== undefined ? budget.stepSize / 4 : (this.config.adaptLrLater ?? lr0 / 4);
+    // The oracle already sees the task: the paper evaluates it as it is, without fine-tuning.
+    const fineTune = this.algo !== 'oracle';
     let params = parsed.map(() => this.theta);
     const results: AdaptResult[] = parsed.map(() => ({ returns: [], episodes: [] }));
+    const toEnvUnits = this.envActions(parsed[0]);
     for (let k = 0; k <= budget.steps; k++) {
       const res = await this.sampleStage(parsed, params, 0, {
         taskSeeds: taskSeeds.map((s) => MamlLearner.stageSeed(s, k)),
@@ -793,7 +828,7 @@ export class MamlLearner implements MetaLearner {
             return: e.return,
             length: e.length,
             observations: e.obs,
-            actions: e.actions,
+            actions: toEnvUnits(e.actions),
             rewards: e.rewards,
             ...(e.frames ? { frames: e.frames } : {}),
           };
@@ -801,11 +836,11 @@ export class MamlLearner implements MetaLearner {
           onEpisode?.(t, rec);
         }
       }
-      if (k < budget.steps) {
+      if (k < budget.steps && fineTune) {
         params = params.map((p, t) => {
           const d = toTensors(this.taskData(res.episodes[t]), this.spec.obsSize, this.spec.actSize);
           try {
-            return this.innerStep(p, d, lr, false).next;
+            return this.innerStep(p, d, k === 0 ? lr0 : lrLater, false).next;
           } finally {
             disposeAll([d]);
           }
@@ -813,6 +848,14 @@ export class MamlLearner implements MetaLearner {
       }
     }
     return results;
+  }
+
+  /** Policy-unit actions → the env's units (identity unless normalizeActions). */
+  private envActions(task: JsonObject | undefined): (a: Float32Array) => Float32Array {
+    if (!this.config.normalizeActions || task === undefined) return (a) => a;
+    const { center, half } = actionMap(this.family.make(task, 0).actionSpace);
+    const A = center.length;
+    return (a) => a.map((x, j) => center[j % A] + half[j % A] * x);
   }
 
   // ----- state --------------------------------------------------------------------------

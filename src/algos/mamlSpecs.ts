@@ -2,9 +2,13 @@
 //   maml        meta-trained through the inner update (the paper's method);
 //   pretrained  one policy trained with TRPO on all tasks (innerSteps fixed at 0), then
 //               fine-tuned at evaluation with the same inner steps;
-//   oracle      TRPO with the task's parameters appended to the observation.
+//   oracle      TRPO with the task's parameters appended to the observation; evaluated
+//               without fine-tuning (it already knows the task), as in the paper.
 // The "random init" baseline needs no training: createRandomInit (below) builds an
 // untrained MAML learner, which evaluation fine-tunes from its fresh initialisation.
+// Evaluation fine-tunes random init and pretrained with the step size that does best on
+// training tasks (src/algos/evaluate.ts, tuneStepSize): the MAML step size would be unfair
+// to them (a pretrained policy with a small std diverges under it).
 import { z } from 'zod';
 import type { TaskFamily } from '../core/env';
 import type { JsonObject } from '../shared/json';
@@ -23,6 +27,26 @@ function iterationsFor(familyId: string): number {
   return familyId === 'point-nav' ? 200 : 500;
 }
 
+/**
+ * Per-family defaults. point-nav: the inner step of the paper's 2-D navigation code (0.5,
+ * on actions normalised to [-1, 1]); its text's 0.1 is the locomotion code's value.
+ */
+function familyDefaults(familyId: string): JsonObject {
+  return familyId === 'point-nav' ? { innerLr: 0.5 } : {};
+}
+
+/**
+ * A stored run's hyper-parameters are complete (validated when the run was created), so one
+ * without `normalizeActions` was created before it, `lossWeighting` and `adaptLrLater`
+ * existed: it keeps the behaviour it was trained with (raw actions, per-episode weighting,
+ * one step size for every adaptation step) instead of today's defaults.
+ */
+export function upgradeStoredConfig(c: JsonObject): JsonObject {
+  if ('normalizeActions' in c || 'lossWeighting' in c || Object.keys(c).length === 0) return c;
+  const lr = (c.adaptLr ?? c.innerLr ?? 0.1) as number;
+  return { ...c, normalizeActions: false, lossWeighting: 'episode', adaptLrLater: (c.adaptLrLater as number | undefined) ?? lr };
+}
+
 function asJsonSchema(s: z.ZodType): z.ZodType<JsonObject> {
   return s as unknown as z.ZodType<JsonObject>;
 }
@@ -35,34 +59,37 @@ export const mamlSpec: AlgoSpec = {
   configSchema: asJsonSchema(mamlConfigSchema),
   metaBatchSize: (c) => mamlConfigSchema.parse(c).metaBatchSize,
   defaultIterations: iterationsFor,
+  familyDefaults,
   create: async (a: CreateLearnerArgs) =>
-    new MamlLearner({ family: a.family, config: mamlConfigSchema.parse(a.config), seed: a.seed, workers: a.workers, algo: 'maml' }),
+    new MamlLearner({ family: a.family, config: mamlConfigSchema.parse(upgradeStoredConfig(a.config)), seed: a.seed, workers: a.workers, algo: 'maml' }),
 };
 
 export const pretrainedSpec: AlgoSpec = {
   id: 'pretrained',
   title: 'Pretrained (baseline)',
-  description: 'The MAML paper’s "pretrained" baseline: one policy trained with TRPO on all tasks, fine-tuned on a new task with the same gradient steps.',
+  description: 'The MAML paper’s "pretrained" baseline: one policy trained with TRPO on all tasks, fine-tuned on a new task by gradient steps (evaluation picks their size on training tasks).',
   stageUnit: 'step',
   configSchema: asJsonSchema(baselineSchema),
   metaBatchSize: (c) => baselineSchema.parse(c).metaBatchSize,
   defaultIterations: iterationsFor,
+  familyDefaults,
   create: async (a: CreateLearnerArgs) =>
-    new MamlLearner({ family: a.family, config: baselineSchema.parse(a.config) as MamlConfig, seed: a.seed, workers: a.workers, algo: 'pretrained' }),
+    new MamlLearner({ family: a.family, config: baselineSchema.parse(upgradeStoredConfig(a.config)) as MamlConfig, seed: a.seed, workers: a.workers, algo: 'pretrained' }),
 };
 
 export const oracleSpec: AlgoSpec = {
   id: 'oracle',
   title: 'Oracle (baseline)',
-  description: 'The MAML paper’s oracle: TRPO with the task parameters (e.g. the goal) appended to the observation, an upper bound on what adaptation can reach.',
+  description: 'The MAML paper’s oracle: TRPO with the task parameters (e.g. the goal) appended to the observation, an upper bound on what adaptation can reach. It is evaluated as it is: every stage re-samples the same policy, without fine-tuning.',
   stageUnit: 'step',
   configSchema: asJsonSchema(baselineSchema),
   metaBatchSize: (c) => baselineSchema.parse(c).metaBatchSize,
   defaultIterations: iterationsFor,
+  familyDefaults,
   create: async (a: CreateLearnerArgs) =>
     new MamlLearner({
       family: withTaskInObservation(a.family),
-      config: baselineSchema.parse(a.config) as MamlConfig,
+      config: baselineSchema.parse(upgradeStoredConfig(a.config)) as MamlConfig,
       seed: a.seed,
       workers: a.workers,
       algo: 'oracle',
@@ -74,5 +101,5 @@ export const oracleSpec: AlgoSpec = {
  * fine-tuned by evaluation. Deterministic given the seed.
  */
 export function createRandomInit(family: TaskFamily, seed: number, workers = defaultWorkerCount(), config: JsonObject = {}): MamlLearner {
-  return new MamlLearner({ family, config: mamlConfigSchema.parse(config), seed, workers, algo: 'random' });
+  return new MamlLearner({ family, config: mamlConfigSchema.parse({ ...familyDefaults(family.id), ...config }), seed, workers, algo: 'random' });
 }

@@ -15,7 +15,10 @@ export interface EpisodeRecord {
   index: number;
   return: number;
   length: number;
-  /** Per-step observations, actions and rewards (length × size, row-major). */
+  /**
+   * Per-step observations, actions and rewards (length × size, row-major). Actions are in the
+   * env's units, as the learner sent them (before the env clips them to its bounds).
+   */
   observations: Float32Array;
   actions: Float32Array;
   rewards: Float32Array;
@@ -31,6 +34,11 @@ export interface AdaptBudget {
   seed: number;
   /** Record scene frames for the viewer (costs memory; off for evaluation). */
   recordFrames?: boolean;
+  /**
+   * Gradient-step learners (MAML and its baselines): the first step's size, later steps a
+   * quarter of it. Default: the learner's own. Learners that adapt without gradients ignore it.
+   */
+  stepSize?: number;
 }
 
 export interface AdaptResult {

@@ -29,6 +29,11 @@ export interface AlgoSpec {
   metaBatchSize(config: JsonObject): number;
   /** Default meta-iterations for a family (what `metarl train` runs with no --iterations). */
   defaultIterations(familyId: string): number;
+  /**
+   * Hyper-parameters whose default depends on the family (e.g. MAML's inner step size on
+   * point-nav), laid under the user's own values before `configSchema` fills in the rest.
+   */
+  familyDefaults?(familyId: string): JsonObject;
   create(args: CreateLearnerArgs): Promise<MetaLearner>;
 }
 
@@ -39,4 +44,14 @@ export function getAlgo(id: string): AlgoSpec {
   const a = ALGOS.find((x) => x.id === id);
   if (!a) throw new Error(`Unknown meta-learner "${id}". Known: ${ALGOS.map((x) => x.id).join(', ') || '(none)'}`);
   return a;
+}
+
+/** A learner's hyper-parameters for a family: the user's values over the family's defaults, validated (throws a ZodError). */
+export function resolveHyper(spec: AlgoSpec, familyId: string, hyper: JsonObject = {}): JsonObject {
+  return spec.configSchema.parse(withFamilyDefaults(spec, familyId, hyper));
+}
+
+/** The user's values over the family's defaults, not yet validated. */
+export function withFamilyDefaults(spec: AlgoSpec, familyId: string, hyper: JsonObject = {}): JsonObject {
+  return { ...(spec.familyDefaults?.(familyId) ?? {}), ...hyper };
 }

@@ -6,6 +6,7 @@
 // its own noise generator seeded from (seed, g), so a result does not depend on how the
 // episodes are split into chunks or across worker threads.
 import type { TaskFamily } from '../core/env';
+import type { Box } from '../core/spaces';
 import { Rng } from '../core/rng';
 import { SyncVectorEnv } from '../core/vectorEnv';
 import type { JsonObject } from '../shared/json';
@@ -26,6 +27,13 @@ export interface SampleRequest {
   taskSeeds?: number[];
   /** Act with the mean (no exploration noise). */
   deterministic?: boolean;
+  /**
+   * The policy acts in normalised units: a ∈ [-1, 1] per dimension is mapped affinely onto
+   * the env's action bounds (dimensions with an infinite bound are passed as they are), as
+   * rllab's `normalize` wrapper does in the MAML paper's reference code. Episodes keep the
+   * policy's own (normalised, unclipped) actions, which is what its log-likelihood needs.
+   */
+  normalizeActions?: boolean;
   /** Record env.frame() for the reset state and after every step (for the viewer). */
   recordFrames?: boolean;
 }
@@ -36,7 +44,7 @@ export interface Episode {
   length: number;
   /** Observation at which each action was taken, [length × obsSize]. */
   obs: Float32Array;
-  /** Actions as sampled (before the env clips them), [length × actSize]. */
+  /** Actions as sampled, in the policy's units (before any rescaling and the env's clipping), [length × actSize]. */
   actions: Float32Array;
   rewards: Float32Array;
   /** Ended in a terminal state (vs cut by the horizon). */
@@ -70,6 +78,22 @@ export function validateRequest(req: SampleRequest): void {
   }
 }
 
+/** The affine map from [-1, 1] onto a Box's bounds (identity on dimensions with an infinite bound). */
+export function actionMap(space: Box): { center: Float32Array; half: Float32Array } {
+  const A = space.size;
+  const center = new Float32Array(A);
+  const half = new Float32Array(A).fill(1);
+  for (let k = 0; k < A; k++) {
+    const lo = space.low[k];
+    const hi = space.high[k];
+    if (Number.isFinite(lo) && Number.isFinite(hi)) {
+      center[k] = (lo + hi) / 2;
+      half[k] = (hi - lo) / 2;
+    }
+  }
+  return { center, half };
+}
+
 /** Roll out episodes g ∈ [g0, g1) of the request, in one vector env. */
 export function rolloutRange(family: TaskFamily, req: SampleRequest, g0: number, g1: number): Episode[] {
   const E = req.episodesPerTask;
@@ -97,6 +121,7 @@ export function rolloutRange(family: TaskFamily, req: SampleRequest, g0: number,
   if (req.spec.obsSize !== O || req.spec.actSize !== A) {
     throw new Error(`sample: policy sizes (${req.spec.obsSize}→${req.spec.actSize}) do not match family ${family.id} (${O}→${A})`);
   }
+  const map = req.normalizeActions ? actionMap(envs[0].actionSpace) : null;
   const obsBuf = envs.map(() => new Float32Array(H * O));
   const actBuf = envs.map(() => new Float32Array(H * A));
   const rewBuf = envs.map(() => new Float32Array(H));
@@ -113,6 +138,7 @@ export function rolloutRange(family: TaskFamily, req: SampleRequest, g0: number,
   }
   if (frames) for (let i = 0; i < n; i++) frames[i][0] = envs[i].frame();
   const actions = new Float32Array(n * A);
+  const envActions = map ? new Float32Array(n * A) : actions;
   const mean = new Float32Array(A);
   let remaining = n;
   for (let t = 0; t < H && remaining > 0; t++) {
@@ -126,7 +152,10 @@ export function rolloutRange(family: TaskFamily, req: SampleRequest, g0: number,
       obsBuf[i].set(obs.subarray(i * O, (i + 1) * O), t * O);
       actBuf[i].set(actions.subarray(i * A, (i + 1) * A), t * A);
     }
-    const r = venv.step(actions);
+    if (map) {
+      for (let j = 0; j < n * A; j++) envActions[j] = map.center[j % A] + map.half[j % A] * actions[j];
+    }
+    const r = venv.step(envActions);
     obs = r.obs;
     for (let i = 0; i < n; i++) {
       if (!alive[i]) continue;

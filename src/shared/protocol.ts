@@ -90,6 +90,8 @@ export interface AlgoInfo {
   stageUnit: 'step' | 'episode';
   /** The hyper-parameters with their defaults filled in. */
   defaults: JsonObject;
+  /** The same per family id, where a family changes some defaults (e.g. MAML's step size on point-nav). */
+  familyDefaults: Record<string, JsonObject>;
   /** JSON Schema of the hyper-parameters (types, minimum/maximum, descriptions) for forms. */
   schema: JsonObject;
   /** Default meta-iterations per family id. */
@@ -177,6 +179,8 @@ export interface EvaluateReply {
   returns: number[];
   /** Same shape, one array per baseline asked for. */
   baselines?: Record<string, number[]>;
+  /** The fine-tuning step size each random-init / pretrained baseline was evaluated with (chosen on training tasks). */
+  baselineStepSizes?: Record<string, number>;
 }
 
 export interface RunSummary {

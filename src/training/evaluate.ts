@@ -3,7 +3,7 @@
 // task checks, and the conversion of adaptation episodes into the protocol's plain-array form.
 import type { TaskFamily } from '../core/env';
 import type { EpisodeRecord, MetaLearner } from '../algos/metaLearner';
-import { evaluateLearner as evaluateProtocol } from '../algos/evaluate';
+import { evaluateLearner as evaluateProtocol, tuneStepSize } from '../algos/evaluate';
 import type { JsonObject, JsonValue } from '../shared/json';
 import type { EpisodeJson } from '../shared/protocol';
 
@@ -42,6 +42,8 @@ export interface EvaluationOptions {
   steps: number;
   episodesPerStage: number;
   seed: number;
+  /** Gradient-step learners: the first adaptation step's size (default: their own). */
+  stepSize?: number;
   onTask?: (done: number, total: number) => void;
 }
 
@@ -51,6 +53,34 @@ export interface EvaluationOptions {
  * tasks when the learner can and gives every learner the same tasks and noise streams.
  */
 export async function evaluateLearner(learner: MetaLearner, family: TaskFamily, opts: EvaluationOptions): Promise<number[]> {
-  const r = await evaluateProtocol(learner, family, { tasks: opts.tasks, steps: opts.steps, episodesPerStage: opts.episodesPerStage, seed: opts.seed, onProgress: opts.onTask });
+  const r = await evaluateProtocol(learner, family, {
+    tasks: opts.tasks,
+    steps: opts.steps,
+    episodesPerStage: opts.episodesPerStage,
+    seed: opts.seed,
+    onProgress: opts.onTask,
+    ...(opts.stepSize !== undefined ? { stepSize: opts.stepSize } : {}),
+  });
   return r.returns;
+}
+
+/**
+ * Baselines that were never trained to adapt (random init, pretrained) are fine-tuned with
+ * their own best step size: meta-learned step sizes are MAML's, and would be unfair to them.
+ */
+export function tunesStepSize(algo: string, stageUnit: 'step' | 'episode'): boolean {
+  return stageUnit === 'step' && (algo === 'random' || algo === 'pretrained');
+}
+
+/**
+ * One baseline under the protocol. With `tune`, its step size is first chosen on training
+ * tasks (tuneStepSize) unless `opts.stepSize` fixes it; the chosen size comes back with the returns.
+ */
+export async function evaluateBaseline(learner: MetaLearner, family: TaskFamily, opts: EvaluationOptions, tune: boolean): Promise<{ returns: number[]; stepSize?: number }> {
+  let stepSize = opts.stepSize;
+  if (tune && stepSize === undefined && opts.steps > 0) {
+    stepSize = (await tuneStepSize(learner, family, { steps: opts.steps, episodesPerStage: opts.episodesPerStage, seed: opts.seed })).stepSize;
+  }
+  const returns = await evaluateLearner(learner, family, { ...opts, ...(stepSize !== undefined ? { stepSize } : {}) });
+  return { returns, ...(tune && stepSize !== undefined ? { stepSize } : {}) };
 }

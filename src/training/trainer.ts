@@ -16,7 +16,7 @@ import { z } from 'zod';
 import type { TaskFamily } from '../core/env';
 import { Rng } from '../core/rng';
 import type { Checkpoint, MetaLearner } from '../algos/metaLearner';
-import { ALGOS, getAlgo, type AlgoSpec } from '../algos/registry';
+import { ALGOS, getAlgo, resolveHyper, withFamilyDefaults, type AlgoSpec } from '../algos/registry';
 import { getFamily, listFamilies } from '../../envs/registry';
 import { backendInfo, initBackend, type BackendName } from '../tf/backend';
 import { formatIssues, type ResolvedRunConfig } from '../shared/config';
@@ -56,7 +56,7 @@ import {
   writeState,
   type RunMeta,
 } from './runDir';
-import { episodeToJson, evaluateLearner, inTrainingDistribution } from './evaluate';
+import { episodeToJson, evaluateBaseline, evaluateLearner, inTrainingDistribution, tunesStepSize } from './evaluate';
 
 export type Emit = <S extends StreamName>(stream: S, payload: StreamPayloads[S]) => void;
 
@@ -244,7 +244,7 @@ export class Trainer {
   resolveConfig(config: CommandPayload<'mrl:run.start'>['config']): { config: ResolvedRunConfig; family: TaskFamily; spec: AlgoSpec } {
     const family = this.family(config.family);
     const spec = this.algo(config.algo);
-    const hyper = spec.configSchema.safeParse(config.hyper, { reportInput: true });
+    const hyper = spec.configSchema.safeParse(withFamilyDefaults(spec, family.id, config.hyper), { reportInput: true });
     if (!hyper.success) throw new ProtocolError(`Invalid run config:\n${formatIssues(hyper.error, 'config.hyper')}`, 'invalid');
     if (config.preview.task) {
       try {
@@ -649,9 +649,11 @@ export class Trainer {
     const opts = { tasks: p.tasks, steps: p.steps, episodesPerStage: p.episodesPerStage, seed: p.seed };
     const returns = await evaluateLearner(e.learner, e.family, opts);
     const baselines: Record<string, number[]> = {};
+    const baselineStepSizes: Record<string, number> = {};
     for (const b of p.baselines ?? []) {
       // 'random': the run's learner untrained (fine-tuned from scratch); otherwise another run's id.
       let learner: MetaLearner;
+      let algo = 'random';
       if (b === 'random') {
         learner = await e.spec.create({ family: e.family, config: e.meta.config.hyper, seed: e.meta.config.seed, workers: e.meta.config.workers });
       } else {
@@ -663,14 +665,19 @@ export class Trainer {
           throw new ProtocolError(`Baseline ${b} is a ${other.family.id} run; ${p.runId} is ${e.family.id}`, 'invalid');
         }
         learner = other.learner;
+        algo = other.meta.config.algo;
       }
       try {
-        baselines[b] = await evaluateLearner(learner, e.family, opts);
+        // Random init and pretrained fine-tune with their best step size on training tasks.
+        const r = await evaluateBaseline(learner, e.family, opts, tunesStepSize(algo, e.spec.stageUnit));
+        baselines[b] = r.returns;
+        if (r.stepSize !== undefined) baselineStepSizes[b] = r.stepSize;
       } finally {
         await learner.dispose();
       }
     }
-    return { runId: p.runId, iteration: e.iteration, stageUnit: e.spec.stageUnit, tasks: p.tasks, returns, ...(p.baselines?.length ? { baselines } : {}) };
+    const extra = p.baselines?.length ? { baselines, ...(Object.keys(baselineStepSizes).length ? { baselineStepSizes } : {}) } : {};
+    return { runId: p.runId, iteration: e.iteration, stageUnit: e.spec.stageUnit, tasks: p.tasks, returns, ...extra };
   }
 
   // -------------------------------------------------------------------------------------
@@ -743,6 +750,7 @@ export class Trainer {
         description: a.description,
         stageUnit: a.stageUnit,
         defaults: a.configSchema.parse({}),
+        familyDefaults: Object.fromEntries(families.map((f) => [f, resolveHyper(a, f)])),
         schema,
         defaultIterations: Object.fromEntries(families.map((f) => [f, a.defaultIterations(f)])),
       };

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFamily } from '../../envs/registry';
 import { evaluateLearner } from '../../src/algos/evaluate';
 import { MamlLearner } from '../../src/algos/maml';
-import { createRandomInit } from '../../src/algos/mamlSpecs';
+import { createRandomInit, upgradeStoredConfig } from '../../src/algos/mamlSpecs';
 import type { EpisodeRecord } from '../../src/algos/metaLearner';
-import { getAlgo } from '../../src/algos/registry';
+import { getAlgo, resolveHyper } from '../../src/algos/registry';
 import { Rng } from '../../src/core/rng';
 import { initBackend } from '../../src/tf/backend';
 
@@ -18,7 +18,7 @@ const toDispose: { dispose(): Promise<void> }[] = [];
 
 async function make(algo = 'maml', overrides: Record<string, unknown> = {}, seed = 1): Promise<MamlLearner> {
   const spec = getAlgo(algo);
-  const l = (await spec.create({ family, config: spec.configSchema.parse({ ...small, ...overrides }), seed, workers: 0 })) as MamlLearner;
+  const l = (await spec.create({ family, config: resolveHyper(spec, family.id, { ...small, ...overrides }), seed, workers: 0 })) as MamlLearner;
   toDispose.push(l);
   return l;
 }
@@ -146,6 +146,59 @@ describe('registry entries', () => {
     expect(() => getAlgo('maml').configSchema.parse({ innerLr: -1 })).toThrow(/innerLr/);
     expect(() => getAlgo('maml').configSchema.parse({ bogus: 1 })).toThrow(/bogus/);
     expect(() => getAlgo('pretrained').configSchema.parse({ innerSteps: 1 })).toThrow(/innerSteps/);
+  });
+
+  it('lays per-family defaults under the user’s values (point-nav: the reference code’s step size)', () => {
+    for (const id of ['maml', 'pretrained', 'oracle']) {
+      const spec = getAlgo(id);
+      expect(resolveHyper(spec, 'point-nav').innerLr).toBe(0.5);
+      expect(resolveHyper(spec, 'cheetah-vel').innerLr).toBe(0.1);
+      expect(resolveHyper(spec, 'point-nav', { innerLr: 0.2 }).innerLr).toBe(0.2);
+      expect(resolveHyper(spec, 'point-nav')).toMatchObject({ normalizeActions: true, lossWeighting: 'step', gaeLambda: 0.95 });
+    }
+    expect(() => resolveHyper(getAlgo('maml'), 'point-nav', { innerLr: 0 })).toThrow(/innerLr/);
+    // The random-init baseline fine-tunes with the same step as the learner it is compared with.
+    const rand = createRandomInit(family, 1, 0);
+    toDispose.push(rand);
+    expect(rand.config.innerLr).toBe(0.5);
+  });
+
+  it('keeps a run stored before action normalisation on the behaviour it was trained with', async () => {
+    const today = resolveHyper(getAlgo('maml'), 'point-nav', small);
+    const { normalizeActions: _n, lossWeighting: _w, adaptLrLater: _a, ...old } = today as Record<string, unknown>;
+    const l = (await getAlgo('maml').create({ family, config: old as never, seed: 1, workers: 0 })) as MamlLearner;
+    toDispose.push(l);
+    expect(l.config).toMatchObject({ normalizeActions: false, lossWeighting: 'episode', adaptLrLater: 0.5 });
+    expect(upgradeStoredConfig(today)).toBe(today);
+  });
+
+  it('adapts with the budget’s step size when given one (0 = no change), and never fine-tunes the oracle', async () => {
+    const l = await make('maml', { adaptLr: 0.4 });
+    const task = { goal: [0.1, 0.3] };
+    const budget = { steps: 2, episodesPerStage: 3, seed: 4 };
+    expect((await l.adapt(task, { ...budget, stepSize: 0.4 })).returns).toEqual((await l.adapt(task, budget)).returns);
+    expect((await l.adapt(task, { ...budget, stepSize: 0.2 })).returns).not.toEqual((await l.adapt(task, budget)).returns);
+    // Step size 0 keeps θ, so every stage is θ on its own noise: the same as the oracle's evaluation.
+    const still = await l.adapt(task, { ...budget, stepSize: 0 });
+    const o = await make('oracle');
+    const tiny = await o.adapt(task, { ...budget, stepSize: 1e-6 });
+    const huge = await o.adapt(task, { ...budget, stepSize: 100 });
+    expect(huge.returns).toEqual(tiny.returns);
+    expect(still.returns[1]).not.toBe(still.returns[0]);
+    await expect(l.adapt(task, { ...budget, stepSize: -1 })).rejects.toThrow(/stepSize must be in \[0, 100\]/);
+  });
+
+  it('takes a quarter of the first step for later adaptation steps, unless told', async () => {
+    const l = await make('maml', { adaptLr: 0.4 });
+    const m = await make('maml', { adaptLr: 0.4, adaptLrLater: 0.1 });
+    const budget = { steps: 2, episodesPerStage: 3, seed: 4 };
+    // Same θ (same seed), so the default (0.4 / 4) and the explicit 0.1 give the same adaptation.
+    expect((await l.adapt({ goal: [0.1, 0.3] }, budget)).returns).toEqual((await m.adapt({ goal: [0.1, 0.3] }, budget)).returns);
+    const n = await make('maml', { adaptLr: 0.4, adaptLrLater: 0.4 });
+    const rn = await n.adapt({ goal: [0.1, 0.3] }, budget);
+    const rl = await l.adapt({ goal: [0.1, 0.3] }, budget);
+    expect(rn.returns.slice(0, 2)).toEqual(rl.returns.slice(0, 2));
+    expect(rn.returns[2]).not.toBe(rl.returns[2]);
   });
 
   it('trains the oracle with the goal in the observation', async () => {

@@ -9,7 +9,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { getFamily } from '../../envs/registry';
-import { getAlgo } from '../../src/algos/registry';
+import { getAlgo, resolveHyper } from '../../src/algos/registry';
 import { Rng } from '../../src/core/rng';
 import { defaultWorkerCount } from '../../src/samplers/sampler';
 import { initBackend } from '../../src/tf/backend';
@@ -38,7 +38,7 @@ console.log('| curvature batch | wall s/it | sampling | inner | outer | CPU s/it
 console.log('|---|---|---|---|---|---|---|');
 for (const cgSubsample of [0.25, 1]) {
   const spec = getAlgo('maml');
-  const config = spec.configSchema.parse({ cgSubsample });
+  const config = resolveHyper(spec, family.id, { cgSubsample });
   const learner = await spec.create({ family, config, seed, workers });
   const rng = new Rng(seed);
   const rows: Record<string, number>[] = [];

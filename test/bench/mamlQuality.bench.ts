@@ -2,6 +2,8 @@
 // MAML and the "pretrained" baseline on point-nav with the paper's budget (20 tasks × 20
 // episodes per meta-iteration), then evaluates MAML, pretrained, random init (and the oracle
 // if trained) on 40 and 400 held-out test tasks after 0…3 gradient steps (20 episodes each).
+// Random init and pretrained are fine-tuned with the step size that does best on training
+// tasks; the oracle is evaluated without fine-tuning.
 //
 //   npm run bench:maml-quality -- [--seed 1] [--iterations 200] [--phase all|maml|pretrained|oracle|eval]
 //                                  [--out runs/bench-maml] [--config '{"cgSubsample":0.25}'] [--workers 2]
@@ -12,11 +14,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { getFamily } from '../../envs/registry';
-import { evaluateLearner } from '../../src/algos/evaluate';
+import { evaluateLearner, tuneStepSize } from '../../src/algos/evaluate';
 import { createRandomInit } from '../../src/algos/mamlSpecs';
 import type { Checkpoint, MetaLearner } from '../../src/algos/metaLearner';
-import { getAlgo } from '../../src/algos/registry';
+import { getAlgo, resolveHyper } from '../../src/algos/registry';
 import { Rng } from '../../src/core/rng';
+import type { JsonObject } from '../../src/shared/json';
 import { defaultWorkerCount } from '../../src/samplers/sampler';
 import { initBackend } from '../../src/tf/backend';
 
@@ -59,7 +62,7 @@ function loadCheckpoint(file: string): Checkpoint {
 
 async function train(algo: 'maml' | 'pretrained' | 'oracle'): Promise<void> {
   const spec = getAlgo(algo);
-  const config = spec.configSchema.parse(overrides);
+  const config = resolveHyper(spec, family.id, overrides as JsonObject);
   const iterations = values.iterations ? Number(values.iterations) : spec.defaultIterations(family.id);
   const learner = await spec.create({ family, config, seed, workers });
   const rng = new Rng(seed + 1);
@@ -98,19 +101,29 @@ async function evaluate(): Promise<void> {
     const file = path.join(outDir, `${algo}-seed${seed}.json`);
     if (!fs.existsSync(file)) continue;
     const spec = getAlgo(algo);
-    const l = await spec.create({ family, config: spec.configSchema.parse(overrides), seed, workers });
+    const l = await spec.create({ family, config: resolveHyper(spec, family.id, overrides as JsonObject), seed, workers });
     const c = loadCheckpoint(file);
     await l.loadState(c);
     learners.push([`${algo} (${c.iteration} it)`, l]);
   }
-  if (wanted.includes('random')) learners.push(['random init', createRandomInit(family, seed, workers, overrides as never)]);
+  if (wanted.includes('random')) learners.push(['random init', createRandomInit(family, seed, workers, overrides as JsonObject)]);
   const evalSeed = Number(values['eval-seed']);
+  // Random init and pretrained fine-tune with their best step size on training tasks
+  // (MAML's would be unfair to them); MAML uses its own, the oracle is not fine-tuned.
+  const stepSizes = new Map<MetaLearner, number>();
+  for (const [name, l] of learners) {
+    if (!/^(pretrained|random)/.test(name)) continue;
+    const t = await tuneStepSize(l, family, { steps, seed: evalSeed });
+    stepSizes.set(l, t.stepSize);
+    console.log(`${name}: step size ${t.stepSize} (best on 20 training tasks; ${t.scores.map((x) => `${x.stepSize}: ${x.returns.slice(1).map((r) => r.toFixed(1)).join('/')}`).join(', ')})`);
+  }
   for (const n of (values.tasks as string).split(',').map(Number)) {
     console.log(`\npoint-nav, ${n} held-out test tasks (eval seed ${evalSeed}), 20 episodes per step, training seed ${seed}`);
     console.log(`| learner | ${Array.from({ length: steps + 1 }, (_, k) => `${k} steps`).join(' | ')} |`);
     console.log(`|---|${Array.from({ length: steps + 1 }, () => '---').join('|')}|`);
     for (const [name, l] of learners) {
-      const r = await evaluateLearner(l, family, { tasks: n, steps, episodesPerStage: 20, seed: evalSeed });
+      const stepSize = stepSizes.get(l);
+      const r = await evaluateLearner(l, family, { tasks: n, steps, episodesPerStage: 20, seed: evalSeed, ...(stepSize !== undefined ? { stepSize } : {}) });
       console.log(`| ${name} | ${r.returns.map((x, k) => `${x.toFixed(1)} ± ${r.stderr[k].toFixed(1)}`).join(' | ')} |`);
     }
   }

@@ -56,8 +56,15 @@ describe('metarl train → eval with MAML', () => {
     const ev = await metarl(['eval', `runs/${runId}`, '--tasks', '2', '--steps', '2', '--episodes', '2', 'random']);
     expect(ev.code, ev.stderr).toBe(0);
     expect(ev.stdout).toMatch(/stage\s+maml\s+random\n0 steps\s+-\d+\.\d\d\s+-\d+\.\d\d\n1 step\s+-\d+\.\d\d\s+-\d+\.\d\d\n2 steps/);
-    const json = await metarl(['eval', `runs/${runId}`, '--tasks', '2', '--steps', '1', '--episodes', '2', '--json']);
-    expect(JSON.parse(json.stdout)).toMatchObject({ stageUnit: 'step', tasks: 2 });
-    expect(JSON.parse(json.stdout).returns).toHaveLength(2);
+    // The random-init baseline is fine-tuned with its own best step size, found on training tasks.
+    expect(ev.stdout).toMatch(/random fine-tuned with step size [\d.]+ \(best on training tasks\)/);
+    const json = await metarl(['eval', `runs/${runId}`, '--tasks', '2', '--steps', '1', '--episodes', '2', '--json', '--baseline-step', '0.3', 'random']);
+    const out = JSON.parse(json.stdout);
+    expect(out).toMatchObject({ stageUnit: 'step', tasks: 2, baselineStepSizes: { random: 0.3 } });
+    expect(out.returns).toHaveLength(2);
+    expect(out.baselines.random).toHaveLength(2);
+    const bad = await metarl(['eval', `runs/${runId}`, '--tasks', '2', '--baseline-step', 'big', 'random']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--baseline-step must be "tune" or a number in \[0, 100\], got "big"/);
   });
 });

@@ -1,7 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng';
 import { type GaussianMlpSpec, initParams } from '../../src/policies/gaussianMlp';
+import { actionMap } from '../../src/samplers/rollout';
 import { Sampler, type SampleRequest, type SampleResult } from '../../src/samplers/sampler';
+import { Box } from '../../src/core/spaces';
 import { pointNav } from '../../envs/pointNav';
 
 const spec: GaussianMlpSpec = { obsSize: 2, actSize: 2, hidden: [16, 16], activation: 'tanh', initStd: 0.5 };
@@ -61,5 +63,32 @@ describe('Sampler', () => {
     const e = a.episodes[0][0];
     const last = e.frames![e.length];
     expect(last[7]).toBeCloseTo(e.obs[(e.length - 1) * 2] + Math.max(-0.1, Math.min(0.1, e.actions[(e.length - 1) * 2])), 5);
+  });
+
+  it('maps normalised actions onto the action bounds, keeping the policy\'s own actions in the episode', async () => {
+    const s = sampler(0);
+    const raw = await s.sample({ ...base, seed: 3 });
+    const norm = await s.sample({ ...base, seed: 3, normalizeActions: true });
+    // Same noise, same policy: the recorded (policy-unit) actions of the first step agree…
+    const e0 = raw.episodes[0][0];
+    const n0 = norm.episodes[0][0];
+    expect(Array.from(n0.actions.subarray(0, 2))).toEqual(Array.from(e0.actions.subarray(0, 2)));
+    // …but point-nav moved by 0.1 × action (clipped to ±0.1) rather than by the action itself.
+    for (const e of norm.episodes.flat()) {
+      for (let t = 1; t < e.length; t++) {
+        for (let k = 0; k < 2; k++) {
+          const moved = e.obs[t * 2 + k] - e.obs[(t - 1) * 2 + k];
+          expect(moved).toBeCloseTo(Math.max(-0.1, Math.min(0.1, 0.1 * e.actions[(t - 1) * 2 + k])), 5);
+        }
+      }
+    }
+  });
+});
+
+describe('actionMap', () => {
+  it('maps [-1, 1] affinely onto finite bounds and leaves unbounded dimensions alone', () => {
+    const m = actionMap(new Box([-0.1, 0, -Infinity], [0.1, 4, Infinity]));
+    expect(Array.from(m.center)).toEqual([0, 2, 0]);
+    expect(Array.from(m.half).map((x) => Number(x.toFixed(6)))).toEqual([0.1, 2, 1]);
   });
 });

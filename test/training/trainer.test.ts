@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { STEP_SIZE_GRID } from '../../src/algos/evaluate';
 import fc from 'fast-check';
 import { Trainer } from '../../src/training/trainer';
 import { listCheckpoints, readCheckpoint, checkpointDir } from '../../src/training/checkpoint';
@@ -181,6 +182,8 @@ describe('Trainer', () => {
     expect(withBase.returns).toEqual(ev.returns);
     expect(withBase.baselines!.random).toHaveLength(3);
     expect(withBase.baselines!.random).not.toEqual(ev.returns);
+    // Random init is fine-tuned with a step size chosen on training tasks, reported with it.
+    expect(STEP_SIZE_GRID).toContain(withBase.baselineStepSizes!.random);
     await expect(trainer.dispatch('mrl:run.evaluate', parseCommand('mrl:run.evaluate', { runId, tasks: 1, baselines: ['nope'] }))).rejects.toThrow(/Baseline "nope"/);
     await trainer.dispatch('mrl:run.delete', { runId });
     expect((await trainer.dispatch('mrl:runs.list', {})).runs).toEqual([]);

@@ -13,7 +13,7 @@ import { getAlgo } from '../../algos/registry';
 import { initBackend, type BackendName } from '../../tf/backend';
 import type { MetaLearner } from '../../algos/metaLearner';
 import { Trainer } from '../../training/trainer';
-import { evaluateLearner } from '../../training/evaluate';
+import { evaluateBaseline, evaluateLearner, tunesStepSize } from '../../training/evaluate';
 import { loadRunLearner } from '../../training/runLoader';
 import { listRunIds, summarize } from '../../training/runDir';
 import { parseCommand } from '../../shared/protocol';
@@ -49,7 +49,16 @@ interface EvalFlags {
   iteration?: string;
   json?: boolean;
   runs: string;
+  baselineStep: string;
   preload?: string[];
+}
+
+/** --baseline-step: 'tune' (choose on training tasks) or a fixed step size. */
+function stepFlag(v: string): number | 'tune' {
+  if (v === 'tune') return v;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 100) throw new Error(`--baseline-step must be "tune" or a number in [0, 100], got "${v}"`);
+  return n;
 }
 
 export function registerEval(program: Command): void {
@@ -66,12 +75,18 @@ export function registerEval(program: Command): void {
     .option('--iteration <n>', 'checkpoint to evaluate (default: the latest)')
     .option('--json', 'print { returns, baselines? } as JSON')
     .option('--runs <dir>', 'runs directory (when <run> is an id)', 'runs')
+    .option(
+      '--baseline-step <size|tune>',
+      'fine-tuning step size of the random-init and pretrained baselines: "tune" picks the best on training tasks; a number fixes it (e.g. the run\'s own, as the paper did)',
+      'tune',
+    )
     .option('--preload <module>', 'module to import first (extra learners; repeatable)', collect, [])
     .action(async (run: string, baselines: string[], f: EvalFlags) => {
       for (const m of f.preload ?? []) await import(pathToFileURL(path.resolve(m)).href);
       const tasks = intFlag('--tasks', f.tasks, 1, 10000);
       const episodes = intFlag('--episodes', f.episodes, 1, 1000);
       const seed = intFlag('--seed', f.seed, 0, 2147483647);
+      const baselineStep = stepFlag(f.baselineStep);
       const { root, runId } = locateRun(run, f.runs);
       const main = await loadRunLearner(root, runId, f.iteration === undefined ? undefined : intFlag('--iteration', f.iteration, 0, 1e9));
       const unit = main.spec.stageUnit;
@@ -83,9 +98,11 @@ export function registerEval(program: Command): void {
       const returns = await evaluateLearner(main.learner, main.family, { ...opts, onTask: progress(main.spec.id) });
       await main.learner.dispose();
       const baselineReturns: Record<string, number[]> = {};
+      const baselineSteps: Record<string, number> = {};
       for (const b of baselines) {
         const [label, target] = b.includes('=') ? (b.split('=', 2) as [string, string]) : [b, b];
         let learner: MetaLearner;
+        let algo = 'random';
         if (target === 'random') {
           // The same learner and hyper-parameters, never trained: fine-tuning from scratch.
           await initBackend(main.meta.config.backend as BackendName);
@@ -95,23 +112,33 @@ export function registerEval(program: Command): void {
           const other = await loadRunLearner(loc.root, loc.runId);
           if (other.family.id !== main.family.id) throw new Error(`Baseline ${b} is a ${other.family.id} run; ${runId} is ${main.family.id}`);
           learner = other.learner;
+          algo = other.meta.config.algo;
         }
         try {
-          baselineReturns[label === target && target !== 'random' ? path.basename(target) : label] = await evaluateLearner(learner, main.family, { ...opts, onTask: progress(label) });
+          const name = label === target && target !== 'random' ? path.basename(target) : label;
+          const tune = tunesStepSize(algo, unit);
+          const r = await evaluateBaseline(learner, main.family, { ...opts, onTask: progress(label), ...(tune && baselineStep !== 'tune' ? { stepSize: baselineStep } : {}) }, tune);
+          baselineReturns[name] = r.returns;
+          if (r.stepSize !== undefined) baselineSteps[name] = r.stepSize;
         } finally {
           await learner.dispose();
         }
       }
       if (!f.json && process.stderr.isTTY) process.stderr.write('\n');
       if (f.json) {
-        process.stdout.write(JSON.stringify({ returns, ...(baselines.length ? { baselines: baselineReturns } : {}), stageUnit: unit, tasks, episodesPerStage: episodes, seed, run: runId, iteration: main.iteration }) + '\n');
+        const extra = baselines.length ? { baselines: baselineReturns, ...(Object.keys(baselineSteps).length ? { baselineStepSizes: baselineSteps } : {}) } : {};
+        process.stdout.write(JSON.stringify({ returns, ...extra, stageUnit: unit, tasks, episodesPerStage: episodes, seed, run: runId, iteration: main.iteration }) + '\n');
         return;
       }
+      const stepNote = Object.entries(baselineSteps)
+        .map(([n, a]) => `${n} fine-tuned with step size ${a}${baselineStep === 'tune' ? ' (best on training tasks)' : ''}`)
+        .join('; ');
       process.stdout.write(
         `${runId} (${main.spec.id}, checkpoint ${main.iteration}) on ${tasks} held-out ${main.family.id} test tasks, ${episodes} episodes per stage, seed ${seed}\n` +
           'mean return:\n' +
           formatTable(unit, { [main.spec.id]: returns, ...baselineReturns }) +
-          '\n',
+          '\n' +
+          (stepNote ? `${stepNote}\n` : ''),
       );
     });
 
