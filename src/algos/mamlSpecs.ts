@@ -36,6 +36,15 @@ function familyDefaults(familyId: string): JsonObject {
 }
 
 /**
+ * The pretrained policy's own adaptation step (what the viewer and `metarl adapt` use;
+ * evaluation tunes it anyway): on point-nav, 0.02 is what tuneStepSize chose on training
+ * tasks for seeds 1 and 2. MAML's 0.5 makes it diverge (its action std is small).
+ */
+function pretrainedDefaults(familyId: string): JsonObject {
+  return familyId === 'point-nav' ? { ...familyDefaults(familyId), adaptLr: 0.02 } : familyDefaults(familyId);
+}
+
+/**
  * A stored run's hyper-parameters are complete (validated when the run was created), so one
  * without `normalizeActions` was created before it, `lossWeighting` and `adaptLrLater`
  * existed: it keeps the behaviour it was trained with (raw actions, per-episode weighting,
@@ -72,7 +81,7 @@ export const pretrainedSpec: AlgoSpec = {
   configSchema: asJsonSchema(baselineSchema),
   metaBatchSize: (c) => baselineSchema.parse(c).metaBatchSize,
   defaultIterations: iterationsFor,
-  familyDefaults,
+  familyDefaults: pretrainedDefaults,
   create: async (a: CreateLearnerArgs) =>
     new MamlLearner({ family: a.family, config: baselineSchema.parse(upgradeStoredConfig(a.config)) as MamlConfig, seed: a.seed, workers: a.workers, algo: 'pretrained' }),
 };

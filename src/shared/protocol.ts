@@ -271,6 +271,8 @@ export const CommandSchemas = {
     /** Episodes per stage with scene frames in the reply. */
     framesPerStage: intIn(0, 200).default(1),
     seed: intIn(0, 2147483647).default(0),
+    /** Gradient-step learners: the first step's size (later steps a quarter); default the run's own. */
+    stepSize: z.number().min(0).max(100).optional(),
   }),
   /** The paper's evaluation: mean return after 0..k stages over held-out test tasks. */
   'mrl:run.evaluate': z.strictObject({

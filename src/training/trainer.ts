@@ -629,7 +629,13 @@ export class Trainer {
     } catch (err) {
       throw new ProtocolError(`Invalid task for ${e.family.id}: ${(err as Error).message}`, 'invalid');
     }
-    const res = await e.learner.adapt(task, { steps: p.steps, episodesPerStage: p.episodesPerStage, seed: p.seed, recordFrames: p.framesPerStage > 0 });
+    const res = await e.learner.adapt(task, {
+      steps: p.steps,
+      episodesPerStage: p.episodesPerStage,
+      seed: p.seed,
+      recordFrames: p.framesPerStage > 0,
+      ...(p.stepSize !== undefined ? { stepSize: p.stepSize } : {}),
+    });
     return {
       runId: p.runId,
       iteration: e.iteration,

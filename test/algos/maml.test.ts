@@ -157,6 +157,10 @@ describe('registry entries', () => {
       expect(resolveHyper(spec, 'point-nav')).toMatchObject({ normalizeActions: true, lossWeighting: 'step', gaeLambda: 0.95 });
     }
     expect(() => resolveHyper(getAlgo('maml'), 'point-nav', { innerLr: 0 })).toThrow(/innerLr/);
+    // The pretrained policy adapts with its own (small) step; MAML with its inner step.
+    expect(resolveHyper(getAlgo('pretrained'), 'point-nav').adaptLr).toBe(0.02);
+    expect(resolveHyper(getAlgo('maml'), 'point-nav').adaptLr).toBeUndefined();
+    expect(resolveHyper(getAlgo('pretrained'), 'reacher').adaptLr).toBeUndefined();
     // The random-init baseline fine-tunes with the same step as the learner it is compared with.
     const rand = createRandomInit(family, 1, 0);
     toDispose.push(rand);

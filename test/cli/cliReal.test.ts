@@ -63,6 +63,13 @@ describe('metarl train → eval with MAML', () => {
     expect(out).toMatchObject({ stageUnit: 'step', tasks: 2, baselineStepSizes: { random: 0.3 } });
     expect(out.returns).toHaveLength(2);
     expect(out.baselines.random).toHaveLength(2);
+    // adapt --step-size 0 keeps θ: the stages differ only by their noise.
+    const ad = await metarl(['adapt', `runs/${runId}`, '--task', '{"goal":[0.2,0.1]}', '--steps', '1', '--episodes', '2', '--step-size', '0', '--out', 'a.json']);
+    expect(ad.code, ad.stderr).toBe(0);
+    const rec = JSON.parse(await fs.readFile(path.join(dir, 'a.json'), 'utf8'));
+    expect(rec.returns).toHaveLength(2);
+    const badStep = await metarl(['adapt', `runs/${runId}`, '--step-size', '-1', '--out', 'b.json']);
+    expect(badStep.stderr).toMatch(/--step-size must be a number in \[0, 100\], got "-1"/);
     const bad = await metarl(['eval', `runs/${runId}`, '--tasks', '2', '--baseline-step', 'big', 'random']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--baseline-step must be "tune" or a number in \[0, 100\], got "big"/);

@@ -46,6 +46,8 @@ describe('protocol schemas', () => {
     expect(() => parseCall({ kind: 'call', id: -1, channel: 'mrl:run.pause', payload: {} })).toThrow(/id/);
     expect(() => parseCommand('mrl:run.pause', { runId: '../etc' })).toThrow(/payload\.runId/);
     expect(() => parseCommand('mrl:run.adapt', { runId: 'a', steps: 99 })).toThrow(/payload\.steps: must be an integer in \[0, 20\]/);
+    expect(() => parseCommand('mrl:run.adapt', { runId: 'a', stepSize: -1 })).toThrow(/payload\.stepSize/);
+    expect(parseCommand('mrl:run.adapt', { runId: 'a', stepSize: 0.02 }).stepSize).toBe(0.02);
     const adapt = parseCommand('mrl:run.adapt', { runId: 'a' });
     expect(adapt).toMatchObject({ steps: 3, episodesPerStage: 20, framesPerStage: 1, seed: 0 });
     expect(parseCommand('mrl:runs.list', undefined)).toEqual({});

@@ -53,12 +53,20 @@ interface EvalFlags {
   preload?: string[];
 }
 
+function numberFlag(name: string, v: string, min: number, max: number): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number in [${min}, ${max}], got "${v}"`);
+  return n;
+}
+
 /** --baseline-step: 'tune' (choose on training tasks) or a fixed step size. */
 function stepFlag(v: string): number | 'tune' {
   if (v === 'tune') return v;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 100) throw new Error(`--baseline-step must be "tune" or a number in [0, 100], got "${v}"`);
-  return n;
+  try {
+    return numberFlag('--baseline-step', v, 0, 100);
+  } catch {
+    throw new Error(`--baseline-step must be "tune" or a number in [0, 100], got "${v}"`);
+  }
 }
 
 export function registerEval(program: Command): void {
@@ -154,7 +162,8 @@ export function registerEval(program: Command): void {
     .requiredOption('--out <file>', 'output JSON file')
     .option('--runs <dir>', 'runs directory (when <run> is an id)', 'runs')
     .option('--preload <module>', 'module to import first (extra learners; repeatable)', collect, [])
-    .action(async (run: string, f: { task?: string; steps: string; episodes: string; frames: string; seed: string; iteration?: string; out: string; runs: string; preload?: string[] }) => {
+    .option('--step-size <α>', 'gradient-step learners: the first step\'s size, later steps a quarter (default: the run\'s own)')
+    .action(async (run: string, f: { task?: string; steps: string; episodes: string; frames: string; seed: string; iteration?: string; out: string; runs: string; stepSize?: string; preload?: string[] }) => {
       for (const m of f.preload ?? []) await import(pathToFileURL(path.resolve(m)).href);
       const { root, runId } = locateRun(run, f.runs);
       let task: unknown;
@@ -173,6 +182,7 @@ export function registerEval(program: Command): void {
         framesPerStage: intFlag('--frames', f.frames, 0, 200),
         seed: intFlag('--seed', f.seed, 0, 2147483647),
         ...(f.iteration !== undefined ? { iteration: intFlag('--iteration', f.iteration, 0, 1e9) } : {}),
+        ...(f.stepSize !== undefined ? { stepSize: numberFlag('--step-size', f.stepSize, 0, 100) } : {}),
       });
       const trainer = new Trainer({ runsRoot: root, emit: () => {} });
       try {
