@@ -213,6 +213,15 @@ export interface MetaBatch {
   raw?: { inner: TaskData[][]; outer: TaskData[] };
 }
 
+/** The TRPO step's split of a meta-batch's tasks between this thread and update workers. */
+interface TaskShare {
+  /** Tasks [bounds[0], bounds[1]) here, [bounds[w + 1], bounds[w + 2]) on remotes[w]. */
+  bounds: number[];
+  remotes: UpdateWorker[];
+  /** Resolves once every remote holds its share. */
+  setupDone: Promise<unknown>;
+}
+
 /** Tasks [a, b) of a batch (shares its tensors). */
 function sliceBatch(mb: MetaBatch, a: number, b: number): MetaBatch {
   return { paths: mb.paths.slice(a, b), inner: mb.inner.slice(a, b), innerPB: mb.innerPB.slice(a, b), outer: mb.outer.slice(a, b), outerPB: mb.outerPB.slice(a, b) };
@@ -560,6 +569,7 @@ export class MamlLearner implements MetaLearner {
       raw: { inner: tasks.map(() => []), outer: [] },
     };
     let envSteps = 0;
+    let share: TaskShare | undefined;
     try {
       for (let k = 0; k <= K; k++) {
         this.progress('sampling', k / (K + 2));
@@ -584,10 +594,11 @@ export class MamlLearner implements MetaLearner {
             if (pb) mb.innerPB[t].push(pb);
           }
         } else {
+          mb.raw?.outer.push(...data);
+          share = this.shareTasks(mb, T);
           for (let t = 0; t < T; t++) {
             const phi = mb.paths[t][K];
             mb.outer.push(this.outerTensors(data[t], phi));
-            mb.raw?.outer.push(data[t]);
             if (this.manual) mb.outerPB.push(new PolicyBatch(this.spec, phi, mb.outer[t].obs, mb.outer[t].act));
           }
         }
@@ -595,7 +606,7 @@ export class MamlLearner implements MetaLearner {
       }
       this.progress('outer', (K + 1) / (K + 2));
       const t2 = now();
-      Object.assign(metrics, cfg.outer === 'trpo' ? await this.trpoStep(mb) : this.ppoStep(mb));
+      Object.assign(metrics, cfg.outer === 'trpo' ? await this.trpoStep(mb, share) : this.ppoStep(mb));
       metrics['time/outer'] = now() - t2;
     } finally {
       disposeMetaBatch(mb);
@@ -611,42 +622,55 @@ export class MamlLearner implements MetaLearner {
   }
 
   /**
+   * How the TRPO step splits the tasks: [bounds[0], bounds[1]) in this thread, the rest over
+   * update workers, each set up with its share as soon as this is called (so the workers
+   * build their tensors while this thread is still busy). Workers run their own backend; the
+   * native tfjs-node cannot load in a second thread (tfjs #8388), so with it (it is
+   * multi-threaded anyway) the update stays in this thread.
+   */
+  private shareTasks(mb: MetaBatch, T: number): TaskShare {
+    const backend = tf.getBackend();
+    const threads = this.config.outer === 'trpo' && mb.raw && (backend === 'wasm' || backend === 'cpu') ? Math.max(1, Math.min(this.config.updateThreads, T)) : 1;
+    const bounds = Array.from({ length: threads + 1 }, (_, i) => Math.floor((i * T) / threads));
+    const share: TaskShare = { bounds, remotes: [], setupDone: Promise.resolve() };
+    if (threads === 1 || !mb.raw) return share;
+    while (this.updateWorkers.length < threads - 1) this.updateWorkers.push(new UpdateWorker());
+    const raw = mb.raw;
+    share.setupDone = Promise.all(
+      Array.from({ length: threads - 1 }, (_, w) => {
+        const [a, b] = [bounds[w + 1], bounds[w + 2]];
+        share.remotes.push(this.updateWorkers[w]);
+        return this.updateWorkers[w].request(
+          { kind: 'setup', backend, familyId: this.family.id, config: this.config as unknown as JsonObject, inner: raw.inner.slice(a, b), outer: raw.outer.slice(a, b), paths: mb.paths.slice(a, b) },
+          'ok',
+        );
+      }),
+    );
+    // Awaited by the first request that needs it; this only keeps an early failure elsewhere from leaving it unhandled.
+    share.setupDone.catch(() => {});
+    return share;
+  }
+
+  /**
    * The TRPO step. The tasks are split between this thread and the update workers; each
    * request (gradient, curvature product, objective) goes to the workers first, then this
    * thread computes its share while they compute theirs, and the shares are summed in task
-   * order.
+   * order. A worker handles its requests in order, so the first one can follow its setup at once.
    */
-  private async trpoStep(mb: MetaBatch): Promise<Metrics> {
+  private async trpoStep(mb: MetaBatch, share: TaskShare = this.shareTasks(mb, mb.outer.length)): Promise<Metrics> {
     const cfg = this.config;
     const T = mb.outer.length;
-    // Workers run their own backend; the native tfjs-node cannot load in a second thread
-    // (tfjs #8388), so with it (it is multi-threaded anyway) the update stays in this thread.
-    const backend = tf.getBackend();
-    const threads = mb.raw && (backend === 'wasm' || backend === 'cpu') ? Math.max(1, Math.min(cfg.updateThreads, T)) : 1;
-    const bounds = Array.from({ length: threads + 1 }, (_, i) => Math.floor((i * T) / threads));
+    const { bounds, remotes, setupDone } = share;
     const local = sliceBatch(mb, bounds[0], bounds[1]);
     const nLocal = bounds[1] - bounds[0];
-    const remotes: UpdateWorker[] = [];
-    if (threads > 1 && mb.raw) {
-      while (this.updateWorkers.length < threads - 1) this.updateWorkers.push(new UpdateWorker());
-      const raw = mb.raw;
-      await Promise.all(
-        Array.from({ length: threads - 1 }, (_, w) => {
-          const [a, b] = [bounds[w + 1], bounds[w + 2]];
-          remotes.push(this.updateWorkers[w]);
-          return this.updateWorkers[w].request(
-            { kind: 'setup', backend, familyId: this.family.id, config: this.config as unknown as JsonObject, inner: raw.inner.slice(a, b), outer: raw.outer.slice(a, b), paths: mb.paths.slice(a, b) },
-            'ok',
-          );
-        }),
-      );
-    }
     const localCurv = this.curvatureView(local);
     const P = this.theta.length;
     const compute = {
       gradient: async () => {
         const pending = remotes.map((w) => w.request({ kind: 'gradient' }, 'gradient'));
+        for (const p of pending) p.catch(() => {});
         const lg = this.metaGradient(local);
+        await setupDone;
         let loss = lg.loss * nLocal;
         const g = lg.grad.map((x) => x * nLocal);
         for (const r of await Promise.all(pending)) {

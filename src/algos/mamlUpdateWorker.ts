@@ -52,9 +52,14 @@ async function handle(m: UpdateRequest): Promise<UpdateReply> {
   return { id: m.id, kind: 'objective', loss: o.loss * n, kl: o.kl * n };
 }
 
+// Requests are handled one after another in arrival order, so the main thread can queue a
+// gradient request right behind the setup without waiting for the setup's reply.
+let queue: Promise<void> = Promise.resolve();
 port.on('message', (m: UpdateRequest) => {
-  handle(m).then(
-    (r) => port.postMessage(r),
-    (err: unknown) => port.postMessage({ id: m.id, kind: 'error', error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies UpdateReply),
+  queue = queue.then(() =>
+    handle(m).then(
+      (r) => port.postMessage(r),
+      (err: unknown) => port.postMessage({ id: m.id, kind: 'error', error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies UpdateReply),
+    ),
   );
 });

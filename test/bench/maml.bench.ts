@@ -4,7 +4,7 @@
 // median over the timed iterations (after one warm-up), for the default curvature subsample
 // and for the full-batch curvature that pytorch-maml-rl uses.
 //
-//   npm run bench:maml -- [--iterations 5] [--workers 2] [--seed 1]
+//   npm run bench:maml -- [--iterations 10] [--workers 2] [--seed 1]
 // Reference (issue): pytorch-maml-rl, 64-64 tanh, same settings, 2 sampler workers: ~6.6 s/it.
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -16,7 +16,7 @@ import { initBackend } from '../../src/tf/backend';
 
 const { values } = parseArgs({
   options: {
-    iterations: { type: 'string', default: '5' },
+    iterations: { type: 'string', default: '10' },
     workers: { type: 'string' },
     seed: { type: 'string', default: '1' },
   },
