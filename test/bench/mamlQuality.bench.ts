@@ -15,6 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { getFamily } from '../../envs/registry';
 import { evaluateLearner, tuneStepSize } from '../../src/algos/evaluate';
+import { tunesStepSize } from '../../src/training/evaluate';
 import { createRandomInit } from '../../src/algos/mamlSpecs';
 import type { Checkpoint, MetaLearner } from '../../src/algos/metaLearner';
 import { getAlgo, resolveHyper } from '../../src/algos/registry';
@@ -95,7 +96,7 @@ async function train(algo: 'maml' | 'pretrained' | 'oracle'): Promise<void> {
 
 async function evaluate(): Promise<void> {
   const steps = Number(values.steps);
-  const learners: [string, MetaLearner][] = [];
+  const learners: [string, MetaLearner, string][] = [];
   const wanted = (values.learners as string).split(',');
   for (const algo of (['maml', 'pretrained', 'oracle'] as const).filter((a) => wanted.includes(a))) {
     const file = path.join(outDir, `${algo}-seed${seed}.json`);
@@ -104,15 +105,15 @@ async function evaluate(): Promise<void> {
     const l = await spec.create({ family, config: resolveHyper(spec, family.id, overrides as JsonObject), seed, workers });
     const c = loadCheckpoint(file);
     await l.loadState(c);
-    learners.push([`${algo} (${c.iteration} it)`, l]);
+    learners.push([`${algo} (${c.iteration} it)`, l, algo]);
   }
-  if (wanted.includes('random')) learners.push(['random init', createRandomInit(family, seed, workers, overrides as JsonObject)]);
+  if (wanted.includes('random')) learners.push(['random init', createRandomInit(family, seed, workers, overrides as JsonObject), 'random']);
   const evalSeed = Number(values['eval-seed']);
   // Random init and pretrained fine-tune with their best step size on training tasks
   // (MAML's would be unfair to them); MAML uses its own, the oracle is not fine-tuned.
   const stepSizes = new Map<MetaLearner, number>();
-  for (const [name, l] of learners) {
-    if (!/^(pretrained|random)/.test(name)) continue;
+  for (const [name, l, algo] of learners) {
+    if (!tunesStepSize(algo, 'step')) continue;
     const t = await tuneStepSize(l, family, { steps, seed: evalSeed });
     stepSizes.set(l, t.stepSize);
     console.log(`${name}: step size ${t.stepSize} (best on 20 training tasks; ${t.scores.map((x) => `${x.stepSize}: ${x.returns.slice(1).map((r) => r.toFixed(1)).join('/')}`).join(', ')})`);
