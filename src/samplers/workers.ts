@@ -51,7 +51,7 @@ class EntryWorker extends Worker {
   private terminating = false;
 
   constructor(
-    readonly entryName: WorkerName,
+    readonly entryName: string,
     readonly entryFile: string,
     file: string,
     options: WorkerOptions,
@@ -84,7 +84,11 @@ class EntryWorker extends Worker {
 
 /** Start the worker thread `name`; throws at once, naming the file, if its entry is missing. */
 export function startWorker(name: WorkerName, options: WorkerOptions = {}): Worker {
-  const entry = workerEntry(name);
+  return startWorkerAt(name, workerEntry(name), options);
+}
+
+/** startWorker on a given entry (tests start deliberately broken ones). */
+export function startWorkerAt(name: string, entry: WorkerEntry, options: WorkerOptions = {}): Worker {
   for (const f of [entry.file, entry.boot]) {
     if (f !== undefined && !existsSync(f)) {
       throw new Error(`Cannot start the ${name} worker: ${f} does not exist${entry.boot ? '' : ' (every worker must be a build input: see electron.vite.config.ts)'}`);
@@ -95,4 +99,3 @@ export function startWorker(name: WorkerName, options: WorkerOptions = {}): Work
   }
   return new EntryWorker(name, entry.file, entry.file, options);
 }
-
