@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { forkTrainer } from '../../../src/host/trainerHost';
+import { forkTrainer, type TrainerLauncher } from '../../../src/host/trainerHost';
 import { startWebHost, type WebHost } from '../../../src/host/webHost';
 
 export const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -54,12 +54,22 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-export async function startFixture(opts: { preload?: string[] } = {}): Promise<Fixture> {
-  ensureRendererBuilt();
+export interface FixtureOptions {
+  /** Modules the (source) trainer imports first. */
+  preload?: string[];
+  /** Another trainer (e.g. the built bundle); default: the sources through tsx. */
+  launcher?: (runsRoot: string, log: (line: string) => void) => TrainerLauncher;
+  /** Serve out/renderer as it is, without rebuilding a stale one (tests of the build). */
+  asBuilt?: boolean;
+}
+
+export async function startFixture(opts: FixtureOptions = {}): Promise<Fixture> {
+  if (!opts.asBuilt) ensureRendererBuilt();
   const runsRoot = mkdtempSync(path.join(tmpdir(), 'metarl-e2e-runs-'));
   const trainerLog: string[] = [];
+  const log = (l: string) => trainerLog.push(l);
   const host = await startWebHost({
-    launcher: forkTrainer({ runsRoot, preload: opts.preload, log: (l) => trainerLog.push(l) }),
+    launcher: opts.launcher ? opts.launcher(runsRoot, log) : forkTrainer({ runsRoot, preload: opts.preload, log }),
     rendererDir: RENDERER_DIR,
     port: 0,
   });
