@@ -3,7 +3,8 @@
 // not electron-vite's default src/{main,preload,renderer}, so every entry is explicit.
 import { readFileSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
-import { defineConfig, type Plugin } from 'electron-vite';
+import { defineConfig } from 'electron-vite';
+import type { Plugin } from 'vite';
 import { WORKER_ENTRIES } from './src/samplers/workers';
 import { rendererConfig } from './vite.renderer.config';
 

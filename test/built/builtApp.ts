@@ -30,7 +30,7 @@ export const nodeUtilityFork: ForkFn = (modulePath, args, options) => {
     execArgv: ['--import', SHIM],
     serialization: 'advanced',
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env: options?.env,
+    env: options?.env as NodeJS.ProcessEnv | undefined,
   });
   const proc = Object.assign(new EventEmitter(), {
     get pid() {
