@@ -12,11 +12,16 @@ import path from 'node:path';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(import.meta.dirname, '..');
-const electronVersion = JSON.parse(readFileSync(require.resolve('electron/package.json'), 'utf8')).version;
+const electronVersion = JSON.parse(
+  readFileSync(require.resolve('electron/package.json'), 'utf8'),
+).version;
 
 const standIn = mkdtempSync(path.join(tmpdir(), 'metarl-electron-stand-in-'));
 try {
-  writeFileSync(path.join(standIn, 'electron'), '#!/bin/sh\necho "stand-in for the Electron binary" >&2\nexit 1\n');
+  writeFileSync(
+    path.join(standIn, 'electron'),
+    '#!/bin/sh\necho "stand-in for the Electron binary" >&2\nexit 1\n',
+  );
   chmodSync(path.join(standIn, 'electron'), 0o755);
   writeFileSync(path.join(standIn, 'version'), electronVersion);
   mkdirSync(path.join(standIn, 'resources'));
@@ -47,7 +52,8 @@ function summarise(resources) {
   const asar = require('@electron/asar');
   const sizes = new Map();
   const add = (parts, bytes) => {
-    const depth = parts[0] === 'node_modules' ? (parts[1].startsWith('@') ? 3 : 2) : Math.min(2, parts.length);
+    const depth =
+      parts[0] === 'node_modules' ? (parts[1].startsWith('@') ? 3 : 2) : Math.min(2, parts.length);
     const key = parts.slice(0, depth).join('/');
     sizes.set(key, (sizes.get(key) ?? 0) + bytes);
   };
@@ -61,6 +67,7 @@ function summarise(resources) {
   const total = [...sizes.values()].reduce((a, b) => a + b, 0);
   const mib = (b) => (b / 2 ** 20).toFixed(2).padStart(7);
   console.log('\nresources/app.asar (+ app.asar.unpacked), MiB:');
-  for (const [k, b] of [...sizes].sort((x, y) => y[1] - x[1])) if (b >= 0.05 * 2 ** 20) console.log(`${mib(b)}  ${k}`);
+  for (const [k, b] of [...sizes].sort((x, y) => y[1] - x[1]))
+    if (b >= 0.05 * 2 ** 20) console.log(`${mib(b)}  ${k}`);
   console.log(`${mib(total)}  total (${sizes.size} entries; those under 0.05 MiB not listed)`);
 }

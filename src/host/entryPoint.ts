@@ -5,7 +5,10 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export function isEntryPoint(importMetaUrl: string, argv1: string | undefined = process.argv[1]): boolean {
+export function isEntryPoint(
+  importMetaUrl: string,
+  argv1: string | undefined = process.argv[1],
+): boolean {
   if (!argv1 || !importMetaUrl.startsWith('file:')) return false;
   try {
     return realpathSync(fileURLToPath(importMetaUrl)) === realpathSync(argv1);

@@ -31,9 +31,12 @@ export interface WorkerEntry {
 
 /** Where the worker `name` is, for this process (bundle or sources). */
 export function workerEntry(name: WorkerName): WorkerEntry {
-  if (!Object.hasOwn(WORKER_ENTRIES, name)) throw new Error(`Unknown worker "${name}"; known: ${Object.keys(WORKER_ENTRIES).join(', ')}`);
+  if (!Object.hasOwn(WORKER_ENTRIES, name))
+    throw new Error(`Unknown worker "${name}"; known: ${Object.keys(WORKER_ENTRIES).join(', ')}`);
   if (typeof __METARL_BUNDLE_ROOT__ === 'string') {
-    return { file: fileURLToPath(new URL(`${__METARL_BUNDLE_ROOT__}/${name}.js`, import.meta.url)) };
+    return {
+      file: fileURLToPath(new URL(`${__METARL_BUNDLE_ROOT__}/${name}.js`, import.meta.url)),
+    };
   }
   return {
     file: fileURLToPath(new URL(`../../${WORKER_ENTRIES[name]}`, import.meta.url)),
@@ -58,11 +61,15 @@ class EntryWorker extends Worker {
   ) {
     super(file, options);
     this.on('error', (err: Error) => {
-      this.failure ??= err.message.includes(entryFile) ? err : new Error(`The ${entryName} worker (${entryFile}) failed: ${err.message}`);
+      this.failure ??= err.message.includes(entryFile)
+        ? err
+        : new Error(`The ${entryName} worker (${entryFile}) failed: ${err.message}`);
     });
     this.on('exit', (code: number) => {
       if (this.terminating || this.failure) return;
-      this.failure = new Error(`The ${entryName} worker (${entryFile}) exited unexpectedly with code ${code}`);
+      this.failure = new Error(
+        `The ${entryName} worker (${entryFile}) exited unexpectedly with code ${code}`,
+      );
       this.emit('error', this.failure);
     });
   }
@@ -88,14 +95,23 @@ export function startWorker(name: WorkerName, options: WorkerOptions = {}): Work
 }
 
 /** startWorker on a given entry (tests start deliberately broken ones). */
-export function startWorkerAt(name: string, entry: WorkerEntry, options: WorkerOptions = {}): Worker {
+export function startWorkerAt(
+  name: string,
+  entry: WorkerEntry,
+  options: WorkerOptions = {},
+): Worker {
   for (const f of [entry.file, entry.boot]) {
     if (f !== undefined && !existsSync(f)) {
-      throw new Error(`Cannot start the ${name} worker: ${f} does not exist${entry.boot ? '' : ' (every worker must be a build input: see electron.vite.config.ts)'}`);
+      throw new Error(
+        `Cannot start the ${name} worker: ${f} does not exist${entry.boot ? '' : ' (every worker must be a build input: see electron.vite.config.ts)'}`,
+      );
     }
   }
   if (entry.boot) {
-    return new EntryWorker(name, entry.file, entry.boot, { ...options, workerData: { ...options.workerData, tsEntry: pathToFileURL(entry.file).href } });
+    return new EntryWorker(name, entry.file, entry.boot, {
+      ...options,
+      workerData: { ...options.workerData, tsEntry: pathToFileURL(entry.file).href },
+    });
   }
   return new EntryWorker(name, entry.file, entry.file, options);
 }

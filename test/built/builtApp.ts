@@ -17,9 +17,16 @@ const SHIM = pathToFileURL(path.join(import.meta.dirname, 'utilityParentPort.mjs
 
 /** Fail early, and plainly, when the suite runs without a build. */
 export function assertBuilt(out = OUT): void {
-  for (const f of ['main/index.js', 'main/trainer.js', 'preload/index.cjs', 'renderer/index.html']) {
+  for (const f of [
+    'main/index.js',
+    'main/trainer.js',
+    'preload/index.cjs',
+    'renderer/index.html',
+  ]) {
     if (!existsSync(path.join(out, f))) {
-      throw new Error(`${path.join(out, f)} is missing: run \`npm run build\` first (npm run test:built does)`);
+      throw new Error(
+        `${path.join(out, f)} is missing: run \`npm run build\` first (npm run test:built does)`,
+      );
     }
   }
 }
@@ -49,7 +56,11 @@ export const nodeUtilityFork: ForkFn = (modulePath, args, options) => {
 };
 
 /** The desktop app's launcher on the built trainer (`out/main/trainer.js` of `out`). */
-export function builtTrainerLauncher(opts: { runsRoot: string; log?: (line: string) => void; out?: string }): TrainerLauncher {
+export function builtTrainerLauncher(opts: {
+  runsRoot: string;
+  log?: (line: string) => void;
+  out?: string;
+}): TrainerLauncher {
   return utilityTrainerLauncher({
     fork: nodeUtilityFork,
     entry: path.join(opts.out ?? OUT, 'main', 'trainer.js'),

@@ -23,15 +23,22 @@ const RESOURCES = path.join(ROOT, 'dist', 'linux-unpacked', 'resources');
 const ARCHIVE = path.join(RESOURCES, 'app.asar');
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)],
+  );
 }
 
 describe('the desktop package', () => {
   let entries: string[];
   let extracted: string;
   beforeAll(() => {
-    if (!existsSync(ARCHIVE)) throw new Error(`${ARCHIVE} is missing: run \`npm run pack:dir\` first (npm run test:built does)`);
-    entries = asar.listPackage(ARCHIVE, { isPack: false }).map((e) => e.replace(/\\/g, '/').replace(/^\//, ''));
+    if (!existsSync(ARCHIVE))
+      throw new Error(
+        `${ARCHIVE} is missing: run \`npm run pack:dir\` first (npm run test:built does)`,
+      );
+    entries = asar
+      .listPackage(ARCHIVE, { isPack: false })
+      .map((e) => e.replace(/\\/g, '/').replace(/^\//, ''));
     extracted = mkdtempSync(path.join(tmpdir(), 'metarl-package-'));
     asar.extractAll(ARCHIVE, extracted);
   });
@@ -40,19 +47,67 @@ describe('the desktop package', () => {
   });
 
   it('holds the bundles and run-time packages only, with the wasm binaries unpacked', () => {
-    const packages = new Set(entries.filter((e) => e.startsWith('node_modules/')).map((e) => e.split('/').slice(1, e.split('/')[1].startsWith('@') ? 3 : 2).join('/')));
-    for (const p of ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', 'matter-js', 'zod', 'pure-rand', 'write-file-atomic']) expect(packages).toContain(p);
-    for (const p of ['tsx', 'esbuild', '@esbuild/linux-x64', 'vue', 'three', 'chart.js', 'pinia', 'vue-router', 'sirv', 'ws', 'commander', 'cli-progress', 'electron', 'typescript', 'vite']) {
+    const packages = new Set(
+      entries
+        .filter((e) => e.startsWith('node_modules/'))
+        .map((e) =>
+          e
+            .split('/')
+            .slice(1, e.split('/')[1].startsWith('@') ? 3 : 2)
+            .join('/'),
+        ),
+    );
+    for (const p of [
+      '@tensorflow/tfjs',
+      '@tensorflow/tfjs-core',
+      '@tensorflow/tfjs-backend-wasm',
+      'matter-js',
+      'zod',
+      'pure-rand',
+      'write-file-atomic',
+    ])
+      expect(packages).toContain(p);
+    for (const p of [
+      'tsx',
+      'esbuild',
+      '@esbuild/linux-x64',
+      'vue',
+      'three',
+      'chart.js',
+      'pinia',
+      'vue-router',
+      'sirv',
+      'ws',
+      'commander',
+      'cli-progress',
+      'electron',
+      'typescript',
+      'vite',
+    ]) {
       expect(packages, p).not.toContain(p);
     }
     const top = new Set(entries.map((e) => e.split('/')[0]));
     expect([...top].sort()).toEqual(['node_modules', 'out', 'package.json']);
-    for (const f of ['out/main/index.js', 'out/main/trainer.js', 'out/preload/index.cjs', 'out/renderer/index.html', ...Object.keys(WORKER_ENTRIES).map((n) => `out/main/${n}.js`)]) {
+    for (const f of [
+      'out/main/index.js',
+      'out/main/trainer.js',
+      'out/preload/index.cjs',
+      'out/renderer/index.html',
+      ...Object.keys(WORKER_ENTRIES).map((n) => `out/main/${n}.js`),
+    ]) {
       expect(entries).toContain(f);
     }
-    expect(entries.filter((e) => e.endsWith('.map') || e.endsWith('.d.ts') || e.startsWith('out/.'))).toEqual([]);
-    const wasm = filesUnder(path.join(RESOURCES, 'app.asar.unpacked')).filter((f) => f.endsWith('.wasm')).map((f) => path.basename(f));
-    expect(wasm.sort()).toEqual(['tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm', 'tfjs-backend-wasm.wasm']);
+    expect(
+      entries.filter((e) => e.endsWith('.map') || e.endsWith('.d.ts') || e.startsWith('out/.')),
+    ).toEqual([]);
+    const wasm = filesUnder(path.join(RESOURCES, 'app.asar.unpacked'))
+      .filter((f) => f.endsWith('.wasm'))
+      .map((f) => path.basename(f));
+    expect(wasm.sort()).toEqual([
+      'tfjs-backend-wasm-simd.wasm',
+      'tfjs-backend-wasm-threaded-simd.wasm',
+      'tfjs-backend-wasm.wasm',
+    ]);
   });
 
   it('stays small (npm run pack:dir prints its contents and size)', () => {
@@ -64,7 +119,9 @@ describe('the desktop package', () => {
   it('trains MAML and RL² from its own files', async () => {
     const runsRoot = mkdtempSync(path.join(tmpdir(), 'metarl-package-runs-'));
     const log: string[] = [];
-    const host = new TrainerHost(builtTrainerLauncher({ runsRoot, out: path.join(extracted, 'out'), log: (l) => log.push(l) }));
+    const host = new TrainerHost(
+      builtTrainerLauncher({ runsRoot, out: path.join(extracted, 'out'), log: (l) => log.push(l) }),
+    );
     const client: ProtocolClient = connectInProcess(host);
     try {
       for (const [algo, hyper] of [
@@ -75,13 +132,18 @@ describe('the desktop package', () => {
           const off = client.on('mrl:status.changed', (s) => {
             if (s.algo !== algo) return;
             if (s.state === 'finished') resolve(s.runId!);
-            if (s.state === 'failed' || s.state === 'crashed') reject(new Error(`${algo} ${s.state}: ${s.message}\n${log.join('\n')}`));
+            if (s.state === 'failed' || s.state === 'crashed')
+              reject(new Error(`${algo} ${s.state}: ${s.message}\n${log.join('\n')}`));
             if (s.state === 'finished' || s.state === 'failed' || s.state === 'crashed') off();
           });
         });
-        await client.call('mrl:run.start', { config: { family: 'point-nav', algo, iterations: 2, workers: 2, previewEvery: 0, hyper } });
+        await client.call('mrl:run.start', {
+          config: { family: 'point-nav', algo, iterations: 2, workers: 2, previewEvery: 0, hyper },
+        });
         const runId = await finished;
-        const meta = JSON.parse(readFileSync(path.join(runsRoot, runId, 'config.json'), 'utf8')) as { backend: { name: string } };
+        const meta = JSON.parse(
+          readFileSync(path.join(runsRoot, runId, 'config.json'), 'utf8'),
+        ) as { backend: { name: string } };
         expect(meta.backend.name).toBe('wasm');
       }
     } finally {

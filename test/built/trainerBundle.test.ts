@@ -14,7 +14,9 @@ import type { RunConfigInput } from '../../src/shared/config';
 import type { ProtocolClient } from '../../src/shared/protocolClient';
 import { assertBuilt, builtTrainerLauncher, OUT } from './builtApp';
 
-const pkg = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+const pkg = JSON.parse(
+  readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8'),
+) as { version: string };
 
 interface Session {
   host: TrainerHost;
@@ -45,7 +47,15 @@ function openSession(out = OUT): Session {
 function within<T>(what: string, ms: number, p: Promise<T>, log: string[]): Promise<T> {
   let timer: NodeJS.Timeout;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s (a hang)\n${log.slice(-15).join('\n')}`)), ms);
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `${what}: no answer within ${ms / 1000} s (a hang)\n${log.slice(-15).join('\n')}`,
+          ),
+        ),
+      ms,
+    );
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
@@ -59,9 +69,12 @@ async function train(s: Session, config: RunConfigInput): Promise<string> {
     const st = runId ? states.get(runId) : undefined;
     if (!st || !settle) return;
     if (st.state === 'finished') settle(null);
-    else if (['failed', 'crashed', 'stopped'].includes(st.state)) settle(new Error(`${config.family}/${config.algo} ${st.state}: ${st.message}`));
+    else if (['failed', 'crashed', 'stopped'].includes(st.state))
+      settle(new Error(`${config.family}/${config.algo} ${st.state}: ${st.message}`));
   };
-  const done = new Promise<void>((resolve, reject) => (settle = (err) => (err ? reject(err) : resolve())));
+  const done = new Promise<void>(
+    (resolve, reject) => (settle = (err) => (err ? reject(err) : resolve())),
+  );
   const off = s.client.on('mrl:status.changed', (st) => {
     if (st.runId) states.set(st.runId, { state: st.state, message: st.message });
     check();
@@ -85,7 +98,9 @@ const HYPER: Record<string, Record<string, number>> = {
   oracle: MAML_HYPER,
   rl2: { metaBatchSize: 4, trialsPerTask: 2, epochs: 1, minibatches: 1 },
 };
-const CASES = ['point-nav', 'cartpole'].flatMap((family) => Object.keys(HYPER).map((algo) => ({ family, algo })));
+const CASES = ['point-nav', 'cartpole'].flatMap((family) =>
+  Object.keys(HYPER).map((algo) => ({ family, algo })),
+);
 
 describe('the built trainer bundle (out/main/trainer.js)', () => {
   let s: Session;
@@ -128,11 +143,21 @@ describe('the built trainer bundle (out/main/trainer.js)', () => {
       const rows = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n');
       expect(rows).toHaveLength(2);
 
-      const ev = await within(`evaluating ${family}/${algo}`, 60_000, s.client.call('mrl:run.evaluate', { runId, tasks: 2, steps: 1, episodesPerStage: 2 }), s.log);
+      const ev = await within(
+        `evaluating ${family}/${algo}`,
+        60_000,
+        s.client.call('mrl:run.evaluate', { runId, tasks: 2, steps: 1, episodesPerStage: 2 }),
+        s.log,
+      );
       expect(ev.returns.length).toBeGreaterThanOrEqual(1);
       for (const r of ev.returns) expect(Number.isFinite(r)).toBe(true);
 
-      const ad = await within(`adapting ${family}/${algo}`, 60_000, s.client.call('mrl:run.adapt', { runId, steps: 1, episodesPerStage: 2, framesPerStage: 1 }), s.log);
+      const ad = await within(
+        `adapting ${family}/${algo}`,
+        60_000,
+        s.client.call('mrl:run.adapt', { runId, steps: 1, episodesPerStage: 2, framesPerStage: 1 }),
+        s.log,
+      );
       expect(ad.returns.length).toBeGreaterThanOrEqual(2);
       for (const r of ad.returns) expect(Number.isFinite(r)).toBe(true);
       expect(ad.episodes.some((e) => (e.frames?.length ?? 0) > 0)).toBe(true);
@@ -159,8 +184,23 @@ describe('a bundle missing a worker entry', () => {
       const out = bundleWithout(file);
       const s = openSession(out);
       try {
-        const config: RunConfigInput = { family: 'point-nav', algo: 'maml', iterations: 2, workers: 2, previewEvery: 0, hyper: MAML_HYPER };
-        const err = await within(`a run without ${file}`, 60_000, train(s, config).then(() => null, (e: Error) => e), s.log);
+        const config: RunConfigInput = {
+          family: 'point-nav',
+          algo: 'maml',
+          iterations: 2,
+          workers: 2,
+          previewEvery: 0,
+          hyper: MAML_HYPER,
+        };
+        const err = await within(
+          `a run without ${file}`,
+          60_000,
+          train(s, config).then(
+            () => null,
+            (e: Error) => e,
+          ),
+          s.log,
+        );
         expect(err).toBeInstanceOf(Error);
         expect(err!.message).toContain(path.join(out, 'main', file));
       } finally {

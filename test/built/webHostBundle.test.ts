@@ -11,7 +11,10 @@ let fx: Fixture;
 
 beforeAll(async () => {
   assertBuilt();
-  fx = await startFixture({ asBuilt: true, launcher: (runsRoot, log) => builtTrainerLauncher({ runsRoot, log }) });
+  fx = await startFixture({
+    asBuilt: true,
+    launcher: (runsRoot, log) => builtTrainerLauncher({ runsRoot, log }),
+  });
 });
 afterAll(async () => {
   await fx?.close();
@@ -32,7 +35,9 @@ describe('the web host on the built renderer', () => {
     for (const a of assets) {
       const r = await fetch(`${fx.host.origin}/${a}`, { headers: { cookie } });
       expect(r.status, a).toBe(200);
-      expect(r.headers.get('content-type'), a).toMatch(a.endsWith('.js') ? /javascript/ : a.endsWith('.css') ? /text\/css/ : /./);
+      expect(r.headers.get('content-type'), a).toMatch(
+        a.endsWith('.js') ? /javascript/ : a.endsWith('.css') ? /text\/css/ : /./,
+      );
       expect((await r.arrayBuffer()).byteLength, a).toBeGreaterThan(0);
     }
   });
@@ -42,11 +47,13 @@ describe('the web host on the built renderer', () => {
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(String(e)));
     page.on('console', (m) => {
-      if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) problems.push(m.text());
+      if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico'))
+        problems.push(m.text());
     });
     page.on('requestfailed', (r) => problems.push(`${r.url()}: ${r.failure()?.errorText}`));
     page.on('response', (r) => {
-      if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) problems.push(`${r.url()}: HTTP ${r.status()}`);
+      if (r.status() >= 400 && !r.url().endsWith('/favicon.ico'))
+        problems.push(`${r.url()}: HTTP ${r.status()}`);
     });
     await page.goto(fx.host.url);
     // Families and learners come from the trainer (mrl:families.list, mrl:algos.list).

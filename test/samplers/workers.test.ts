@@ -6,12 +6,20 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { startWorker, startWorkerAt, WORKER_ENTRIES, workerEntry, type WorkerName } from '../../src/samplers/workers';
+import {
+  startWorker,
+  startWorkerAt,
+  WORKER_ENTRIES,
+  workerEntry,
+  type WorkerName,
+} from '../../src/samplers/workers';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : [path.join(dir, e.name)],
+  );
 }
 
 /** The next error the worker reports after a message is posted to it. */
@@ -23,7 +31,10 @@ async function errorAfterPost(w: ReturnType<typeof startWorker>): Promise<Error>
 
 describe('worker entries', () => {
   it('registers every worker module of the sources, and each resolves to its .ts file through the tsx boot', () => {
-    const workers = [...sourceFiles(path.join(ROOT, 'src')), ...sourceFiles(path.join(ROOT, 'envs'))]
+    const workers = [
+      ...sourceFiles(path.join(ROOT, 'src')),
+      ...sourceFiles(path.join(ROOT, 'envs')),
+    ]
       .filter((f) => /Worker\.ts$/.test(f) && !f.endsWith('workers.ts'))
       .map((f) => path.relative(ROOT, f).split(path.sep).join('/'))
       .sort();
@@ -38,7 +49,9 @@ describe('worker entries', () => {
 
   it('refuses at once, naming the file, when an entry is missing', () => {
     const file = path.join(tmpdir(), 'no-such-dir', 'samplerWorker.js');
-    expect(() => startWorkerAt('samplerWorker', { file })).toThrow(`Cannot start the samplerWorker worker: ${file} does not exist`);
+    expect(() => startWorkerAt('samplerWorker', { file })).toThrow(
+      `Cannot start the samplerWorker worker: ${file} does not exist`,
+    );
   });
 
   it('reports a worker that fails while loading to every later request, naming its file', async () => {
