@@ -333,7 +333,14 @@ export class TrialSampler {
   constructor(readonly numWorkers: number) {
     if (!Number.isInteger(numWorkers) || numWorkers < 0)
       throw new Error(`TrialSampler: workers must be a non-negative integer, got ${numWorkers}`);
-    for (let w = 0; w < numWorkers; w++) {
+  }
+
+  /**
+   * Threads start on the first batch that uses them, not with the learner: the trainer also
+   * builds learners only to load, save or adapt once, and a thread takes a while to boot.
+   */
+  private startWorkers(): void {
+    for (let w = this.workers.length; w < this.numWorkers; w++) {
       const worker = startModuleWorker(import.meta.url, './trialSamplerWorker');
       worker.on('message', (m: TrialReply) => this.onReply(m));
       worker.on('error', (err) => this.failAll(err));
@@ -360,12 +367,13 @@ export class TrialSampler {
     if (this.closed) throw new Error('TrialSampler is closed');
     validate(req, family);
     const N = req.tasks.length;
-    if (this.workers.length === 0) return assembleTrials(family, req, runTrials(family, req, 0, N));
+    if (this.numWorkers === 0) return assembleTrials(family, req, runTrials(family, req, 0, N));
     if (resolveFamily(req.familyId) !== family) {
       throw new Error(
         `TrialSampler: family "${req.familyId}" is not the registered family of that id; sample it with workers: 0`,
       );
     }
+    this.startWorkers();
     const W = Math.min(this.workers.length, N);
     const jobs: Promise<TrialPart[]>[] = [];
     for (let w = 0; w < W; w++) {
