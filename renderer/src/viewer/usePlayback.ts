@@ -1,7 +1,7 @@
 // The viewer's replay clock as a composable: one PlaybackClock for every pane (the split view
 // stays in sync because both read it), driven by requestAnimationFrame, with the keys people
-// expect from video players: Space plays / pauses, ← / → step one frame (paused), Home goes
-// to the start. Keys typed into a form field are left alone.
+// expect from video players: Space plays / pauses, ← / → step one frame (paused), Home / End
+// go to the start / end. Keys typed into a form field are left alone.
 import { markRaw, onBeforeUnmount, onMounted, ref, watch } from 'vue';
 import { PlaybackClock } from './adaptation';
 
@@ -74,6 +74,7 @@ export function usePlayback(fps = 30) {
     else if (e.key === 'ArrowRight') step(1);
     else if (e.key === 'ArrowLeft') step(-1);
     else if (e.key === 'Home') step(-length.value);
+    else if (e.key === 'End') step(length.value);
     else return;
     e.preventDefault();
   }

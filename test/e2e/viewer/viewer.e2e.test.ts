@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { countColors, openApp, type AppHarness } from './appHarness';
 import { stageColor } from '../../../renderer/src/viewer/adaptation';
+import { GOAL_COLOR } from '../../../src/shared/scene';
 
 const SHOTS = resolve(import.meta.dirname, '../screenshots');
 mkdirSync(SHOTS, { recursive: true });
@@ -82,7 +83,18 @@ describe('adaptation viewer', () => {
     expect(await text(page, 'task-status')).toMatch(/^\s*in distribution/);
 
     const before = await scene.screenshot();
+    // The goal stands out as a beacon in a colour of its own: a good number of its pixels.
+    const [goalPixels] = await countColors(page, before, [GOAL_COLOR], 40);
+    expect(goalPixels).toBeGreaterThan(150);
+    // The legend explains stages and returns; the run trained 1 step, so 1 is the default and 3 is beyond training.
+    await expect.poll(() => page.getByTestId('stage-legend').textContent()).toMatch(/Trained for 1 step/);
+    await expect.poll(() => page.getByTestId('viewer-steps').inputValue()).toBe('1');
+    // Inline validation names the field as labelled, and blocks the adaptation.
+    await setNumber(page, 'viewer-steps', 25);
+    expect(await text(page, 'viewer-steps-error')).toBe('Gradient steps must be a whole number from 0 to 20.');
+    expect(await page.getByTestId('viewer-adapt').isDisabled()).toBe(true);
     await setNumber(page, 'viewer-steps', 3);
+    expect(await text(page, 'viewer-beyond')).toMatch(/^\s*Beyond training/);
     await adaptAndWait(page, 4);
     expect(await attr(page, 'viewer-scene', 'data-agents')).toBe('4');
 
@@ -92,8 +104,19 @@ describe('adaptation viewer', () => {
     expect(returns[0]).toHaveLength(4);
     expect(returns[0][3]).toBeGreaterThan(returns[0][0]);
 
+    expect(await text(page, 'legend-stage-3')).toMatch(/beyond training/);
+    expect(await text(page, 'legend-stage-1')).not.toMatch(/beyond training/);
+    // Keyboard: Space pauses (as a video player), → steps one frame.
+    await page.locator('h1').click();
+    await page.keyboard.press('Space');
+    await expect.poll(() => text(page, 'viewer-play')).toBe('Play');
+    await page.keyboard.press('Home');
+    await expect.poll(() => attr(page, 'viewer-scene', 'data-frame')).toBe('0');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => attr(page, 'viewer-scene', 'data-frame')).toBe('2');
+    await page.keyboard.press('End');
     // Each stage's trail is drawn in its own colour: pixels of all four colours appear in the scene.
-    await page.getByTestId('viewer-play').click(); // pause where we are: full trails stay drawn
     const after = await scene.screenshot();
     const colors = [0, 1, 2, 3].map(stageColor);
     const was = await countColors(page, before, colors);
@@ -117,6 +140,8 @@ describe('adaptation viewer', () => {
     expect(bytes.length).toBeGreaterThan(5000);
     // Full resolution even though software GL draws the screen at a lower pixel ratio (IHDR width at byte 16).
     expect(bytes.readUInt32BE(16)).toBeGreaterThanOrEqual(Math.floor(box.width) - 1);
+    // The legend band under the scene makes it taller than the view (IHDR height at byte 20).
+    expect(bytes.readUInt32BE(20)).toBeGreaterThan(bytes.readUInt32BE(16) * (box.height / box.width) + 20);
     expect(app.errors).toEqual([]);
   });
 
@@ -127,7 +152,7 @@ describe('adaptation viewer', () => {
     expect(await text(page, 'task-status')).toMatch(/^\s*in distribution/);
     // Pole length 1.8 m: allowed (≤ 2) but outside the training range [0.5, 1.5].
     await setSlider(page, 'param-slider-poleLength', 1.8);
-    await expect.poll(() => text(page, 'param-value-poleLength')).toBe('1.800');
+    await expect.poll(() => page.getByTestId('param-value-poleLength').inputValue()).toBe('1.8');
     expect(await text(page, 'task-status')).toMatch(/out of distribution/);
     await setNumber(page, 'viewer-steps', 1);
     await adaptAndWait(page, 2);
