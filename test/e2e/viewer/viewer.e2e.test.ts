@@ -2,7 +2,7 @@
 // Trains its own tiny runs first (a few meta-iterations each), so it is self-contained:
 // MAML and RL² on point-nav, MAML on cartpole. Screenshots are regenerated under
 // test/e2e/screenshots/.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -187,6 +187,29 @@ describe('adaptation viewer', () => {
     await expect.poll(() => attr(page, 'viewer-scene', 'data-frame')).toBe('7');
     expect(await attr(page, 'viewer-scene-b', 'data-frame')).toBe('7');
     await page.screenshot({ path: join(SHOTS, 'viewer-compare.png'), fullPage: true });
+    expect(app.errors).toEqual([]);
+  });
+
+  it('lists the shipped example runs from the first start, and an example adapts in the viewer', async () => {
+    const { page } = app;
+    const examples = readdirSync(resolve(import.meta.dirname, '../../../examples/runs'), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+    const maml = examples.find((id) => id.includes('point-nav-maml'))!;
+    expect(maml).toBeTruthy();
+    await page.goto(`${app.host.url}#/runs`);
+    for (const id of examples) await page.getByTestId(`example-row-${id}`).waitFor();
+    await page.getByTestId(`example-watch-${maml}`).click();
+    await expect.poll(() => page.getByTestId('viewer-run').inputValue()).toBe(maml);
+    await expect.poll(() => page.getByTestId('viewer-steps').inputValue()).toBe('1');
+    await adaptAndWait(page, 2);
+    const [returns] = returnsOf(await page.getByTestId('viewer-chart').getAttribute('data-returns'));
+    expect(returns[1]).toBeGreaterThan(returns[0]);
+    // Read-only: its page offers neither resume nor delete.
+    await page.goto(`${app.host.url}#/runs/${maml}`);
+    await page.getByTestId('example-badge').waitFor();
+    expect(await page.getByTestId('resume-run').isDisabled()).toBe(true);
+    expect(await page.getByTestId('delete-run').isDisabled()).toBe(true);
     expect(app.errors).toEqual([]);
   });
 
