@@ -150,6 +150,7 @@ describe('adaptation viewer', () => {
     await openViewer(page, `run=${mamlCart}`);
     await expect.poll(() => page.getByTestId('viewer-task').textContent()).toContain('sampled');
     expect(await text(page, 'task-status')).toMatch(/^\s*in distribution/);
+    await expect.poll(() => page.getByTestId('stage-legend').textContent()).toMatch(/Trained for 1 step/);
     // Pole length 1.8 m: allowed (≤ 2) but outside the training range [0.5, 1.5].
     await setSlider(page, 'param-slider-poleLength', 1.8);
     await expect.poll(() => page.getByTestId('param-value-poleLength').inputValue()).toBe('1.8');
@@ -175,6 +176,7 @@ describe('adaptation viewer', () => {
     await openViewer(page, `run=${mamlNav}&compare=${rl2Nav}`);
     await expect.poll(() => page.getByTestId('viewer-compare-toggle').isChecked()).toBe(true);
     await expect.poll(() => page.getByTestId('viewer-compare-run').inputValue()).toBe(rl2Nav);
+    await expect.poll(() => page.getByTestId('stage-legend').textContent()).toMatch(/Trained for 1 step/);
     await setNumber(page, 'viewer-steps', 2);
     await adaptAndWait(page, 3);
     await page.waitForSelector('[data-testid="viewer-scene-b"][data-trails="3"]', { timeout: 180_000 });
