@@ -15,6 +15,7 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 /** Every worker entry: its file name in the bundle (`<name>.js`) and its source, from the repository root. */
 export const WORKER_ENTRIES = {
   samplerWorker: 'src/samplers/samplerWorker.ts',
+  trialSamplerWorker: 'src/samplers/trialSamplerWorker.ts',
   mamlUpdateWorker: 'src/algos/mamlUpdateWorker.ts',
 } as const;
 export type WorkerName = keyof typeof WORKER_ENTRIES;
