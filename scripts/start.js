@@ -4,8 +4,10 @@
 // (offline, firewalled) that fetch fails with a long stack trace. Check for it first and,
 // if it cannot be had, say so in one sentence and point to the browser UI instead.
 import { spawn, spawnSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 
@@ -55,4 +57,17 @@ function main() {
   for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => child.kill(s));
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) main();
+/**
+ * Run directly (not imported by a test)? Compared as real paths: import.meta.url is
+ * percent-encoded (spaces, non-ASCII), Windows paths are not URLs, and argv[1] may be a symlink.
+ */
+function invokedDirectly() {
+  if (!process.argv[1]) return false;
+  try {
+    return realpathSync(fileURLToPath(import.meta.url)) === realpathSync(process.argv[1]);
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) main();

@@ -11,10 +11,10 @@ import {
   shell,
   utilityProcess,
 } from 'electron';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { menuTemplate } from './menu';
+import { chooseRunsFolder, fallbackNotice } from './runsFolder';
 import { registerRelay } from './relay';
 import {
   createSecureWindow,
@@ -28,11 +28,13 @@ import { TrainerHost } from '../../src/host/trainerHost';
 import { loadWindowState, saveWindowState } from './windowState';
 
 const here = import.meta.dirname;
-/** Runs live in the user's documents folder unless METARL_RUNS_DIR says otherwise. */
-const runsDir =
-  process.env.METARL_RUNS_DIR ?? path.join(app.getPath('documents'), 'Meta-RL Studio', 'runs');
+/** Chosen when the app is ready (runsFolder.ts): Documents, METARL_RUNS_DIR, or the fallback. */
+let runsDir = '';
 const stateFile = path.join(app.getPath('userData'), 'window-state.json');
-const devUrl = process.env.ELECTRON_RENDERER_URL;
+// The dev server's URL is honoured only in development: a packaged app always loads its own
+// files, whatever the environment says (it would otherwise trust another origin, with the
+// development CSP).
+const devUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
 const appUrl = devUrl ?? pathToFileURL(path.join(here, '../renderer/index.html')).href;
 
 let mainWindow: BrowserWindow | null = null;
@@ -92,7 +94,23 @@ if (!app.requestSingleInstanceLock()) {
   app.on('web-contents-created', (_e, contents) => hardenContents(contents, appUrl));
 
   void app.whenReady().then(() => {
-    mkdirSync(runsDir, { recursive: true });
+    let runsNotice: ReturnType<typeof fallbackNotice> = null;
+    try {
+      const choice = chooseRunsFolder({
+        override: process.env.METARL_RUNS_DIR,
+        documents: () => app.getPath('documents'),
+        userData: app.getPath('userData'),
+      });
+      runsDir = choice.dir;
+      runsNotice = fallbackNotice(choice);
+    } catch (err) {
+      dialog.showErrorBox(
+        'Meta-RL Studio cannot start',
+        `Neither the Documents folder nor the app's own folder (${app.getPath('userData')}) can hold its runs: ${(err as Error).message}`,
+      );
+      app.exit(1);
+      return;
+    }
     hardenSession(session.defaultSession, devUrl ? DEV_CONTENT_SECURITY_POLICY : undefined);
     // The trainer starts with the first command, in its own process. The tfjs backend is
     // chosen per run (auto: native GPU/CPU bindings if installed, else wasm), so a machine
@@ -131,6 +149,7 @@ if (!app.requestSingleInstanceLock()) {
       ),
     );
     mainWindow = createWindow();
+    if (runsNotice) void dialog.showMessageBox(mainWindow, { type: 'warning', ...runsNotice });
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow();
     });

@@ -1,7 +1,7 @@
 // The main thread's side of MAML's outer-update workers (mamlUpdateWorker.ts): one request
 // at a time per worker, replies matched by id. Used by MamlLearner when updateThreads > 1.
 import type { Worker } from 'node:worker_threads';
-import { startModuleWorker } from '../samplers/sampler';
+import { startWorker } from '../samplers/workers';
 import type { JsonObject } from '../shared/json';
 import type { TaskData } from './maml';
 
@@ -27,7 +27,7 @@ export class UpdateWorker {
   private readonly pending = new Map<number, { resolve: (r: UpdateReply) => void; reject: (e: Error) => void }>();
 
   constructor() {
-    this.worker = startModuleWorker(import.meta.url, './mamlUpdateWorker');
+    this.worker = startWorker('mamlUpdateWorker');
     this.worker.on('message', (r: UpdateReply) => {
       const p = this.pending.get(r.id);
       if (!p) return;

@@ -1,6 +1,7 @@
 // `metarl`: the command-line face of Meta-RL Studio. Each subcommand lives in its own
 // module under src/cli/commands and registers itself here.
 import { Command, CommanderError } from 'commander';
+import { isEntryPoint } from '../host/entryPoint';
 import { registerEnvs } from './commands/envs';
 import { registerEval } from './commands/eval';
 import { registerServe } from './commands/serve';
@@ -35,8 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const invokedDirectly = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
-if (invokedDirectly) {
+if (isEntryPoint(import.meta.url)) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { StreamName, StreamPayloads, WireMessage } from '../shared/protocol';
 import type { Trainer } from '../training/trainer';
+import { isEntryPoint } from './entryPoint';
 
 interface ParentPort {
   on(event: 'message', listener: (e: { data: unknown }) => void): void;
@@ -81,7 +82,7 @@ function parseArgs(argv: string[]): { runs: string; preload: string[] } {
   return { runs: path.resolve(runs), preload };
 }
 
-const isMain = process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href;
+const isMain = isEntryPoint(import.meta.url);
 const isUtility = !!(process as unknown as { parentPort?: unknown }).parentPort;
 if (isMain || isUtility) {
   // Ctrl-C in a terminal reaches the whole process group: the parent (CLI) decides how to

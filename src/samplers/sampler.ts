@@ -1,15 +1,14 @@
 // The sampler: rolls out tasks × episodes of a Gaussian MLP policy, spread over worker
 // threads (one per core by default). Episodes are split into contiguous ranges, one per
 // worker; per-episode seeds (rollout.ts) make the result identical for any worker count.
-// `workers: 0` runs in the calling thread (tests, tiny jobs).
-//
-// Workers run the TypeScript sources through tsx (see tsWorkerBoot.mjs), which works under
-// the CLI (tsx) and vitest alike; a bundled build would ship samplerWorker.js beside this file.
+// `workers: 0` runs in the calling thread (tests, tiny jobs). Where a worker's file is, from
+// the sources or from the bundle, is decided in workers.ts.
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { resolveFamily } from './families';
 import { type Episode, rolloutRange, type SampleRequest, validateRequest } from './rollout';
 import type { WorkerJob, WorkerReply } from './samplerWorker';
+import { startWorker } from './workers';
 
 export type { Episode, SampleRequest } from './rollout';
 
@@ -25,21 +24,6 @@ export function defaultWorkerCount(): number {
   return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
 }
 
-/**
- * Start a worker thread on a module given relative to `base` (the caller's import.meta.url)
- * without extension: the .ts source through tsx when running from sources, else the .js.
- */
-export function startModuleWorker(base: string, relative: string): Worker {
-  if (base.endsWith('.ts')) {
-    return new Worker(new URL('./tsWorkerBoot.mjs', import.meta.url), { workerData: { tsEntry: new URL(`${relative}.ts`, base).href } });
-  }
-  return new Worker(new URL(`${relative}.js`, base));
-}
-
-function startWorker(relative: string): Worker {
-  return startModuleWorker(import.meta.url, relative);
-}
-
 export class Sampler {
   private readonly workers: Worker[] = [];
   private nextId = 1;
@@ -49,7 +33,13 @@ export class Sampler {
   constructor(readonly numWorkers: number = defaultWorkerCount()) {
     if (!Number.isInteger(numWorkers) || numWorkers < 0) throw new Error(`Sampler: workers must be a non-negative integer, got ${numWorkers}`);
     for (let i = 0; i < numWorkers; i++) {
-      const w = startWorker('./samplerWorker');
+      let w: Worker;
+      try {
+        w = startWorker('samplerWorker');
+      } catch (err) {
+        for (const started of this.workers) void started.terminate();
+        throw err;
+      }
       w.on('message', (m: WorkerReply) => this.onReply(m));
       w.on('error', (err) => this.failAll(err));
       // Idle workers must not keep the process alive.

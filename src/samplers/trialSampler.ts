@@ -24,7 +24,7 @@ import type { EpisodeRecord } from '../algos/metaLearner';
 import { type GruWeights, GruJs } from '../policies/gruPolicyJs';
 import { episodeSeed } from './rollout';
 import { resolveFamily } from './families';
-import { startModuleWorker } from './sampler';
+import { startWorker } from './workers';
 
 /** Size of the RL² policy input for a family. */
 export function rl2InputSize(observationSize: number, actionSize: number): number {
@@ -341,7 +341,7 @@ export class TrialSampler {
    */
   private startWorkers(): void {
     for (let w = this.workers.length; w < this.numWorkers; w++) {
-      const worker = startModuleWorker(import.meta.url, './trialSamplerWorker');
+      const worker = startWorker('trialSamplerWorker');
       worker.on('message', (m: TrialReply) => this.onReply(m));
       worker.on('error', (err) => this.failAll(err));
       // Idle workers must not keep the process alive.

@@ -100,7 +100,11 @@ interface LiveRun {
   loop: Promise<void> | null;
 }
 
+/** The app's version, written in by the build (electron.vite.config.ts); absent when running from sources. */
+declare const __METARL_APP_VERSION__: string | undefined;
+
 function appVersion(): string {
+  if (typeof __METARL_APP_VERSION__ === 'string') return __METARL_APP_VERSION__;
   try {
     const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
     return pkg.version ?? 'unknown';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../browser';
-import { forkTrainer } from '../../../src/host/trainerHost';
+import { forkTrainer, type TrainerLauncher } from '../../../src/host/trainerHost';
 import { startWebHost, type WebHost } from '../../../src/host/webHost';
 
 export const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -56,15 +56,27 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-export async function startFixture(opts: { preload?: string[] } = {}): Promise<Fixture> {
-  ensureRendererBuilt();
+export interface FixtureOptions {
+  /** Modules the (source) trainer imports first. */
+  preload?: string[];
+  /** Another trainer (e.g. the built bundle); default: the sources through tsx. */
+  launcher?: (runsRoot: string, log: (line: string) => void) => TrainerLauncher;
+  /** Serve out/renderer as it is, without rebuilding a stale one (tests of the build). */
+  asBuilt?: boolean;
+}
+
+export async function startFixture(opts: FixtureOptions = {}): Promise<Fixture> {
+  if (!opts.asBuilt) ensureRendererBuilt();
   const browser = await launchBrowser();
   const runsRoot = mkdtempSync(path.join(tmpdir(), 'metarl-e2e-runs-'));
   const trainerLog: string[] = [];
+  const log = (l: string) => trainerLog.push(l);
   let host: WebHost;
   try {
     host = await startWebHost({
-      launcher: forkTrainer({ runsRoot, preload: opts.preload, log: (l) => trainerLog.push(l) }),
+      launcher: opts.launcher
+        ? opts.launcher(runsRoot, log)
+        : forkTrainer({ runsRoot, preload: opts.preload, log }),
       rendererDir: RENDERER_DIR,
       port: 0,
     });
