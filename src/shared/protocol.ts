@@ -14,14 +14,11 @@
 // as plain number arrays so one encoding works for JSON (WebSocket) and structured clone (IPC).
 // This module imports only zod (lint-enforced), so the renderer, preload and trainer share it.
 import { z } from 'zod';
-import { JsonObjectSchema, RunConfigSchema, intIn } from './config';
+import { JsonObjectSchema, ResolvedRunConfigSchema, RunConfigSchema, intIn } from './config';
 import type { ResolvedRunConfig, RunConfigInput } from './config';
-import type { JsonObject } from './json';
-
-export const PROTOCOL_VERSION = 1;
 
 // ---------------------------------------------------------------------------------------
-// Shared data shapes
+// Shared data shapes (each type is its schema's z.infer: one definition per shape)
 // ---------------------------------------------------------------------------------------
 
 const vec3 = z.tuple([z.number(), z.number(), z.number()]);
@@ -67,173 +64,228 @@ export const TaskParamSchema = z.object({
   path: z.string(),
 });
 
-export interface FamilyInfo {
-  id: string;
-  title: string;
-  description: string;
-  observationSize: number;
-  actionSize: number;
-  horizon: number;
-  params: z.infer<typeof TaskParamSchema>[];
-  docs: { observation: string; action: string; reward: string; termination: string };
-  /** For the family card's preview: the scene and one frame of a sample task. */
-  scene: z.infer<typeof SceneSchema>;
-  previewFrame: number[];
-  sampleTask: JsonObject;
-}
+const StageUnitSchema = z.enum(['step', 'episode']);
 
-export interface AlgoInfo {
-  id: string;
-  title: string;
-  description: string;
+/** A family as the registry lists it (envs/registry.ts, `metarl envs --json`). */
+export const FamilyDescriptionSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  description: z.string(),
+  observationSize: z.number(),
+  actionSize: z.number(),
+  horizon: z.number(),
+  params: z.array(TaskParamSchema),
+  docs: z.object({ observation: z.string(), action: z.string(), reward: z.string(), termination: z.string(), tasks: z.string().optional() }),
+});
+export type FamilyDescription = z.infer<typeof FamilyDescriptionSchema>;
+
+/** A family as the UI gets it: the registry's description plus a preview for its card. */
+export const FamilyInfoSchema = FamilyDescriptionSchema.extend({
+  /** The scene and one frame of a sample task. */
+  scene: SceneSchema,
+  previewFrame: z.array(z.number()),
+  sampleTask: JsonObjectSchema,
+});
+export type FamilyInfo = z.infer<typeof FamilyInfoSchema>;
+
+export const AlgoInfoSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  description: z.string(),
   /** What an adaptation stage is: a gradient step (MAML) or an episode of a trial (RL²). */
-  stageUnit: 'step' | 'episode';
+  stageUnit: StageUnitSchema,
   /** The hyper-parameters with their defaults filled in. */
-  defaults: JsonObject;
+  defaults: JsonObjectSchema,
   /** The same per family id, where a family changes some defaults (e.g. MAML's step size on point-nav). */
-  familyDefaults: Record<string, JsonObject>;
+  familyDefaults: z.record(z.string(), JsonObjectSchema),
   /** JSON Schema of the hyper-parameters (types, minimum/maximum, descriptions) for forms. */
-  schema: JsonObject;
+  schema: JsonObjectSchema,
   /** Default meta-iterations per family id. */
-  defaultIterations: Record<string, number>;
+  defaultIterations: z.record(z.string(), z.number()),
+});
+export type AlgoInfo = z.infer<typeof AlgoInfoSchema>;
+
+export const RUN_STATES = [
+  'idle', // no run loaded in the trainer
+  'starting', // creating the run, initialising the backend and learner
+  'running',
+  'paused',
+  'stopping', // finishing the current iteration, then checkpointing
+  'stopped', // stopped by the user, checkpoint written; resumable
+  'finished', // all iterations done
+  'failed', // guard rail or error; message says why; last good checkpoint kept
+  'crashed', // the trainer process died; a new trainer is started on the next command
+] as const;
+export const RunStateSchema = z.enum(RUN_STATES);
+export type RunState = z.infer<typeof RunStateSchema>;
+
+/** The states in which a trainer holds a run (it owns the run's lock and may write to it). */
+export const LIVE_RUN_STATES = ['starting', 'running', 'paused', 'stopping'] as const satisfies readonly RunState[];
+export function isLiveState(state: string): boolean {
+  return (LIVE_RUN_STATES as readonly string[]).includes(state);
 }
 
-export type RunState =
-  | 'idle' // no run loaded in the trainer
-  | 'starting' // creating the run, initialising the backend and learner
-  | 'running'
-  | 'paused'
-  | 'stopping' // finishing the current iteration, then checkpointing
-  | 'stopped' // stopped by the user, checkpoint written; resumable
-  | 'finished' // all iterations done
-  | 'failed' // guard rail or error; message says why; last good checkpoint kept
-  | 'crashed'; // the trainer process died; a new trainer is started on the next command
-
-export interface TrainerStatus {
-  state: RunState;
-  runId: string | null;
-  family: string | null;
-  algo: string | null;
+export const TrainerStatusSchema = z.object({
+  state: RunStateSchema,
+  runId: z.string().nullable(),
+  family: z.string().nullable(),
+  algo: z.string().nullable(),
   /** Meta-iterations completed. */
-  iteration: number;
+  iteration: z.number(),
   /** Target number of meta-iterations. */
-  iterations: number;
+  iterations: z.number(),
   /** tfjs backend in use ('wasm', 'cpu', 'tensorflow'). */
-  backend: string | null;
+  backend: z.string().nullable(),
   /** Wall time spent training in this session of the run (ms). */
-  elapsedMs: number;
+  elapsedMs: z.number(),
   /** Estimated time to the end (ms), from the mean iteration time; null until known. */
-  etaMs: number | null;
+  etaMs: z.number().nullable(),
+  /** Iteration of the live run's newest checkpoint (null: none yet). */
+  checkpoint: z.number().nullable().optional(),
   /** For 'failed' / 'crashed': what happened, naming the iteration. */
-  message?: string;
-}
+  message: z.string().optional(),
+});
+export type TrainerStatus = z.infer<typeof TrainerStatusSchema>;
 
 /** One meta-iteration's metrics: a line of metrics.jsonl and a `mrl:metrics.added` event. */
-export interface MetricsRow {
-  iteration: number;
+export const MetricsRowSchema = z.object({
+  iteration: z.number().int(),
   /** ISO time the iteration finished. */
-  time: string;
+  time: z.string(),
   /** Wall time of this iteration (ms). */
-  wallMs: number;
+  wallMs: z.number(),
   /** Namespaced scalars from the learner ('returns/pre', 'returns/post_1', 'losses/kl', ...). */
-  metrics: Record<string, number>;
-}
+  metrics: z.record(z.string(), z.number()),
+});
+export type MetricsRow = z.infer<typeof MetricsRowSchema>;
 
 /** An adaptation episode, plain-array form of EpisodeRecord (src/algos/metaLearner.ts). */
-export interface EpisodeJson {
+export const EpisodeJsonSchema = z.object({
   /** 0 = before adaptation; MAML: after gradient step k; RL²: episode k+1 of the trial. */
-  stage: number;
-  index: number;
-  return: number;
-  length: number;
+  stage: z.number(),
+  index: z.number(),
+  return: z.number(),
+  length: z.number(),
   /** Per step, row-major (length × observation size / action size). */
-  observations: number[];
-  actions: number[];
-  rewards: number[];
+  observations: z.array(z.number()),
+  actions: z.array(z.number()),
+  rewards: z.array(z.number()),
   /** Scene frames, length + 1 of them (reset state first), each of frameSize(scene) floats. */
-  frames?: number[][];
-}
+  frames: z.array(z.array(z.number())).optional(),
+});
+export type EpisodeJson = z.infer<typeof EpisodeJsonSchema>;
 
-export interface AdaptReply {
-  runId: string;
+export const AdaptReplySchema = z.object({
+  runId: z.string(),
   /** Checkpoint iteration whose meta-parameters were adapted. */
-  iteration: number;
-  algo: string;
-  family: string;
-  stageUnit: 'step' | 'episode';
-  task: JsonObject;
+  iteration: z.number(),
+  algo: z.string(),
+  family: z.string(),
+  stageUnit: StageUnitSchema,
+  task: JsonObjectSchema,
   /** True when every task parameter lies inside the training distribution's range. */
-  inDistribution: boolean;
-  scene: z.infer<typeof SceneSchema>;
+  inDistribution: z.boolean(),
+  scene: SceneSchema,
   /** Mean return per stage: [before, after step/episode 1, …]. */
-  returns: number[];
-  episodes: EpisodeJson[];
-}
+  returns: z.array(z.number()),
+  episodes: z.array(EpisodeJsonSchema),
+});
+export type AdaptReply = z.infer<typeof AdaptReplySchema>;
 
-export interface EvaluateReply {
-  runId: string;
-  iteration: number;
-  stageUnit: 'step' | 'episode';
-  tasks: number;
+export const EvaluateReplySchema = z.object({
+  runId: z.string(),
+  iteration: z.number(),
+  stageUnit: StageUnitSchema,
+  tasks: z.number(),
   /** Mean return per stage over the held-out test tasks. */
-  returns: number[];
+  returns: z.array(z.number()),
   /** Same shape, one array per baseline asked for. */
-  baselines?: Record<string, number[]>;
+  baselines: z.record(z.string(), z.array(z.number())).optional(),
   /** The fine-tuning step size each random-init / pretrained baseline was evaluated with (chosen on training tasks). */
-  baselineStepSizes?: Record<string, number>;
-}
+  baselineStepSizes: z.record(z.string(), z.number()).optional(),
+});
+export type EvaluateReply = z.infer<typeof EvaluateReplySchema>;
 
-export interface RunSummary {
-  runId: string;
-  name?: string;
-  family: string;
-  algo: string;
-  seed: number;
-  backend: string;
-  createdAt: string;
+/** Who holds a run's lock (the one process allowed to train it). */
+export const RunLockHolderSchema = z.object({
+  pid: z.number().int(),
+  host: z.string(),
+  /** ISO time the lock was taken. */
+  since: z.string(),
+});
+export type RunLockHolder = z.infer<typeof RunLockHolderSchema>;
+
+export const RunSummarySchema = z.object({
+  runId: z.string(),
+  name: z.string().optional(),
+  family: z.string(),
+  algo: z.string(),
+  seed: z.number(),
+  backend: z.string(),
+  createdAt: z.string(),
   /** Meta-iterations recorded in metrics.jsonl. */
-  iteration: number;
-  iterations: number;
-  /** Iterations with a loadable checkpoint, ascending. */
-  checkpoints: number[];
+  iteration: z.number(),
+  iterations: z.number(),
+  /** Iterations with a checkpoint directory, ascending. */
+  checkpoints: z.array(z.number()),
   /** Best mean return after full adaptation seen in the metrics, if any. */
-  bestReturn: number | null;
-  /** 'running'/'paused' only for the trainer's live run; otherwise from the run's files. */
-  state: RunState;
-  message?: string;
-}
+  bestReturn: z.number().nullable(),
+  /** Live states only for a run being trained (by this trainer, or by another process: see lockedBy); otherwise from the run's files. */
+  state: RunStateSchema,
+  /** Set when another process is training the run (it holds the run's lock): it cannot be resumed or deleted from here. */
+  lockedBy: RunLockHolderSchema.optional(),
+  message: z.string().optional(),
+});
+export type RunSummary = z.infer<typeof RunSummarySchema>;
 
-export interface PreviewEpisode {
-  runId: string;
+export const PreviewEpisodeSchema = z.object({
+  runId: z.string(),
   /** The meta-iteration whose policy was adapted. */
-  iteration: number;
-  task: JsonObject;
-  scene: z.infer<typeof SceneSchema>;
-  stageUnit: 'step' | 'episode';
+  iteration: z.number(),
+  task: JsonObjectSchema,
+  scene: SceneSchema,
+  stageUnit: StageUnitSchema,
   /** Stages in this preview (1 + steps). */
-  stages: number;
-  episode: EpisodeJson;
-}
+  stages: z.number(),
+  episode: EpisodeJsonSchema,
+});
+export type PreviewEpisode = z.infer<typeof PreviewEpisodeSchema>;
 
-export interface ProgressEvent {
-  runId: string;
+export const ProgressEventSchema = z.object({
+  runId: z.string(),
   /** The meta-iteration in progress (1-based: completed + 1). */
-  iteration: number;
+  iteration: z.number(),
   /** What the trainer or learner is doing ('sampling', 'inner', 'outer', 'preview', 'checkpoint'). */
-  phase: string;
+  phase: z.string(),
   /** Fraction of the iteration done, 0..1. */
-  fraction: number;
-}
+  fraction: z.number(),
+});
+export type ProgressEvent = z.infer<typeof ProgressEventSchema>;
 
-export interface ErrorEvent {
-  runId: string | null;
-  iteration: number | null;
-  message: string;
+export const ErrorEventSchema = z.object({
+  runId: z.string().nullable(),
+  iteration: z.number().nullable(),
+  message: z.string(),
   /** True when the run stopped because of it. */
-  fatal: boolean;
-}
+  fatal: z.boolean(),
+});
+export type ErrorEvent = z.infer<typeof ErrorEventSchema>;
 
-export type StreamName = keyof StreamPayloads;
+/** Schemas of event payloads, for clients that validate what they receive. */
+export const StreamSchemas = {
+  /** The trainer's status changed (state, iteration, ETA). Also sent on subscribe. */
+  'mrl:status.changed': TrainerStatusSchema,
+  /** A meta-iteration finished. `emittedAt`: epoch ms (fractional) when the trainer sent it, for latency figures. */
+  'mrl:metrics.added': MetricsRowSchema.extend({ runId: z.string(), emittedAt: z.number().optional() }),
+  /** Progress within a meta-iteration. */
+  'mrl:progress.changed': ProgressEventSchema,
+  /** One episode of the live preview (stage 0 = before adaptation, then each step / episode). */
+  'mrl:preview.added': PreviewEpisodeSchema,
+  /** An error: a guard rail tripped, a command failed in the background, a damaged checkpoint was skipped, or the trainer crashed. */
+  'mrl:error.raised': ErrorEventSchema,
+} as const;
+export type StreamName = keyof typeof StreamSchemas;
+export type StreamPayloads = { [S in StreamName]: z.infer<(typeof StreamSchemas)[S]> };
 export const STREAM_NAMES = [
   'mrl:status.changed',
   'mrl:metrics.added',
@@ -313,141 +365,85 @@ export type CommandRequest<C extends CommandChannel> = z.input<(typeof CommandSc
 /** What a handler receives (validated, defaults filled). */
 export type CommandPayload<C extends CommandChannel> = z.output<(typeof CommandSchemas)[C]>;
 
-export interface CommandReplies {
-  'mrl:run.start': { runId: string; config: ResolvedRunConfig; status: TrainerStatus };
-  'mrl:run.pause': { status: TrainerStatus };
-  'mrl:run.resume': { status: TrainerStatus };
-  'mrl:run.stop': { status: TrainerStatus; checkpoint: number | null };
-  'mrl:run.adapt': AdaptReply;
-  'mrl:run.evaluate': EvaluateReply;
-  'mrl:runs.list': { runs: RunSummary[] };
-  'mrl:run.open': { summary: RunSummary; config: ResolvedRunConfig; metrics: MetricsRow[]; meta: JsonObject };
-  'mrl:run.delete': { runId: string; deleted: true };
-  'mrl:families.list': { families: FamilyInfo[] };
-  'mrl:algos.list': { algos: AlgoInfo[] };
-  'mrl:tasks.sample': { family: string; split: 'train' | 'test'; tasks: JsonObject[] };
-  'mrl:trainer.status': { status: TrainerStatus };
-  'mrl:stream.subscribe': { streams: StreamName[] };
-  'mrl:stream.unsubscribe': { streams: StreamName[] };
-}
+const statusReply = z.object({ status: TrainerStatusSchema });
+const streamsReply = z.object({ streams: z.array(StreamNameSchema) });
+
+/** Reply schemas per command (what a handler resolves with). */
+export const ReplySchemas = {
+  'mrl:run.start': z.object({ runId: z.string(), config: ResolvedRunConfigSchema, status: TrainerStatusSchema }),
+  'mrl:run.pause': statusReply,
+  'mrl:run.resume': statusReply,
+  'mrl:run.stop': z.object({ status: TrainerStatusSchema, checkpoint: z.number().nullable() }),
+  'mrl:run.adapt': AdaptReplySchema,
+  'mrl:run.evaluate': EvaluateReplySchema,
+  'mrl:runs.list': z.object({ runs: z.array(RunSummarySchema) }),
+  'mrl:run.open': z.object({ summary: RunSummarySchema, config: ResolvedRunConfigSchema, metrics: z.array(MetricsRowSchema), meta: JsonObjectSchema }),
+  'mrl:run.delete': z.object({ runId: z.string(), deleted: z.literal(true) }),
+  'mrl:families.list': z.object({ families: z.array(FamilyInfoSchema) }),
+  'mrl:algos.list': z.object({ algos: z.array(AlgoInfoSchema) }),
+  'mrl:tasks.sample': z.object({ family: z.string(), split: z.enum(['train', 'test']), tasks: z.array(JsonObjectSchema) }),
+  'mrl:trainer.status': statusReply,
+  'mrl:stream.subscribe': streamsReply,
+  'mrl:stream.unsubscribe': streamsReply,
+} as const satisfies { [C in CommandChannel]: z.ZodType };
+export type CommandReplies = { [C in CommandChannel]: z.infer<(typeof ReplySchemas)[C]> };
 export type CommandReply<C extends CommandChannel> = CommandReplies[C];
-
-// ---------------------------------------------------------------------------------------
-// Event streams: channel → payload
-// ---------------------------------------------------------------------------------------
-
-export interface StreamPayloads {
-  /** The trainer's status changed (state, iteration, ETA). Also sent on subscribe. */
-  'mrl:status.changed': TrainerStatus;
-  /** A meta-iteration finished. `emittedAt`: epoch ms (fractional) when the trainer sent it, for latency figures. */
-  'mrl:metrics.added': MetricsRow & { runId: string; emittedAt?: number };
-  /** Progress within a meta-iteration. */
-  'mrl:progress.changed': ProgressEvent;
-  /** One episode of the live preview (stage 0 = before adaptation, then each step / episode). */
-  'mrl:preview.added': PreviewEpisode;
-  /** An error: a guard rail tripped, a command failed in the background, or the trainer crashed. */
-  'mrl:error.raised': ErrorEvent;
-}
-const StatusSchema = z.object({
-  state: z.enum(['idle', 'starting', 'running', 'paused', 'stopping', 'stopped', 'finished', 'failed', 'crashed']),
-  runId: z.string().nullable(),
-  family: z.string().nullable(),
-  algo: z.string().nullable(),
-  iteration: z.number(),
-  iterations: z.number(),
-  backend: z.string().nullable(),
-  elapsedMs: z.number(),
-  etaMs: z.number().nullable(),
-  message: z.string().optional(),
-});
-const EpisodeJsonSchema = z.object({
-  stage: z.number(),
-  index: z.number(),
-  return: z.number(),
-  length: z.number(),
-  observations: z.array(z.number()),
-  actions: z.array(z.number()),
-  rewards: z.array(z.number()),
-  frames: z.array(z.array(z.number())).optional(),
-});
-
-/** Schemas of event payloads, for clients that validate what they receive. */
-export const StreamSchemas = {
-  'mrl:status.changed': StatusSchema,
-  'mrl:metrics.added': z.object({
-    runId: z.string(),
-    iteration: z.number(),
-    time: z.string(),
-    wallMs: z.number(),
-    metrics: z.record(z.string(), z.number()),
-    emittedAt: z.number().optional(),
-  }),
-  'mrl:progress.changed': z.object({ runId: z.string(), iteration: z.number(), phase: z.string(), fraction: z.number() }),
-  'mrl:preview.added': z.object({
-    runId: z.string(),
-    iteration: z.number(),
-    task: JsonObjectSchema,
-    scene: SceneSchema,
-    stageUnit: z.enum(['step', 'episode']),
-    stages: z.number(),
-    episode: EpisodeJsonSchema,
-  }),
-  'mrl:error.raised': z.object({
-    runId: z.string().nullable(),
-    iteration: z.number().nullable(),
-    message: z.string(),
-    fatal: z.boolean(),
-  }),
-} satisfies { [S in StreamName]: z.ZodType<StreamPayloads[S]> };
 
 // ---------------------------------------------------------------------------------------
 // Wire envelope
 // ---------------------------------------------------------------------------------------
 
-export interface CallMessage {
-  kind: 'call';
-  /** Caller-chosen id; the reply carries it back. */
-  id: number;
-  channel: CommandChannel;
-  payload: unknown;
-}
-export interface ErrorInfo {
-  message: string;
-  /** 'invalid' (bad message), 'unknown-channel', 'failed' (the command failed), 'crashed' (the trainer died). */
-  code: 'invalid' | 'unknown-channel' | 'failed' | 'crashed' | 'closed';
-}
-export type ReplyMessage =
-  | { kind: 'reply'; id: number; ok: true; result: unknown }
-  | { kind: 'reply'; id: number; ok: false; error: ErrorInfo };
-export interface EventMessage<S extends StreamName = StreamName> {
-  kind: 'event';
-  channel: S;
-  payload: StreamPayloads[S];
-}
-export type WireMessage = CallMessage | ReplyMessage | EventMessage;
+const ERROR_CODES = ['invalid', 'unknown-channel', 'failed', 'crashed', 'closed'] as const;
 
 export const CallMessageSchema = z.strictObject({
   kind: z.literal('call'),
+  /** Caller-chosen id; the reply carries it back. */
   id: z.number().int().nonnegative(),
   channel: z.enum(COMMAND_CHANNELS as [CommandChannel, ...CommandChannel[]], {
     error: `channel must be one of ${COMMAND_CHANNELS.join(', ')}`,
   }),
   payload: z.unknown(),
 });
+export type CallMessage = z.infer<typeof CallMessageSchema>;
+
+export const ErrorInfoSchema = z.object({
+  message: z.string(),
+  /** 'invalid' (bad message), 'unknown-channel', 'failed' (the command failed), 'crashed' (the trainer died), 'closed'. */
+  code: z.enum(ERROR_CODES),
+});
+export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
+
 export const ReplyMessageSchema = z.union([
   z.strictObject({ kind: z.literal('reply'), id: z.number().int().nonnegative(), ok: z.literal(true), result: z.unknown() }),
-  z.strictObject({
-    kind: z.literal('reply'),
-    id: z.number().int().nonnegative(),
-    ok: z.literal(false),
-    error: z.object({ message: z.string(), code: z.enum(['invalid', 'unknown-channel', 'failed', 'crashed', 'closed']) }),
-  }),
+  z.strictObject({ kind: z.literal('reply'), id: z.number().int().nonnegative(), ok: z.literal(false), error: ErrorInfoSchema }),
 ]);
+export type ReplyMessage = z.infer<typeof ReplyMessageSchema>;
+
 export const EventMessageSchema = z.strictObject({
   kind: z.literal('event'),
   channel: StreamNameSchema,
   payload: z.unknown(),
 });
+/** An event envelope (EventMessageSchema) with its payload typed by its stream. */
+export type EventMessage<S extends StreamName = StreamName> = Omit<z.infer<typeof EventMessageSchema>, 'channel' | 'payload'> & {
+  channel: S;
+  payload: StreamPayloads[S];
+};
+
+/**
+ * Host → trainer process only, never relayed from a client (clients speak `call`): stop the
+ * live run with a checkpoint, release everything, then exit. Every owner of a trainer
+ * process (CLI, web host, Electron main) stops it this way, on every platform: no signal
+ * needed (Windows has none to give).
+ */
+export const ShutdownMessageSchema = z.strictObject({ kind: z.literal('shutdown') });
+export type ShutdownMessage = z.infer<typeof ShutdownMessageSchema>;
+export function isShutdownMessage(raw: unknown): raw is ShutdownMessage {
+  return ShutdownMessageSchema.safeParse(raw).success;
+}
+
+export type WireMessage = CallMessage | ReplyMessage | EventMessage | ShutdownMessage;
+
 /** Messages a client receives from a host / trainer. */
 export const ServerMessageSchema = z.union([ReplyMessageSchema, EventMessageSchema]);
 
