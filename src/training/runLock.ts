@@ -94,8 +94,8 @@ export interface RunLock {
   release(): Promise<void>;
 }
 
-/** Take the run's lock, or throw RunLockedError naming the live holder. */
-export async function acquireRunLock(runDir: string): Promise<RunLock> {
+/** Take the run's lock, or throw RunLockedError naming the live holder. `heartbeatMs`: for tests. */
+export async function acquireRunLock(runDir: string, opts: { heartbeatMs?: number } = {}): Promise<RunLock> {
   const file = path.join(runDir, LOCK_FILE);
   const record: LockRecord = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), token: randomBytes(12).toString('hex') };
   const tmp = path.join(runDir, `.${LOCK_FILE}.${record.token}`);
@@ -117,7 +117,7 @@ export async function acquireRunLock(runDir: string): Promise<RunLock> {
   } finally {
     await fs.rm(tmp, { force: true });
   }
-  return heldLock(runDir, file, record.token);
+  return heldLock(runDir, file, record.token, opts.heartbeatMs ?? HEARTBEAT_MS);
 }
 
 /** Create `file` only if it does not exist: a hard link of the complete temp file, or O_EXCL where links are unsupported. */
@@ -149,7 +149,7 @@ async function breakStale(file: string, staleToken: string): Promise<void> {
   await fs.rm(aside, { force: true });
 }
 
-function heldLock(runDir: string, file: string, token: string): RunLock {
+function heldLock(runDir: string, file: string, token: string, heartbeatMs: number): RunLock {
   let released = false;
   const lock: RunLock = {
     runDir,
@@ -175,7 +175,7 @@ function heldLock(runDir: string, file: string, token: string): RunLock {
       const now = new Date();
       await fs.utimes(file, now, now).catch(() => {});
     })();
-  }, HEARTBEAT_MS);
+  }, heartbeatMs);
   timer.unref();
   return lock;
 }

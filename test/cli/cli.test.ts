@@ -93,7 +93,7 @@ describe('metarl CLI', () => {
     expect(resumed.stdout).toMatch(/finished 6 iterations/);
   });
 
-  it('Ctrl-C stops a run cleanly with a checkpoint', async () => {
+  it('Ctrl-C stops a run cleanly with a checkpoint (exit status 130, as for any interrupted command)', async () => {
     let sent = false;
     const r = await metarl(
       ['train', '--algo', 'test-hill', '--iterations', '500', '--backend', 'cpu', '--preview-every', '0', '--hp', 'slowMs=100', '--out', 'sig', '--preload', HILL],
@@ -106,7 +106,7 @@ describe('metarl CLI', () => {
         },
       },
     );
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(130);
     expect(r.stderr).toMatch(/Stopping after the current iteration/);
     const m = /Run (\S+) stopped at iteration (\d+); checkpoint written/.exec(r.stdout)!;
     expect(m).not.toBeNull();

@@ -4,10 +4,13 @@
 // reported with its field and allowed range.
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
 import { collect, describeEnd, ExitStatus, exitStatusOf, followRun, locateRun, startTrainer } from './common';
-import { BACKEND_NAMES, MAX_ITERATIONS, parseRunConfig, type RunConfigInput } from '../../shared/config';
+import { BACKEND_NAMES, MAX_ITERATIONS, formatIssues, parseRunConfig, type RunConfigInput } from '../../shared/config';
+import { ALGOS, withFamilyDefaults } from '../../algos/registry';
 import type { JsonObject, JsonValue } from '../../shared/json';
+import { Trainer } from '../../training/trainer';
 
 interface TrainFlags {
   config?: string;
@@ -27,11 +30,11 @@ interface TrainFlags {
   allowLarge?: boolean;
 }
 
-/** A flag's text as a number, or the text itself so the schema reports it ("got "abc""). */
+/** A flag's text as a number (Infinity included: the schema reports it as not finite), or the text itself so the schema reports it ("got "abc""). */
 function num(v: string | undefined): number | string | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  return v.trim() !== '' && Number.isFinite(n) ? n : v;
+  return v.trim() !== '' && !Number.isNaN(n) ? n : v;
 }
 
 function parseHyper(pairs: string[] = []): JsonObject {
@@ -90,7 +93,13 @@ export function configFromFlags(f: TrainFlags): RunConfigInput {
   // Defaults that make `metarl train` work with nothing else.
   merged.family ??= 'point-nav';
   merged.algo ??= 'maml';
-  // Validate here too, so a bad flag fails before a trainer process starts.
+  // Validate here too, so a bad flag fails before a trainer process starts: the learner's
+  // hyper-parameters first (its schema knows each field's range), then the whole config.
+  const spec = ALGOS.find((a) => a.id === merged.algo);
+  if (spec && merged.hyper) {
+    const r = spec.configSchema.safeParse(withFamilyDefaults(spec, String(merged.family), merged.hyper as JsonObject), { reportInput: true });
+    if (!r.success) throw new Error(`Invalid run config:\n${formatIssues(r.error, 'config.hyper', spec.configSchema)}`);
+  }
   parseRunConfig(merged);
   return merged as RunConfigInput;
 }
@@ -115,7 +124,11 @@ export function registerTrain(program: Command): void {
     .option('--quiet', 'no progress output')
     .addOption(new Option('--preload <module>', 'module the trainer imports first (extra learners; repeatable)').argParser(collect).default([]).hideHelp())
     .action(async (f: TrainFlags) => {
+      // The trainer's own checks (the learner's ranges, the memory estimate) run here first,
+      // so a refused config starts no process; the trainer checks again (other clients).
+      for (const m of f.preload ?? []) await import(pathToFileURL(path.resolve(m)).href);
       const config = configFromFlags(f);
+      new Trainer({ runsRoot: path.resolve(f.out), emit: () => {} }).resolveConfig(parseRunConfig(config));
       const session = startTrainer(f.out, f.preload);
       let runDir = '';
       let code: number;
