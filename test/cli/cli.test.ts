@@ -88,8 +88,14 @@ describe('metarl CLI', () => {
     expect(badTask.code).toBe(1);
     expect(badTask.stderr).toMatch(/goal\.0 = 7 is outside \[-2, 2\]/);
 
+    // A damaged newest checkpoint is skipped, and the user is told (not only events.log).
+    const bin = path.join(runDir, 'checkpoints', '4', 'tensors.bin');
+    const buf = await fs.readFile(bin);
+    buf[0] ^= 0xff;
+    await fs.writeFile(bin, buf);
     const resumed = await metarl(['resume', `runs/${runId}`, '--iterations', '6', '--preload', HILL]);
     expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/metarl: Checkpoint 4 of \S+ is damaged and was skipped \(.*corrupt.*\); resuming from checkpoint 2/);
     expect(resumed.stdout).toMatch(/finished 6 iterations/);
   });
 
