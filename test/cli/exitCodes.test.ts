@@ -129,6 +129,22 @@ describe.concurrent('metarl exit status and signals', () => {
     expect(forks.n).toBe(0);
   });
 
+  it('the memory-bomb config and a non-finite flag are refused (exit 1) before any trainer starts', async () => {
+    let stderr = '';
+    const err = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (stderr += a.join(' ') + '\n'));
+    try {
+      const bomb = ['train', '--hp', 'hidden=[1024,1024,1024,1024]', '--hp', 'metaBatchSize=1000', '--hp', 'episodesPerTask=1000', '--out', path.join(dir, 'bomb')];
+      expect(await main(bomb)).toBe(1);
+      expect(await main(['train', '--hp', 'innerLr=1e999', '--out', path.join(dir, 'bomb')])).toBe(1);
+    } finally {
+      err.mockRestore();
+    }
+    expect(stderr).toMatch(/This run would need about [\d.]+ TB of memory .* above the limit of .*--allow-large/);
+    expect(stderr).toMatch(/config\.hyper\.innerLr: not finite \(got Infinity\); must be a finite number in \[0, 100\]/);
+    expect(forks.n).toBe(0);
+    await expect(fs.access(path.join(dir, 'bomb'))).rejects.toThrow();
+  });
+
   it('a second writer is refused (exit 1) naming the process that trains the run, and changes nothing', async () => {
     // This test process trains a run, as another CLI, the web host or the desktop app would.
     const root = path.join(dir, 'locked');
