@@ -19,7 +19,9 @@ export function contentSecurityPolicy(opts: CspOptions = {}): string {
     "img-src 'self' data: blob:",
     "media-src 'self' blob:",
     "font-src 'self'",
-    opts.dev ? "connect-src 'self' ws: http://localhost:* http://127.0.0.1:*" : "connect-src 'self'",
+    opts.dev
+      ? "connect-src 'self' ws: http://localhost:* http://127.0.0.1:*"
+      : "connect-src 'self'",
     "worker-src 'self' blob:",
     "object-src 'none'",
     "base-uri 'none'",

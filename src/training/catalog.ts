@@ -23,7 +23,10 @@ export function algoCatalog(): AlgoInfo[] {
   return ALGOS.map((a) => {
     let schema: JsonObject = {};
     try {
-      schema = z.toJSONSchema(a.configSchema, { unrepresentable: 'any', io: 'input' }) as JsonObject;
+      schema = z.toJSONSchema(a.configSchema, {
+        unrepresentable: 'any',
+        io: 'input',
+      }) as JsonObject;
     } catch {
       /* a schema zod cannot describe: forms fall back to the defaults */
     }

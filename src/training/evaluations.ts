@@ -5,11 +5,23 @@ import { Rng } from '../core/rng';
 import type { MetaLearner } from '../algos/metaLearner';
 import { backendInfo } from '../tf/backend';
 import type { JsonObject } from '../shared/json';
-import { ProtocolError, type AdaptReply, type CommandPayload, type CommandReplies, type StreamPayloads } from '../shared/protocol';
+import {
+  ProtocolError,
+  type AdaptReply,
+  type CommandPayload,
+  type CommandReplies,
+  type StreamPayloads,
+} from '../shared/protocol';
 import { listCheckpoints } from './checkpoint';
 import { loadRunLearner, type LoadedRun } from './runLoader';
 import { runDirOf } from './runDir';
-import { episodeToJson, evaluateBaseline, evaluateLearner, inTrainingDistribution, tunesStepSize } from './evaluate';
+import {
+  episodeToJson,
+  evaluateBaseline,
+  evaluateLearner,
+  inTrainingDistribution,
+  tunesStepSize,
+} from './evaluate';
 
 export interface EvaluationsOptions {
   runsRoot: string;
@@ -55,7 +67,13 @@ export class Evaluations {
     let loaded;
     try {
       loaded = await loadRunLearner(this.opts.runsRoot, runId, iteration, {
-        onSkip: (it, err) => this.opts.onSkipped({ runId, iteration: it, message: `Checkpoint ${it} of ${runId} is damaged and was skipped: ${err.message}`, fatal: false }),
+        onSkip: (it, err) =>
+          this.opts.onSkipped({
+            runId,
+            iteration: it,
+            message: `Checkpoint ${it} of ${runId} is damaged and was skipped: ${err.message}`,
+            fatal: false,
+          }),
       });
     } catch (err) {
       throw new ProtocolError((err as Error).message, 'failed');
@@ -69,9 +87,14 @@ export class Evaluations {
     const e = await this.learnerFor(p.runId, p.iteration);
     let task: JsonObject;
     try {
-      task = (p.task ? e.family.parseTask(p.task) : e.family.sampleTasks(1, new Rng(p.seed), 'test')[0]) as JsonObject;
+      task = (
+        p.task ? e.family.parseTask(p.task) : e.family.sampleTasks(1, new Rng(p.seed), 'test')[0]
+      ) as JsonObject;
     } catch (err) {
-      throw new ProtocolError(`Invalid task for ${e.family.id}: ${(err as Error).message}`, 'invalid');
+      throw new ProtocolError(
+        `Invalid task for ${e.family.id}: ${(err as Error).message}`,
+        'invalid',
+      );
     }
     const res = await e.learner.adapt(task, {
       steps: p.steps,
@@ -94,9 +117,16 @@ export class Evaluations {
     };
   }
 
-  async evaluate(p: CommandPayload<'mrl:run.evaluate'>): Promise<CommandReplies['mrl:run.evaluate']> {
+  async evaluate(
+    p: CommandPayload<'mrl:run.evaluate'>,
+  ): Promise<CommandReplies['mrl:run.evaluate']> {
     const e = await this.learnerFor(p.runId, p.iteration);
-    const opts = { tasks: p.tasks, steps: p.steps, episodesPerStage: p.episodesPerStage, seed: p.seed };
+    const opts = {
+      tasks: p.tasks,
+      steps: p.steps,
+      episodesPerStage: p.episodesPerStage,
+      seed: p.seed,
+    };
     const returns = await evaluateLearner(e.learner, e.family, opts);
     const baselines: Record<string, number[]> = {};
     const baselineStepSizes: Record<string, number> = {};
@@ -105,28 +135,53 @@ export class Evaluations {
       let learner: MetaLearner;
       let algo = 'random';
       if (b === 'random') {
-        learner = await e.spec.create({ family: e.family, config: e.meta.config.hyper, seed: e.meta.config.seed, workers: e.meta.config.workers });
+        learner = await e.spec.create({
+          family: e.family,
+          config: e.meta.config.hyper,
+          seed: e.meta.config.seed,
+          workers: e.meta.config.workers,
+        });
       } else {
         const other = await loadRunLearner(this.opts.runsRoot, b).catch((err: Error) => {
-          throw new ProtocolError(`Baseline "${b}" is neither "random" nor a run with a checkpoint: ${err.message}`, 'invalid');
+          throw new ProtocolError(
+            `Baseline "${b}" is neither "random" nor a run with a checkpoint: ${err.message}`,
+            'invalid',
+          );
         });
         if (other.family.id !== e.family.id) {
           await other.learner.dispose();
-          throw new ProtocolError(`Baseline ${b} is a ${other.family.id} run; ${p.runId} is ${e.family.id}`, 'invalid');
+          throw new ProtocolError(
+            `Baseline ${b} is a ${other.family.id} run; ${p.runId} is ${e.family.id}`,
+            'invalid',
+          );
         }
         learner = other.learner;
         algo = other.meta.config.algo;
       }
       try {
         // Random init and pretrained fine-tune with their best step size on training tasks.
-        const r = await evaluateBaseline(learner, e.family, opts, tunesStepSize(algo, e.spec.stageUnit));
+        const r = await evaluateBaseline(
+          learner,
+          e.family,
+          opts,
+          tunesStepSize(algo, e.spec.stageUnit),
+        );
         baselines[b] = r.returns;
         if (r.stepSize !== undefined) baselineStepSizes[b] = r.stepSize;
       } finally {
         await learner.dispose();
       }
     }
-    const extra = p.baselines?.length ? { baselines, ...(Object.keys(baselineStepSizes).length ? { baselineStepSizes } : {}) } : {};
-    return { runId: p.runId, iteration: e.iteration, stageUnit: e.spec.stageUnit, tasks: p.tasks, returns, ...extra };
+    const extra = p.baselines?.length
+      ? { baselines, ...(Object.keys(baselineStepSizes).length ? { baselineStepSizes } : {}) }
+      : {};
+    return {
+      runId: p.runId,
+      iteration: e.iteration,
+      stageUnit: e.spec.stageUnit,
+      tasks: p.tasks,
+      returns,
+      ...extra,
+    };
   }
 }

@@ -15,7 +15,15 @@ import type { Checkpoint, MetaLearner } from '../algos/metaLearner';
 import type { AlgoSpec } from '../algos/registry';
 import type { JsonObject } from '../shared/json';
 import { describeError } from '../shared/config';
-import { isLiveState, type MetricsRow, type RunLockHolder, type RunState, type StreamName, type StreamPayloads, type TrainerStatus } from '../shared/protocol';
+import {
+  isLiveState,
+  type MetricsRow,
+  type RunLockHolder,
+  type RunState,
+  type StreamName,
+  type StreamPayloads,
+  type TrainerStatus,
+} from '../shared/protocol';
 import { writeCheckpoint } from './checkpoint';
 import { appendMetrics, logEvent, writeState, type RunMeta } from './runDir';
 import { describeHolder, type RunLock } from './runLock';
@@ -55,7 +63,8 @@ export interface LiveRunArgs {
 
 /** First non-finite scalar of a metrics record, or null. */
 function firstNonFinite(metrics: Record<string, number>): string | null {
-  for (const [k, v] of Object.entries(metrics)) if (typeof v !== 'number' || !Number.isFinite(v)) return `${k} = ${v}`;
+  for (const [k, v] of Object.entries(metrics))
+    if (typeof v !== 'number' || !Number.isFinite(v)) return `${k} = ${v}`;
   return null;
 }
 
@@ -126,7 +135,9 @@ export class LiveRun {
   }
 
   status(): TrainerStatus {
-    const mean = this.wallMs.length ? this.wallMs.reduce((a, b) => a + b, 0) / this.wallMs.length : null;
+    const mean = this.wallMs.length
+      ? this.wallMs.reduce((a, b) => a + b, 0) / this.wallMs.length
+      : null;
     const remaining = this.meta.config.iterations - this.iteration;
     return {
       state: this.state,
@@ -149,14 +160,24 @@ export class LiveRun {
     this.ctx.statusChanged();
     try {
       const c = this.meta.config;
-      this.learner = await this.spec.create({ family: this.family, config: c.hyper, seed: c.seed, workers: c.workers });
+      this.learner = await this.spec.create({
+        family: this.family,
+        config: c.hyper,
+        seed: c.seed,
+        workers: c.workers,
+      });
       if (checkpoint) await this.learner.loadState(checkpoint);
     } catch (err) {
       await this.fail(`could not create the learner: ${describeError(err, 'config.hyper')}`, false);
       throw new Error(this.message!);
     }
     this.learner.onProgress = (phase, fraction) =>
-      this.ctx.emit('mrl:progress.changed', { runId: this.runId, iteration: this.iteration + 1, phase, fraction: Math.max(0, Math.min(1, fraction)) });
+      this.ctx.emit('mrl:progress.changed', {
+        runId: this.runId,
+        iteration: this.iteration + 1,
+        phase,
+        fraction: Math.max(0, Math.min(1, fraction)),
+      });
     this.state = 'running';
     await writeState(this.dir, 'running', this.iteration);
     this.ctx.statusChanged();
@@ -188,9 +209,14 @@ export class LiveRun {
       }
       if (this.lostLock !== undefined) {
         const who = this.lostLock ? ` (${describeHolder(this.lostLock)})` : '';
-        return await this.fail(`another process took over the run's lock${who}; this trainer stopped writing to it`, false);
+        return await this.fail(
+          `another process took over the run's lock${who}; this trainer stopped writing to it`,
+          false,
+        );
       }
-      await this.finish(this.iteration >= cfg.iterations && !this.stopRequested ? 'finished' : 'stopped');
+      await this.finish(
+        this.iteration >= cfg.iterations && !this.stopRequested ? 'finished' : 'stopped',
+      );
     } catch (err) {
       await this.fail(`iteration ${this.iteration + 1}: ${(err as Error).message}`, true);
     }
@@ -201,16 +227,34 @@ export class LiveRun {
     const learner = this.learner!;
     const it = this.iteration + 1;
     const t0 = performance.now();
-    this.ctx.emit('mrl:progress.changed', { runId: this.runId, iteration: it, phase: 'sampling', fraction: 0 });
-    const tasks = this.family.sampleTasks(this.spec.metaBatchSize(cfg.hyper), this.rng, 'train') as JsonObject[];
+    this.ctx.emit('mrl:progress.changed', {
+      runId: this.runId,
+      iteration: it,
+      phase: 'sampling',
+      fraction: 0,
+    });
+    const tasks = this.family.sampleTasks(
+      this.spec.metaBatchSize(cfg.hyper),
+      this.rng,
+      'train',
+    ) as JsonObject[];
     const metrics = await learner.metaTrainStep(tasks);
     if (this.lostLock !== undefined) return;
     const bad = firstNonFinite(metrics);
     if (bad) return this.fail(`iteration ${it}: non-finite metric ${bad}`, true);
     if (cfg.previewEvery > 0 && it % cfg.previewEvery === 0) {
-      this.ctx.emit('mrl:progress.changed', { runId: this.runId, iteration: it, phase: 'preview', fraction: 0.95 });
+      this.ctx.emit('mrl:progress.changed', {
+        runId: this.runId,
+        iteration: it,
+        phase: 'preview',
+        fraction: 0.95,
+      });
       const badPreview = await this.preview(it);
-      if (badPreview) return this.fail(`iteration ${it}: non-finite return in the live preview (${badPreview})`, true);
+      if (badPreview)
+        return this.fail(
+          `iteration ${it}: non-finite return in the live preview (${badPreview})`,
+          true,
+        );
     }
     const state = await learner.saveState();
     const badParam = nonFiniteTensor(state);
@@ -219,11 +263,25 @@ export class LiveRun {
     this.iteration = it;
     this.wallMs.push(wallMs);
     this.elapsedMs += wallMs;
-    const row: MetricsRow = { iteration: it, time: new Date().toISOString(), wallMs: Math.round(wallMs * 1000) / 1000, metrics };
+    const row: MetricsRow = {
+      iteration: it,
+      time: new Date().toISOString(),
+      wallMs: Math.round(wallMs * 1000) / 1000,
+      metrics,
+    };
     await appendMetrics(this.dir, row);
-    this.ctx.emit('mrl:metrics.added', { runId: this.runId, ...row, emittedAt: performance.timeOrigin + performance.now() });
+    this.ctx.emit('mrl:metrics.added', {
+      runId: this.runId,
+      ...row,
+      emittedAt: performance.timeOrigin + performance.now(),
+    });
     if (it % cfg.checkpointEvery === 0 || it === cfg.iterations || this.stopRequested) {
-      this.ctx.emit('mrl:progress.changed', { runId: this.runId, iteration: it, phase: 'checkpoint', fraction: 1 });
+      this.ctx.emit('mrl:progress.changed', {
+        runId: this.runId,
+        iteration: it,
+        phase: 'checkpoint',
+        fraction: 1,
+      });
       await this.checkpoint(state);
     }
     this.ctx.statusChanged();
@@ -233,10 +291,19 @@ export class LiveRun {
     const p = this.meta.config.preview;
     const scene = this.family.make(this.previewTask, 0).scene();
     // Default: 3 gradient steps (MAML), or the trial's remaining episodes (RL²).
-    const steps = p.steps ?? (this.spec.stageUnit === 'episode' ? Math.max(1, Number(this.meta.config.hyper.episodesPerTrial ?? 2) - 1) : 3);
+    const steps =
+      p.steps ??
+      (this.spec.stageUnit === 'episode'
+        ? Math.max(1, Number(this.meta.config.hyper.episodesPerTrial ?? 2) - 1)
+        : 3);
     const res = await this.learner!.adapt(
       this.previewTask,
-      { steps, episodesPerStage: p.episodesPerStage, seed: this.meta.config.seed, recordFrames: true },
+      {
+        steps,
+        episodesPerStage: p.episodesPerStage,
+        seed: this.meta.config.seed,
+        recordFrames: true,
+      },
       (ep) => {
         if (ep.index >= p.framesPerStage) return;
         this.ctx.emit('mrl:preview.added', {
@@ -256,14 +323,22 @@ export class LiveRun {
 
   private async checkpoint(state: Checkpoint): Promise<void> {
     state.iteration = this.iteration;
-    const res = await writeCheckpoint(this.dir, { learner: state, trainer: { rng: this.rng.getState(), elapsedMs: this.elapsedMs } }, this.ctx.checkpointHooks);
+    const res = await writeCheckpoint(
+      this.dir,
+      { learner: state, trainer: { rng: this.rng.getState(), elapsedMs: this.elapsedMs } },
+      this.ctx.checkpointHooks,
+    );
     this.lastCheckpoint = this.iteration;
     this.ctx.checkpointStats.push({ iteration: this.iteration, bytes: res.bytes, ms: res.ms });
-    await logEvent(this.dir, `checkpoint ${this.iteration} written (${res.bytes} bytes, ${res.ms.toFixed(1)} ms)`);
+    await logEvent(
+      this.dir,
+      `checkpoint ${this.iteration} written (${res.bytes} bytes, ${res.ms.toFixed(1)} ms)`,
+    );
   }
 
   private async finish(state: 'finished' | 'stopped'): Promise<void> {
-    if (this.lastCheckpoint !== this.iteration && this.iteration > 0) await this.checkpoint(await this.learner!.saveState());
+    if (this.lastCheckpoint !== this.iteration && this.iteration > 0)
+      await this.checkpoint(await this.learner!.saveState());
     this.state = state;
     await writeState(this.dir, state, this.iteration);
     await logEvent(this.dir, `${state} at iteration ${this.iteration}`);
@@ -281,7 +356,12 @@ export class LiveRun {
       await writeState(this.dir, 'failed', this.iteration, this.message).catch(() => {});
       await logEvent(this.dir, `FAILED: ${this.message}`).catch(() => {});
     }
-    this.ctx.emit('mrl:error.raised', { runId: this.runId, iteration: duringTraining ? this.iteration + 1 : null, message: this.message, fatal: true });
+    this.ctx.emit('mrl:error.raised', {
+      runId: this.runId,
+      iteration: duringTraining ? this.iteration + 1 : null,
+      message: this.message,
+      fatal: true,
+    });
     await this.release();
     this.ctx.statusChanged();
     this.settled();

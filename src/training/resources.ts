@@ -39,7 +39,8 @@ export function memoryLimitBytes(): number {
   return Math.floor(os.totalmem() / 2);
 }
 
-const int = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
+const int = (v: unknown, fallback: number): number =>
+  typeof v === 'number' && Number.isFinite(v) ? v : fallback;
 
 function mlpParameters(sizes: number[]): number {
   let p = 0;
@@ -48,7 +49,11 @@ function mlpParameters(sizes: number[]): number {
 }
 
 /** The memory a meta-iteration of `spec` with validated hyper-parameters `hyper` needs on `family`. */
-export function estimateTrainingMemory(family: FamilySize, spec: AlgoSpec, hyper: JsonObject): MemoryEstimate {
+export function estimateTrainingMemory(
+  family: FamilySize,
+  spec: AlgoSpec,
+  hyper: JsonObject,
+): MemoryEstimate {
   const obs = family.observationSize;
   const act = family.actionSize;
   const tasks = spec.metaBatchSize(hyper);
@@ -95,7 +100,11 @@ export function formatBytes(n: number): string {
 }
 
 /** A refusal message when the estimate is above the limit and large runs are not allowed; null otherwise. */
-export function memoryRefusal(estimate: MemoryEstimate, allowLarge: boolean, limit = memoryLimitBytes()): string | null {
+export function memoryRefusal(
+  estimate: MemoryEstimate,
+  allowLarge: boolean,
+  limit = memoryLimitBytes(),
+): string | null {
   if (allowLarge || estimate.bytes <= limit) return null;
   return (
     `This run would need about ${formatBytes(estimate.bytes)} of memory (${estimate.detail}), above the limit of ${formatBytes(limit)} (half of this machine's memory). ` +

@@ -31,7 +31,12 @@ export const HEARTBEAT_MS = 5_000;
 export const STALE_MS = 60_000;
 export const STALE_LOCAL_MS = 10 * 60_000;
 
-const LockRecordSchema = z.object({ pid: z.number().int(), host: z.string(), since: z.string(), token: z.string() });
+const LockRecordSchema = z.object({
+  pid: z.number().int(),
+  host: z.string(),
+  since: z.string(),
+  token: z.string(),
+});
 type LockRecord = z.infer<typeof LockRecordSchema>;
 
 /** Thrown when another live process holds the run's lock. */
@@ -40,7 +45,9 @@ export class RunLockedError extends Error {
     readonly runDir: string,
     readonly holder: RunLockHolder,
   ) {
-    super(`Run ${path.basename(runDir)} is being trained by another process (${describeHolder(holder)}); one process at a time may train a run`);
+    super(
+      `Run ${path.basename(runDir)} is being trained by another process (${describeHolder(holder)}); one process at a time may train a run`,
+    );
     this.name = 'RunLockedError';
   }
 }
@@ -64,7 +71,12 @@ async function readRecord(file: string): Promise<{ record: LockRecord; mtimeMs: 
     const [text, st] = await Promise.all([fs.readFile(file, 'utf8'), fs.stat(file)]);
     const r = LockRecordSchema.safeParse(JSON.parse(text));
     // An unreadable lock file still locks (it may be mid-replacement); its age decides.
-    return { record: r.success ? r.data : { pid: -1, host: '?', since: new Date(st.mtimeMs).toISOString(), token: '' }, mtimeMs: st.mtimeMs };
+    return {
+      record: r.success
+        ? r.data
+        : { pid: -1, host: '?', since: new Date(st.mtimeMs).toISOString(), token: '' },
+      mtimeMs: st.mtimeMs,
+    };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
@@ -73,7 +85,8 @@ async function readRecord(file: string): Promise<{ record: LockRecord; mtimeMs: 
 
 function isStale(r: { record: LockRecord; mtimeMs: number }, now = Date.now()): boolean {
   const age = now - r.mtimeMs;
-  if (r.record.host === os.hostname() && r.record.pid > 0) return !pidAlive(r.record.pid) || age > STALE_LOCAL_MS;
+  if (r.record.host === os.hostname() && r.record.pid > 0)
+    return !pidAlive(r.record.pid) || age > STALE_LOCAL_MS;
   return age > STALE_MS;
 }
 
@@ -95,9 +108,17 @@ export interface RunLock {
 }
 
 /** Take the run's lock, or throw RunLockedError naming the live holder. `heartbeatMs`: for tests. */
-export async function acquireRunLock(runDir: string, opts: { heartbeatMs?: number } = {}): Promise<RunLock> {
+export async function acquireRunLock(
+  runDir: string,
+  opts: { heartbeatMs?: number } = {},
+): Promise<RunLock> {
   const file = path.join(runDir, LOCK_FILE);
-  const record: LockRecord = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), token: randomBytes(12).toString('hex') };
+  const record: LockRecord = {
+    pid: process.pid,
+    host: os.hostname(),
+    since: new Date().toISOString(),
+    token: randomBytes(12).toString('hex'),
+  };
   const tmp = path.join(runDir, `.${LOCK_FILE}.${record.token}`);
   await fs.writeFile(tmp, JSON.stringify(record) + '\n');
   try {
@@ -107,7 +128,10 @@ export async function acquireRunLock(runDir: string, opts: { heartbeatMs?: numbe
         break;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        if (attempt >= 5) throw new Error(`Could not take the lock of run ${path.basename(runDir)}: it keeps changing hands`);
+        if (attempt >= 5)
+          throw new Error(
+            `Could not take the lock of run ${path.basename(runDir)}: it keeps changing hands`,
+          );
       }
       const current = await readRecord(file);
       if (!current) continue; // released meanwhile

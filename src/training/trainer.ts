@@ -9,15 +9,13 @@
 // meta-iteration would need (./resources.ts). Resuming refuses, and changes nothing, when the
 // run's checkpoints exist but none loads; damaged checkpoints it skips are reported as
 // non-fatal `mrl:error.raised` events, not only in events.log.
-import os from 'node:os';
-import fs from 'node:fs';
 import type { TaskFamily } from '../core/env';
 import { Rng } from '../core/rng';
 import type { Checkpoint } from '../algos/metaLearner';
-import { getAlgo, withFamilyDefaults, type AlgoSpec } from '../algos/registry';
+import { getAlgo, type AlgoSpec } from '../algos/registry';
 import { getFamily } from '../../envs/registry';
 import { initBackend, type BackendName } from '../tf/backend';
-import { formatIssues, type ResolvedRunConfig } from '../shared/config';
+import { formatIssues, type RunConfig } from '../shared/config';
 import type { JsonObject } from '../shared/json';
 import {
   ProtocolError,
@@ -30,8 +28,24 @@ import {
   type ReplyMessage,
   type TrainerStatus,
 } from '../shared/protocol';
-import { cleanTempCheckpoints, listCheckpoints, loadLatestCheckpoint, type WriteOptions } from './checkpoint';
-import { deleteRun, listRunIds, logEvent, newRunId, readMeta, readMetrics, runDirOf, summarize, truncateMetrics, writeMeta, type RunMeta } from './runDir';
+import {
+  cleanTempCheckpoints,
+  listCheckpoints,
+  loadLatestCheckpoint,
+  type WriteOptions,
+} from './checkpoint';
+import {
+  deleteRun,
+  listSummaries,
+  logEvent,
+  newRunId,
+  openRun,
+  readMeta,
+  runDirOf,
+  truncateMetrics,
+  writeMeta,
+} from './runDir';
+import { newRunMeta, resolveRunConfig, type ResolvedConfig } from './runConfig';
 import { LiveRun, type CheckpointStat, type Emit } from './liveRun';
 import { Evaluations } from './evaluations';
 import { algoCatalog, familyCatalog } from './catalog';
@@ -45,20 +59,6 @@ export interface TrainerOptions {
   emit: Emit;
   /** Test hook for checkpoint writes (see checkpoint.ts). */
   checkpointHooks?: WriteOptions;
-}
-
-function appVersion(): string {
-  try {
-    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
-function defaultWorkers(): number {
-  const n = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, Math.min(4, n));
 }
 
 /** Take a run's lock, as a protocol refusal naming the holder when another process has it. */
@@ -93,15 +93,29 @@ export class Trainer {
 
   /** Handle one incoming message; never throws. Returns null for junk that carries no usable id. */
   async handle(raw: unknown): Promise<ReplyMessage | null> {
-    const id = typeof raw === 'object' && raw !== null && Number.isInteger((raw as { id?: unknown }).id) && (raw as { id: number }).id >= 0 ? (raw as { id: number }).id : null;
+    const id =
+      typeof raw === 'object' &&
+      raw !== null &&
+      Number.isInteger((raw as { id?: unknown }).id) &&
+      (raw as { id: number }).id >= 0
+        ? (raw as { id: number }).id
+        : null;
     try {
       const call = parseCall(raw);
       const result = await this.dispatch(call.channel, parseCommand(call.channel, call.payload));
       return { kind: 'reply', id: call.id, ok: true, result };
     } catch (err) {
-      const e = err instanceof ProtocolError ? err : new ProtocolError(err instanceof Error ? err.message : String(err), 'failed');
+      const e =
+        err instanceof ProtocolError
+          ? err
+          : new ProtocolError(err instanceof Error ? err.message : String(err), 'failed');
       if (id === null) {
-        this.opts.emit('mrl:error.raised', { runId: null, iteration: null, message: e.message, fatal: false });
+        this.opts.emit('mrl:error.raised', {
+          runId: null,
+          iteration: null,
+          message: e.message,
+          fatal: false,
+        });
         return null;
       }
       return { kind: 'reply', id, ok: false, error: { message: e.message, code: e.code } };
@@ -109,10 +123,16 @@ export class Trainer {
   }
 
   /** Validated commands. Public so in-process hosts can call it with typed payloads. */
-  async dispatch<C extends CommandChannel>(channel: C, payload: CommandPayload<C>): Promise<CommandReplies[C]> {
-    if (!isCommandChannel(channel)) throw new ProtocolError(`Unknown command channel "${channel}"`, 'unknown-channel');
+  async dispatch<C extends CommandChannel>(
+    channel: C,
+    payload: CommandPayload<C>,
+  ): Promise<CommandReplies[C]> {
+    if (!isCommandChannel(channel))
+      throw new ProtocolError(`Unknown command channel "${channel}"`, 'unknown-channel');
     const p = payload as never;
-    const handlers: { [K in CommandChannel]: (p: CommandPayload<K>) => Promise<CommandReplies[K]> } = {
+    const handlers: {
+      [K in CommandChannel]: (p: CommandPayload<K>) => Promise<CommandReplies[K]>;
+    } = {
       'mrl:run.start': (x) => this.launchGuard(() => this.start(x)),
       'mrl:run.pause': (x) => this.pause(x.runId),
       'mrl:run.resume': (x) => this.launchGuard(() => this.resume(x.runId, x.iterations)),
@@ -126,7 +146,11 @@ export class Trainer {
       'mrl:algos.list': async () => ({ algos: algoCatalog() }),
       'mrl:tasks.sample': async (x) => {
         const family = this.family(x.family);
-        return { family: family.id, split: x.split, tasks: family.sampleTasks(x.n, new Rng(x.seed), x.split) as JsonObject[] };
+        return {
+          family: family.id,
+          split: x.split,
+          tasks: family.sampleTasks(x.n, new Rng(x.seed), x.split) as JsonObject[],
+        };
       },
       'mrl:trainer.status': async () => ({ status: this.status() }),
       // A trainer spoken to directly sends every stream; hosts filter per client.
@@ -138,7 +162,17 @@ export class Trainer {
 
   status(): TrainerStatus {
     if (!this.live) {
-      return { state: 'idle', runId: null, family: null, algo: null, iteration: 0, iterations: 0, backend: this.backend, elapsedMs: 0, etaMs: null };
+      return {
+        state: 'idle',
+        runId: null,
+        family: null,
+        algo: null,
+        iteration: 0,
+        iterations: 0,
+        backend: this.backend,
+        elapsedMs: 0,
+        etaMs: null,
+      };
     }
     return this.live.status();
   }
@@ -182,67 +216,67 @@ export class Trainer {
   // -------------------------------------------------------------------------------------
 
   /** Validate a config against the registries, the learner's schema and the memory limit; throws naming the field. */
-  resolveConfig(config: CommandPayload<'mrl:run.start'>['config']): { config: ResolvedRunConfig; family: TaskFamily; spec: AlgoSpec } {
-    const family = this.family(config.family);
-    const spec = this.algo(config.algo);
-    const hyper = spec.configSchema.safeParse(withFamilyDefaults(spec, family.id, config.hyper), { reportInput: true });
-    if (!hyper.success) throw new ProtocolError(`Invalid run config:\n${formatIssues(hyper.error, 'config.hyper', spec.configSchema)}`, 'invalid');
-    if (config.preview.task) {
-      try {
-        family.parseTask(config.preview.task);
-      } catch (err) {
-        throw new ProtocolError(`Invalid run config: config.preview.${(err as Error).message}`, 'invalid');
-      }
-    }
-    const refusal = memoryRefusal(estimateTrainingMemory(family, spec, hyper.data), config.allowLarge);
-    if (refusal) throw new ProtocolError(`Run config refused: ${refusal}`, 'invalid');
-    return {
-      config: {
-        ...config,
-        iterations: config.iterations ?? spec.defaultIterations(family.id),
-        workers: config.workers ?? defaultWorkers(),
-        hyper: hyper.data,
-      },
-      family,
-      spec,
-    };
+  resolveConfig(config: RunConfig): ResolvedConfig {
+    return resolveRunConfig(config);
   }
 
-  private async initBackend(requested: string): Promise<{ requested: string; name: string; provider: string; tfjs: string }> {
+  private async initBackend(
+    requested: string,
+  ): Promise<{ requested: string; name: string; provider: string; tfjs: string }> {
     const info = await initBackend(requested as BackendName);
     this.backend = info.name;
     return { requested, name: info.name, provider: info.provider, tfjs: info.tfjsVersion };
   }
 
-  private async start(p: CommandPayload<'mrl:run.start'>): Promise<CommandReplies['mrl:run.start']> {
-    if (this.isActive()) throw new ProtocolError(`A run is already training (${this.live!.runId}); stop it first`, 'failed');
-    const { config, family, spec } = this.resolveConfig(p.config);
+  private async start(
+    p: CommandPayload<'mrl:run.start'>,
+  ): Promise<CommandReplies['mrl:run.start']> {
+    if (this.isActive())
+      throw new ProtocolError(
+        `A run is already training (${this.live!.runId}); stop it first`,
+        'failed',
+      );
+    const { config, family, spec } = resolveRunConfig(p.config);
     const backend = await this.initBackend(config.backend);
     const runId = await newRunId(this.opts.runsRoot, config.family, config.algo, config.seed);
     const dir = runDirOf(this.opts.runsRoot, runId);
     const lock = await lockRun(dir);
-    const meta: RunMeta = {
-      runId,
-      createdAt: new Date().toISOString(),
-      config,
-      backend: { requested: backend.requested, name: backend.name, provider: backend.provider },
-      versions: { app: appVersion(), node: process.version, tfjs: backend.tfjs },
-    };
+    const meta = newRunMeta(runId, config, backend);
     try {
       await writeMeta(dir, meta);
-      await logEvent(dir, `created run ${runId}: ${config.family} / ${config.algo}, seed ${config.seed}, ${config.iterations} iterations, backend ${backend.name} (${backend.provider})`);
+      await logEvent(
+        dir,
+        `created run ${runId}: ${config.family} / ${config.algo}, seed ${config.seed}, ${config.iterations} iterations, backend ${backend.name} (${backend.provider})`,
+      );
     } catch (err) {
       await lock.release();
       throw err;
     }
     const seedRng = new Rng(config.seed);
     const rng = seedRng.split();
-    const previewTask = (config.preview.task ? family.parseTask(config.preview.task) : family.sampleTasks(1, seedRng.split(), 'test')[0]) as JsonObject;
-    await this.launch({ runId, dir, meta, family, spec, rng, iteration: 0, previewTask, checkpoint: null, lock });
+    const previewTask = (
+      config.preview.task
+        ? family.parseTask(config.preview.task)
+        : family.sampleTasks(1, seedRng.split(), 'test')[0]
+    ) as JsonObject;
+    await this.launch({
+      runId,
+      dir,
+      meta,
+      family,
+      spec,
+      rng,
+      iteration: 0,
+      previewTask,
+      checkpoint: null,
+      lock,
+    });
     return { runId, config, status: this.status() };
   }
 
-  private async launch(a: ConstructorParameters<typeof LiveRun>[0] & { checkpoint: Checkpoint | null }): Promise<void> {
+  private async launch(
+    a: ConstructorParameters<typeof LiveRun>[0] & { checkpoint: Checkpoint | null },
+  ): Promise<void> {
     await this.evals.disposeEvalLearner();
     const live = new LiveRun(a, {
       emit: this.opts.emit,
@@ -258,9 +292,16 @@ export class Trainer {
     }
   }
 
-  private async resume(runId: string, iterations?: number): Promise<CommandReplies['mrl:run.resume']> {
+  private async resume(
+    runId: string,
+    iterations?: number,
+  ): Promise<CommandReplies['mrl:run.resume']> {
     const r = this.live;
-    if (r && r.runId === runId && (r.state === 'paused' || (r.state === 'running' && r.pauseRequested))) {
+    if (
+      r &&
+      r.runId === runId &&
+      (r.state === 'paused' || (r.state === 'running' && r.pauseRequested))
+    ) {
       if (iterations !== undefined && iterations !== r.meta.config.iterations) {
         r.meta.config.iterations = Math.max(iterations, r.iteration);
         await writeMeta(r.dir, r.meta);
@@ -269,7 +310,8 @@ export class Trainer {
       return { status: this.status() };
     }
     if (this.isActive()) {
-      if (r!.runId === runId) throw new ProtocolError(`Run ${runId} is already ${r!.state}`, 'failed');
+      if (r!.runId === runId)
+        throw new ProtocolError(`Run ${runId} is already ${r!.state}`, 'failed');
       throw new ProtocolError(`A run is already training (${r!.runId}); stop it first`, 'failed');
     }
     await this.resumeFromDisk(runId, iterations);
@@ -289,17 +331,25 @@ export class Trainer {
     const spec = this.algo(meta.config.algo);
     const hyper = spec.configSchema.safeParse(meta.config.hyper, { reportInput: true });
     if (!hyper.success) {
-      throw new ProtocolError(`Cannot resume ${runId}: its stored config (config.json) is not valid for ${spec.id}:\n${formatIssues(hyper.error, 'config.hyper', spec.configSchema)}`, 'failed');
+      throw new ProtocolError(
+        `Cannot resume ${runId}: its stored config (config.json) is not valid for ${spec.id}:\n${formatIssues(hyper.error, 'config.hyper', spec.configSchema)}`,
+        'failed',
+      );
     }
     if (iterations !== undefined) meta.config.iterations = iterations;
-    const refusal = memoryRefusal(estimateTrainingMemory(family, spec, hyper.data), meta.config.allowLarge);
+    const refusal = memoryRefusal(
+      estimateTrainingMemory(family, spec, hyper.data),
+      meta.config.allowLarge,
+    );
     if (refusal) throw new ProtocolError(`Cannot resume ${runId}: ${refusal}`, 'failed');
     const lock = await lockRun(dir);
     let launched = false;
     try {
       const backend = await this.initBackend(meta.config.backend);
       const skipped: { it: number; message: string }[] = [];
-      const stored = await loadLatestCheckpoint(dir, Infinity, (it, err) => skipped.push({ it, message: err.message }));
+      const stored = await loadLatestCheckpoint(dir, Infinity, (it, err) =>
+        skipped.push({ it, message: err.message }),
+      );
       const existing = await listCheckpoints(dir);
       if (!stored && existing.length > 0) {
         throw new ProtocolError(
@@ -310,7 +360,10 @@ export class Trainer {
       }
       const start = stored ? stored.learner.iteration : 0;
       if (meta.config.iterations <= start) {
-        throw new ProtocolError(`Run ${runId} already has ${start} iterations; ask for more (e.g. iterations ${start + 10}) to continue it`, 'failed');
+        throw new ProtocolError(
+          `Run ${runId} already has ${start} iterations; ask for more (e.g. iterations ${start + 10}) to continue it`,
+          'failed',
+        );
       }
       // From here on the run is changed.
       await cleanTempCheckpoints(dir);
@@ -320,14 +373,26 @@ export class Trainer {
         this.opts.emit('mrl:error.raised', { runId, iteration: s.it, message, fatal: false });
       }
       if (backend.name !== meta.backend.name) {
-        await logEvent(dir, `note: resumed on backend ${backend.name}, the run started on ${meta.backend.name}; results may differ from an uninterrupted run`);
+        await logEvent(
+          dir,
+          `note: resumed on backend ${backend.name}, the run started on ${meta.backend.name}; results may differ from an uninterrupted run`,
+        );
       }
       await writeMeta(dir, meta);
       await truncateMetrics(dir, start);
       const seedRng = new Rng(meta.config.seed);
       const freshRng = seedRng.split();
-      const previewTask = (meta.config.preview.task ? family.parseTask(meta.config.preview.task) : family.sampleTasks(1, seedRng.split(), 'test')[0]) as JsonObject;
-      await logEvent(dir, stored ? `resumed from checkpoint ${start}` : 'no checkpoint yet: starting from iteration 0');
+      const previewTask = (
+        meta.config.preview.task
+          ? family.parseTask(meta.config.preview.task)
+          : family.sampleTasks(1, seedRng.split(), 'test')[0]
+      ) as JsonObject;
+      await logEvent(
+        dir,
+        stored
+          ? `resumed from checkpoint ${start}`
+          : 'no checkpoint yet: starting from iteration 0',
+      );
       launched = true;
       await this.launch({
         runId,
@@ -354,7 +419,8 @@ export class Trainer {
 
   private requireLive(runId: string): LiveRun {
     const r = this.live;
-    if (!r || r.runId !== runId || !this.isActive()) throw new ProtocolError(`Run ${runId} is not training in this trainer`, 'failed');
+    if (!r || r.runId !== runId || !this.isActive())
+      throw new ProtocolError(`Run ${runId} is not training in this trainer`, 'failed');
     return r;
   }
 
@@ -393,37 +459,24 @@ export class Trainer {
 
   private liveFor(runId: string) {
     const r = this.live;
-    return r && r.runId === runId ? { state: r.state, iteration: r.iteration, message: r.message } : undefined;
+    return r && r.runId === runId
+      ? { state: r.state, iteration: r.iteration, message: r.message }
+      : undefined;
   }
 
   private async listRuns() {
-    const ids = await listRunIds(this.opts.runsRoot);
-    const out = [];
-    for (const id of ids) {
-      try {
-        out.push(await summarize(this.opts.runsRoot, id, this.liveFor(id)));
-      } catch {
-        /* a run directory being deleted or damaged: skip it */
-      }
-    }
-    return out;
+    return listSummaries(this.opts.runsRoot, (id) => this.liveFor(id));
   }
 
   private async open(runId: string): Promise<CommandReplies['mrl:run.open']> {
-    const dir = runDirOf(this.opts.runsRoot, runId);
-    const meta = await readMeta(dir).catch((err: Error) => {
+    return openRun(this.opts.runsRoot, runId, this.liveFor(runId)).catch((err: Error) => {
       throw new ProtocolError(`Unknown run ${runId}: ${err.message}`, 'failed');
     });
-    return {
-      summary: await summarize(this.opts.runsRoot, runId, this.liveFor(runId)),
-      config: meta.config,
-      metrics: await readMetrics(dir),
-      meta: { createdAt: meta.createdAt, backend: meta.backend, versions: meta.versions } as unknown as JsonObject,
-    };
   }
 
   private async delete(runId: string): Promise<CommandReplies['mrl:run.delete']> {
-    if (this.live?.runId === runId && this.isActive()) throw new ProtocolError(`Run ${runId} is training; stop it before deleting it`, 'failed');
+    if (this.live?.runId === runId && this.isActive())
+      throw new ProtocolError(`Run ${runId} is training; stop it before deleting it`, 'failed');
     if (this.evals.holds(runId)) await this.evals.disposeEvalLearner();
     await deleteRun(this.opts.runsRoot, runId).catch((err: Error) => {
       throw new ProtocolError(`Cannot delete ${runId}: ${err.message}`, 'failed');

@@ -33,13 +33,21 @@ let dir: string;
 
 interface Run {
   child: ChildProcess;
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+  done: Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+  }>;
   /** Resolves once stdout matches. */
   until(re: RegExp): Promise<void>;
 }
 
 function metarl(args: string[]): Run {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   const waiters: { re: RegExp; resolve: () => void }[] = [];
@@ -51,9 +59,12 @@ function metarl(args: string[]): Run {
     }
   });
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
+  const done = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+  }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })));
   return {
     child,
     done,
@@ -68,7 +79,9 @@ function metarl(args: string[]): Run {
 
 /** The trainer process a CLI process started (its child running trainerProcess.ts). */
 function trainerPidOf(cliPid: number): number {
-  const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(cliPid)], { encoding: 'utf8' });
+  const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(cliPid)], {
+    encoding: 'utf8',
+  });
   const line = out.split('\n').find((l) => l.includes('trainerProcess'));
   if (!line) throw new Error(`no trainer under pid ${cliPid}:\n${out}`);
   return Number(line.trim().split(/\s+/)[0]);
@@ -91,7 +104,25 @@ async function gone(pid: number, withinMs: number): Promise<boolean> {
   return !alive(pid);
 }
 
-const slowRun = (out: string) => ['train', '--algo', 'test-hill', '--iterations', '500', '--backend', 'cpu', '--preview-every', '0', '--checkpoint-every', '1000', '--hp', 'slowMs=150', '--out', out, '--preload', HILL];
+const slowRun = (out: string) => [
+  'train',
+  '--algo',
+  'test-hill',
+  '--iterations',
+  '500',
+  '--backend',
+  'cpu',
+  '--preview-every',
+  '0',
+  '--checkpoint-every',
+  '1000',
+  '--hp',
+  'slowMs=150',
+  '--out',
+  out,
+  '--preload',
+  HILL,
+];
 
 async function onlyRun(out: string): Promise<string> {
   const ids = await fs.readdir(path.join(dir, out));
@@ -109,7 +140,23 @@ afterAll(async () => {
 // Concurrent: each case waits mostly on process start-up.
 describe.concurrent('metarl exit status and signals', () => {
   it('a run stopped on a non-finite value exits 1', async () => {
-    const r = await metarl(['train', '--algo', 'test-hill', '--iterations', '5', '--backend', 'cpu', '--preview-every', '0', '--hp', 'nanAt=2', '--out', 'nan', '--preload', HILL]).done;
+    const r = await metarl([
+      'train',
+      '--algo',
+      'test-hill',
+      '--iterations',
+      '5',
+      '--backend',
+      'cpu',
+      '--preview-every',
+      '0',
+      '--hp',
+      'nanAt=2',
+      '--out',
+      'nan',
+      '--preload',
+      HILL,
+    ]).done;
     expect(r.stdout).toMatch(/failed: iteration 2: non-finite metric/);
     expect(r.code).toBe(1);
   });
@@ -119,7 +166,9 @@ describe.concurrent('metarl exit status and signals', () => {
     await fs.mkdir(runDir, { recursive: true });
     await fs.writeFile(path.join(runDir, 'config.json'), '{}');
     let stderr = '';
-    const err = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (stderr += a.join(' ') + '\n'));
+    const err = vi
+      .spyOn(console, 'error')
+      .mockImplementation((...a: unknown[]) => void (stderr += a.join(' ') + '\n'));
     try {
       expect(await main(['resume', runDir, '--iterations', '1e12'])).toBe(1);
     } finally {
@@ -131,16 +180,34 @@ describe.concurrent('metarl exit status and signals', () => {
 
   it('the memory-bomb config and a non-finite flag are refused (exit 1) before any trainer starts', async () => {
     let stderr = '';
-    const err = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (stderr += a.join(' ') + '\n'));
+    const err = vi
+      .spyOn(console, 'error')
+      .mockImplementation((...a: unknown[]) => void (stderr += a.join(' ') + '\n'));
     try {
-      const bomb = ['train', '--hp', 'hidden=[1024,1024,1024,1024]', '--hp', 'metaBatchSize=1000', '--hp', 'episodesPerTask=1000', '--out', path.join(dir, 'bomb')];
+      const bomb = [
+        'train',
+        '--hp',
+        'hidden=[1024,1024,1024,1024]',
+        '--hp',
+        'metaBatchSize=1000',
+        '--hp',
+        'episodesPerTask=1000',
+        '--out',
+        path.join(dir, 'bomb'),
+      ];
       expect(await main(bomb)).toBe(1);
-      expect(await main(['train', '--hp', 'innerLr=1e999', '--out', path.join(dir, 'bomb')])).toBe(1);
+      expect(await main(['train', '--hp', 'innerLr=1e999', '--out', path.join(dir, 'bomb')])).toBe(
+        1,
+      );
     } finally {
       err.mockRestore();
     }
-    expect(stderr).toMatch(/This run would need about [\d.]+ TB of memory .* above the limit of .*--allow-large/);
-    expect(stderr).toMatch(/config\.hyper\.innerLr: not finite \(got Infinity\); must be a finite number in \[0, 100\]/);
+    expect(stderr).toMatch(
+      /This run would need about [\d.]+ TB of memory .* above the limit of .*--allow-large/,
+    );
+    expect(stderr).toMatch(
+      /config\.hyper\.innerLr: not finite \(got Infinity\); must be a finite number in \[0, 100\]/,
+    );
     expect(forks.n).toBe(0);
     await expect(fs.access(path.join(dir, 'bomb'))).rejects.toThrow();
   });
@@ -150,12 +217,37 @@ describe.concurrent('metarl exit status and signals', () => {
     const root = path.join(dir, 'locked');
     const trainer = new Trainer({ runsRoot: root, emit: () => {} });
     try {
-      const config = { family: 'point-nav', algo: 'test-hill', backend: 'cpu', iterations: 1000, previewEvery: 0, workers: 1, hyper: { slowMs: 50 } } as const;
-      const { runId } = await trainer.dispatch('mrl:run.start', parseCommand('mrl:run.start', { config }));
-      const r = await metarl(['resume', path.join(root, runId), '--iterations', '2000', '--preload', HILL]).done;
+      const config = {
+        family: 'point-nav',
+        algo: 'test-hill',
+        backend: 'cpu',
+        iterations: 1000,
+        previewEvery: 0,
+        workers: 1,
+        hyper: { slowMs: 50 },
+      } as const;
+      const { runId } = await trainer.dispatch(
+        'mrl:run.start',
+        parseCommand('mrl:run.start', { config }),
+      );
+      const r = await metarl([
+        'resume',
+        path.join(root, runId),
+        '--iterations',
+        '2000',
+        '--preload',
+        HILL,
+      ]).done;
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(new RegExp(`Run ${runId} is being trained by another process \\(pid ${process.pid} on ${os.hostname()}, since `));
-      expect(JSON.parse(await fs.readFile(path.join(root, runId, 'config.json'), 'utf8')).config.iterations).toBe(1000);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `Run ${runId} is being trained by another process \\(pid ${process.pid} on ${os.hostname()}, since `,
+        ),
+      );
+      expect(
+        JSON.parse(await fs.readFile(path.join(root, runId, 'config.json'), 'utf8')).config
+          .iterations,
+      ).toBe(1000);
     } finally {
       await trainer.shutdown();
     }
@@ -166,30 +258,35 @@ describe.concurrent('metarl exit status and signals', () => {
     await run.until(/iteration 2\//);
     process.kill(trainerPidOf(run.child.pid!), 'SIGKILL');
     const r = await run.done;
-    expect(r.stdout).toMatch(/crashed: The trainer process stopped unexpectedly \(killed by SIGKILL\)/);
+    expect(r.stdout).toMatch(
+      /crashed: The trainer process stopped unexpectedly \(killed by SIGKILL\)/,
+    );
     expect(r.code).toBe(1);
   });
 
   it.each([
     ['SIGTERM', 143],
     ['SIGHUP', 129],
-  ] as const)('%s stops the run with a checkpoint, leaves no trainer, and exits %i', async (signal, status) => {
-    const out = `sig-${signal}`;
-    const run = metarl(slowRun(out));
-    await run.until(/iteration 2\//);
-    const trainer = trainerPidOf(run.child.pid!);
-    run.child.kill(signal);
-    const r = await run.done;
-    expect(r.stderr).toMatch(new RegExp(`${signal}: Stopping after the current iteration`));
-    expect(r.code).toBe(status);
-    expect(await gone(trainer, 5000)).toBe(true);
-    const runDir = await onlyRun(out);
-    const state = JSON.parse(await fs.readFile(path.join(runDir, 'state.json'), 'utf8'));
-    expect(state.state).toBe('stopped');
-    // --checkpoint-every 1000: the only checkpoint is the one the stop wrote.
-    expect(await fs.readdir(path.join(runDir, 'checkpoints'))).toEqual([String(state.iteration)]);
-    expect(state.iteration).toBeGreaterThanOrEqual(2);
-  });
+  ] as const)(
+    '%s stops the run with a checkpoint, leaves no trainer, and exits %i',
+    async (signal, status) => {
+      const out = `sig-${signal}`;
+      const run = metarl(slowRun(out));
+      await run.until(/iteration 2\//);
+      const trainer = trainerPidOf(run.child.pid!);
+      run.child.kill(signal);
+      const r = await run.done;
+      expect(r.stderr).toMatch(new RegExp(`${signal}: Stopping after the current iteration`));
+      expect(r.code).toBe(status);
+      expect(await gone(trainer, 5000)).toBe(true);
+      const runDir = await onlyRun(out);
+      const state = JSON.parse(await fs.readFile(path.join(runDir, 'state.json'), 'utf8'));
+      expect(state.state).toBe('stopped');
+      // --checkpoint-every 1000: the only checkpoint is the one the stop wrote.
+      expect(await fs.readdir(path.join(runDir, 'checkpoints'))).toEqual([String(state.iteration)]);
+      expect(state.iteration).toBeGreaterThanOrEqual(2);
+    },
+  );
 
   it('a CLI killed with SIGKILL leaves no trainer training: it checkpoints and exits by itself', async () => {
     const run = metarl(slowRun('orphan'));

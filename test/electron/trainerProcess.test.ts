@@ -61,7 +61,10 @@ describe('utilityTrainerLauncher', () => {
     expect(child.killed).toBe(0);
   });
 
-  function launchOne(graceMs: number): { channel: ReturnType<ReturnType<typeof utilityTrainerLauncher>>; child: FakeChild } {
+  function launchOne(graceMs: number): {
+    channel: ReturnType<ReturnType<typeof utilityTrainerLauncher>>;
+    child: FakeChild;
+  } {
     let child!: FakeChild;
     const channel = utilityTrainerLauncher({
       fork: () => (child = new FakeChild()) as unknown as UtilityProcess,

@@ -7,7 +7,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkpointDir, loadLatestCheckpoint, readCheckpoint, writeCheckpoint, type StoredCheckpoint } from '../../src/training/checkpoint';
+import {
+  checkpointDir,
+  loadLatestCheckpoint,
+  readCheckpoint,
+  writeCheckpoint,
+  type StoredCheckpoint,
+} from '../../src/training/checkpoint';
 import { Trainer } from '../../src/training/trainer';
 import { readMetrics } from '../../src/training/runDir';
 import { parseCommand, type StreamName, type StreamPayloads } from '../../src/shared/protocol';
@@ -36,7 +42,15 @@ function ckpt(it: number): StoredCheckpoint {
   };
 }
 
-async function editManifest(it: number, edit: (m: Record<string, unknown> & { trainer: { rng: { bits: number[] } }; optimizerState: Record<string, unknown> }) => void): Promise<void> {
+async function editManifest(
+  it: number,
+  edit: (
+    m: Record<string, unknown> & {
+      trainer: { rng: { bits: number[] } };
+      optimizerState: Record<string, unknown>;
+    },
+  ) => void,
+): Promise<void> {
   const file = path.join(checkpointDir(dir, it), 'manifest.json');
   const m = JSON.parse(await fs.readFile(file, 'utf8'));
   edit(m);
@@ -50,13 +64,25 @@ describe('manifest integrity', () => {
   });
 
   it.each([
-    ['the RNG state', (m: { trainer: { rng: { bits: number[] } } }) => (m.trainer.rng.bits[0] += 1)],
-    ['an optimiser scalar', (m: { optimizerState: Record<string, unknown> }) => (m.optimizerState.lr = 10)],
-    ['the elapsed time', (m: Record<string, unknown> & { trainer: { elapsedMs?: number } }) => (m.trainer.elapsedMs = 0)],
+    [
+      'the RNG state',
+      (m: { trainer: { rng: { bits: number[] } } }) => (m.trainer.rng.bits[0] += 1),
+    ],
+    [
+      'an optimiser scalar',
+      (m: { optimizerState: Record<string, unknown> }) => (m.optimizerState.lr = 10),
+    ],
+    [
+      'the elapsed time',
+      (m: Record<string, unknown> & { trainer: { elapsedMs?: number } }) =>
+        (m.trainer.elapsedMs = 0),
+    ],
   ])('an edited manifest (%s) is rejected', async (_what, edit) => {
     await writeCheckpoint(dir, ckpt(4));
     await editManifest(4, edit as never);
-    await expect(readCheckpoint(checkpointDir(dir, 4))).rejects.toThrow(/manifest\.json was modified \(digest mismatch\)/);
+    await expect(readCheckpoint(checkpointDir(dir, 4))).rejects.toThrow(
+      /manifest\.json was modified \(digest mismatch\)/,
+    );
   });
 
   it('an edited iteration is rejected, whether or not the folder is renamed to match', async () => {
@@ -70,9 +96,13 @@ describe('manifest integrity', () => {
   it("a checkpoint in another iteration's folder is rejected", async () => {
     await writeCheckpoint(dir, ckpt(4));
     await fs.cp(checkpointDir(dir, 4), checkpointDir(dir, 8), { recursive: true });
-    await expect(readCheckpoint(checkpointDir(dir, 8))).rejects.toThrow(/says iteration 4, but it is in folder "8"/);
+    await expect(readCheckpoint(checkpointDir(dir, 8))).rejects.toThrow(
+      /says iteration 4, but it is in folder "8"/,
+    );
     const skipped: number[] = [];
-    expect((await loadLatestCheckpoint(dir, Infinity, (it) => skipped.push(it)))?.learner.iteration).toBe(4);
+    expect(
+      (await loadLatestCheckpoint(dir, Infinity, (it) => skipped.push(it)))?.learner.iteration,
+    ).toBe(4);
     expect(skipped).toEqual([8]);
   });
 
@@ -84,7 +114,16 @@ describe('manifest integrity', () => {
 });
 
 type Ev = { [S in StreamName]: { s: S; p: StreamPayloads[S] } }[StreamName];
-const config: RunConfigInput = { family: 'point-nav', algo: 'test-hill', seed: 5, backend: 'cpu', iterations: 4, checkpointEvery: 2, previewEvery: 0, workers: 1 };
+const config: RunConfigInput = {
+  family: 'point-nav',
+  algo: 'test-hill',
+  seed: 5,
+  backend: 'cpu',
+  iterations: 4,
+  checkpointEvery: 2,
+  previewEvery: 0,
+  workers: 1,
+};
 
 /** Every file under `root` with its content (the run directory's exact state). */
 async function snapshot(root: string): Promise<Record<string, string>> {
@@ -112,21 +151,25 @@ describe('resume with damaged checkpoints', () => {
   beforeEach(async () => {
     events = [];
     trainer = new Trainer({ runsRoot: dir, emit: (s, p) => events.push({ s, p } as Ev) });
-    runId = (await trainer.dispatch('mrl:run.start', parseCommand('mrl:run.start', { config }))).runId;
+    runId = (await trainer.dispatch('mrl:run.start', parseCommand('mrl:run.start', { config })))
+      .runId;
     await trainer.whenIdle();
     runDir = path.join(dir, runId);
   });
   afterEach(async () => {
     await trainer.shutdown();
   });
-  const resume = (iterations = 6) => trainer.dispatch('mrl:run.resume', parseCommand('mrl:run.resume', { runId, iterations }));
+  const resume = (iterations = 6) =>
+    trainer.dispatch('mrl:run.resume', parseCommand('mrl:run.resume', { runId, iterations }));
 
   it('all checkpoints corrupt: resume refuses, naming each, and changes nothing', async () => {
     expect((await readMetrics(runDir)).length).toBe(4);
     await corrupt(runDir, 2);
     await corrupt(runDir, 4);
     const before = await snapshot(runDir);
-    await expect(resume()).rejects.toThrow(/none of its 2 checkpoints \(2, 4\) loads.*nothing was changed\.\n {2}checkpoint 4: .*corrupt.*\n {2}checkpoint 2: .*corrupt/s);
+    await expect(resume()).rejects.toThrow(
+      /none of its 2 checkpoints \(2, 4\) loads.*nothing was changed\.\n {2}checkpoint 4: .*corrupt.*\n {2}checkpoint 2: .*corrupt/s,
+    );
     expect(await snapshot(runDir)).toEqual(before);
     // Still the earlier session's end: no run was started.
     expect(trainer.status().state).toBe('finished');
@@ -137,10 +180,14 @@ describe('resume with damaged checkpoints', () => {
     events.length = 0;
     await resume();
     await trainer.whenIdle();
-    const notices = events.filter((e): e is Extract<Ev, { s: 'mrl:error.raised' }> => e.s === 'mrl:error.raised');
+    const notices = events.filter(
+      (e): e is Extract<Ev, { s: 'mrl:error.raised' }> => e.s === 'mrl:error.raised',
+    );
     expect(notices).toHaveLength(1);
     expect(notices[0].p).toMatchObject({ runId, iteration: 4, fatal: false });
-    expect(notices[0].p.message).toMatch(/Checkpoint 4 of .* is damaged and was skipped \(.*corrupt.*\); resuming from checkpoint 2/);
+    expect(notices[0].p.message).toMatch(
+      /Checkpoint 4 of .* is damaged and was skipped \(.*corrupt.*\); resuming from checkpoint 2/,
+    );
     expect((await readMetrics(runDir)).map((r) => r.iteration)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
@@ -150,11 +197,15 @@ describe('resume with damaged checkpoints', () => {
     meta.config.hyper.lr = 99;
     await fs.writeFile(file, JSON.stringify(meta));
     const err = (await resume().catch((e: unknown) => e)) as Error;
-    expect(err.message).toMatch(/^Cannot resume .*: its stored config \(config\.json\) is not valid for test-hill:\nconfig\.hyper\.lr: .*10.* \(got 99\)$/);
+    expect(err.message).toMatch(
+      /^Cannot resume .*: its stored config \(config\.json\) is not valid for test-hill:\nconfig\.hyper\.lr: .*10.* \(got 99\)$/,
+    );
     expect(err.message).not.toMatch(/"code"|ZodError|\[\s*\{/);
     meta.config.hyper.lr = 0.02;
     meta.config.seed = 'one';
     await fs.writeFile(file, JSON.stringify(meta));
-    await expect(resume()).rejects.toThrow(/not a valid run config:\nconfig\.seed: must be an integer in \[0, 2147483647\] \(got "one"\)/);
+    await expect(resume()).rejects.toThrow(
+      /not a valid run config:\nconfig\.seed: must be an integer in \[0, 2147483647\] \(got "one"\)/,
+    );
   });
 });

@@ -10,7 +10,7 @@ import { collect, describeEnd, ExitStatus, exitStatusOf, followRun, locateRun, s
 import { BACKEND_NAMES, MAX_ITERATIONS, formatIssues, parseRunConfig, type RunConfigInput } from '../../shared/config';
 import { ALGOS, withFamilyDefaults } from '../../algos/registry';
 import type { JsonObject, JsonValue } from '../../shared/json';
-import { Trainer } from '../../training/trainer';
+import { resolveRunConfig } from '../../training/runConfig';
 
 interface TrainFlags {
   config?: string;
@@ -128,7 +128,7 @@ export function registerTrain(program: Command): void {
       // so a refused config starts no process; the trainer checks again (other clients).
       for (const m of f.preload ?? []) await import(pathToFileURL(path.resolve(m)).href);
       const config = configFromFlags(f);
-      new Trainer({ runsRoot: path.resolve(f.out), emit: () => {} }).resolveConfig(parseRunConfig(config));
+      resolveRunConfig(parseRunConfig(config));
       const session = startTrainer(f.out, f.preload);
       let runDir = '';
       let code: number;
