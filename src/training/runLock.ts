@@ -188,8 +188,9 @@ function heldLock(runDir: string, file: string, token: string, heartbeatMs: numb
   };
   const timer = setInterval(() => {
     void (async () => {
-      const cur = await readRecord(file).catch(() => null);
-      if (released) return;
+      // A read that fails (other than "no such file") proves nothing: try at the next beat.
+      const cur = await readRecord(file).catch(() => undefined);
+      if (released || cur === undefined) return;
       if (cur?.record.token !== token) {
         released = true;
         clearInterval(timer);
