@@ -91,7 +91,7 @@ describe('runs trained by another process', () => {
       global: { plugins: [router], stubs: { RunCharts: true } },
     });
     await flushPromises();
-    expect(w.get('[data-testid="run-state"]').text()).toBe('training (in another process)');
+    expect(w.get('[data-testid="run-detail-state"]').text()).toBe('training (in another process)');
     const del = w.get('[data-testid="delete-run"]');
     expect(del.attributes('disabled')).toBeDefined();
     expect(del.attributes('title')).toMatch(/pid 4242 on box/);
