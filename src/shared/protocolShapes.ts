@@ -44,17 +44,22 @@ export const RunIdSchema = z
     error: 'runId must be a run directory name (letters, digits, . _ -)',
   });
 
+/** One task parameter, as the UI needs it to build an editor (sliders, floor clicks). */
 export const TaskParamSchema = z.object({
   name: z.string(),
   label: z.string(),
+  /** The training distribution's range. */
   low: z.number(),
   high: z.number(),
+  /** The range the env accepts at all; values outside [low, high] but inside this are "out of distribution". */
   min: z.number(),
   max: z.number(),
   unit: z.string().optional(),
   kind: z.enum(['goal', 'dynamics']),
+  /** A task field that is a vector ({ goal: [x, y] }) is described by one TaskParam per component: path `goal.0`. */
   path: z.string(),
 });
+export type TaskParam = z.infer<typeof TaskParamSchema>;
 
 const StageUnitSchema = z.enum(['step', 'episode']);
 
