@@ -207,12 +207,22 @@ export const EvaluateReplySchema = z.object({
   tasks: z.number(),
   /** Mean return per stage over the held-out test tasks. */
   returns: z.array(z.number()),
+  /** Standard error of each mean, across the tasks. */
+  stderr: z.array(z.number()).optional(),
   /** Same shape, one array per baseline asked for. */
   baselines: z.record(z.string(), z.array(z.number())).optional(),
   /** The fine-tuning step size each random-init / pretrained baseline was evaluated with (chosen on training tasks). */
   baselineStepSizes: z.record(z.string(), z.number()).optional(),
 });
 export type EvaluateReply = z.infer<typeof EvaluateReplySchema>;
+
+/** An `mrl:run.evaluate` result as kept with its run (evaluations.json), with when and how it was made. */
+export const SavedEvaluationSchema = EvaluateReplySchema.extend({
+  savedAt: z.string(),
+  episodesPerStage: z.number(),
+  seed: z.number(),
+});
+export type SavedEvaluation = z.infer<typeof SavedEvaluationSchema>;
 
 /** Who holds a run's lock (the one process allowed to train it). */
 export const RunLockHolderSchema = z.object({
@@ -243,6 +253,8 @@ export const RunSummarySchema = z.object({
   /** Set when another process is training the run (it holds the run's lock): it cannot be resumed or deleted from here. */
   lockedBy: RunLockHolderSchema.optional(),
   message: z.string().optional(),
+  /** A trained example shipped with the app (examples/runs): read-only, never resumed or deleted. */
+  example: z.boolean().optional(),
 });
 export type RunSummary = z.infer<typeof RunSummarySchema>;
 

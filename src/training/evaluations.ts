@@ -18,13 +18,17 @@ import { runDirOf } from './runDir';
 import {
   episodeToJson,
   evaluateBaseline,
-  evaluateLearner,
+  evaluateWithSpread,
   inTrainingDistribution,
   tunesStepSize,
 } from './evaluate';
+import { saveEvaluation } from './savedEvaluations';
 
 export interface EvaluationsOptions {
-  runsRoot: string;
+  /** The runs folder a run lives in (the user's, or the shipped examples'). */
+  rootOf(runId: string): string;
+  /** Where a run's evaluations are saved. */
+  evaluationsDirOf(runId: string): string;
   /** The backend the loaded learner runs on (for the trainer's status). */
   onBackend(name: string | null): void;
   /** A damaged checkpoint was skipped while loading a run. */
@@ -60,13 +64,13 @@ export class Evaluations {
     if (key && this.evalLearner?.key === key) return this.evalLearner;
     if (iteration === undefined && this.evalLearner?.key.startsWith(`${runId}@`)) {
       // The latest checkpoint may have moved on since (a live run): reuse only if it has not.
-      const latest = (await listCheckpoints(runDirOf(this.opts.runsRoot, runId))).pop();
+      const latest = (await listCheckpoints(runDirOf(this.opts.rootOf(runId), runId))).pop();
       if (latest === this.evalLearner.iteration) return this.evalLearner;
     }
     await this.disposeEvalLearner();
     let loaded;
     try {
-      loaded = await loadRunLearner(this.opts.runsRoot, runId, iteration, {
+      loaded = await loadRunLearner(this.opts.rootOf(runId), runId, iteration, {
         onSkip: (it, err) =>
           this.opts.onSkipped({
             runId,
@@ -127,7 +131,7 @@ export class Evaluations {
       episodesPerStage: p.episodesPerStage,
       seed: p.seed,
     };
-    const returns = await evaluateLearner(e.learner, e.family, opts);
+    const { returns, stderr } = await evaluateWithSpread(e.learner, e.family, opts);
     const baselines: Record<string, number[]> = {};
     const baselineStepSizes: Record<string, number> = {};
     for (const b of p.baselines ?? []) {
@@ -142,7 +146,7 @@ export class Evaluations {
           workers: e.meta.config.workers,
         });
       } else {
-        const other = await loadRunLearner(this.opts.runsRoot, b).catch((err: Error) => {
+        const other = await loadRunLearner(this.opts.rootOf(b), b).catch((err: Error) => {
           throw new ProtocolError(
             `Baseline "${b}" is neither "random" nor a run with a checkpoint: ${err.message}`,
             'invalid',
@@ -175,13 +179,19 @@ export class Evaluations {
     const extra = p.baselines?.length
       ? { baselines, ...(Object.keys(baselineStepSizes).length ? { baselineStepSizes } : {}) }
       : {};
-    return {
+    const reply = {
       runId: p.runId,
       iteration: e.iteration,
       stageUnit: e.spec.stageUnit,
       tasks: p.tasks,
       returns,
+      stderr,
       ...extra,
     };
+    await saveEvaluation(this.opts.evaluationsDirOf(p.runId), reply, {
+      episodesPerStage: p.episodesPerStage,
+      seed: p.seed,
+    });
+    return reply;
   }
 }

@@ -45,10 +45,15 @@ function lookup<T>(f: () => T): T {
   }
 }
 
+/** A registered family, or a protocol refusal naming the known ones. */
+export const familyById = (id: string): TaskFamily => lookup(() => getFamily(id));
+/** A registered learner, or a protocol refusal naming the known ones. */
+export const algoById = (id: string): AlgoSpec => lookup(() => getAlgo(id));
+
 /** Validate a config against the registries, the learner's schema and the memory limit; throws a ProtocolError naming the field. */
 export function resolveRunConfig(config: RunConfig): ResolvedConfig {
-  const family = lookup(() => getFamily(config.family));
-  const spec = lookup(() => getAlgo(config.algo));
+  const family = familyById(config.family);
+  const spec = algoById(config.algo);
   const hyper = spec.configSchema.safeParse(withFamilyDefaults(spec, family.id, config.hyper), {
     reportInput: true,
   });

@@ -190,31 +190,6 @@ export async function summarize(root: string, runId: string, live?: LiveInfo): P
 
 type LiveInfo = { state: RunState; iteration: number; message?: string };
 
-/** Every run's summary (live ones as `liveFor` says); a run being deleted or damaged is left out. */
-export async function listSummaries(root: string, liveFor: (runId: string) => LiveInfo | undefined): Promise<RunSummary[]> {
-  const out: RunSummary[] = [];
-  for (const id of await listRunIds(root)) {
-    try {
-      out.push(await summarize(root, id, liveFor(id)));
-    } catch {
-      /* a run directory being deleted or damaged: skip it */
-    }
-  }
-  return out;
-}
-
-/** A run's summary, config, metrics and provenance (`mrl:run.open`). */
-export async function openRun(root: string, runId: string, live?: LiveInfo) {
-  const dir = runDirOf(root, runId);
-  const meta = await readMeta(dir);
-  return {
-    summary: await summarize(root, runId, live),
-    config: meta.config,
-    metrics: await readMetrics(dir),
-    meta: { createdAt: meta.createdAt, backend: meta.backend, versions: meta.versions } as unknown as JsonObject,
-  };
-}
-
 /** Runs under `root` (directories with a readable config.json), newest first. */
 export async function listRunIds(root: string): Promise<string[]> {
   let names: string[];

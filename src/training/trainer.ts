@@ -9,11 +9,8 @@
 // meta-iteration would need (./resources.ts). Resuming refuses, and changes nothing, when the
 // run's checkpoints exist but none loads; damaged checkpoints it skips are reported as
 // non-fatal `mrl:error.raised` events, not only in events.log.
-import type { TaskFamily } from '../core/env';
 import { Rng } from '../core/rng';
 import type { Checkpoint } from '../algos/metaLearner';
-import { getAlgo, type AlgoSpec } from '../algos/registry';
-import { getFamily } from '../../envs/registry';
 import { initBackend, type BackendName } from '../tf/backend';
 import { formatIssues, type RunConfig } from '../shared/config';
 import type { JsonObject } from '../shared/json';
@@ -36,26 +33,33 @@ import {
 } from './checkpoint';
 import {
   deleteRun,
-  listSummaries,
   logEvent,
   newRunId,
-  openRun,
   readMeta,
   runDirOf,
   truncateMetrics,
   writeMeta,
 } from './runDir';
-import { newRunMeta, resolveRunConfig, type ResolvedConfig } from './runConfig';
+import {
+  algoById,
+  familyById,
+  newRunMeta,
+  resolveRunConfig,
+  type ResolvedConfig,
+} from './runConfig';
 import { LiveRun, type CheckpointStat, type Emit } from './liveRun';
 import { Evaluations } from './evaluations';
 import { algoCatalog, familyCatalog } from './catalog';
 import { acquireRunLock, RunLockedError, type RunLock } from './runLock';
 import { estimateTrainingMemory, memoryRefusal } from './resources';
+import { DEFAULT_EXAMPLES_ROOT, RunRoots } from './exampleRuns';
 
 export type { CheckpointStat, Emit };
 
 export interface TrainerOptions {
   runsRoot: string;
+  /** Read-only example runs listed beside the user's (default: the checkout's examples/runs; null: none). */
+  examplesRoot?: string | null;
   emit: Emit;
   /** Test hook for checkpoint writes (see checkpoint.ts). */
   checkpointHooks?: WriteOptions;
@@ -79,9 +83,16 @@ export class Trainer {
   private launching: Promise<unknown> | null = null;
   readonly checkpointStats: CheckpointStat[] = [];
 
+  private readonly roots: RunRoots;
+
   constructor(private readonly opts: TrainerOptions) {
+    this.roots = new RunRoots(
+      opts.runsRoot,
+      opts.examplesRoot === undefined ? DEFAULT_EXAMPLES_ROOT : opts.examplesRoot,
+    );
     this.evals = new Evaluations({
-      runsRoot: opts.runsRoot,
+      rootOf: (runId) => this.roots.rootOf(runId),
+      evaluationsDirOf: (runId) => this.roots.evaluationsDir(runId),
       onBackend: (name) => (this.backend = name ?? this.backend),
       onSkipped: (payload) => opts.emit('mrl:error.raised', payload),
     });
@@ -145,7 +156,7 @@ export class Trainer {
       'mrl:families.list': async () => ({ families: familyCatalog() }),
       'mrl:algos.list': async () => ({ algos: algoCatalog() }),
       'mrl:tasks.sample': async (x) => {
-        const family = this.family(x.family);
+        const family = familyById(x.family);
         return {
           family: family.id,
           split: x.split,
@@ -179,22 +190,6 @@ export class Trainer {
 
   private emitStatus(): void {
     this.opts.emit('mrl:status.changed', this.status());
-  }
-
-  private family(id: string): TaskFamily {
-    try {
-      return getFamily(id);
-    } catch (err) {
-      throw new ProtocolError((err as Error).message, 'invalid');
-    }
-  }
-
-  private algo(id: string): AlgoSpec {
-    try {
-      return getAlgo(id);
-    } catch (err) {
-      throw new ProtocolError((err as Error).message, 'invalid');
-    }
   }
 
   private isActive(): boolean {
@@ -323,12 +318,13 @@ export class Trainer {
    * write, so a refused resume leaves the run exactly as it was.
    */
   private async resumeFromDisk(runId: string, iterations?: number): Promise<void> {
+    this.writable(runId, 'resumed');
     const dir = runDirOf(this.opts.runsRoot, runId);
     const meta = await readMeta(dir).catch((err: Error) => {
       throw new ProtocolError(`Cannot resume ${runId}: ${err.message}`, 'failed');
     });
-    const family = this.family(meta.config.family);
-    const spec = this.algo(meta.config.algo);
+    const family = familyById(meta.config.family);
+    const spec = algoById(meta.config.algo);
     const hyper = spec.configSchema.safeParse(meta.config.hyper, { reportInput: true });
     if (!hyper.success) {
       throw new ProtocolError(
@@ -457,6 +453,16 @@ export class Trainer {
   // Runs
   // -------------------------------------------------------------------------------------
 
+  private writable(runId: string, action: string): void {
+    try {
+      this.roots.assertWritable(runId, action);
+    } catch (err) {
+      throw new ProtocolError((err as Error).message, 'invalid');
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+
   private liveFor(runId: string) {
     const r = this.live;
     return r && r.runId === runId
@@ -465,16 +471,19 @@ export class Trainer {
   }
 
   private async listRuns() {
-    return listSummaries(this.opts.runsRoot, (id) => this.liveFor(id));
+    return this.roots.list((id) => this.liveFor(id));
   }
 
   private async open(runId: string): Promise<CommandReplies['mrl:run.open']> {
-    return openRun(this.opts.runsRoot, runId, this.liveFor(runId)).catch((err: Error) => {
-      throw new ProtocolError(`Unknown run ${runId}: ${err.message}`, 'failed');
-    });
+    return this.roots
+      .open(runId, (id) => this.liveFor(id))
+      .catch((err: Error) => {
+        throw new ProtocolError(`Unknown run ${runId}: ${err.message}`, 'failed');
+      });
   }
 
   private async delete(runId: string): Promise<CommandReplies['mrl:run.delete']> {
+    this.writable(runId, 'deleted');
     if (this.live?.runId === runId && this.isActive())
       throw new ProtocolError(`Run ${runId} is training; stop it before deleting it`, 'failed');
     if (this.evals.holds(runId)) await this.evals.disposeEvalLearner();
