@@ -137,8 +137,8 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-// Concurrent: each case waits mostly on process start-up.
-describe.concurrent('metarl exit status and signals', () => {
+// One case at a time: several CLI + trainer pairs at once starve the other test files on two cores.
+describe('metarl exit status and signals', () => {
   it('a run stopped on a non-finite value exits 1', async () => {
     const r = await metarl([
       'train',
