@@ -73,5 +73,6 @@ describe('metarl train → eval with MAML', () => {
     const bad = await metarl(['eval', `runs/${runId}`, '--tasks', '2', '--baseline-step', 'big', 'random']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--baseline-step must be "tune" or a number in \[0, 100\], got "big"/);
-  });
+    // Six CLI processes, each loading tfjs: on two shared cores a minute is not always enough.
+  }, 180_000);
 });
