@@ -29,7 +29,7 @@ function bundleRootPlugin(): Plugin {
 
 export default defineConfig({
   main: {
-    // Bundled runs record the app's version in their config.json (src/training/trainer.ts).
+    // Bundled runs record the app's version in their config.json (src/training/runConfig.ts).
     define: { __METARL_APP_VERSION__: JSON.stringify(pkg.version) },
     plugins: [bundleRootPlugin()],
     build: {

@@ -4,14 +4,15 @@
 import { resolve } from 'node:path';
 import vue from '@vitejs/plugin-vue';
 import { defineConfig, type Plugin, type UserConfig } from 'vite';
+import { contentSecurityPolicy } from './src/shared/csp';
 
 const root = resolve(import.meta.dirname, 'renderer');
 
 /**
  * The page's Content-Security-Policy, as a meta tag so it holds wherever the page is served
- * from (Electron's file://, the web host, a preview server). Built pages allow scripts and
- * styles only from the app itself; the dev server needs inline styles (Vue's hot-reloaded
- * CSS) and its own WebSocket. `connect-src 'self'` covers the web host's same-origin socket.
+ * from (Electron's file://, the web host, a preview server); the policy itself is
+ * src/shared/csp.ts. The dev server needs inline styles (Vue's hot-reloaded CSS) and its own
+ * WebSocket.
  */
 export function cspPlugin(): Plugin {
   let dev = false;
@@ -21,19 +22,7 @@ export function cspPlugin(): Plugin {
       dev = c.command === 'serve';
     },
     transformIndexHtml(html) {
-      const policy = [
-        "default-src 'none'",
-        "script-src 'self'",
-        dev ? "style-src 'self' 'unsafe-inline'" : "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "media-src 'self' blob:",
-        "font-src 'self'",
-        dev ? "connect-src 'self' ws: http://localhost:* http://127.0.0.1:*" : "connect-src 'self'",
-        "worker-src 'self' blob:",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'none'",
-      ].join('; ');
+      const policy = contentSecurityPolicy({ dev });
       return {
         html,
         tags: [

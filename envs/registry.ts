@@ -1,6 +1,7 @@
 // The registry of environment families: what the CLI lists and the UI builds cards and
 // task editors from.
-import type { TaskFamily, TaskParam } from '../src/core/env';
+import type { TaskFamily } from '../src/core/env';
+import type { FamilyDescription } from '../src/shared/protocol';
 import { cartpole } from './cartpole';
 import { cheetahDir, cheetahVel } from './cheetah';
 import { pointNav } from './pointNav';
@@ -9,18 +10,7 @@ import { reacher } from './reacher';
 /** All families, in the order the UI shows them. */
 const FAMILIES: TaskFamily[] = [pointNav, reacher, cheetahVel, cheetahDir, cartpole].map((f) => f as unknown as TaskFamily);
 
-export interface FamilyInfo {
-  id: string;
-  title: string;
-  description: string;
-  observationSize: number;
-  actionSize: number;
-  horizon: number;
-  params: TaskParam[];
-  docs: TaskFamily['docs'];
-}
-
-export function listFamilies(): FamilyInfo[] {
+export function listFamilies(): FamilyDescription[] {
   return FAMILIES.map((f) => ({
     id: f.id,
     title: f.title,

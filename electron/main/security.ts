@@ -3,26 +3,14 @@
 // Node, a strict Content-Security-Policy, no navigation away from the app, no new windows,
 // and no permission (camera, geolocation, notifications…) ever granted.
 import { BrowserWindow, type Session, type WebContents } from 'electron';
+import { contentSecurityPolicy } from '../../src/shared/csp';
 
 /**
- * The renderer's CSP. Scripts only from the app itself; no eval; styles from the app (Vue's
- * built CSS is one file); images may be data:/blob: (PNG export, chart snapshots). The
- * desktop renderer talks to the trainer over IPC only, so it needs no network at all.
+ * The renderer's CSP (src/shared/csp.ts), as the header of every response the session loads.
+ * The desktop renderer talks to the trainer over IPC only; `connect-src 'self'` gives it no
+ * network beyond its own files.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "media-src 'self' blob:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "worker-src 'self' blob:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy({ header: true });
 
 export interface WindowBounds {
   x?: number;

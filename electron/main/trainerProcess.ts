@@ -4,7 +4,7 @@
 // drives, so the desktop app, the web host and the CLI share one host: request routing,
 // stream subscriptions, crash reporting and restart on the next command.
 import type { ForkOptions, UtilityProcess } from 'electron';
-import { captureOutput, type TrainerChannel, type TrainerLauncher } from '../../src/host/trainerHost';
+import { SHUTDOWN_GRACE_MS, captureOutput, type TrainerChannel, type TrainerLauncher } from '../../src/host/trainerHost';
 
 export type ForkFn = (modulePath: string, args?: string[], options?: ForkOptions) => UtilityProcess;
 
@@ -16,6 +16,8 @@ export interface UtilityTrainerOptions {
   runsRoot: string;
   env?: Record<string, string>;
   log?: (line: string) => void;
+  /** How long the trainer may take to checkpoint and exit after the shutdown message before it is killed. */
+  graceMs?: number;
 }
 
 export function utilityTrainerLauncher(opts: UtilityTrainerOptions): TrainerLauncher {
@@ -26,6 +28,8 @@ export function utilityTrainerLauncher(opts: UtilityTrainerOptions): TrainerLaun
       env: { ...process.env, ...opts.env },
     });
     const output = captureOutput([child.stdout, child.stderr], (line) => opts.log?.(`[trainer] ${line}`));
+    let exited = false;
+    child.on('exit', () => (exited = true));
     return {
       get pid() {
         return child.pid;
@@ -36,8 +40,17 @@ export function utilityTrainerLauncher(opts: UtilityTrainerOptions): TrainerLaun
         child.on('exit', (code: number) => {
           h(output.exitReason(`exit code ${code}`));
         }),
-      // utilityProcess.kill() sends SIGTERM: the trainer checkpoints a live run, then exits.
-      terminate: () => void child.kill(),
+      // The protocol's shutdown message, not utilityProcess.kill(): on Windows that kills at
+      // once (no SIGTERM there), losing the live run's last iterations. The trainer checkpoints
+      // and exits by itself; if it has not after the grace period, it is killed.
+      terminate: () => {
+        if (exited) return;
+        child.postMessage({ kind: 'shutdown' });
+        const timer = setTimeout(() => {
+          if (!exited) child.kill();
+        }, opts.graceMs ?? SHUTDOWN_GRACE_MS);
+        child.once('exit', () => clearTimeout(timer));
+      },
       kill: () => {
         if (child.pid) process.kill(child.pid, 'SIGKILL');
       },

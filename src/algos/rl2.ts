@@ -40,18 +40,18 @@ export const rl2ConfigSchema = z
     gamma: z.number().gt(0).max(1).default(0.99),
     gaeLambda: z.number().min(0).max(1).default(0.95),
     /** Scale of the previous reward in the policy input. */
-    rewardInputScale: z.number().positive().default(1),
+    rewardInputScale: z.number().positive().max(100).default(1),
     learningRate: z.number().positive().max(1).default(3e-3),
     /** PPO epochs over each batch of trials. */
     epochs: z.number().int().min(1).max(50).default(4),
     /** Minibatches (of whole trials) per epoch. */
     minibatches: z.number().int().min(1).max(100).default(4),
     clip: z.number().positive().max(1).default(0.2),
-    valueCoef: z.number().min(0).default(0.5),
-    entropyCoef: z.number().min(0).default(0),
-    maxGradNorm: z.number().min(0).default(1),
+    valueCoef: z.number().min(0).max(100).default(0.5),
+    entropyCoef: z.number().min(0).max(10).default(0),
+    maxGradNorm: z.number().min(0).max(1000).default(1),
     /** Early stop of the PPO epochs above this approximate KL (0 = off). */
-    targetKl: z.number().min(0).default(0),
+    targetKl: z.number().min(0).max(10).default(0),
   })
   .strict();
 

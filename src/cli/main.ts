@@ -6,6 +6,7 @@ import { registerEnvs } from './commands/envs';
 import { registerEval } from './commands/eval';
 import { registerServe } from './commands/serve';
 import { registerTrain } from './commands/train';
+import { ExitStatus } from './commands/common';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -21,6 +22,12 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * Run one command; resolves with its exit status (the caller sets the process's): 0 on
+ * success, 1 on an error or a refusal (its message printed), a failed or crashed run, or
+ * 128 + n for a run stopped by signal n. Commands never set process.exitCode themselves:
+ * they throw, so this value is the only one.
+ */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
@@ -31,13 +38,13 @@ export async function main(argv: string[]): Promise<number> {
       // Commander has printed its message already; help and version exit 0.
       return err.exitCode;
     }
+    if (err instanceof ExitStatus) {
+      if (err.message) console.error(`metarl: ${err.message}`);
+      return err.code;
+    }
     console.error(`metarl: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
 }
 
-if (isEntryPoint(import.meta.url)) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
-}
+if (isEntryPoint(import.meta.url)) process.exitCode = await main(process.argv.slice(2));

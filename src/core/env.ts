@@ -1,6 +1,7 @@
 // The environment API, following Gymnasium (reset/step, terminated vs truncated) and
 // learn2learn (a task is plain serialisable data; families sample tasks and make envs).
 import type { JsonObject } from '../shared/json';
+import type { TaskParam } from '../shared/protocolShapes';
 import type { SceneDescription } from '../shared/scene';
 import type { Rng } from './rng';
 import type { Box } from './spaces';
@@ -38,21 +39,8 @@ export interface Env<T extends JsonObject = JsonObject> {
   frame(out?: Float32Array): Float32Array;
 }
 
-/** One task parameter, as the UI needs it to build an editor (sliders, floor clicks). */
-export interface TaskParam {
-  name: string;
-  label: string;
-  /** The training distribution's range. */
-  low: number;
-  high: number;
-  /** The range the env accepts at all; values outside [low, high] but inside this are "out of distribution". */
-  min: number;
-  max: number;
-  unit?: string;
-  kind: 'goal' | 'dynamics';
-  /** A task field that is a vector ({ goal: [x, y] }) is described by one TaskParam per component: path `goal.0`. */
-  path: string;
-}
+/** One task parameter, as the UI needs it to build an editor (defined with the protocol, which carries it). */
+export type { TaskParam };
 
 export interface TaskFamily<T extends JsonObject = JsonObject> {
   readonly id: string;

@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   ProtocolError,
   STREAM_NAMES,
+  isLiveState,
   parseCall,
   parseCommand,
   parseServerMessage,
@@ -26,7 +27,7 @@ export interface TrainerChannel {
   send(message: WireMessage): void;
   onMessage(handler: (raw: unknown) => void): void;
   onExit(handler: (description: string) => void): void;
-  /** Ask it to stop (it checkpoints a live run) and exit. */
+  /** Ask it to stop (the protocol's shutdown message: it checkpoints a live run) and exit; a launcher falls back to a signal if it does not. */
   terminate(): void;
   /** Kill it at once. */
   kill(): void;
@@ -44,6 +45,8 @@ export interface ForkOptions {
 }
 
 export const TRAINER_ENTRY = fileURLToPath(new URL('./trainerProcess.ts', import.meta.url));
+/** How long a trainer asked to shut down may take (finishing its iteration, checkpointing) before it gets a signal. */
+export const SHUTDOWN_GRACE_MS = 20_000;
 /** tsx's loader, resolved from here (`--import tsx` alone would resolve from the cwd); resolved lazily so bundles that never fork (Electron main) do not need tsx. */
 function tsxLoader(): string {
   return pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json').replace(/package\.json$/, 'dist/loader.mjs')).href;
@@ -69,7 +72,15 @@ export function forkTrainer(opts: ForkOptions): TrainerLauncher {
         child.on('exit', (code, signal) => {
           h(output.exitReason(signal ? `killed by ${signal}` : `exit code ${code}`));
         }),
-      terminate: () => child.kill('SIGTERM'),
+      terminate: () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        if (child.connected) child.send({ kind: 'shutdown' });
+        else child.kill('SIGTERM');
+        // The trainer handles SIGTERM as it does the message: a fallback for a broken channel.
+        const timer = setTimeout(() => child.kill('SIGTERM'), SHUTDOWN_GRACE_MS);
+        timer.unref();
+        child.once('exit', () => clearTimeout(timer));
+      },
       kill: () => child.kill('SIGKILL'),
     };
   };
@@ -185,12 +196,14 @@ export class TrainerHost {
     if (this.trainer !== t) return;
     this.trainer = null;
     if (this.closed) return;
-    const message = `The trainer process stopped unexpectedly (${why})${this.lastStatus.runId ? ` while run ${this.lastStatus.runId} was ${this.lastStatus.state}` : ''}. A new trainer starts with the next command${this.lastStatus.runId ? '; the run can be resumed from its last checkpoint' : ''}.`;
+    const s = this.lastStatus;
+    const resumable = !s.runId ? '' : typeof s.checkpoint === 'number' ? `; the run can be resumed from its checkpoint ${s.checkpoint}` : s.checkpoint === null ? '; the run had no checkpoint yet' : '; the run can be resumed from its last checkpoint, if it has one';
+    const message = `The trainer process stopped unexpectedly (${why})${s.runId ? ` while run ${s.runId} was ${s.state}` : ''}. A new trainer starts with the next command${resumable}.`;
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
       if (p.conn.open) p.conn.send({ kind: 'reply', id: p.clientId, ok: false, error: { message: `${p.channel} failed: ${message}`, code: 'crashed' } });
     }
-    const wasLive = ['starting', 'running', 'paused', 'stopping'].includes(this.lastStatus.state);
+    const wasLive = isLiveState(this.lastStatus.state);
     this.lastStatus = wasLive || this.lastStatus.state === 'idle' ? { ...this.lastStatus, state: 'crashed', etaMs: null, message } : this.lastStatus;
     this.broadcast({ kind: 'event', channel: 'mrl:status.changed', payload: { ...this.lastStatus, state: 'crashed', message } });
     this.broadcast({ kind: 'event', channel: 'mrl:error.raised', payload: { runId: this.lastStatus.runId, iteration: null, message, fatal: true } });

@@ -4,18 +4,25 @@
 //   - Node child_process.fork: `process.send` / `process.on('message')`.
 // Arguments: --runs <dir> (run directories; default ./runs), --preload <module> (repeatable:
 // modules imported first, e.g. to register extra learners in tests).
-// On SIGTERM or when the parent goes away, the live run is stopped with a checkpoint before
-// the process exits. SIGINT is ignored: the parent owns Ctrl-C.
+// It stops the live run with a checkpoint, then exits, on any of: the parent's `shutdown`
+// message (how every host stops it, on every platform), SIGTERM or SIGHUP, and the parent
+// going away (IPC 'disconnect', Electron's parentPort 'close', or the parent pid gone: a
+// trainer never outlives its owner, even one killed with SIGKILL). SIGINT is ignored: the
+// parent owns Ctrl-C.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { StreamName, StreamPayloads, WireMessage } from '../shared/protocol';
+import { isShutdownMessage, type StreamName, type StreamPayloads, type WireMessage } from '../shared/protocol';
 import type { Trainer } from '../training/trainer';
 import { isEntryPoint } from './entryPoint';
 
 interface ParentPort {
   on(event: 'message', listener: (e: { data: unknown }) => void): void;
+  on(event: 'close', listener: () => void): void;
   postMessage(message: unknown): void;
 }
+
+/** How often the parent pid is checked (the fallback when no channel reports its end). */
+const PARENT_POLL_MS = 1000;
 
 export interface TrainerPort {
   send(message: WireMessage): void;
@@ -30,8 +37,7 @@ export function parentTrainerPort(): TrainerPort {
     return {
       send: (m) => parentPort.postMessage(m),
       onMessage: (h) => parentPort.on('message', (e) => h(e.data)),
-      // A utilityProcess is killed with its parent; nothing to watch.
-      onDisconnect: () => {},
+      onDisconnect: (h) => parentPort.on('close', h),
     };
   }
   if (typeof process.send !== 'function') {
@@ -42,8 +48,28 @@ export function parentTrainerPort(): TrainerPort {
       if (process.connected) process.send!(m);
     },
     onMessage: (h) => process.on('message', (m) => h(m)),
-    onDisconnect: (h) => process.on('disconnect', h),
+    onDisconnect: (h) => {
+      process.on('disconnect', h);
+      // Gone before this handler existed (the parent died while this process was loading).
+      if (!process.connected) queueMicrotask(h);
+    },
   };
+}
+
+/** Call `onGone` once the process that started this one no longer exists. */
+export function watchParent(onGone: () => void, pid = process.ppid, everyMs = PARENT_POLL_MS): () => void {
+  const timer = setInterval(() => {
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') {
+        clearInterval(timer);
+        onGone();
+      }
+    }
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** Serve the protocol on `port` until the parent disconnects or a signal arrives. */
@@ -53,11 +79,6 @@ export async function serveTrainer(port: TrainerPort, runsRoot: string): Promise
   const { Trainer } = await import('../training/trainer');
   const emit = <S extends StreamName>(channel: S, payload: StreamPayloads[S]) => port.send({ kind: 'event', channel, payload } as WireMessage);
   const trainer = new Trainer({ runsRoot, emit });
-  port.onMessage((raw) => {
-    void trainer.handle(raw).then((reply) => {
-      if (reply) port.send(reply);
-    });
-  });
   let exiting = false;
   const exit = (code: number) => {
     if (exiting) return;
@@ -67,8 +88,16 @@ export async function serveTrainer(port: TrainerPort, runsRoot: string): Promise
       .catch((err: Error) => process.stderr.write(`trainer shutdown: ${err.message}\n`))
       .finally(() => process.exit(code));
   };
+  port.onMessage((raw) => {
+    if (isShutdownMessage(raw)) return exit(0);
+    void trainer.handle(raw).then((reply) => {
+      if (reply) port.send(reply);
+    });
+  });
   port.onDisconnect(() => exit(0));
+  watchParent(() => exit(0));
   process.on('SIGTERM', () => exit(0));
+  process.on('SIGHUP', () => exit(0));
   return trainer;
 }
 
@@ -88,12 +117,17 @@ if (isMain || isUtility) {
   // Ctrl-C in a terminal reaches the whole process group: the parent (CLI) decides how to
   // stop the run, so the trainer must not act on it — not even while it is still loading.
   process.on('SIGINT', () => {});
-  // Until serveTrainer takes over, SIGTERM simply ends the process (nothing to save yet).
+  // A parent that died closes our output pipes: a failed write must not crash the shutdown.
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
+  // Until serveTrainer takes over, SIGTERM / SIGHUP simply end the process (nothing to save yet).
   const early = () => process.exit(0);
   process.once('SIGTERM', early);
+  process.once('SIGHUP', early);
   const args = parseArgs(process.argv.slice(2));
   for (const m of args.preload) await import(pathToFileURL(path.resolve(m)).href);
   const port = parentTrainerPort();
   await serveTrainer(port, args.runs);
   process.off('SIGTERM', early);
+  process.off('SIGHUP', early);
 }

@@ -7,7 +7,9 @@
 // Every HTTP request and WebSocket upgrade must carry the token (query or cookie), name a
 // loopback host in its Host header (no DNS rebinding; any port, for SSH tunnels), and, if it
 // has an Origin, come from that same origin; WebSocket upgrades must have that Origin.
-// Anything else is refused (401/403).
+// Anything else is refused (401/403). Every response carries the page's
+// Content-Security-Policy as a header too (the built page also has it as a meta tag, which
+// cannot say frame-ancestors and applies only once parsed).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
@@ -15,6 +17,7 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import sirv from 'sirv';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { contentSecurityPolicy } from '../shared/csp';
 import { TrainerHost, type TrainerLauncher } from './trainerHost';
 
 export interface WebHostOptions {
@@ -40,6 +43,7 @@ export interface WebHost {
 }
 
 const COOKIE = 'mrl_token';
+const CSP = contentSecurityPolicy({ header: true });
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 function cookieToken(req: IncomingMessage): string | null {
@@ -96,6 +100,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const notBuilt = `<!doctype html><meta charset="utf-8"><title>Meta-RL Studio</title><p>The renderer is not built (no index.html in ${opts.rendererDir ?? '(none)'}). Run <code>npm run build:web</code> and restart, or start with <code>npm run web</code>, which builds it first. The protocol is served on <code>/ws</code> meanwhile.</p>`;
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    res.setHeader('Content-Security-Policy', CSP);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Frame-Options', 'DENY');

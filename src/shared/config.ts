@@ -69,6 +69,11 @@ export const RunConfigSchema = z.strictObject({
   preview: PreviewConfigSchema.default({ episodesPerStage: 10, framesPerStage: 1 }),
   /** The learner's hyper-parameters (validated by its own schema; `{}` = its defaults). */
   hyper: JsonObjectSchema.default({}),
+  /**
+   * Train even when the run's memory estimate (src/training/resources.ts) is above this
+   * machine's limit: for machines with more memory than the estimate assumes usable.
+   */
+  allowLarge: z.boolean({ error: 'must be true or false' }).default(false),
 });
 
 /** What a caller may send (optional fields may be left out). */
@@ -76,19 +81,21 @@ export type RunConfigInput = z.input<typeof RunConfigSchema>;
 /** After this schema: defaults filled in, `iterations`/`workers` possibly still open. */
 export type RunConfig = z.output<typeof RunConfigSchema>;
 
-/** The config as the trainer stores it in config.json: every choice made explicit. */
-export interface ResolvedRunConfig extends RunConfig {
-  iterations: number;
-  workers: number;
-  /** Validated by the learner's schema, defaults filled in. */
-  hyper: JsonObject;
-}
+/** The config as the trainer stores it in config.json: every choice made explicit (hyper validated by the learner's schema). */
+export const ResolvedRunConfigSchema = RunConfigSchema.extend({
+  iterations: intIn(1, MAX_ITERATIONS),
+  workers: intIn(1, MAX_WORKERS),
+  hyper: JsonObjectSchema,
+});
+export type ResolvedRunConfig = z.infer<typeof ResolvedRunConfigSchema>;
 
 /**
  * One line per problem, naming the field, what is allowed, and what was given:
- * `config.seed: must be an integer in [0, 2147483647] (got 1.5)`.
+ * `config.seed: must be an integer in [0, 2147483647] (got 1.5)`. With the schema that
+ * produced the error, a non-finite number is reported as such with the field's range
+ * (zod itself says only "expected number").
  */
-export function formatIssues(error: z.ZodError, prefix = ''): string {
+export function formatIssues(error: z.ZodError, prefix = '', schema?: z.ZodType): string {
   return error.issues
     .map((issue) => {
       const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');
@@ -96,13 +103,50 @@ export function formatIssues(error: z.ZodError, prefix = ''): string {
         const keys = issue.keys.map((k) => `"${k}"`).join(', ');
         return `${path || '(top level)'}: unknown field ${keys}`;
       }
-      const got = 'input' in issue && issue.input !== undefined ? ` (got ${short(issue.input)})` : '';
+      const input = 'input' in issue ? issue.input : undefined;
+      if (isNonFinite(input) || (issue.code === 'invalid_type' && ['Infinity', '-Infinity', 'NaN'].includes(String((issue as { received?: unknown }).received)))) {
+        const range = schema ? rangeAt(schema, issue.path) : null;
+        const got = isNonFinite(input) ? String(input) : String((issue as { received?: unknown }).received);
+        return `${path || '(top level)'}: not finite (got ${got}); must be a finite number${range ? ` in [${range[0]}, ${range[1]}]` : ''}`;
+      }
+      const got = input !== undefined ? ` (got ${short(input)})` : '';
       return `${path || '(top level)'}: ${issue.message}${got}`;
     })
     .join('\n');
 }
 
+function isNonFinite(v: unknown): boolean {
+  return typeof v === 'number' && !Number.isFinite(v);
+}
+
+/** The [min, max] of the number field at `path` in `schema`, when the schema says. */
+export function rangeAt(schema: z.ZodType, path: readonly PropertyKey[]): [number, number] | null {
+  let s = unwrap(schema);
+  for (const key of path) {
+    const def = (s as unknown as { def: { type: string; shape?: Record<string, z.ZodType>; element?: z.ZodType } }).def;
+    if (def.type === 'object' && def.shape && typeof key === 'string' && key in def.shape) s = unwrap(def.shape[key]);
+    else if (def.type === 'array' && def.element && typeof key === 'number') s = unwrap(def.element);
+    else return null;
+  }
+  const n = s as unknown as { def: { type: string }; minValue?: number | null; maxValue?: number | null };
+  if (n.def.type !== 'number') return null;
+  return [n.minValue ?? -Number.MAX_VALUE, n.maxValue ?? Number.MAX_VALUE];
+}
+
+function unwrap(s: z.ZodType): z.ZodType {
+  let cur = s as unknown as { def: { type: string; innerType?: unknown; in?: unknown; getter?: () => unknown } };
+  for (let i = 0; i < 10; i++) {
+    const d = cur.def;
+    if ((d.type === 'default' || d.type === 'optional' || d.type === 'nullable' || d.type === 'prefault' || d.type === 'readonly') && d.innerType) cur = d.innerType as typeof cur;
+    else if (d.type === 'pipe' && d.in) cur = d.in as typeof cur;
+    else if (d.type === 'lazy' && d.getter) cur = d.getter() as typeof cur;
+    else break;
+  }
+  return cur as unknown as z.ZodType;
+}
+
 function short(v: unknown): string {
+  if (isNonFinite(v)) return String(v);
   let s: string;
   try {
     s = JSON.stringify(v) ?? String(v);
@@ -115,6 +159,12 @@ function short(v: unknown): string {
 /** Parse a run config, throwing an Error whose message names every bad field. */
 export function parseRunConfig(value: unknown): RunConfig {
   const r = RunConfigSchema.safeParse(value, { reportInput: true });
-  if (!r.success) throw new Error(`Invalid run config:\n${formatIssues(r.error, 'config')}`);
+  if (!r.success) throw new Error(`Invalid run config:\n${formatIssues(r.error, 'config', RunConfigSchema)}`);
   return r.data;
+}
+
+/** An error's message in plain words: a ZodError becomes one line per field (`prefix.field: what is wrong`), never a JSON dump. */
+export function describeError(err: unknown, prefix = ''): string {
+  if (err instanceof z.ZodError) return formatIssues(err, prefix);
+  return err instanceof Error ? err.message : String(err);
 }

@@ -6,7 +6,13 @@
 // little-endian Float32 blob; the manifest gives each tensor's name, shape and offset, and
 // the blob's byte length and sha256). A checkpoint is built in a `.tmp-*` sibling directory,
 // every file fsynced, then renamed into place; readers ignore `.tmp-*` directories and
-// verify the hash, so a half-written checkpoint is never mistaken for a good one.
+// verify the hashes, so a half-written checkpoint is never mistaken for a good one.
+//
+// The manifest's `digest` (format 2) is the sha256 of the manifest itself (its JSON without
+// the digest field) followed by the tensor bytes: an edited iteration, RNG state or
+// optimiser scalar is detected like a flipped tensor bit. The iteration must also match the
+// checkpoint's folder name. Format 1 checkpoints (no digest) still load: only their tensors
+// are covered.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -15,7 +21,7 @@ import type { Checkpoint, SavedTensor } from '../algos/metaLearner';
 import type { RngState } from '../core/rng';
 import { JsonObjectSchema } from '../shared/config';
 
-export const CHECKPOINT_FORMAT = 1;
+export const CHECKPOINT_FORMAT = 2;
 const MANIFEST = 'manifest.json';
 const DATA = 'tensors.bin';
 
@@ -40,7 +46,7 @@ const TensorEntrySchema = z.object({
   length: z.number().int().nonnegative(),
 });
 const ManifestSchema = z.object({
-  format: z.literal(CHECKPOINT_FORMAT),
+  format: z.union([z.literal(1), z.literal(CHECKPOINT_FORMAT)]),
   algo: z.string(),
   iteration: z.number().int().nonnegative(),
   createdAt: z.string(),
@@ -49,6 +55,8 @@ const ManifestSchema = z.object({
   rng: RngStateSchema,
   trainer: z.object({ rng: RngStateSchema, elapsedMs: z.number() }),
   data: z.object({ file: z.literal(DATA), bytes: z.number().int().nonnegative(), sha256: z.string() }),
+  /** Format 2: sha256 of this manifest without `digest`, then the tensor bytes. */
+  digest: z.string().optional(),
 });
 export type CheckpointManifest = z.infer<typeof ManifestSchema>;
 
@@ -93,6 +101,12 @@ async function syncDir(dir: string): Promise<void> {
 
 let tmpCounter = 0;
 
+/** The digest of a manifest (as parsed JSON, `digest` left out) and the tensor bytes. */
+function manifestDigest(manifest: Record<string, unknown>, tensorBytes: Uint8Array): string {
+  const { digest: _ignored, ...rest } = manifest;
+  return createHash('sha256').update(JSON.stringify(rest)).update('\n').update(tensorBytes).digest('hex');
+}
+
 export async function writeCheckpoint(runDir: string, ckpt: StoredCheckpoint, opts: WriteOptions = {}): Promise<WriteResult> {
   const t0 = performance.now();
   const root = checkpointsDir(runDir);
@@ -128,6 +142,7 @@ export async function writeCheckpoint(runDir: string, ckpt: StoredCheckpoint, op
     trainer: ckpt.trainer,
     data: { file: DATA, bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') },
   };
+  manifest.digest = manifestDigest(manifest, bytes);
   const tmp = path.join(root, `.tmp-${it}-${process.pid}-${++tmpCounter}`);
   await fs.rm(tmp, { recursive: true, force: true });
   await fs.mkdir(tmp);
@@ -167,6 +182,11 @@ export async function readCheckpoint(dir: string): Promise<StoredCheckpoint> {
   if (buf.byteLength !== m.data.bytes) throw new Error(`checkpoint ${dir}: ${DATA} has ${buf.byteLength} bytes, manifest says ${m.data.bytes}`);
   const hash = createHash('sha256').update(buf).digest('hex');
   if (hash !== m.data.sha256) throw new Error(`checkpoint ${dir}: ${DATA} is corrupt (sha256 mismatch)`);
+  if (m.format >= 2) {
+    if (!m.digest) throw new Error(`checkpoint ${dir}: ${MANIFEST} has no digest`);
+    if (manifestDigest(raw as Record<string, unknown>, buf) !== m.digest) throw new Error(`checkpoint ${dir}: ${MANIFEST} was modified (digest mismatch)`);
+  }
+  if (path.basename(dir) !== String(m.iteration)) throw new Error(`checkpoint ${dir}: ${MANIFEST} says iteration ${m.iteration}, but it is in folder "${path.basename(dir)}"`);
   // Copy into an aligned buffer: a Buffer's byteOffset need not be a multiple of 4.
   const all = new Float32Array(buf.byteLength / 4);
   new Uint8Array(all.buffer).set(buf);

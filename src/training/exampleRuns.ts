@@ -1,11 +1,14 @@
 // Trained example runs shipped with the app (examples/runs/, made by the project's own CLI),
 // listed beside the user's runs from the first start so there is an agent to watch before any
 // training. They are read-only: opened, adapted and evaluated like any run, never resumed
-// into or deleted. A run of the user's with the same id wins over an example.
+// into or deleted. A run of the user's with the same id wins over an example. RunRoots finds
+// a run in either folder and opens it.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { RunSummary } from '../shared/protocol';
-import { listRunIds, runDirOf, summarize } from './runDir';
+import type { JsonObject } from '../shared/json';
+import { listRunIds, readMeta, readMetrics, runDirOf, summarize } from './runDir';
+import { evaluationsDir, loadEvaluations } from './savedEvaluations';
 
 /** The examples folder of a source checkout (the packaged app passes its own). */
 export const DEFAULT_EXAMPLES_ROOT = path.resolve(import.meta.dirname, '../../examples/runs');
@@ -60,5 +63,31 @@ export class RunRoots {
       }
     }
     return out;
+  }
+
+  /** Where a run's saved evaluations live: its own folder, or for an example one under the user's runs. */
+  evaluationsDir(runId: string): string {
+    const example = this.isExample(runId);
+    return evaluationsDir(
+      runDirOf(this.rootOf(runId), runId),
+      example ? { runsRoot: this.runsRoot, runId } : null,
+    );
+  }
+
+  /** One run as `mrl:run.open` returns it: summary, config, curves, provenance and saved evaluations. */
+  async open(runId: string, live: LiveOf) {
+    const dir = runDirOf(this.rootOf(runId), runId);
+    const meta = await readMeta(dir);
+    return {
+      summary: await this.summary(runId, live),
+      evaluations: await loadEvaluations(this.evaluationsDir(runId)),
+      config: meta.config,
+      metrics: await readMetrics(dir),
+      meta: {
+        createdAt: meta.createdAt,
+        backend: meta.backend,
+        versions: meta.versions,
+      } as unknown as JsonObject,
+    };
   }
 }

@@ -6,46 +6,34 @@
 //                /metrics.jsonl   one MetricsRow per meta-iteration
 //                /checkpoints/<it>/  see checkpoint.ts
 //                /events.log      human-readable log: start, resume, checkpoints, errors
+//                /run.lock        held by the process training the run (see runLock.ts)
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
-import type { ResolvedRunConfig } from '../shared/config';
-import { JsonObjectSchema, RunConfigSchema } from '../shared/config';
+import { ResolvedRunConfigSchema, formatIssues } from '../shared/config';
 import type { JsonObject } from '../shared/json';
 import type { MetricsRow, RunState, RunSummary } from '../shared/protocol';
-import { RunIdSchema } from '../shared/protocol';
+import { MetricsRowSchema, RunIdSchema, RunStateSchema, isLiveState } from '../shared/protocol';
 import { listCheckpoints } from './checkpoint';
-
-export interface RunMeta {
-  runId: string;
-  createdAt: string;
-  config: ResolvedRunConfig;
-  /** Backend actually used (tfjs name + provider), and the versions that produced the run. */
-  backend: { requested: string; name: string; provider: string };
-  versions: { app: string; node: string; tfjs: string };
-}
+import { acquireRunLock, describeHolder, lockHolder } from './runLock';
 
 const RunMetaSchema = z.object({
   runId: z.string(),
   createdAt: z.string(),
-  config: RunConfigSchema.extend({ iterations: z.number().int(), workers: z.number().int(), hyper: JsonObjectSchema }),
+  config: ResolvedRunConfigSchema,
+  /** Backend actually used (tfjs name + provider), and the versions that produced the run. */
   backend: z.object({ requested: z.string(), name: z.string(), provider: z.string() }),
   versions: z.object({ app: z.string(), node: z.string(), tfjs: z.string() }),
 });
+export type RunMeta = z.infer<typeof RunMetaSchema>;
 
 const StateFileSchema = z.object({
-  state: z.string(),
+  state: RunStateSchema,
   iteration: z.number(),
   message: z.string().optional(),
 });
-
-const MetricsRowSchema = z.object({
-  iteration: z.number().int(),
-  time: z.string(),
-  wallMs: z.number(),
-  metrics: z.record(z.string(), z.number()),
-});
+type StateFile = z.infer<typeof StateFileSchema>;
 
 export function runDirOf(root: string, runId: string): string {
   const id = RunIdSchema.safeParse(runId);
@@ -87,19 +75,19 @@ export async function readMeta(dir: string): Promise<RunMeta> {
   } catch (err) {
     throw new Error(`${file}: cannot read run config: ${(err as Error).message}`);
   }
-  const r = RunMetaSchema.safeParse(raw);
-  if (!r.success) throw new Error(`${file}: not a run config: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return r.data as RunMeta;
+  const r = RunMetaSchema.safeParse(raw, { reportInput: true });
+  if (!r.success) throw new Error(`${file}: not a valid run config:\n${formatIssues(r.error, '', RunMetaSchema)}`);
+  return r.data;
 }
 
 export async function writeState(dir: string, state: RunState, iteration: number, message?: string): Promise<void> {
   await writeFileAtomic(path.join(dir, 'state.json'), JSON.stringify({ state, iteration, ...(message ? { message } : {}) }) + '\n');
 }
 
-export async function readState(dir: string): Promise<{ state: RunState; iteration: number; message?: string } | null> {
+export async function readState(dir: string): Promise<StateFile | null> {
   try {
     const r = StateFileSchema.safeParse(JSON.parse(await fs.readFile(path.join(dir, 'state.json'), 'utf8')));
-    return r.success ? (r.data as { state: RunState; iteration: number; message?: string }) : null;
+    return r.success ? r.data : null;
   } catch {
     return null;
   }
@@ -151,7 +139,7 @@ export function finalReturnKey(metrics: Record<string, number>): string | null {
   return best?.key ?? null;
 }
 
-export async function summarize(root: string, runId: string, live?: { state: RunState; iteration: number; message?: string }): Promise<RunSummary> {
+export async function summarize(root: string, runId: string, live?: LiveInfo): Promise<RunSummary> {
   const dir = runDirOf(root, runId);
   const meta = await readMeta(dir);
   const metrics = await readMetrics(dir);
@@ -163,13 +151,18 @@ export async function summarize(root: string, runId: string, live?: { state: Run
   }
   let state: RunState;
   let message: string | undefined;
+  const holder = live ? null : await lockHolder(dir);
   if (live) {
     state = live.state;
     message = live.message;
+  } else if (holder) {
+    // Another process is training it (it holds the lock): its files say how far it got.
+    state = stored && isLiveState(stored.state) ? stored.state : 'running';
+    message = `training (in another process: ${describeHolder(holder)})`;
   } else if (!stored) {
     state = 'stopped';
     message = 'no state recorded';
-  } else if (['running', 'paused', 'stopping', 'starting'].includes(stored.state)) {
+  } else if (isLiveState(stored.state)) {
     // The trainer that ran it is gone without saying goodbye.
     state = 'stopped';
     message = 'interrupted (the trainer exited during training); resumable from the last checkpoint';
@@ -190,9 +183,12 @@ export async function summarize(root: string, runId: string, live?: { state: Run
     checkpoints: await listCheckpoints(dir),
     bestReturn,
     state,
+    ...(holder ? { lockedBy: holder } : {}),
     ...(message ? { message } : {}),
   };
 }
+
+type LiveInfo = { state: RunState; iteration: number; message?: string };
 
 /** Runs under `root` (directories with a readable config.json), newest first. */
 export async function listRunIds(root: string): Promise<string[]> {
@@ -215,10 +211,17 @@ export async function listRunIds(root: string): Promise<string[]> {
   return ids.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : a.id < b.id ? 1 : -1)).map((x) => x.id);
 }
 
+/** Delete a run's directory; refused for something that is not a run, and for a run another process is training (it holds the lock). */
 export async function deleteRun(root: string, runId: string): Promise<void> {
   const dir = runDirOf(root, runId);
-  await readMeta(dir); // refuse to delete something that is not a run
-  await fs.rm(dir, { recursive: true, force: true });
+  await readMeta(dir);
+  // Holding the lock while deleting keeps a trainer from starting on the run meanwhile.
+  const lock = await acquireRunLock(dir);
+  try {
+    await fs.rm(dir, { recursive: true, force: true });
+  } finally {
+    await lock.release();
+  }
 }
 
 export type { JsonObject };

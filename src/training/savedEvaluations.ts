@@ -6,24 +6,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
-import type { EvaluateReply, SavedEvaluation } from '../shared/protocol';
+import { SavedEvaluationSchema, type EvaluateReply, type SavedEvaluation } from '../shared/protocol';
 
 const FILE = 'evaluations.json';
 export const MAX_KEPT = 20;
 
-const SavedSchema = z.object({
-  runId: z.string(),
-  iteration: z.number(),
-  stageUnit: z.enum(['step', 'episode']),
-  tasks: z.number(),
-  returns: z.array(z.number()),
-  stderr: z.array(z.number()).optional(),
-  baselines: z.record(z.string(), z.array(z.number())).optional(),
-  baselineStepSizes: z.record(z.string(), z.number()).optional(),
-  savedAt: z.string(),
-  episodesPerStage: z.number(),
-  seed: z.number(),
-});
 
 /** Where a run's evaluations live: its own folder, or for an example run a folder under the user's runs. */
 export function evaluationsDir(
@@ -42,7 +29,7 @@ export async function loadEvaluations(dir: string): Promise<SavedEvaluation[]> {
     return [];
   }
   try {
-    const parsed = z.array(SavedSchema).safeParse(JSON.parse(text));
+    const parsed = z.array(SavedEvaluationSchema).safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : [];
   } catch {
     return [];

@@ -94,12 +94,18 @@ describe('metarl CLI', () => {
     expect(badTask.code).toBe(1);
     expect(badTask.stderr).toMatch(/goal\.0 = 7 is outside \[-2, 2\]/);
 
+    // A damaged newest checkpoint is skipped, and the user is told (not only events.log).
+    const bin = path.join(runDir, 'checkpoints', '4', 'tensors.bin');
+    const buf = await fs.readFile(bin);
+    buf[0] ^= 0xff;
+    await fs.writeFile(bin, buf);
     const resumed = await metarl(['resume', `runs/${runId}`, '--iterations', '6', '--preload', HILL]);
     expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/metarl: Checkpoint 4 of \S+ is damaged and was skipped \(.*corrupt.*\); resuming from checkpoint 2/);
     expect(resumed.stdout).toMatch(/finished 6 iterations/);
   });
 
-  it('Ctrl-C stops a run cleanly with a checkpoint', async () => {
+  it('Ctrl-C stops a run cleanly with a checkpoint (exit status 130, as for any interrupted command)', async () => {
     let sent = false;
     const r = await metarl(
       ['train', '--algo', 'test-hill', '--iterations', '500', '--backend', 'cpu', '--preview-every', '0', '--hp', 'slowMs=100', '--out', 'sig', '--preload', HILL],
@@ -112,7 +118,7 @@ describe('metarl CLI', () => {
         },
       },
     );
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(130);
     expect(r.stderr).toMatch(/Stopping after the current iteration/);
     const m = /Run (\S+) stopped at iteration (\d+); checkpoint written/.exec(r.stdout)!;
     expect(m).not.toBeNull();

@@ -47,6 +47,7 @@ describe('metarl train → eval with RL²', () => {
 });
 
 describe('metarl train → eval with MAML', () => {
+  // Six CLI processes, each loading tfjs: on two shared cores a minute is not always enough.
   it('trains a few iterations and prints the steps table, with the random baseline', async () => {
     const hp = ['--hp', 'metaBatchSize=2', '--hp', 'episodesPerTask=2', '--hp', 'hidden=[8]', '--hp', 'cgIters=2'];
     const train = await metarl(['train', '--env', 'point-nav', '--algo', 'maml', '--seed', '1', '--out', 'runs', '--iterations', '2', '--workers', '1', '--preview-every', '1', ...hp]);
@@ -73,5 +74,5 @@ describe('metarl train → eval with MAML', () => {
     const bad = await metarl(['eval', `runs/${runId}`, '--tasks', '2', '--baseline-step', 'big', 'random']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--baseline-step must be "tune" or a number in \[0, 100\], got "big"/);
-  });
+  }, 180_000);
 });

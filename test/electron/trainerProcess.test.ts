@@ -1,7 +1,7 @@
 // The trainer launcher of the desktop app: a utilityProcess on the bundled trainer entry
 // with the runs folder, wrapped as the TrainerChannel the shared host drives.
 import { EventEmitter } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ForkOptions, UtilityProcess } from 'electron';
 import { utilityTrainerLauncher } from '../../electron/main/trainerProcess';
 
@@ -56,8 +56,52 @@ describe('utilityTrainerLauncher', () => {
     channel.onExit((why) => exits.push(why));
     child.emit('exit', 1);
     expect(exits).toEqual(['exit code 1: Error: backend "tensorflow-gpu" is not available']);
-
+    // Already gone: nothing to stop.
     channel.terminate();
-    expect(child.killed).toBe(1);
+    expect(child.killed).toBe(0);
+  });
+
+  function launchOne(graceMs: number): {
+    channel: ReturnType<ReturnType<typeof utilityTrainerLauncher>>;
+    child: FakeChild;
+  } {
+    let child!: FakeChild;
+    const channel = utilityTrainerLauncher({
+      fork: () => (child = new FakeChild()) as unknown as UtilityProcess,
+      entry: '/app/out/main/trainer.js',
+      runsRoot: '/runs',
+      graceMs,
+    })();
+    return { channel, child };
+  }
+
+  it('stops the trainer with the shutdown message, not a kill, when it exits in time', () => {
+    vi.useFakeTimers();
+    try {
+      const { channel, child } = launchOne(5000);
+      channel.terminate();
+      expect(child.posted).toEqual([{ kind: 'shutdown' }]);
+      expect(child.killed).toBe(0);
+      vi.advanceTimersByTime(4000);
+      child.emit('exit', 0);
+      vi.advanceTimersByTime(10_000);
+      expect(child.killed).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('kills a trainer that has not exited when the grace period ends', () => {
+    vi.useFakeTimers();
+    try {
+      const { channel, child } = launchOne(5000);
+      channel.terminate();
+      vi.advanceTimersByTime(4999);
+      expect(child.killed).toBe(0);
+      vi.advanceTimersByTime(2);
+      expect(child.killed).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -78,4 +78,17 @@ describe('TrainerHost', () => {
     c.handle({ kind: 'call', id: 4, channel: 'mrl:runs.list', payload: {} });
     expect(t.launches()).toBe(2);
   });
+
+  it.each([
+    [4, /can be resumed from its checkpoint 4\.$/],
+    [null, /had no checkpoint yet\.$/],
+  ])('the crash message promises only a checkpoint that exists (live checkpoint %s)', (checkpoint, expected) => {
+    const t = fakeTrainer();
+    const host = new TrainerHost(t.launch);
+    host.connect(() => {}).handle({ kind: 'call', id: 1, channel: 'mrl:runs.list', payload: {} });
+    t.emit({ kind: 'event', channel: 'mrl:status.changed', payload: { ...status, checkpoint } });
+    t.exit('killed by SIGKILL');
+    expect(host.status.message).toMatch(expected);
+    expect(host.status.message).not.toMatch(/if it has one/);
+  });
 });

@@ -1,7 +1,7 @@
 // The trainer process itself (forked as in the CLI and web host): random junk sent straight
 // over its IPC channel never kills it — it still answers a real call afterwards — and SIGINT
 // (Ctrl-C reaching the process group) is left to the parent.
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,5 +49,40 @@ describe('trainer process', () => {
     expect(replies.some((r) => r.kind === 'event' && r.channel === 'mrl:error.raised')).toBe(true);
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
+  });
+});
+
+describe('trainer process shutdown', () => {
+  it('the shutdown message stops the live run with a checkpoint, then the process exits 0', async () => {
+    const hill = path.resolve(import.meta.dirname, '../training/hillClimber.ts');
+    const runs = path.join(dir, 'shutdown');
+    const child = fork(TRAINER_ENTRY, ['--runs', runs, '--preload', hill], { execArgv: ['--import', 'tsx'], cwd: path.resolve(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const messages: { kind?: string; id?: number; ok?: boolean; result?: { runId?: string }; channel?: string; payload?: { iteration?: number } }[] = [];
+    child.on('message', (m) => messages.push(m as never));
+    child.send({ kind: 'call', id: 1, channel: 'mrl:run.start', payload: { config: { family: 'point-nav', algo: 'test-hill', backend: 'cpu', iterations: 1000, checkpointEvery: 1000, previewEvery: 0, workers: 1, hyper: { slowMs: 50 } } } });
+    for (let i = 0; i < 600 && !messages.some((m) => m.channel === 'mrl:metrics.added' && m.payload?.iteration === 2); i++) await new Promise((r) => setTimeout(r, 50));
+    const runId = messages.find((m) => m.id === 1)!.result!.runId!;
+    child.send({ kind: 'shutdown' });
+    expect(await exited).toBe(0);
+    const state = JSON.parse(await fs.readFile(path.join(runs, runId, 'state.json'), 'utf8'));
+    expect(state.state).toBe('stopped');
+    expect(await fs.readdir(path.join(runs, runId, 'checkpoints'))).toEqual([String(state.iteration)]);
+    await expect(fs.access(path.join(runs, runId, 'run.lock'))).rejects.toThrow();
+  }, 60_000);
+
+  it('watchParent reports a parent pid that is gone', async () => {
+    const { watchParent } = await import('../../src/host/trainerProcess');
+    // Any process we can end will do as the "parent".
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    await new Promise((r) => other.once('spawn', r));
+    let gone = false;
+    const stop = watchParent(() => (gone = true), other.pid!, 20);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(gone).toBe(false);
+    other.kill('SIGKILL');
+    for (let i = 0; i < 100 && !gone; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(gone).toBe(true);
+    stop();
   });
 });

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startWebHost, type WebHost } from '../../src/host/webHost';
+import { contentSecurityPolicy } from '../../src/shared/csp';
 import { forkTrainer } from '../../src/host/trainerHost';
 import { connectWebSocket } from '../../src/host/client';
 import type { StreamPayloads } from '../../src/shared/protocol';
@@ -31,12 +32,12 @@ afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-function get(p: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; cookie?: string }> {
+function get(p: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; cookie?: string; csp?: string }> {
   return new Promise((resolve, reject) => {
     const req = http.get({ host: '127.0.0.1', port: web.port, path: p, headers }, (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body, cookie: res.headers['set-cookie']?.[0] }));
+      res.on('end', () => resolve({ status: res.statusCode!, body, cookie: res.headers['set-cookie']?.[0], csp: res.headers['content-security-policy'] as string | undefined }));
     });
     req.on('error', reject);
   });
@@ -77,6 +78,18 @@ describe('web host access control', () => {
     const cookie = ok.cookie!.split(';')[0];
     expect((await get('/runs', { Cookie: cookie })).status).toBe(200);
     expect((await get('/runs', { Cookie: 'mrl_token=wrong' })).status).toBe(401);
+  });
+
+  it('sends the Content-Security-Policy as a response header, on the page and on refusals', async () => {
+    const page = await get(`/?token=${web.token}`);
+    expect(page.csp).toBe(contentSecurityPolicy({ header: true }));
+    const directives = page.csp!.split('; ');
+    expect(directives).toContain("default-src 'none'");
+    expect(directives).toContain("script-src 'self'");
+    expect(directives).toContain("connect-src 'self'");
+    expect(directives).toContain("frame-ancestors 'none'");
+    expect(page.csp).not.toMatch(/unsafe-(inline|eval)/);
+    expect((await get('/')).csp).toBe(page.csp);
   });
 
   it('refuses WebSocket upgrades without the token or from another origin', async () => {

@@ -62,12 +62,15 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
-  async function remove(runId: string): Promise<void> {
+  /** Delete a run; false (with the reason in `error`) when the trainer refused. */
+  async function remove(runId: string): Promise<boolean> {
     try {
       await app.api().call('mrl:run.delete', { runId });
       list.value = list.value.filter((r) => r.runId !== runId);
+      return true;
     } catch (err) {
       error.value = (err as Error).message;
+      return false;
     }
   }
 

@@ -3,14 +3,15 @@
 // resume, stop) go through here so every screen sees the same state.
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
-import type {
-  ErrorEvent,
-  MetricsRow,
-  PreviewEpisode,
-  ProgressEvent,
-  ResolvedRunConfig,
-  RunConfigInput,
-  TrainerStatus,
+import {
+  isLiveState,
+  type ErrorEvent,
+  type MetricsRow,
+  type PreviewEpisode,
+  type ProgressEvent,
+  type ResolvedRunConfig,
+  type RunConfigInput,
+  type TrainerStatus,
 } from '../../../src/shared/protocol';
 import { useAppStore } from './app';
 
@@ -44,9 +45,7 @@ export const useTrainingStore = defineStore('training', () => {
   const runConfig = shallowRef<ResolvedRunConfig | null>(null);
   let started = false;
 
-  const live = computed(() =>
-    ['starting', 'running', 'paused', 'stopping'].includes(status.value.state),
-  );
+  const live = computed(() => isLiveState(status.value.state));
 
   async function loadRows(runId: string): Promise<void> {
     const opened = await app.api().call('mrl:run.open', { runId });

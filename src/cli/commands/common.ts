@@ -1,5 +1,6 @@
 // Shared plumbing of the `metarl` subcommands: locating runs, starting a trainer process
-// behind a host, following a run with a progress bar, and stopping it cleanly on Ctrl-C.
+// behind a host, following a run with a progress bar, stopping it cleanly on Ctrl-C,
+// SIGTERM or SIGHUP, and the exit status each outcome gives.
 import fs from 'node:fs';
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
@@ -8,6 +9,24 @@ import { connectInProcess } from '../../host/client';
 import type { ProtocolClient } from '../../shared/protocolClient';
 import type { StreamPayloads, TrainerStatus } from '../../shared/protocol';
 import { finalReturnKey } from '../../training/runDir';
+
+/**
+ * Ends a command with this exit status (main() prints `message`, if any, and returns `code`):
+ * how a command that ran but did not succeed (a failed or crashed run) reports it.
+ */
+export class ExitStatus extends Error {
+  constructor(
+    readonly code: number,
+    message = '',
+  ) {
+    super(message);
+    this.name = 'ExitStatus';
+  }
+}
+
+/** Signals that stop a followed run cleanly, with the conventional exit status 128 + signal number. */
+export const STOP_SIGNALS = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
+export type StopSignal = keyof typeof STOP_SIGNALS;
 
 /** Commander collector for a repeatable option. */
 export function collect(value: string, previous: string[] = []): string[] {
@@ -57,14 +76,16 @@ function fmtMs(ms: number | null): string {
 
 /**
  * Follow the trainer's live run until it finishes, stops or fails, drawing a progress bar
- * with ETA (plain lines when stdout is not a terminal). Ctrl-C asks for a clean stop with a
- * checkpoint; a second Ctrl-C kills the trainer.
+ * with ETA (plain lines when stdout is not a terminal). Ctrl-C, SIGTERM or SIGHUP (a
+ * terminal closing, `timeout`, systemd, a CI runner) ask for a clean stop with a checkpoint
+ * — once the run has started, if it has not yet; a second one kills the trainer.
+ * Returns how the run ended and the signal that stopped it, if any.
  */
 export async function followRun(
   session: TrainerSession,
   begin: () => Promise<string>,
   opts: { quiet?: boolean; onRunId?: (runId: string) => void } = {},
-): Promise<TrainerStatus> {
+): Promise<{ end: TrainerStatus; signal: StopSignal | null }> {
   // Subscribe before the run begins so no event is missed; until `begin` names the run, events
   // of any run count (the trainer has only one).
   let runId: string | null = null;
@@ -119,38 +140,52 @@ export async function followRun(
   );
   unsubs.push(
     client.on('mrl:error.raised', (e) => {
-      if (!tty && !opts.quiet) process.stderr.write(`metarl: ${e.message}\n`);
+      // Non-fatal notices (a damaged checkpoint skipped) are shown even over the progress bar.
+      if ((!tty || !e.fatal) && !opts.quiet) process.stderr.write(`${tty ? '\n' : ''}metarl: ${e.message}\n`);
     }),
   );
 
+  let signal: StopSignal | null = null;
   let interrupts = 0;
-  const onSigint = () => {
+  const onSignal = (sig: StopSignal) => {
     interrupts++;
     if (interrupts === 1) {
+      signal = sig;
       (bar as SingleBar | null)?.stop();
       bar = null;
-      process.stderr.write('\nStopping after the current iteration and writing a checkpoint… (Ctrl-C again to kill)\n');
+      const again = sig === 'SIGINT' ? 'Ctrl-C' : sig;
+      process.stderr.write(`\n${sig === 'SIGINT' ? '' : `${sig}: `}Stopping after the current iteration and writing a checkpoint… (${again} again to kill)\n`);
       if (runId) client.call('mrl:run.stop', { runId }).catch(() => {});
-      else host.killTrainer();
     } else {
       process.stderr.write('Killing the trainer.\n');
       host.killTrainer();
     }
   };
-  process.on('SIGINT', onSigint);
+  const handlers = (Object.keys(STOP_SIGNALS) as StopSignal[]).map((sig) => [sig, () => onSignal(sig)] as const);
+  for (const [sig, h] of handlers) process.on(sig, h);
   try {
     // Let the subscriptions reach the host first.
     await client.call('mrl:trainer.status', {});
     runId = await begin();
     opts.onRunId?.(runId);
     if (interrupts === 1) client.call('mrl:run.stop', { runId }).catch(() => {});
-    const s = await done;
-    return s;
+    const end = await done;
+    return { end, signal };
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const [sig, h] of handlers) process.off(sig, h);
     (bar as SingleBar | null)?.stop();
     for (const u of unsubs) u();
   }
+}
+
+/**
+ * A followed run's exit status: 0 when it finished (or stopped on request), 1 when it failed
+ * (an error, a non-finite value) or its trainer crashed, 128 + n when signal n stopped it.
+ */
+export function exitStatusOf(end: TrainerStatus, signal: StopSignal | null): number {
+  if (end.state === 'failed' || end.state === 'crashed') return 1;
+  if (signal) return STOP_SIGNALS[signal];
+  return end.state === 'finished' || end.state === 'stopped' ? 0 : 1;
 }
 
 /** One line saying how the run ended and what to do next. */

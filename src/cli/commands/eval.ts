@@ -100,7 +100,9 @@ export function registerEval(program: Command): void {
       const seed = intFlag('--seed', f.seed, 0, 2147483647);
       const baselineStep = stepFlag(f.baselineStep);
       const { root, runId } = locateRun(run, f.runs);
-      const main = await loadRunLearner(root, runId, f.iteration === undefined ? undefined : intFlag('--iteration', f.iteration, 0, 1e9));
+      const main = await loadRunLearner(root, runId, f.iteration === undefined ? undefined : intFlag('--iteration', f.iteration, 0, 1e9), {
+        onSkip: (it, err) => process.stderr.write(`metarl: checkpoint ${it} of ${runId} is damaged and was skipped (${err.message})\n`),
+      });
       const unit = main.spec.stageUnit;
       const steps = f.steps === undefined ? (unit === 'episode' ? Math.max(1, Number(main.meta.config.hyper.episodesPerTrial ?? 2) - 1) : 3) : intFlag('--steps', f.steps, 0, 50);
       const opts = { tasks, steps, episodesPerStage: episodes, seed, ...(protocol.laterStepRatio !== undefined ? { laterStepRatio: protocol.laterStepRatio } : {}) };

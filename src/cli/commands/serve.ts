@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { collect } from './common';
+import { collect, ExitStatus } from './common';
 import { forkTrainer } from '../../host/trainerHost';
 import { rendererBuilt, startWebHost } from '../../host/webHost';
 
@@ -64,6 +64,7 @@ export function registerServe(program: Command): void {
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
+        process.once('SIGHUP', stop);
       });
       await web.close();
     });
@@ -81,6 +82,6 @@ export function registerServe(program: Command): void {
       }
       if (!benches.includes(name)) throw new Error(`Unknown benchmark "${name}". Known: ${benches.join(', ')}`);
       const code = await npmRun(`bench:${name}`);
-      if (code !== 0) process.exitCode = code;
+      if (code !== 0) throw new ExitStatus(code);
     });
 }

@@ -4,11 +4,13 @@
 // reported with its field and allowed range.
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
-import { collect } from './common';
-import { BACKEND_NAMES, parseRunConfig, type RunConfigInput } from '../../shared/config';
+import { collect, describeEnd, ExitStatus, exitStatusOf, followRun, locateRun, startTrainer } from './common';
+import { BACKEND_NAMES, MAX_ITERATIONS, formatIssues, parseRunConfig, type RunConfigInput } from '../../shared/config';
+import { ALGOS, withFamilyDefaults } from '../../algos/registry';
 import type { JsonObject, JsonValue } from '../../shared/json';
-import { describeEnd, followRun, locateRun, startTrainer } from './common';
+import { resolveRunConfig } from '../../training/runConfig';
 
 interface TrainFlags {
   config?: string;
@@ -25,13 +27,14 @@ interface TrainFlags {
   out: string;
   quiet?: boolean;
   preload?: string[];
+  allowLarge?: boolean;
 }
 
-/** A flag's text as a number, or the text itself so the schema reports it ("got "abc""). */
+/** A flag's text as a number (Infinity included: the schema reports it as not finite), or the text itself so the schema reports it ("got "abc""). */
 function num(v: string | undefined): number | string | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  return v.trim() !== '' && Number.isFinite(n) ? n : v;
+  return v.trim() !== '' && !Number.isNaN(n) ? n : v;
 }
 
 function parseHyper(pairs: string[] = []): JsonObject {
@@ -81,6 +84,7 @@ export function configFromFlags(f: TrainFlags): RunConfigInput {
     checkpointEvery: num(f.checkpointEvery),
     previewEvery: num(f.previewEvery),
     name: f.name,
+    allowLarge: f.allowLarge ? true : undefined,
   };
   const merged: Record<string, unknown> = { ...file };
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) merged[k] = v;
@@ -89,7 +93,13 @@ export function configFromFlags(f: TrainFlags): RunConfigInput {
   // Defaults that make `metarl train` work with nothing else.
   merged.family ??= 'point-nav';
   merged.algo ??= 'maml';
-  // Validate here too, so a bad flag fails before a trainer process starts.
+  // Validate here too, so a bad flag fails before a trainer process starts: the learner's
+  // hyper-parameters first (its schema knows each field's range), then the whole config.
+  const spec = ALGOS.find((a) => a.id === merged.algo);
+  if (spec && merged.hyper) {
+    const r = spec.configSchema.safeParse(withFamilyDefaults(spec, String(merged.family), merged.hyper as JsonObject), { reportInput: true });
+    if (!r.success) throw new Error(`Invalid run config:\n${formatIssues(r.error, 'config.hyper', spec.configSchema)}`);
+  }
   parseRunConfig(merged);
   return merged as RunConfigInput;
 }
@@ -110,23 +120,30 @@ export function registerTrain(program: Command): void {
     .option('--name <label>', 'a label for the runs list')
     .option('--hp <key=value...>', "learner hyper-parameter (repeatable), e.g. --hp innerLr=0.1 --hp metaBatchSize=20")
     .option('--out <dir>', 'runs directory', 'runs')
+    .option('--allow-large', "train even if the run's memory estimate is above half of this machine's memory")
     .option('--quiet', 'no progress output')
     .addOption(new Option('--preload <module>', 'module the trainer imports first (extra learners; repeatable)').argParser(collect).default([]).hideHelp())
     .action(async (f: TrainFlags) => {
+      // The trainer's own checks (the learner's ranges, the memory estimate) run here first,
+      // so a refused config starts no process; the trainer checks again (other clients).
+      for (const m of f.preload ?? []) await import(pathToFileURL(path.resolve(m)).href);
       const config = configFromFlags(f);
+      resolveRunConfig(parseRunConfig(config));
       const session = startTrainer(f.out, f.preload);
       let runDir = '';
+      let code: number;
       try {
-        const end = await followRun(
+        const { end, signal } = await followRun(
           session,
           async () => (await session.client.call('mrl:run.start', { config })).runId,
           { quiet: f.quiet, onRunId: (id) => (runDir = path.join(f.out, id)) },
         );
         process.stdout.write(describeEnd(end, runDir) + '\n');
-        if (end.state === 'failed' || end.state === 'crashed') process.exitCode = 1;
+        code = exitStatusOf(end, signal);
       } finally {
         await session.close();
       }
+      if (code !== 0) throw new ExitStatus(code);
     });
 
   program
@@ -140,12 +157,16 @@ export function registerTrain(program: Command): void {
       const { root, runId } = locateRun(run, f.runs);
       let iterations: number | undefined;
       if (f.iterations !== undefined) {
+        // Checked here, before a trainer process starts.
         iterations = Number(f.iterations);
-        if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`--iterations must be an integer in [1, 1000000], got "${f.iterations}"`);
+        if (f.iterations.trim() === '' || !Number.isInteger(iterations) || iterations < 1 || iterations > MAX_ITERATIONS) {
+          throw new Error(`--iterations must be an integer in [1, ${MAX_ITERATIONS}], got "${f.iterations}"`);
+        }
       }
       const session = startTrainer(root, f.preload);
+      let code: number;
       try {
-        const end = await followRun(
+        const { end, signal } = await followRun(
           session,
           async () => {
             await session.client.call('mrl:run.resume', { runId, ...(iterations ? { iterations } : {}) });
@@ -154,9 +175,10 @@ export function registerTrain(program: Command): void {
           { quiet: f.quiet },
         );
         process.stdout.write(describeEnd(end, path.join(root, runId)) + '\n');
-        if (end.state === 'failed' || end.state === 'crashed') process.exitCode = 1;
+        code = exitStatusOf(end, signal);
       } finally {
         await session.close();
       }
+      if (code !== 0) throw new ExitStatus(code);
     });
 }

@@ -1,0 +1,44 @@
+// What the trainer offers, for `mrl:families.list` and `mrl:algos.list`: every environment
+// family with a preview of its scene, every meta-learner with its hyper-parameter schema and
+// defaults (per family where a family changes them).
+import { z } from 'zod';
+import { Rng } from '../core/rng';
+import { ALGOS, resolveHyper } from '../algos/registry';
+import { getFamily, listFamilies } from '../../envs/registry';
+import type { JsonObject } from '../shared/json';
+import type { AlgoInfo, FamilyInfo } from '../shared/protocol';
+
+export function familyCatalog(): FamilyInfo[] {
+  return listFamilies().map((info) => {
+    const f = getFamily(info.id);
+    const task = f.sampleTasks(1, new Rng(0), 'test')[0] as JsonObject;
+    const env = f.make(task, 0);
+    env.reset({ seed: 0 });
+    return { ...info, scene: env.scene(), previewFrame: Array.from(env.frame()), sampleTask: task };
+  });
+}
+
+export function algoCatalog(): AlgoInfo[] {
+  const families = listFamilies().map((f) => f.id);
+  return ALGOS.map((a) => {
+    let schema: JsonObject = {};
+    try {
+      schema = z.toJSONSchema(a.configSchema, {
+        unrepresentable: 'any',
+        io: 'input',
+      }) as JsonObject;
+    } catch {
+      /* a schema zod cannot describe: forms fall back to the defaults */
+    }
+    return {
+      id: a.id,
+      title: a.title,
+      description: a.description,
+      stageUnit: a.stageUnit,
+      defaults: a.configSchema.parse({}),
+      familyDefaults: Object.fromEntries(families.map((f) => [f, resolveHyper(a, f)])),
+      schema,
+      defaultIterations: Object.fromEntries(families.map((f) => [f, a.defaultIterations(f)])),
+    };
+  });
+}
