@@ -36,6 +36,8 @@ export interface Env<T extends JsonObject = JsonObject> {
   scene(): SceneDescription;
   /** Pose of every body then every marker, [x,y,z,qw,qx,qy,qz] each. A fresh array unless `out` is given. */
   frame(out?: Float32Array): Float32Array;
+  /** Free what the garbage collector cannot (a WebAssembly simulation's memory). Idempotent. */
+  close?(): void;
 }
 
 /** One task parameter, as the UI needs it to build an editor (sliders, floor clicks). */
@@ -72,4 +74,14 @@ export interface TaskFamily<T extends JsonObject = JsonObject> {
   /** Validate plain data as a task of this family (throws an Error naming the bad field). */
   parseTask(value: unknown): T;
   make(task: T, seed?: number): Env<T>;
+  /**
+   * Load what `make()` needs once per thread (a WebAssembly physics runtime), if anything;
+   * until it resolves, `make()` throws. Families without it are ready on import.
+   */
+  prepare?(): Promise<void>;
+}
+
+/** Await a family's one-time runtime load (a no-op for families that need none). */
+export async function prepareFamily(family: TaskFamily): Promise<void> {
+  await family.prepare?.();
 }

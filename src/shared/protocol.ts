@@ -30,6 +30,7 @@ export const GeomSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('sphere'), radius: z.number() }),
   z.object({ type: z.literal('capsule'), radius: z.number(), length: z.number() }),
   z.object({ type: z.literal('cylinder'), radius: z.number(), length: z.number() }),
+  z.object({ type: z.literal('ellipsoid'), radii: vec3 }),
   z.object({ type: z.literal('plane'), size: z.tuple([z.number(), z.number()]) }),
 ]);
 export const SceneBodySchema = z.object({

@@ -10,6 +10,8 @@ export type Geom =
   /** Capsule / cylinder lie along the local x axis; `length` excludes the caps. */
   | { type: 'capsule'; radius: number; length: number }
   | { type: 'cylinder'; radius: number; length: number }
+  /** Semi-axes along the local x, y, z axes. */
+  | { type: 'ellipsoid'; radii: [number, number, number] }
   /** A plane through the local origin, normal along the scene's up axis. */
   | { type: 'plane'; size: [number, number] };
 
