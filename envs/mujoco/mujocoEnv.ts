@@ -179,6 +179,30 @@ export abstract class MujocoEnv<T extends JsonObject> {
     return this.refresh();
   }
 
+  /** The shared model and this env's data, for tests and tools that read MuJoCo directly. */
+  get sim(): { model: MjModel; data: MjData } {
+    return { model: this.model, data: this.d() };
+  }
+
+  /**
+   * MuJoCo's warning counters summed (arena full, bad qacc, …) since the last reset; a
+   * healthy simulation keeps this at 0.
+   */
+  warningCount(): number {
+    // The vector belongs to the MjData (deleting it aborts); each element read is a copy
+    // that must be deleted (measured: not deleting them grows the heap).
+    const vec = this.d().warning;
+    let n = 0;
+    for (let i = 0; i < vec.size(); i++) {
+      const w = vec.get(i);
+      if (w) {
+        n += w.number;
+        w.delete();
+      }
+    }
+    return n;
+  }
+
   /** Simulated seconds per env step. */
   get dt(): number {
     return this.model.opt.timestep * this.opts.frameSkip;

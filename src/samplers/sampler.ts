@@ -7,6 +7,7 @@
 // the CLI (tsx) and vitest alike; a bundled build would ship samplerWorker.js beside this file.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { prepareFamily } from '../core/env';
 import { resolveFamily } from './families';
 import { type Episode, rolloutRange, type SampleRequest, validateRequest } from './rollout';
 import type { WorkerJob, WorkerReply } from './samplerWorker';
@@ -76,6 +77,7 @@ export class Sampler {
     validateRequest(req);
     const total = req.tasks.length * req.episodesPerTask;
     const family = resolveFamily(req.familyId);
+    await prepareFamily(family);
     let flat: Episode[];
     if (this.workers.length === 0) {
       flat = rolloutRange(family, req, 0, total);

@@ -243,5 +243,7 @@ export function sampleTrials(o: TrialSampleOptions): TrialBatch {
   // A trial can only stop early if every episode ended; with a horizon it never runs past T.
   for (let i = 0; i < N; i++) if (active[i]) batch.lengths[i] = T;
   if (records) batch.records = records.sort((a, b) => a.stage - b.stage || a.index - b.index);
+  // Envs on a WebAssembly simulator hold heap memory the garbage collector cannot free.
+  for (const e of envs) e.close?.();
   return batch;
 }

@@ -76,7 +76,7 @@ export interface FamilyInfo {
   actionSize: number;
   horizon: number;
   params: z.infer<typeof TaskParamSchema>[];
-  docs: { observation: string; action: string; reward: string; termination: string };
+  docs: { observation: string; action: string; reward: string; termination: string; tasks?: string; departures?: string };
   /** For the family card's preview: the scene and one frame of a sample task. */
   scene: z.infer<typeof SceneSchema>;
   previewFrame: number[];

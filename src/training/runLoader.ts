@@ -1,6 +1,6 @@
 // Load a run's meta-learner from one of its checkpoints (the latest by default), for
 // adaptation and evaluation in the trainer and in the CLI.
-import type { TaskFamily } from '../core/env';
+import { prepareFamily, type TaskFamily } from '../core/env';
 import type { MetaLearner } from '../algos/metaLearner';
 import { getAlgo, type AlgoSpec } from '../algos/registry';
 import { getFamily } from '../../envs/registry';
@@ -29,6 +29,7 @@ export async function loadRunLearner(runsRoot: string, runId: string, iteration?
         });
   if (!stored) throw new Error(`Run ${runId} has no checkpoint yet`);
   const family = getFamily(meta.config.family);
+  await prepareFamily(family);
   const spec = getAlgo(meta.config.algo);
   await initBackend(meta.config.backend as BackendName);
   const learner = await spec.create({ family, config: meta.config.hyper, seed: meta.config.seed, workers: opts.workers ?? meta.config.workers });

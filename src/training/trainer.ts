@@ -13,7 +13,7 @@
 import os from 'node:os';
 import fs from 'node:fs';
 import { z } from 'zod';
-import type { TaskFamily } from '../core/env';
+import { prepareFamily, type TaskFamily } from '../core/env';
 import { Rng } from '../core/rng';
 import type { Checkpoint, MetaLearner } from '../algos/metaLearner';
 import { ALGOS, getAlgo, resolveHyper, withFamilyDefaults, type AlgoSpec } from '../algos/registry';
@@ -177,7 +177,7 @@ export class Trainer {
       'mrl:runs.list': async () => ({ runs: await this.listRuns() }),
       'mrl:run.open': (x) => this.open(x.runId),
       'mrl:run.delete': (x) => this.delete(x.runId),
-      'mrl:families.list': async () => ({ families: this.families() }),
+      'mrl:families.list': async () => ({ families: await this.families() }),
       'mrl:algos.list': async () => ({ algos: this.algos() }),
       'mrl:tasks.sample': async (x) => {
         const family = this.family(x.family);
@@ -330,6 +330,7 @@ export class Trainer {
     await writeState(a.dir, 'starting', a.iteration);
     this.emitStatus();
     try {
+      await prepareFamily(a.family);
       live.learner = await a.spec.create({ family: a.family, config: a.meta.config.hyper, seed: a.meta.config.seed, workers: a.meta.config.workers });
       if (a.checkpoint) await live.learner.loadState(a.checkpoint);
     } catch (err) {
@@ -731,13 +732,17 @@ export class Trainer {
     return { runId, deleted: true };
   }
 
-  private families(): FamilyInfo[] {
-    return listFamilies().map((info) => {
+  private async families(): Promise<FamilyInfo[]> {
+    const infos = listFamilies();
+    await Promise.all(infos.map((info) => prepareFamily(getFamily(info.id))));
+    return infos.map((info) => {
       const f = getFamily(info.id);
       const task = f.sampleTasks(1, new Rng(0), 'test')[0] as JsonObject;
       const env = f.make(task, 0);
       env.reset({ seed: 0 });
-      return { ...info, scene: env.scene(), previewFrame: Array.from(env.frame()), sampleTask: task };
+      const out = { ...info, scene: env.scene(), previewFrame: Array.from(env.frame()), sampleTask: task };
+      env.close?.();
+      return out;
     });
   }
 

@@ -12,11 +12,14 @@
 //   control range of ±150; the torques are the same);
 // - timestep 0.02 s with the RK4 integrator (rllab's settings; Gym uses 0.01 s, Euler, with a
 //   frame skip of 5).
+// `memory` sizes each MjData's arena (MuJoCo's default would be 14 MB per env); 512 KB holds
+// the ant's contacts with room to spare (tests assert no arena warnings over long random runs).
 // The initial pose is rllab's `init_qpos` (torso at 0.55 m, ankles at ±1 rad), stored as the
 // model's keyframe 0.
 export const ANT_XML = `<mujoco model="ant">
   <compiler angle="degree" inertiafromgeom="true"/>
   <option timestep="0.02" integrator="RK4"/>
+  <size memory="512K"/>
   <default>
     <joint limited="true" armature="1" damping="1"/>
     <geom condim="3" conaffinity="0" margin="0.01" friction="1 0.5 0.5" solref="0.02 1" solimp="0.8 0.8 0.01" density="5" rgba="0.55 0.45 0.9 1"/>

@@ -12,10 +12,14 @@
 //   robot's geoms collide only with the floor (contype 1 / conaffinity 0 vs the floor's 1);
 // - timestep 0.01 s, Euler.
 // MuJoCo 3 drops the old `coordinate` compiler attribute (local is the only choice) and the
-// `nstack` size: neither changes the model.
+// `nstack` size: neither changes the model. `memory` sizes each MjData's arena (contacts,
+// constraints, solver scratch): MuJoCo's default for a model without it is 14 MB per env,
+// which a sampler holding dozens of envs cannot afford; 256 KB is several times what the
+// cheetah's few floor contacts need (tests assert no arena warnings over long random runs).
 export const HALF_CHEETAH_XML = `<mujoco model="half_cheetah">
   <compiler angle="radian" inertiafromgeom="true" settotalmass="14"/>
   <option timestep="0.01" gravity="0 0 -9.81"/>
+  <size memory="256K"/>
   <default>
     <joint limited="true" armature="0.1" damping="0.01" stiffness="8" solreflimit="0.02 1" solimplimit="0 0.8 0.03"/>
     <geom contype="1" conaffinity="0" condim="3" friction="0.4 0.1 0.1" solimp="0 0.8 0.01" solref="0.02 1" rgba="0.92 0.45 0.13 1"/>
