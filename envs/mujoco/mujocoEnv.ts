@@ -53,6 +53,8 @@ export interface MujocoEnvOptions {
   bounds: SceneDescription['bounds'];
   floor?: SceneDescription['floor'];
   markers: SceneBody[];
+  /** How a 2-D preview looks at the model: from above or from the side. */
+  view2d: 'top' | 'side';
 }
 
 /** Heap views of one MjData/MjModel pair (re-fetched when the heap grows). */
@@ -355,6 +357,7 @@ export abstract class MujocoEnv<T extends JsonObject> {
       markers: this.opts.markers.map((mk) => ({ ...mk })),
       bounds: { min: [...this.opts.bounds.min], max: [...this.opts.bounds.max] },
       trail: this.opts.trail,
+      view2d: this.opts.view2d,
     };
     if (this.opts.follow) desc.follow = this.opts.follow;
     if (this.opts.floor) desc.floor = { ...this.opts.floor };

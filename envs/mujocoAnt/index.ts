@@ -91,12 +91,12 @@ const GOAL_PARAMS: TaskParam[] = [
 abstract class MujocoAntEnv<T extends JsonObject> extends MujocoEnv<T> {
   protected readonly torso: number;
 
-  constructor(family: string, task: T, seed: number, goal: boolean) {
+  constructor(family: string, task: T, seed: number, goal: boolean, frameSkip: number) {
     super(
       {
         family,
         xml: ANT_XML,
-        frameSkip: 1,
+        frameSkip,
         horizon: HORIZON,
         observationSize: OBS_SIZE,
         qposNoise: 0.01,
@@ -107,6 +107,7 @@ abstract class MujocoAntEnv<T extends JsonObject> extends MujocoEnv<T> {
         trail: 'torso_geom',
         bounds: goal ? { min: [-4, -4, 0], max: [4, 4, 1] } : { min: [-3, -2, 0], max: [3, 2, 1] },
         floor: goal ? { height: 0, goalParams: ['goal.0', 'goal.1'] } : { height: 0 },
+        view2d: 'top',
         markers: [
           {
             name: 'target',
@@ -172,8 +173,9 @@ export class MujocoAntDirEnv
   extends MujocoAntEnv<MujocoAntDirTask>
   implements Env<MujocoAntDirTask>
 {
-  constructor(task: MujocoAntDirTask, seed = 0) {
-    super('mujoco-ant-dir', task, seed, false);
+  /** `frameSkip` other than the reference's 1 is for benchmarks against Gym's setting (5). */
+  constructor(task: MujocoAntDirTask, seed = 0, frameSkip = 1) {
+    super('mujoco-ant-dir', task, seed, false, frameSkip);
   }
   protected reward(task: MujocoAntDirTask): number {
     return task.direction * this.comVelocity(0) + this.commonReward();
@@ -190,8 +192,9 @@ export class MujocoAntGoalEnv
   extends MujocoAntEnv<MujocoAntGoalTask>
   implements Env<MujocoAntGoalTask>
 {
-  constructor(task: MujocoAntGoalTask, seed = 0) {
-    super('mujoco-ant-goal', task, seed, true);
+  /** `frameSkip` other than the reference's 1 is for benchmarks against Gym's setting (5). */
+  constructor(task: MujocoAntGoalTask, seed = 0, frameSkip = 1) {
+    super('mujoco-ant-goal', task, seed, true, frameSkip);
   }
   protected reward(task: MujocoAntGoalTask): number {
     return (

@@ -74,12 +74,12 @@ const DIR_PARAMS: TaskParam[] = [
 abstract class MujocoCheetahEnv<T extends JsonObject> extends MujocoEnv<T> {
   private readonly torso: number;
 
-  constructor(family: string, task: T, seed: number) {
+  constructor(family: string, task: T, seed: number, frameSkip: number) {
     super(
       {
         family,
         xml: HALF_CHEETAH_XML,
-        frameSkip: 1,
+        frameSkip,
         horizon: HORIZON,
         observationSize: OBS_SIZE,
         qposNoise: 0.01,
@@ -89,6 +89,7 @@ abstract class MujocoCheetahEnv<T extends JsonObject> extends MujocoEnv<T> {
         trail: 'torso',
         bounds: { min: [-3, -1, 0], max: [3, 1, 1.5] },
         floor: { height: 0 },
+        view2d: 'side',
         markers: [
           {
             name: 'target',
@@ -138,8 +139,9 @@ export class MujocoCheetahVelEnv
   extends MujocoCheetahEnv<MujocoCheetahVelTask>
   implements Env<MujocoCheetahVelTask>
 {
-  constructor(task: MujocoCheetahVelTask, seed = 0) {
-    super('mujoco-cheetah-vel', task, seed);
+  /** `frameSkip` other than the reference's 1 is for benchmarks against Gym's setting (5). */
+  constructor(task: MujocoCheetahVelTask, seed = 0, frameSkip = 1) {
+    super('mujoco-cheetah-vel', task, seed, frameSkip);
   }
   protected reward(task: MujocoCheetahVelTask): number {
     return -Math.abs(this.comVelocityX() - task.velocity) - CHEETAH_CTRL_COST * this.actionSq();
@@ -154,8 +156,9 @@ export class MujocoCheetahDirEnv
   extends MujocoCheetahEnv<MujocoCheetahDirTask>
   implements Env<MujocoCheetahDirTask>
 {
-  constructor(task: MujocoCheetahDirTask, seed = 0) {
-    super('mujoco-cheetah-dir', task, seed);
+  /** `frameSkip` other than the reference's 1 is for benchmarks against Gym's setting (5). */
+  constructor(task: MujocoCheetahDirTask, seed = 0, frameSkip = 1) {
+    super('mujoco-cheetah-dir', task, seed, frameSkip);
   }
   protected reward(task: MujocoCheetahDirTask): number {
     return task.direction * this.comVelocityX() - CHEETAH_CTRL_COST * this.actionSq();

@@ -50,6 +50,7 @@ export const SceneSchema = z.object({
   follow: z.string().optional(),
   trail: z.string(),
   floor: z.object({ height: z.number(), goalParams: z.tuple([z.string(), z.string()]).optional() }).optional(),
+  view2d: z.enum(['top', 'side']).optional(),
 });
 
 export const RunIdSchema = z

@@ -41,6 +41,12 @@ export interface SceneDescription {
   trail: string;
   /** Floor height along `up` and the plane a click on the floor maps to a goal, if the family has goals. */
   floor?: { height: number; goalParams?: [string, string] };
+  /**
+   * For 3-D scenes (poses with any rotation, up 'z'): how a flat 2-D preview projects them —
+   * from above ('top', along −z) or from the side ('side', along +y). Planar families leave
+   * it unset: their poses turn only about the view axis.
+   */
+  view2d?: 'top' | 'side';
 }
 
 /** Floats per pose in a frame: x, y, z, qw, qx, qy, qz. */
