@@ -12,6 +12,7 @@ import { Rng } from '../../src/core/rng';
 import type { JsonObject } from '../../src/shared/json';
 import { type GaussianMlpSpec, initParams } from '../../src/policies/gaussianMlp';
 import { Sampler, type SampleRequest } from '../../src/samplers/sampler';
+import { taskFromFloorClick } from '../../renderer/src/viewer/adaptation';
 import { trajectory } from './mujoco/trajectory';
 
 const IDS = ['mujoco-cheetah-vel', 'mujoco-cheetah-dir', 'mujoco-ant-dir', 'mujoco-ant-goal'];
@@ -216,6 +217,31 @@ it('every family gives the same trajectory in a worker thread as on the main thr
     expect(main.length).toBeGreaterThan(j.steps * getFamily(j.id).observationSize);
     expect(reply.traces[i]).toEqual(main);
   });
+});
+
+it('mujoco-ant-goal: a click on the floor places the goal (x, y), clamped to the allowed range', () => {
+  const family = getFamily('mujoco-ant-goal');
+  const env = family.make({ goal: [0, 0] }, 1);
+  const scene = env.scene();
+  env.close?.();
+  expect(scene.up).toBe('z');
+  expect(scene.floor?.goalParams).toEqual(['goal.0', 'goal.1']);
+  expect(taskFromFloorClick(scene, family.params, { goal: [0, 0] }, [1.25, -2.5, 0])).toEqual({
+    goal: [1.25, -2.5],
+  });
+  expect(taskFromFloorClick(scene, family.params, { goal: [0, 0] }, [30, -1, 0])).toEqual({
+    goal: [8, -1],
+  });
+  // The placed goal is a valid task, and the env's marker sits on it.
+  const placed = family.parseTask(
+    taskFromFloorClick(scene, family.params, { goal: [0, 0] }, [2, 1, 0]),
+  );
+  const e2 = family.make(placed, 1);
+  e2.reset({ seed: 1 });
+  const f = e2.frame();
+  const o = scene.bodies.length * 7;
+  expect([f[o], f[o + 1]]).toEqual([2, 1]);
+  e2.close?.();
 });
 
 describe('the sampler on MuJoCo families', () => {
