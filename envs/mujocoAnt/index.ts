@@ -88,15 +88,24 @@ const GOAL_PARAMS: TaskParam[] = [
   },
 ];
 
+/**
+ * The physics an ant env runs: by default the reference's (ANT_XML, frame skip 1). Benchmarks
+ * pass Gym's Ant settings (ANT_GYM_PHYSICS_XML, frame skip 5) to compare speed like for like.
+ */
+export interface AntPhysics {
+  xml?: string;
+  frameSkip?: number;
+}
+
 abstract class MujocoAntEnv<T extends JsonObject> extends MujocoEnv<T> {
   protected readonly torso: number;
 
-  constructor(family: string, task: T, seed: number, goal: boolean, frameSkip: number) {
+  constructor(family: string, task: T, seed: number, goal: boolean, physics: AntPhysics) {
     super(
       {
         family,
-        xml: ANT_XML,
-        frameSkip,
+        xml: physics.xml ?? ANT_XML,
+        frameSkip: physics.frameSkip ?? 1,
         horizon: HORIZON,
         observationSize: OBS_SIZE,
         qposNoise: 0.01,
@@ -173,9 +182,9 @@ export class MujocoAntDirEnv
   extends MujocoAntEnv<MujocoAntDirTask>
   implements Env<MujocoAntDirTask>
 {
-  /** `frameSkip` other than the reference's 1 is for benchmarks against Gym's setting (5). */
-  constructor(task: MujocoAntDirTask, seed = 0, frameSkip = 1) {
-    super('mujoco-ant-dir', task, seed, false, frameSkip);
+  /** `physics` other than the default (the reference's) is for speed comparisons with Gym's settings. */
+  constructor(task: MujocoAntDirTask, seed = 0, physics: AntPhysics = {}) {
+    super('mujoco-ant-dir', task, seed, false, physics);
   }
   protected reward(task: MujocoAntDirTask): number {
     return task.direction * this.comVelocity(0) + this.commonReward();
@@ -192,9 +201,9 @@ export class MujocoAntGoalEnv
   extends MujocoAntEnv<MujocoAntGoalTask>
   implements Env<MujocoAntGoalTask>
 {
-  /** `frameSkip` other than the reference's 1 is for benchmarks against Gym's setting (5). */
-  constructor(task: MujocoAntGoalTask, seed = 0, frameSkip = 1) {
-    super('mujoco-ant-goal', task, seed, true, frameSkip);
+  /** `physics` other than the default (the reference's) is for speed comparisons with Gym's settings. */
+  constructor(task: MujocoAntGoalTask, seed = 0, physics: AntPhysics = {}) {
+    super('mujoco-ant-goal', task, seed, true, physics);
   }
   protected reward(task: MujocoAntGoalTask): number {
     return (
