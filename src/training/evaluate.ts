@@ -84,3 +84,9 @@ export async function evaluateBaseline(learner: MetaLearner, family: TaskFamily,
   const returns = await evaluateLearner(learner, family, { ...opts, ...(stepSize !== undefined ? { stepSize } : {}) });
   return { returns, ...(tune && stepSize !== undefined ? { stepSize } : {}) };
 }
+
+/** As evaluateLearner, with the standard error of each stage's mean across the tasks. */
+export async function evaluateWithSpread(learner: MetaLearner, family: TaskFamily, opts: EvaluationOptions): Promise<{ returns: number[]; stderr: number[] }> {
+  const r = await evaluateProtocol(learner, family, { tasks: opts.tasks, steps: opts.steps, episodesPerStage: opts.episodesPerStage, seed: opts.seed, onProgress: opts.onTask });
+  return { returns: r.returns, stderr: r.stderr };
+}
