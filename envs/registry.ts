@@ -4,11 +4,23 @@ import type { TaskFamily } from '../src/core/env';
 import type { FamilyDescription } from '../src/shared/protocol';
 import { cartpole } from './cartpole';
 import { cheetahDir, cheetahVel } from './cheetah';
+import { mujocoAntDir, mujocoAntGoal } from './mujocoAnt';
+import { mujocoCheetahDir, mujocoCheetahVel } from './mujocoCheetah';
 import { pointNav } from './pointNav';
 import { reacher } from './reacher';
 
 /** All families, in the order the UI shows them. */
-const FAMILIES: TaskFamily[] = [pointNav, reacher, cheetahVel, cheetahDir, cartpole].map((f) => f as unknown as TaskFamily);
+const FAMILIES: TaskFamily[] = [
+  pointNav,
+  reacher,
+  cheetahVel,
+  cheetahDir,
+  cartpole,
+  mujocoCheetahVel,
+  mujocoCheetahDir,
+  mujocoAntDir,
+  mujocoAntGoal,
+].map((f) => f as unknown as TaskFamily);
 
 export function listFamilies(): FamilyDescription[] {
   return FAMILIES.map((f) => ({

@@ -17,6 +17,8 @@ export function buildGeometry(geom: Geom, up: 'y' | 'z'): BufferGeometry {
       return new CapsuleGeometry(geom.radius, geom.length, 6, 16).rotateZ(-Math.PI / 2);
     case 'cylinder':
       return new CylinderGeometry(geom.radius, geom.radius, geom.length, 24).rotateZ(-Math.PI / 2);
+    case 'ellipsoid':
+      return new SphereGeometry(1, 24, 16).scale(geom.radii[0], geom.radii[1], geom.radii[2]);
     case 'plane': {
       const g = new PlaneGeometry(geom.size[0], geom.size[1]);
       // PlaneGeometry is normal to +z: right for up 'z'; for up 'y' turn it to face +y.
@@ -35,6 +37,8 @@ export function geomKey(geom: Geom): string {
     case 'capsule':
     case 'cylinder':
       return `${geom.type}:${geom.radius}:${geom.length}`;
+    case 'ellipsoid':
+      return `ellipsoid:${geom.radii.join(',')}`;
     case 'plane':
       return `plane:${geom.size.join(',')}`;
   }

@@ -3,6 +3,7 @@
 // step's requests — the meta-gradient, curvature products and line-search objectives —
 // as sums over its tasks. The main thread adds the shares (mamlUpdatePool.ts).
 import { parentPort } from 'node:worker_threads';
+import { prepareFamily } from '../core/env';
 import { resolveFamily } from '../samplers/families';
 import { initBackend } from '../tf/backend';
 import { disposeMetaBatch, mamlConfigSchema, MamlLearner, type MetaBatch } from './maml';
@@ -29,7 +30,9 @@ async function handle(m: UpdateRequest): Promise<UpdateReply> {
     await ready;
     release();
     const config = mamlConfigSchema.parse({ ...m.config, updateThreads: 1 });
-    learner = new MamlLearner({ family: resolveFamily(m.familyId), config, seed: 0, workers: 0 });
+    const family = resolveFamily(m.familyId);
+    await prepareFamily(family);
+    learner = new MamlLearner({ family, config, seed: 0, workers: 0 });
     const mb = learner.prepareFromData(m.inner, m.outer, m.paths);
     batch = { mb, curv: learner.curvatureView(mb), n: m.outer.length };
     return { id: m.id, kind: 'ok' };

@@ -37,6 +37,8 @@ export interface Env<T extends JsonObject = JsonObject> {
   scene(): SceneDescription;
   /** Pose of every body then every marker, [x,y,z,qw,qx,qy,qz] each. A fresh array unless `out` is given. */
   frame(out?: Float32Array): Float32Array;
+  /** Free what the garbage collector cannot (a WebAssembly simulation's memory). Idempotent. */
+  close?(): void;
 }
 
 /** One task parameter, as the UI needs it to build an editor (defined with the protocol, which carries it). */
@@ -52,12 +54,23 @@ export interface TaskFamily<T extends JsonObject = JsonObject> {
   readonly params: readonly TaskParam[];
   /**
    * Observation, action, reward, termination and the task distribution in words, for docs and
-   * the UI. `tasks` is optional only so that families written before it existed still compile.
+   * the UI. `tasks` is optional only so that families written before it existed still compile;
+   * `departures` says where a family reproducing a published environment differs from it.
    */
-  readonly docs: { observation: string; action: string; reward: string; termination: string; tasks?: string };
+  readonly docs: { observation: string; action: string; reward: string; termination: string; tasks?: string; departures?: string };
   /** `n` tasks of a split. Train and test splits are disjoint and reproducible given the rng. */
   sampleTasks(n: number, rng: Rng, split: 'train' | 'test'): T[];
   /** Validate plain data as a task of this family (throws an Error naming the bad field). */
   parseTask(value: unknown): T;
   make(task: T, seed?: number): Env<T>;
+  /**
+   * Load what `make()` needs once per thread (a WebAssembly physics runtime), if anything;
+   * until it resolves, `make()` throws. Families without it are ready on import.
+   */
+  prepare?(): Promise<void>;
+}
+
+/** Await a family's one-time runtime load (a no-op for families that need none). */
+export async function prepareFamily(family: TaskFamily): Promise<void> {
+  await family.prepare?.();
 }

@@ -188,5 +188,7 @@ export function rolloutRange(family: TaskFamily, req: SampleRequest, g0: number,
       ...(frames ? { frames: frames[i] } : {}),
     });
   }
+  // Envs on a WebAssembly simulator hold heap memory the garbage collector cannot free.
+  for (const e of envs) e.close?.();
   return out;
 }

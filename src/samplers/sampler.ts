@@ -5,6 +5,7 @@
 // the sources or from the bundle, is decided in workers.ts.
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
+import { prepareFamily } from '../core/env';
 import { resolveFamily } from './families';
 import { type Episode, rolloutRange, type SampleRequest, validateRequest } from './rollout';
 import type { WorkerJob, WorkerReply } from './samplerWorker';
@@ -66,6 +67,7 @@ export class Sampler {
     validateRequest(req);
     const total = req.tasks.length * req.episodesPerTask;
     const family = resolveFamily(req.familyId);
+    await prepareFamily(family);
     let flat: Episode[];
     if (this.workers.length === 0) {
       flat = rolloutRange(family, req, 0, total);

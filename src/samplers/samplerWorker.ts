@@ -1,6 +1,7 @@
 // A sampler worker thread: builds envs from the family registry and rolls out the range
 // of episodes it is sent (see rollout.ts). No tfjs here: the policy forward is plain JS.
 import { parentPort } from 'node:worker_threads';
+import { prepareFamily } from '../core/env';
 import { resolveFamily } from './families';
 import { type Episode, rolloutRange, type SampleRequest } from './rollout';
 
@@ -15,9 +16,12 @@ export type WorkerReply = { id: number; episodes: Episode[] } | { id: number; er
 
 if (!parentPort) throw new Error('samplerWorker must run in a worker thread');
 const port = parentPort;
-port.on('message', (job: WorkerJob) => {
+port.on('message', async (job: WorkerJob) => {
   try {
-    const episodes = rolloutRange(resolveFamily(job.req.familyId), job.req, job.g0, job.g1);
+    const family = resolveFamily(job.req.familyId);
+    // Loads a WebAssembly physics runtime on this thread's first job of such a family.
+    await prepareFamily(family);
+    const episodes = rolloutRange(family, job.req, job.g0, job.g1);
     const transfer: ArrayBuffer[] = [];
     for (const e of episodes) {
       transfer.push(e.obs.buffer as ArrayBuffer, e.actions.buffer as ArrayBuffer, e.rewards.buffer as ArrayBuffer);

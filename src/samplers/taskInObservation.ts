@@ -72,6 +72,10 @@ class TaskInObservationEnv implements Env {
   frame(out?: Float32Array): Float32Array {
     return this.inner.frame(out);
   }
+
+  close(): void {
+    this.inner.close?.();
+  }
 }
 
 export function withTaskInObservation(base: TaskFamily): TaskFamily {
@@ -88,5 +92,6 @@ export function withTaskInObservation(base: TaskFamily): TaskFamily {
     sampleTasks: (n, rng, split) => base.sampleTasks(n, rng, split),
     parseTask: (v) => base.parseTask(v),
     make: (task, seed) => new TaskInObservationEnv(base.make(task, seed), paths),
+    ...(base.prepare ? { prepare: () => base.prepare!() } : {}),
   };
 }

@@ -17,7 +17,7 @@
 // seed and its action noise from its own streams, derived from (seed, i) only: a batch is
 // identical for any number of workers and any split.
 import type { Worker } from 'node:worker_threads';
-import type { TaskFamily, Env } from '../core/env';
+import { prepareFamily, type TaskFamily, type Env } from '../core/env';
 import { Rng } from '../core/rng';
 import type { JsonObject } from '../shared/json';
 import type { EpisodeRecord } from '../algos/metaLearner';
@@ -250,6 +250,8 @@ export function runTrials(
       episodeLengths,
       ...(records ? { records } : {}),
     });
+    // Envs on a WebAssembly simulator hold heap memory the garbage collector cannot free.
+    env.close?.();
   }
   return parts;
 }
@@ -366,6 +368,7 @@ export class TrialSampler {
   async sample(family: TaskFamily, req: TrialRequest): Promise<TrialBatch> {
     if (this.closed) throw new Error('TrialSampler is closed');
     validate(req, family);
+    await prepareFamily(family);
     const N = req.tasks.length;
     if (this.numWorkers === 0) return assembleTrials(family, req, runTrials(family, req, 0, N));
     if (resolveFamily(req.familyId) !== family) {

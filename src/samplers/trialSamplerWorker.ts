@@ -1,14 +1,18 @@
 // A trial sampler worker thread: rebuilds the family from the registry and rolls out the
 // range of trials it is sent (see trialSampler.ts). No tfjs here: the GRU forward is plain JS.
 import { parentPort } from 'node:worker_threads';
+import { prepareFamily } from '../core/env';
 import { resolveFamily } from './families';
 import { runTrials, type TrialJob, type TrialReply } from './trialSampler';
 
 if (!parentPort) throw new Error('trialSamplerWorker must run in a worker thread');
 const port = parentPort;
-port.on('message', (job: TrialJob) => {
+port.on('message', async (job: TrialJob) => {
   try {
-    const parts = runTrials(resolveFamily(job.req.familyId), job.req, job.i0, job.i1);
+    const family = resolveFamily(job.req.familyId);
+    // Loads a WebAssembly physics runtime on this thread's first job of such a family.
+    await prepareFamily(family);
+    const parts = runTrials(family, job.req, job.i0, job.i1);
     // A Set: a family's frame() may hand out views of one buffer, which can move only once.
     const transfer = new Set<ArrayBuffer>();
     for (const p of parts) {

@@ -15,6 +15,7 @@ export const GeomSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('sphere'), radius: z.number() }),
   z.object({ type: z.literal('capsule'), radius: z.number(), length: z.number() }),
   z.object({ type: z.literal('cylinder'), radius: z.number(), length: z.number() }),
+  z.object({ type: z.literal('ellipsoid'), radii: vec3 }),
   z.object({ type: z.literal('plane'), size: z.tuple([z.number(), z.number()]) }),
 ]);
 export const SceneBodySchema = z.object({
@@ -36,6 +37,7 @@ export const SceneSchema = z.object({
   floor: z
     .object({ height: z.number(), goalParams: z.tuple([z.string(), z.string()]).optional() })
     .optional(),
+  view2d: z.enum(['top', 'side']).optional(),
 });
 
 export const RunIdSchema = z
@@ -78,6 +80,7 @@ export const FamilyDescriptionSchema = z.object({
     reward: z.string(),
     termination: z.string(),
     tasks: z.string().optional(),
+    departures: z.string().optional(),
   }),
 });
 export type FamilyDescription = z.infer<typeof FamilyDescriptionSchema>;

@@ -10,6 +10,8 @@ export type Geom =
   /** Capsule / cylinder lie along the local x axis; `length` excludes the caps. */
   | { type: 'capsule'; radius: number; length: number }
   | { type: 'cylinder'; radius: number; length: number }
+  /** Semi-axes along the local x, y, z axes. */
+  | { type: 'ellipsoid'; radii: [number, number, number] }
   /** A plane through the local origin, normal along the scene's up axis. */
   | { type: 'plane'; size: [number, number] };
 
@@ -45,6 +47,12 @@ export interface SceneDescription {
   trail: string;
   /** Floor height along `up` and the plane a click on the floor maps to a goal, if the family has goals. */
   floor?: { height: number; goalParams?: [string, string] };
+  /**
+   * For 3-D scenes (poses with any rotation, up 'z'): how a flat 2-D preview projects them —
+   * from above ('top', along −z) or from the side ('side', along +y). Planar families leave
+   * it unset: their poses turn only about the view axis.
+   */
+  view2d?: 'top' | 'side';
 }
 
 /** Floats per pose in a frame: x, y, z, qw, qx, qy, qz. */

@@ -2,19 +2,25 @@
 // family with a preview of its scene, every meta-learner with its hyper-parameter schema and
 // defaults (per family where a family changes them).
 import { z } from 'zod';
+import { prepareFamily } from '../core/env';
 import { Rng } from '../core/rng';
 import { ALGOS, resolveHyper } from '../algos/registry';
 import { getFamily, listFamilies } from '../../envs/registry';
 import type { JsonObject } from '../shared/json';
 import type { AlgoInfo, FamilyInfo } from '../shared/protocol';
 
-export function familyCatalog(): FamilyInfo[] {
-  return listFamilies().map((info) => {
+export async function familyCatalog(): Promise<FamilyInfo[]> {
+  const infos = listFamilies();
+  // WebAssembly families load their runtime before their first env.
+  await Promise.all(infos.map((info) => prepareFamily(getFamily(info.id))));
+  return infos.map((info) => {
     const f = getFamily(info.id);
     const task = f.sampleTasks(1, new Rng(0), 'test')[0] as JsonObject;
     const env = f.make(task, 0);
     env.reset({ seed: 0 });
-    return { ...info, scene: env.scene(), previewFrame: Array.from(env.frame()), sampleTask: task };
+    const out = { ...info, scene: env.scene(), previewFrame: Array.from(env.frame()), sampleTask: task };
+    env.close?.();
+    return out;
   });
 }
 

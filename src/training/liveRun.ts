@@ -9,7 +9,7 @@
 // checkpoint, so a resumed run draws the same tasks and reproduces the uninterrupted metrics.
 // The run's lock (runLock.ts) is held from creation to the end state; if another process
 // takes it over (it judged this one dead), the loop stops without writing anything more.
-import type { TaskFamily } from '../core/env';
+import { prepareFamily, type TaskFamily } from '../core/env';
 import type { Rng } from '../core/rng';
 import type { Checkpoint, MetaLearner } from '../algos/metaLearner';
 import type { AlgoSpec } from '../algos/registry';
@@ -160,6 +160,7 @@ export class LiveRun {
     this.ctx.statusChanged();
     try {
       const c = this.meta.config;
+      await prepareFamily(this.family);
       this.learner = await this.spec.create({
         family: this.family,
         config: c.hyper,

@@ -1,6 +1,6 @@
 // Load a run's meta-learner from one of its checkpoints (the latest by default), for
 // adaptation and evaluation in the trainer and in the CLI.
-import type { TaskFamily } from '../core/env';
+import { prepareFamily, type TaskFamily } from '../core/env';
 import type { MetaLearner } from '../algos/metaLearner';
 import { getAlgo, type AlgoSpec } from '../algos/registry';
 import { getFamily } from '../../envs/registry';
@@ -40,6 +40,7 @@ export async function loadRunLearner(runsRoot: string, runId: string, iteration?
         });
   if (!stored) throw new Error(skipped.length ? `Run ${runId} has no checkpoint that loads:\n  ${skipped.join('\n  ')}` : `Run ${runId} has no checkpoint yet`);
   const family = getFamily(meta.config.family);
+  await prepareFamily(family);
   const spec = getAlgo(meta.config.algo);
   const hyper = spec.configSchema.safeParse(meta.config.hyper, { reportInput: true });
   if (!hyper.success) throw new Error(`Run ${runId}: its stored config (config.json) is not valid for ${spec.id}:\n${formatIssues(hyper.error, 'config.hyper', spec.configSchema)}`);

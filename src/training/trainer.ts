@@ -153,7 +153,7 @@ export class Trainer {
       'mrl:runs.list': async () => ({ runs: await this.listRuns() }),
       'mrl:run.open': (x) => this.open(x.runId),
       'mrl:run.delete': (x) => this.delete(x.runId),
-      'mrl:families.list': async () => ({ families: familyCatalog() }),
+      'mrl:families.list': async () => ({ families: await familyCatalog() }),
       'mrl:algos.list': async () => ({ algos: algoCatalog() }),
       'mrl:tasks.sample': async (x) => {
         const family = familyById(x.family);

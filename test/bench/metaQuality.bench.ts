@@ -26,7 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { familyIds, getFamily } from '../../envs/registry';
-import type { TaskFamily } from '../../src/core/env';
+import { prepareFamily, type TaskFamily } from '../../src/core/env';
 import { createRandomInit } from '../../src/algos/mamlSpecs';
 import type { MetaLearner } from '../../src/algos/metaLearner';
 import { getAlgo } from '../../src/algos/registry';
@@ -81,6 +81,8 @@ try {
 } catch (err) {
   fail((err as Error).message);
 }
+// Families on a WebAssembly simulator (MuJoCo) load it before their first make().
+await prepareFamily(family);
 if (!(LEARNERS as readonly string[]).includes(values.algo))
   fail(`Unknown learner "${values.algo}" for this benchmark. Known: ${LEARNERS.join(', ')}`);
 const algo = values.algo as Learner;

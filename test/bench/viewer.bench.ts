@@ -5,7 +5,7 @@
 //                           [--size 960x600] [--shots dir]   (--shots saves a PNG of each family's scene)
 import { cpus, loadavg } from 'node:os';
 import { familyIds } from '../../envs/registry';
-import { makeRollouts, openHarness } from '../e2e/viewer/sceneHarness';
+import { makeRollouts, openHarness, prepareAllFamilies } from '../e2e/viewer/sceneHarness';
 import type { BenchInput, BenchResult, HarnessWindow } from '../../renderer/scene/harness/api';
 
 function flag(name: string, fallback: string): string {
@@ -31,6 +31,7 @@ const families = only ? [only] : familyIds();
 const shots = flag('shots', '');
 
 const harness = await openHarness();
+await prepareAllFamilies();
 try {
   const rows: BenchResult[] = [];
   for (const id of families) {

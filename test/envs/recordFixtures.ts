@@ -3,12 +3,15 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { getFamily } from '../../envs/registry';
+import { prepareFamily } from '../../src/core/env';
 import { RECORDING_INPUTS, record } from './recording';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'envs');
 mkdirSync(dir, { recursive: true });
 const wanted = process.argv.slice(2);
 for (const id of wanted.length ? wanted : Object.keys(RECORDING_INPUTS)) {
+  await prepareFamily(getFamily(id));
   const rec = record(id);
   const file = join(dir, `${id}.json`);
   // Temp + rename: an interrupted run never leaves a half-written fixture.

@@ -28,6 +28,10 @@ export const RECORDING_INPUTS: Record<string, { task: JsonObject; seed: number; 
   cartpole: { task: { poleMass: 0.2, poleLength: 0.8, gravity: 9.81, cartFriction: 0.05, gain: -10 }, seed: 7, actionSeed: 103, steps: 150 },
   'cheetah-vel': { task: { velocity: 1.2 }, seed: 7, actionSeed: 104, steps: 250 },
   'cheetah-dir': { task: { direction: -1 }, seed: 7, actionSeed: 105, steps: 250 },
+  'mujoco-cheetah-vel': { task: { velocity: 1.2 }, seed: 7, actionSeed: 106, steps: 250 },
+  'mujoco-cheetah-dir': { task: { direction: -1 }, seed: 7, actionSeed: 107, steps: 250 },
+  'mujoco-ant-dir': { task: { direction: 1 }, seed: 7, actionSeed: 108, steps: 250 },
+  'mujoco-ant-goal': { task: { goal: [1.5, -2] }, seed: 7, actionSeed: 109, steps: 250 },
 };
 
 /**

@@ -9,7 +9,9 @@ export function formatFamilies(): string {
     lines.push(`  ${f.description}`);
     lines.push(`  observation ${f.observationSize}, action ${f.actionSize}, horizon ${f.horizon}`);
     lines.push(`  reward: ${f.docs.reward}`);
+    lines.push(`  termination: ${f.docs.termination}`);
     if (f.docs.tasks) lines.push(`  tasks: ${f.docs.tasks}`);
+    if (f.docs.departures) lines.push(`  departures from the reference: ${f.docs.departures}`);
     lines.push('  task parameters:');
     for (const p of f.params) {
       const unit = p.unit ? ` ${p.unit}` : '';

@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchPersistentBrowser } from '../browser';
 import { createServer, type ViteDevServer } from 'vite';
-import { getFamily } from '../../../envs/registry';
+import { familyIds, getFamily } from '../../../envs/registry';
+import { prepareFamily } from '../../../src/core/env';
 import { Rng } from '../../../src/core/rng';
 import type { SceneDescription } from '../../../src/shared/scene';
 
@@ -65,6 +66,11 @@ export async function openHarness(): Promise<Harness> {
   }
 }
 
+/** Load what every family's make() needs (the MuJoCo WebAssembly runtime) before makeRollouts. */
+export async function prepareAllFamilies(): Promise<void> {
+  for (const id of familyIds()) await prepareFamily(getFamily(id));
+}
+
 export interface SceneData {
   scene: SceneDescription;
   rollouts: number[][][];
@@ -102,5 +108,6 @@ export function makeRollouts(familyId: string, agents: number, steps: number, se
     }
     rollouts.push(frames);
   }
+  env.close?.();
   return { scene, rollouts };
 }

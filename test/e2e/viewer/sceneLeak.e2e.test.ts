@@ -2,7 +2,7 @@
 // family's scene, 20 agents and their trails, some frames drawn, and every other time a
 // second scene swapped in) leaves the renderer's geometry and texture counts where they started.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeRollouts, openHarness, type Harness } from './sceneHarness';
+import { makeRollouts, openHarness, prepareAllFamilies, type Harness } from './sceneHarness';
 import { familyIds } from '../../../envs/registry';
 import type { HarnessWindow } from '../../../renderer/scene/harness/api';
 
@@ -10,6 +10,7 @@ let harness: Harness;
 
 beforeAll(async () => {
   harness = await openHarness();
+  await prepareAllFamilies();
 }, 120_000);
 
 afterAll(async () => {
