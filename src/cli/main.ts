@@ -5,6 +5,7 @@ import { registerEnvs } from './commands/envs';
 import { registerEval } from './commands/eval';
 import { registerServe } from './commands/serve';
 import { registerTrain } from './commands/train';
+import { registerWorker } from './commands/worker';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEval(program);
   registerServe(program);
+  registerWorker(program);
   return program;
 }
 
