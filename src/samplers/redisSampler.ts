@@ -216,12 +216,13 @@ export class RedisSampler {
       await done;
     } catch (err) {
       batch.failed = true;
-      await this.cancel(batch).catch(() => {});
+      // Not awaited: with Redis away these wait for the reconnection, the caller must not.
+      void this.cancel(batch).catch(() => {});
       throw err;
     } finally {
       clearInterval(watchdog);
       this.batch = null;
-      await this.redis.del(paramsKey).catch(() => {});
+      void this.redis.del(paramsKey).catch(() => {});
     }
     // Job order is task order, then episode order: the local sampler's layout.
     const episodes: Episode[][] = req.tasks.map(() => []);

@@ -282,11 +282,8 @@ export class RolloutWorker {
     for (const p of this.pending.values()) p.reject(new Error('worker closed'));
     this.pending.clear();
     await Promise.all(this.threads.map((t) => t.terminate()));
-    try {
-      await this.redis.del(`${KEY_PREFIX}:worker:${this.id}`);
-    } catch {
-      // Gone with Redis; the key expires anyway.
-    }
+    // Only if Redis is there: otherwise the heartbeat key expires on its own.
+    if (this.redis.status === 'ready') await this.redis.del(`${KEY_PREFIX}:worker:${this.id}`).catch(() => 0);
     this.redis.disconnect();
     this.queueClient.disconnect();
   }
