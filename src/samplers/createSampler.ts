@@ -28,7 +28,9 @@ class LazyRedisSampler implements RolloutSampler {
   ) {}
 
   private get(): Promise<RedisSampler> {
-    this.inner ??= import('./redisSampler').then((m) => new m.RedisSampler({ url: this.url, learner: this.learner }));
+    this.inner ??= import('./redisSampler').then(
+      (m) => new m.RedisSampler({ url: this.url, learner: this.learner }),
+    );
     return this.inner;
   }
 
@@ -42,5 +44,7 @@ class LazyRedisSampler implements RolloutSampler {
 }
 
 export function createSampler(choice: SamplerChoice): RolloutSampler {
-  return isRemoteSampler(choice.sampler) ? new LazyRedisSampler(choice.sampler, choice.learner) : new Sampler(choice.workers);
+  return isRemoteSampler(choice.sampler)
+    ? new LazyRedisSampler(choice.sampler, choice.learner)
+    : new Sampler(choice.workers);
 }

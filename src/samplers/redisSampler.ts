@@ -22,7 +22,16 @@ import { resolveFamily } from './families';
 import { type Episode, type SampleRequest, validateRequest } from './rollout';
 import type { SampleResult } from './sampler';
 import { connectRedis, parseRedisUrl, type RedisTarget } from './redisConnection';
-import { appVersion, DATA_TTL_MS, decodeEpisodes, encodeParams, KEY_PREFIX, QUEUE_NAME, REMOTE_LEARNERS, type RolloutJob } from './rolloutJob';
+import {
+  appVersion,
+  DATA_TTL_MS,
+  decodeEpisodes,
+  encodeParams,
+  KEY_PREFIX,
+  QUEUE_NAME,
+  REMOTE_LEARNERS,
+  type RolloutJob,
+} from './rolloutJob';
 
 export interface RedisSamplerOptions {
   url: string;
@@ -101,9 +110,14 @@ export class RedisSampler {
 
   constructor(private readonly opts: RedisSamplerOptions) {
     if (!(REMOTE_LEARNERS as readonly string[]).includes(opts.learner)) {
-      throw new Error(`the Redis sampler serves ${REMOTE_LEARNERS.join(', ')}; "${opts.learner}" samples in the trainer`);
+      throw new Error(
+        `the Redis sampler serves ${REMOTE_LEARNERS.join(', ')}; "${opts.learner}" samples in the trainer`,
+      );
     }
-    if (opts.episodesPerJob !== undefined && !(Number.isInteger(opts.episodesPerJob) && opts.episodesPerJob >= 1)) {
+    if (
+      opts.episodesPerJob !== undefined &&
+      !(Number.isInteger(opts.episodesPerJob) && opts.episodesPerJob >= 1)
+    ) {
       throw new Error(`episodesPerJob must be a positive integer, got ${opts.episodesPerJob}`);
     }
     this.target = parseRedisUrl(opts.url);
@@ -120,7 +134,11 @@ export class RedisSampler {
       }
     });
     const queueClient = connectRedis(this.target, `metarl-trainer-queue:${this.instance}`, onError);
-    const eventsClient = connectRedis(this.target, `metarl-trainer-events:${this.instance}`, onError);
+    const eventsClient = connectRedis(
+      this.target,
+      `metarl-trainer-events:${this.instance}`,
+      onError,
+    );
     this.clients = [this.redis, queueClient, eventsClient];
     this.queue = new Queue(QUEUE_NAME, { connection: queueClient });
     this.queue.on('error', (err) => (this.lastError = err.message));
@@ -136,15 +154,31 @@ export class RedisSampler {
       let timer: NodeJS.Timeout | undefined;
       const giveUp = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new Error(`cannot reach Redis at ${this.target.display} within ${Math.round(timeout / 1000)} s${this.lastError ? ` (${this.lastError})` : ''}`)),
+          () =>
+            reject(
+              new Error(
+                `cannot reach Redis at ${this.target.display} within ${Math.round(timeout / 1000)} s${this.lastError ? ` (${this.lastError})` : ''}`,
+              ),
+            ),
           timeout,
         );
       });
       try {
-        await Promise.race([Promise.all([this.redis.ping(), this.queue.waitUntilReady(), this.events.waitUntilReady()]), giveUp]);
+        await Promise.race([
+          Promise.all([
+            this.redis.ping(),
+            this.queue.waitUntilReady(),
+            this.events.waitUntilReady(),
+          ]),
+          giveUp,
+        ]);
       } catch (err) {
         const msg = (err as Error).message;
-        throw new Error(msg.startsWith('cannot reach') ? msg : `cannot reach Redis at ${this.target.display}: ${msg}`);
+        throw new Error(
+          msg.startsWith('cannot reach')
+            ? msg
+            : `cannot reach Redis at ${this.target.display}: ${msg}`,
+        );
       } finally {
         clearTimeout(timer);
       }
@@ -278,7 +312,9 @@ export class RedisSampler {
         .then((ws) => {
           if (ws.some((w) => w.version === this.appVersion)) lastWorkerSeen = Date.now();
           else if (Date.now() - lastWorkerSeen > noWorkerLimit) {
-            const other = ws.length ? ` (connected workers run app version ${[...new Set(ws.map((w) => w.version))].join(', ')}, this trainer ${this.appVersion})` : '';
+            const other = ws.length
+              ? ` (connected workers run app version ${[...new Set(ws.map((w) => w.version))].join(', ')}, this trainer ${this.appVersion})`
+              : '';
             this.fail(
               batch,
               `no rollout worker of app version ${this.appVersion} connected to ${this.target.display} for ${Math.round(noWorkerLimit / 1000)} s${other}: start one with \`metarl worker --redis ${this.target.display}\``,
@@ -304,9 +340,11 @@ export class RedisSampler {
           // The job first, then its result: a worker writes the result before completing.
           const state = await this.queue.getJobState(id);
           if (state !== 'unknown' || batch.collecting.has(id)) continue;
-          if ((await this.redis.exists(batch.byId.get(id)!.data.resultKey)) === 1) await this.collect(id);
+          if ((await this.redis.exists(batch.byId.get(id)!.data.resultKey)) === 1)
+            await this.collect(id);
           // Collected meanwhile through its completion event: not lost.
-          else if (batch.outstanding.has(id) && !batch.collecting.has(id)) lost.push(batch.byId.get(id)!);
+          else if (batch.outstanding.has(id) && !batch.collecting.has(id))
+            lost.push(batch.byId.get(id)!);
         }
         if (lost.length && this.batch === batch && !batch.failed) {
           this.opts.log?.(`re-queueing ${lost.length} job(s) that Redis lost`);
@@ -315,9 +353,13 @@ export class RedisSampler {
       } else {
         const ids = [...batch.outstanding];
         if (ids.length === 0) return;
-        const exists = await this.redis.exists(...ids.map((id) => batch.byId.get(id)!.data.resultKey));
+        const exists = await this.redis.exists(
+          ...ids.map((id) => batch.byId.get(id)!.data.resultKey),
+        );
         if (exists > 0) {
-          const flags = await Promise.all(ids.map((id) => this.redis.exists(batch.byId.get(id)!.data.resultKey)));
+          const flags = await Promise.all(
+            ids.map((id) => this.redis.exists(batch.byId.get(id)!.data.resultKey)),
+          );
           await Promise.all(ids.filter((_, i) => flags[i] === 1).map((id) => this.collect(id)));
         }
       }
@@ -336,7 +378,10 @@ export class RedisSampler {
       if (!buf) return; // not there (yet): a later event or sweep finds it
       const episodes = decodeEpisodes(buf);
       const n = job.data.e1 - job.data.e0;
-      if (episodes.length !== n || episodes.some((e, i) => e.task !== job.data.taskIndex || e.index !== job.data.e0 + i)) {
+      if (
+        episodes.length !== n ||
+        episodes.some((e, i) => e.task !== job.data.taskIndex || e.index !== job.data.e0 + i)
+      ) {
         throw new Error(`job ${jobId} returned episodes that do not match its range`);
       }
       if (batch.failed || !batch.outstanding.has(jobId)) return;

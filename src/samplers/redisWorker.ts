@@ -59,7 +59,10 @@ export class RolloutWorker {
   private readonly threads: Thread[] = [];
   private readonly idle: Thread[] = [];
   private readonly waitingForThread: Array<(t: Thread) => void> = [];
-  private readonly pending = new Map<number, { resolve: (e: Episode[]) => void; reject: (e: Error) => void; thread: Thread }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (e: Episode[]) => void; reject: (e: Error) => void; thread: Thread }
+  >();
   private nextId = 1;
   private readonly paramsCache = new Map<string, Float32Array[]>();
   private readonly version: string;
@@ -73,7 +76,8 @@ export class RolloutWorker {
 
   constructor(private readonly opts: RolloutWorkerOptions) {
     const target = parseRedisUrl(opts.url);
-    this.concurrency = opts.concurrency ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+    this.concurrency =
+      opts.concurrency ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1 || this.concurrency > 256) {
       throw new Error(`worker concurrency must be an integer in [1, 256], got ${this.concurrency}`);
     }
@@ -98,15 +102,19 @@ export class RolloutWorker {
     this.refused = new Promise((resolve) => (this.refusedResolve = resolve));
     for (let i = 0; i < this.concurrency; i++) this.addThread();
     this.queueClient = connectRedis(target, `metarl-worker:${this.id}`);
-    this.worker = new Worker<RolloutJob, RolloutJobReturn>(QUEUE_NAME, (job, token) => this.process(job, token), {
-      connection: this.queueClient,
-      concurrency: this.concurrency,
-      lockDuration: opts.lockDurationMs ?? 30_000,
-      stalledInterval: opts.stalledIntervalMs ?? 15_000,
-      // A job can stall a few times (machines die) before the trainer is told it failed.
-      maxStalledCount: 5,
-      name: this.id,
-    });
+    this.worker = new Worker<RolloutJob, RolloutJobReturn>(
+      QUEUE_NAME,
+      (job, token) => this.process(job, token),
+      {
+        connection: this.queueClient,
+        concurrency: this.concurrency,
+        lockDuration: opts.lockDurationMs ?? 30_000,
+        stalledInterval: opts.stalledIntervalMs ?? 15_000,
+        // A job can stall a few times (machines die) before the trainer is told it failed.
+        maxStalledCount: 5,
+        name: this.id,
+      },
+    );
     this.worker.on('error', (err) => this.log(`queue connection: ${err.message}`));
     this.worker.on('failed', (job, err) => {
       if (err instanceof DelayedError || err.name === 'DelayedError') return;
@@ -180,12 +188,16 @@ export class RolloutWorker {
       all = decodeParams(buf, job.paramsCount, P);
       this.paramsCache.set(job.paramsKey, all);
       // Parameters change every sampling stage: a few versions are enough.
-      while (this.paramsCache.size > 4) this.paramsCache.delete(this.paramsCache.keys().next().value!);
+      while (this.paramsCache.size > 4)
+        this.paramsCache.delete(this.paramsCache.keys().next().value!);
     }
     return all[job.paramsIndex];
   }
 
-  private async process(job: Job<RolloutJob, RolloutJobReturn>, token?: string): Promise<RolloutJobReturn> {
+  private async process(
+    job: Job<RolloutJob, RolloutJobReturn>,
+    token?: string,
+  ): Promise<RolloutJobReturn> {
     const version = (job.data as { appVersion?: unknown } | null)?.appVersion;
     if (typeof version === 'string' && version !== this.version) {
       // Give the job back untouched for a worker of the right version, and stop taking jobs.
@@ -198,7 +210,10 @@ export class RolloutWorker {
       throw new DelayedError();
     }
     const parsed = RolloutJobSchema.safeParse(job.data, { reportInput: true });
-    if (!parsed.success) throw new UnrecoverableError(`refused job ${job.id}: invalid payload\n${formatIssues(parsed.error, 'job')}`);
+    if (!parsed.success)
+      throw new UnrecoverableError(
+        `refused job ${job.id}: invalid payload\n${formatIssues(parsed.error, 'job')}`,
+      );
     const j = parsed.data;
     let family;
     try {
@@ -229,7 +244,9 @@ export class RolloutWorker {
       spec: j.spec,
       episodesPerTask: j.episodesPerTask,
       seed: j.seed,
-      ...(j.taskSeed !== undefined ? { taskSeeds: new Array(j.taskIndex + 1).fill(j.taskSeed) } : {}),
+      ...(j.taskSeed !== undefined
+        ? { taskSeeds: new Array(j.taskIndex + 1).fill(j.taskSeed) }
+        : {}),
       deterministic: j.deterministic,
       normalizeActions: j.normalizeActions,
       recordFrames: j.recordFrames,
@@ -237,7 +254,12 @@ export class RolloutWorker {
     const base = j.taskIndex * j.episodesPerTask;
     const episodes = await this.runOnThread(req, base + j.e0, base + j.e1);
     const steps = episodes.reduce((s, e) => s + e.length, 0);
-    await this.redis.set(j.resultKey, encodeEpisodes(episodes, j.spec.obsSize, j.spec.actSize), 'PX', DATA_TTL_MS);
+    await this.redis.set(
+      j.resultKey,
+      encodeEpisodes(episodes, j.spec.obsSize, j.spec.actSize),
+      'PX',
+      DATA_TTL_MS,
+    );
     this.info.jobs++;
     this.info.steps += steps;
     return { steps, worker: this.id };
@@ -249,12 +271,18 @@ export class RolloutWorker {
     if (dt > 0) {
       const rate = (this.info.steps - this.lastBeat.steps) / dt;
       // Smoothed over a few seconds so the dashboard does not flicker between jobs.
-      this.info.stepsPerSec = this.info.stepsPerSec === 0 ? rate : 0.7 * this.info.stepsPerSec + 0.3 * rate;
+      this.info.stepsPerSec =
+        this.info.stepsPerSec === 0 ? rate : 0.7 * this.info.stepsPerSec + 0.3 * rate;
     }
     this.lastBeat = { at: now, steps: this.info.steps };
     this.info.seenAt = now;
     try {
-      await this.redis.set(`${KEY_PREFIX}:worker:${this.id}`, JSON.stringify(this.info), 'PX', ttlMs);
+      await this.redis.set(
+        `${KEY_PREFIX}:worker:${this.id}`,
+        JSON.stringify(this.info),
+        'PX',
+        ttlMs,
+      );
     } catch {
       // Redis is down; the next beat tries again.
     }
@@ -277,13 +305,17 @@ export class RolloutWorker {
     if (this.heartbeat) clearInterval(this.heartbeat);
     // BullMQ's close waits for Redis; a Redis that is gone must not keep the worker alive.
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.worker?.close(force), new Promise((resolve) => (timer = setTimeout(resolve, force ? 2000 : 60_000)))]);
+    await Promise.race([
+      this.worker?.close(force),
+      new Promise((resolve) => (timer = setTimeout(resolve, force ? 2000 : 60_000))),
+    ]);
     clearTimeout(timer);
     for (const p of this.pending.values()) p.reject(new Error('worker closed'));
     this.pending.clear();
     await Promise.all(this.threads.map((t) => t.terminate()));
     // Only if Redis is there: otherwise the heartbeat key expires on its own.
-    if (this.redis.status === 'ready') await this.redis.del(`${KEY_PREFIX}:worker:${this.id}`).catch(() => 0);
+    if (this.redis.status === 'ready')
+      await this.redis.del(`${KEY_PREFIX}:worker:${this.id}`).catch(() => 0);
     this.redis.disconnect();
     this.queueClient.disconnect();
   }

@@ -23,7 +23,9 @@ let cachedVersion: string | null = null;
 export function appVersion(): string {
   if (cachedVersion === null) {
     try {
-      const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+      const pkg = JSON.parse(
+        fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+      ) as { version?: string };
       cachedVersion = pkg.version ?? 'unknown';
     } catch {
       cachedVersion = 'unknown';
@@ -67,8 +69,12 @@ export const RolloutJobSchema = z
     /** Where the worker writes the episodes. */
     resultKey: z.string().regex(KEY),
   })
-  .refine((j) => j.e0 < j.e1 && j.e1 <= j.episodesPerTask, { message: 'episode range must satisfy 0 ≤ e0 < e1 ≤ episodesPerTask' })
-  .refine((j) => j.paramsIndex < j.paramsCount, { message: 'paramsIndex must be below paramsCount' });
+  .refine((j) => j.e0 < j.e1 && j.e1 <= j.episodesPerTask, {
+    message: 'episode range must satisfy 0 ≤ e0 < e1 ≤ episodesPerTask',
+  })
+  .refine((j) => j.paramsIndex < j.paramsCount, {
+    message: 'paramsIndex must be below paramsCount',
+  });
 
 export type RolloutJob = z.infer<typeof RolloutJobSchema>;
 
@@ -84,7 +90,8 @@ export function encodeParams(params: Float32Array[]): Buffer {
   const P = params[0].length;
   const out = new Float32Array(params.length * P);
   params.forEach((p, i) => {
-    if (p.length !== P) throw new Error(`params: every vector must hold ${P} values, vector ${i} holds ${p.length}`);
+    if (p.length !== P)
+      throw new Error(`params: every vector must hold ${P} values, vector ${i} holds ${p.length}`);
     out.set(p, i * P);
   });
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
@@ -92,7 +99,9 @@ export function encodeParams(params: Float32Array[]): Buffer {
 
 export function decodeParams(buf: Buffer, count: number, numParams: number): Float32Array[] {
   if (buf.byteLength !== count * numParams * 4) {
-    throw new Error(`params hold ${buf.byteLength} bytes, expected ${count} × ${numParams} float32`);
+    throw new Error(
+      `params hold ${buf.byteLength} bytes, expected ${count} × ${numParams} float32`,
+    );
   }
   const all = new Float32Array(count * numParams);
   new Uint8Array(all.buffer).set(buf);
@@ -147,9 +156,14 @@ export function encodeEpisodes(episodes: Episode[], obsSize: number, actSize: nu
 }
 
 export function decodeEpisodes(buf: Buffer): Episode[] {
-  if (buf.byteLength < 8 || buf.readUInt32LE(0) !== MAGIC) throw new Error('rollout result: not an episode record');
+  if (buf.byteLength < 8 || buf.readUInt32LE(0) !== MAGIC)
+    throw new Error('rollout result: not an episode record');
   const hlen = buf.readUInt32LE(4);
-  const { obsSize: O, actSize: A, episodes: headers } = JSON.parse(buf.subarray(8, 8 + hlen).toString('utf8')) as {
+  const {
+    obsSize: O,
+    actSize: A,
+    episodes: headers,
+  } = JSON.parse(buf.subarray(8, 8 + hlen).toString('utf8')) as {
     obsSize: number;
     actSize: number;
     episodes: EpisodeHeader[];

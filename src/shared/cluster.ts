@@ -9,17 +9,24 @@ export const SamplerChoiceSchema = z.string().superRefine((v, ctx) => {
   try {
     u = new URL(v);
   } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be "local" or a Redis URL such as redis://host:6379' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be "local" or a Redis URL such as redis://host:6379',
+    });
     return;
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
-    ctx.addIssue({ code: 'custom', message: 'must be "local" or a URL starting with redis:// or rediss://' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be "local" or a URL starting with redis:// or rediss://',
+    });
   } else if (!u.hostname) {
     ctx.addIssue({ code: 'custom', message: 'must name a host, e.g. redis://10.0.0.5:6379' });
   } else if (u.password) {
     ctx.addIssue({
       code: 'custom',
-      message: "must not hold a password (run configs are stored): set METARL_REDIS_PASSWORD in the trainer's environment",
+      message:
+        "must not hold a password (run configs are stored): set METARL_REDIS_PASSWORD in the trainer's environment",
     });
   }
 });

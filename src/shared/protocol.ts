@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { JsonObjectSchema, RunConfigSchema, intIn } from './config';
 import type { ResolvedRunConfig, RunConfigInput } from './config';
 import type { JsonObject } from './json';
+import { ClusterStatusSchema, type ClusterStatus } from './cluster';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -126,6 +127,8 @@ export interface TrainerStatus {
   etaMs: number | null;
   /** For 'failed' / 'crashed': what happened, naming the iteration. */
   message?: string;
+  /** Rollout workers, when the run samples through Redis. */
+  cluster?: ClusterStatus;
 }
 
 /** One meta-iteration's metrics: a line of metrics.jsonl and a `mrl:metrics.added` event. */
@@ -359,6 +362,7 @@ const StatusSchema = z.object({
   elapsedMs: z.number(),
   etaMs: z.number().nullable(),
   message: z.string().optional(),
+  cluster: ClusterStatusSchema.optional(),
 });
 const EpisodeJsonSchema = z.object({
   stage: z.number(),

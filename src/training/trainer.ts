@@ -20,6 +20,8 @@ import { ALGOS, getAlgo, resolveHyper, withFamilyDefaults, type AlgoSpec } from 
 import { getFamily, listFamilies } from '../../envs/registry';
 import { backendInfo, initBackend, type BackendName } from '../tf/backend';
 import { formatIssues, type ResolvedRunConfig } from '../shared/config';
+import { type ClusterStatus, isRemoteSampler } from '../shared/cluster';
+import type { ClusterMonitor } from '../samplers/clusterMonitor';
 import type { JsonObject } from '../shared/json';
 import {
   ProtocolError,
@@ -96,6 +98,12 @@ interface LiveRun {
   settle: Array<() => void>;
   resumeSignal: (() => void) | null;
   loop: Promise<void> | null;
+}
+
+interface ClusterWatch {
+  monitor: ClusterMonitor | null;
+  status: ClusterStatus | null;
+  stopped: boolean;
 }
 
 function appVersion(): string {
@@ -209,6 +217,7 @@ export class Trainer {
       elapsedMs: Math.round(r.elapsedMs),
       etaMs: mean === null ? null : Math.round(mean * Math.max(0, remaining)),
       ...(r.message ? { message: r.message } : {}),
+      ...(this.cluster.status && !this.cluster.stopped ? { cluster: this.cluster.status } : {}),
     };
   }
 
@@ -244,6 +253,9 @@ export class Trainer {
   resolveConfig(config: CommandPayload<'mrl:run.start'>['config']): { config: ResolvedRunConfig; family: TaskFamily; spec: AlgoSpec } {
     const family = this.family(config.family);
     const spec = this.algo(config.algo);
+    if (isRemoteSampler(config.sampler) && !spec.remoteSampling) {
+      throw new ProtocolError(`Invalid run config:\nconfig.sampler: ${spec.title} samples in the trainer; rollout workers serve ${ALGOS.filter((a) => a.remoteSampling).map((a) => a.id).join(', ')}`, 'invalid');
+    }
     const hyper = spec.configSchema.safeParse(withFamilyDefaults(spec, family.id, config.hyper), { reportInput: true });
     if (!hyper.success) throw new ProtocolError(`Invalid run config:\n${formatIssues(hyper.error, 'config.hyper')}`, 'invalid');
     if (config.preview.task) {
@@ -330,7 +342,8 @@ export class Trainer {
     await writeState(a.dir, 'starting', a.iteration);
     this.emitStatus();
     try {
-      live.learner = await a.spec.create({ family: a.family, config: a.meta.config.hyper, seed: a.meta.config.seed, workers: a.meta.config.workers });
+      live.learner = await a.spec.create({ family: a.family, config: a.meta.config.hyper, seed: a.meta.config.seed, workers: a.meta.config.workers, sampler: a.meta.config.sampler });
+      this.watchCluster(a.meta.config.sampler);
       if (a.checkpoint) await live.learner.loadState(a.checkpoint);
     } catch (err) {
       await this.fail(live, `could not create the learner: ${(err as Error).message}`, false);
@@ -522,7 +535,31 @@ export class Trainer {
     this.settled(r);
   }
 
+  /** Rollout workers for the dashboard, when the run samples through Redis. */
+  private cluster: ClusterWatch = { monitor: null, status: null, stopped: true };
+
+  private watchCluster(sampler: string | undefined): void {
+    this.stopClusterWatch();
+    const watch: ClusterWatch = { monitor: null, status: null, stopped: false };
+    this.cluster = watch;
+    if (!isRemoteSampler(sampler)) return;
+    // Loaded on demand: runs that sample locally never load the Redis client.
+    void import('../samplers/clusterMonitor').then((m) => {
+      if (watch.stopped) return;
+      watch.monitor = m.watchCluster(sampler, (s) => {
+        watch.status = s;
+        this.emitStatus();
+      });
+    });
+  }
+
+  private stopClusterWatch(): void {
+    this.cluster.stopped = true;
+    this.cluster.monitor?.stop();
+  }
+
   private async releaseLearner(r: LiveRun): Promise<void> {
+    this.stopClusterWatch();
     if (!r.learner) return;
     r.learner.onProgress = null;
     await r.learner.dispose().catch(() => {});

@@ -13,7 +13,12 @@ import { firstDifference, request, sleep } from './helpers';
 import { startRedis, type TestRedis } from './redisServer';
 
 const bin = new URL('../../bin/metarl.js', import.meta.url).pathname;
-const started: { redis: TestRedis[]; procs: ChildProcess[]; workers: RolloutWorker[]; samplers: (RedisSampler | Sampler)[] } = {
+const started: {
+  redis: TestRedis[];
+  procs: ChildProcess[];
+  workers: RolloutWorker[];
+  samplers: (RedisSampler | Sampler)[];
+} = {
   redis: [],
   procs: [],
   workers: [],
@@ -21,7 +26,8 @@ const started: { redis: TestRedis[]; procs: ChildProcess[]; workers: RolloutWork
 };
 
 afterEach(async () => {
-  for (const p of started.procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  for (const p of started.procs)
+    if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
   await Promise.all(started.samplers.map((s) => s.close()));
   await Promise.all(started.workers.map((w) => w.close(true)));
   await Promise.all(started.redis.map((r) => r.kill()));
@@ -33,9 +39,24 @@ afterEach(async () => {
 
 /** A `metarl worker` process; resolves once it takes jobs. */
 function workerProcess(url: string): Promise<ChildProcess> {
-  const p = spawn(process.execPath, [bin, 'worker', '--redis', url, '--concurrency', '1', '--lock-duration', '1500', '--stalled-interval', '500'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const p = spawn(
+    process.execPath,
+    [
+      bin,
+      'worker',
+      '--redis',
+      url,
+      '--concurrency',
+      '1',
+      '--lock-duration',
+      '1500',
+      '--stalled-interval',
+      '500',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   started.procs.push(p);
   return new Promise((resolve, reject) => {
     let out = '';
@@ -44,7 +65,9 @@ function workerProcess(url: string): Promise<ChildProcess> {
       if (out.includes('taking jobs')) resolve(p);
     });
     p.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    p.once('exit', (code) => reject(new Error(`worker exited (${code}) before taking jobs: ${out}`)));
+    p.once('exit', (code) =>
+      reject(new Error(`worker exited (${code}) before taking jobs: ${out}`)),
+    );
   });
 }
 
@@ -93,11 +116,19 @@ describe('Redis sampler faults', () => {
       );
     }
     const req = request('point-nav', { tasks: 12, episodes: 4, perTaskParams: true });
-    const s = new RedisSampler({ url: redis.url, learner: 'maml', sweepMs: 200, episodesPerJob: 2 });
+    const s = new RedisSampler({
+      url: redis.url,
+      learner: 'maml',
+      sweepMs: 200,
+      episodesPerJob: 2,
+    });
     const local = new Sampler(0);
     started.samplers.push(s, local);
     const pending = s.sample(req);
-    const counter = setInterval(() => (done = started.workers.reduce((a, w) => a + w.stats().jobs, 0)), 20);
+    const counter = setInterval(
+      () => (done = started.workers.reduce((a, w) => a + w.stats().jobs, 0)),
+      20,
+    );
     while (done < 4) await sleep(20);
     await redis.kill();
     await sleep(700);
@@ -114,7 +145,13 @@ describe('Redis sampler faults', () => {
     started.redis.push(redis);
     const w = new RolloutWorker({ url: redis.url, concurrency: 1, beforeJob: () => sleep(100) });
     started.workers.push(w);
-    const s = new RedisSampler({ url: redis.url, learner: 'maml', sweepMs: 100, redisDownTimeoutMs: 1000, episodesPerJob: 1 });
+    const s = new RedisSampler({
+      url: redis.url,
+      learner: 'maml',
+      sweepMs: 100,
+      redisDownTimeoutMs: 1000,
+      episodesPerJob: 1,
+    });
     started.samplers.push(s);
     const pending = s.sample(request('point-nav', { tasks: 4, episodes: 4 }));
     const outcome = pending.then(
@@ -123,6 +160,8 @@ describe('Redis sampler faults', () => {
     );
     while (w.stats().jobs < 2) await sleep(20);
     await redis.kill();
-    expect(await outcome).toMatch(/lost Redis at redis:\/\/127\.0\.0\.1:\d+ for more than 1 s while sampling \(\d+ of 16 jobs unfinished\); no partial batch was used/);
+    expect(await outcome).toMatch(
+      /lost Redis at redis:\/\/127\.0\.0\.1:\d+ for more than 1 s while sampling \(\d+ of 16 jobs unfinished\); no partial batch was used/,
+    );
   });
 });

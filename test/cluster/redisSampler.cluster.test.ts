@@ -42,22 +42,25 @@ afterAll(async () => {
 });
 
 describe('RedisSampler', () => {
-  it.each([1, 2, 3])('returns the local sampler’s episodes bit for bit with %i worker(s) of uneven speed', async (n) => {
-    // Per-task θ (as after inner adaptation), several jobs per task, uneven job times.
-    const req = request('point-nav', { tasks: 5, episodes: 6, perTaskParams: true });
-    for (let i = 0; i < n; i++) {
-      worker({ beforeJob: (j) => sleep(((i * 7 + j.taskIndex * 3 + j.e0) % 5) * 15) });
-    }
-    const s = sampler({ episodesPerJob: 2 });
-    const [want, got] = await Promise.all([local.sample(req), s.sample(req)]);
-    expect(got.episodes.flat()).toHaveLength(30);
-    expect(firstDifference(got, want)).toBeNull();
-    // Every worker's heartbeat is visible while it runs.
-    const seen = await listWorkers(connectRedis(parseRedisUrl(redis.url), 'test'));
-    expect(seen.map((w) => w.id).sort()).toEqual(workers.map((w) => w.id).sort());
-    expect(seen.reduce((a, w) => a + w.steps, 0)).toBeGreaterThanOrEqual(0);
-    expect(workers.reduce((a, w) => a + w.stats().steps, 0)).toBe(want.steps);
-  });
+  it.each([1, 2, 3])(
+    'returns the local sampler’s episodes bit for bit with %i worker(s) of uneven speed',
+    async (n) => {
+      // Per-task θ (as after inner adaptation), several jobs per task, uneven job times.
+      const req = request('point-nav', { tasks: 5, episodes: 6, perTaskParams: true });
+      for (let i = 0; i < n; i++) {
+        worker({ beforeJob: (j) => sleep(((i * 7 + j.taskIndex * 3 + j.e0) % 5) * 15) });
+      }
+      const s = sampler({ episodesPerJob: 2 });
+      const [want, got] = await Promise.all([local.sample(req), s.sample(req)]);
+      expect(got.episodes.flat()).toHaveLength(30);
+      expect(firstDifference(got, want)).toBeNull();
+      // Every worker's heartbeat is visible while it runs.
+      const seen = await listWorkers(connectRedis(parseRedisUrl(redis.url), 'test'));
+      expect(seen.map((w) => w.id).sort()).toEqual(workers.map((w) => w.id).sort());
+      expect(seen.reduce((a, w) => a + w.steps, 0)).toBeGreaterThanOrEqual(0);
+      expect(workers.reduce((a, w) => a + w.stats().steps, 0)).toBe(want.steps);
+    },
+  );
 
   it('matches on a robot family with per-task seeds and recorded frames (adaptation / viewer requests)', async () => {
     const req = request('cheetah-vel', { tasks: 3, episodes: 2, taskSeeds: true, frames: true });
@@ -68,7 +71,12 @@ describe('RedisSampler', () => {
     expect(firstDifference(got, want)).toBeNull();
     // A second call (new parameter version) on the same sampler.
     const again = await s.sample({ ...req, seed: 99, taskSeeds: undefined, recordFrames: false });
-    expect(firstDifference(again, await local.sample({ ...req, seed: 99, taskSeeds: undefined, recordFrames: false }))).toBeNull();
+    expect(
+      firstDifference(
+        again,
+        await local.sample({ ...req, seed: 99, taskSeeds: undefined, recordFrames: false }),
+      ),
+    ).toBeNull();
   });
 
   it('refuses a malformed job (no retries), fails the batch clearly, and keeps working', async () => {
@@ -76,13 +84,24 @@ describe('RedisSampler', () => {
     await w.ready();
     const conn = connectRedis(parseRedisUrl(redis.url), 'test-producer');
     const queue = new Queue(QUEUE_NAME, { connection: conn });
-    const events = new QueueEvents(QUEUE_NAME, { connection: connectRedis(parseRedisUrl(redis.url), 'test-events') });
+    const events = new QueueEvents(QUEUE_NAME, {
+      connection: connectRedis(parseRedisUrl(redis.url), 'test-events'),
+    });
     await events.waitUntilReady();
-    const failed = new Promise<string>((resolve) => events.on('failed', ({ failedReason }) => resolve(failedReason)));
+    const failed = new Promise<string>((resolve) =>
+      events.on('failed', ({ failedReason }) => resolve(failedReason)),
+    );
     const good = request('point-nav', { tasks: 1, episodes: 1 });
     const job = await queue.add(
       'rollout',
-      { protocol: 1, appVersion: (await import('../../src/samplers/rolloutJob')).appVersion(), learner: 'maml', familyId: 'point-nav', code: 'process.exit(1)', spec: good.spec },
+      {
+        protocol: 1,
+        appVersion: (await import('../../src/samplers/rolloutJob')).appVersion(),
+        learner: 'maml',
+        familyId: 'point-nav',
+        code: 'process.exit(1)',
+        spec: good.spec,
+      },
       { attempts: 5 },
     );
     const reason = await failed;
@@ -91,7 +110,9 @@ describe('RedisSampler', () => {
     expect((await queue.getJob(job.id!))?.attemptsMade).toBe(1);
     // Unknown families and learners are refused the same way, by the schema / registry.
     const s = sampler();
-    await expect(s.sample({ ...good, familyId: 'no-such-family' })).rejects.toThrow(/Unknown environment family/);
+    await expect(s.sample({ ...good, familyId: 'no-such-family' })).rejects.toThrow(
+      /Unknown environment family/,
+    );
     expect(() => new RedisSampler({ url: redis.url, learner: 'rl2' })).toThrow(/serves maml/);
     // The worker still takes good jobs.
     expect(firstDifference(await s.sample(good), await local.sample(good))).toBeNull();
@@ -115,7 +136,9 @@ describe('RedisSampler', () => {
 
   it('fails a batch clearly when no worker of this version is alive', async () => {
     const s = sampler({ noWorkerTimeoutMs: 600 });
-    await expect(s.sample(request('point-nav', { tasks: 1, episodes: 1 }))).rejects.toThrow(/no rollout worker of app version .*`metarl worker --redis redis:\/\/127\.0\.0\.1/);
+    await expect(s.sample(request('point-nav', { tasks: 1, episodes: 1 }))).rejects.toThrow(
+      /no rollout worker of app version .*`metarl worker --redis redis:\/\/127\.0\.0\.1/,
+    );
   });
 });
 
@@ -131,8 +154,14 @@ describe('RedisSampler with a password', () => {
       expect(s.target.display).not.toContain('s3cret');
       await s.close();
       await w.close();
-      const bad = new RedisSampler({ url: `redis://default:wrong@127.0.0.1:${secured.port}`, learner: 'maml', redisDownTimeoutMs: 1500 });
-      await expect(bad.sample(req)).rejects.toThrow(/cannot reach Redis at redis:\/\/default:\*\*\*@127\.0\.0\.1:\d+: WRONGPASS/);
+      const bad = new RedisSampler({
+        url: `redis://default:wrong@127.0.0.1:${secured.port}`,
+        learner: 'maml',
+        redisDownTimeoutMs: 1500,
+      });
+      await expect(bad.sample(req)).rejects.toThrow(
+        /cannot reach Redis at redis:\/\/default:\*\*\*@127\.0\.0\.1:\d+: WRONGPASS/,
+      );
       await bad.close();
     } finally {
       await secured.kill();

@@ -28,12 +28,24 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Test
   let proc: ChildProcess | null = null;
   const start = () =>
     new Promise<void>((resolve, reject) => {
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+      const args = [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ];
       if (opts.password) args.push('--requirepass', opts.password);
       const p = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
       proc = p;
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`redis-server did not start on ${port}: ${out}`)), 10_000);
+      const timer = setTimeout(
+        () => reject(new Error(`redis-server did not start on ${port}: ${out}`)),
+        10_000,
+      );
       p.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
         if (out.includes('Ready to accept connections')) {

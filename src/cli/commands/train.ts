@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { collect } from './common';
+import { stripRedisPassword } from '../../samplers/redisUrl';
 import { BACKEND_NAMES, parseRunConfig, type RunConfigInput } from '../../shared/config';
 import type { JsonObject, JsonValue } from '../../shared/json';
 import { describeEnd, followRun, locateRun, startTrainer } from './common';
@@ -18,6 +19,7 @@ interface TrainFlags {
   backend?: string;
   iterations?: string;
   workers?: string;
+  sampler?: string;
   checkpointEvery?: string;
   previewEvery?: string;
   name?: string;
@@ -68,6 +70,23 @@ function readConfigFile(file: string): Record<string, unknown> {
   }
 }
 
+/**
+ * --sampler as stored in the run config: a password in the URL moves to the trainer's
+ * environment (METARL_REDIS_PASSWORD, inherited by the trainer process) so that config.json
+ * never holds it.
+ */
+function samplerFlag(v: string | undefined): string | undefined {
+  if (v === undefined || !/^rediss?:\/\//.test(v)) return v;
+  let parts: { url: string; password: string | null };
+  try {
+    parts = stripRedisPassword(v);
+  } catch {
+    return v; // the schema names what is wrong with it
+  }
+  if (parts.password) process.env.METARL_REDIS_PASSWORD = parts.password;
+  return parts.url;
+}
+
 /** Merge the config file and flags into one config (flags win), validated by the schema. */
 export function configFromFlags(f: TrainFlags): RunConfigInput {
   const file = f.config ? readConfigFile(f.config) : {};
@@ -78,6 +97,7 @@ export function configFromFlags(f: TrainFlags): RunConfigInput {
     backend: f.backend,
     iterations: num(f.iterations),
     workers: num(f.workers),
+    sampler: samplerFlag(f.sampler),
     checkpointEvery: num(f.checkpointEvery),
     previewEvery: num(f.previewEvery),
     name: f.name,
@@ -105,6 +125,7 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--backend <name>', 'tfjs backend (default auto)').choices([...BACKEND_NAMES]))
     .option('--iterations <n>', "meta-iterations (default: the learner's default for the family)")
     .option('--workers <n>', 'sampler worker threads (default: cores); results do not depend on it')
+    .option('--sampler <where>', 'local (default) or redis://host:port: roll out on `metarl worker`s (maml, pretrained, oracle); results do not depend on it')
     .option('--checkpoint-every <n>', 'checkpoint every N meta-iterations (default 10)')
     .option('--preview-every <n>', 'live-preview adaptation every N meta-iterations, 0 = off (default 10)')
     .option('--name <label>', 'a label for the runs list')
