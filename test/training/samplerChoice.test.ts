@@ -65,3 +65,45 @@ describe('sampler choice', () => {
     }
   });
 });
+
+describe('cluster status on the wire', () => {
+  it('the status event schema keeps the rollout workers for the dashboard', async () => {
+    const { StreamSchemas } = await import('../../src/shared/protocol');
+    const worker = {
+      id: 'h:1:x',
+      host: 'h',
+      pid: 1,
+      version: '0.1.0',
+      concurrency: 2,
+      jobs: 3,
+      steps: 600,
+      stepsPerSec: 1500,
+      failures: 1,
+      lastError: 'boom',
+      startedAt: 1,
+      seenAt: 2,
+    };
+    const status = {
+      state: 'running',
+      runId: 'r',
+      family: 'point-nav',
+      algo: 'maml',
+      iteration: 1,
+      iterations: 2,
+      backend: 'wasm',
+      elapsedMs: 0,
+      etaMs: null,
+    };
+    const parsed = StreamSchemas['mrl:status.changed'].parse({
+      ...status,
+      cluster: { url: 'redis://h:6379', connected: true, workers: [worker] },
+    });
+    expect(parsed.cluster?.workers[0]).toEqual(worker);
+    expect(
+      StreamSchemas['mrl:status.changed'].safeParse({
+        ...status,
+        cluster: { url: 'x', connected: true, workers: [{ id: 1 }] },
+      }).success,
+    ).toBe(false);
+  });
+});
