@@ -102,6 +102,7 @@ export class RedisSampler {
   private readonly instance: string;
   private version = 0;
   private batch: Batch | null = null;
+  private queueTail: Promise<void> = Promise.resolve();
   private downSince: number | null = null;
   private lastError = '';
   private ready: Promise<void> | null = null;
@@ -187,9 +188,18 @@ export class RedisSampler {
     return this.ready;
   }
 
-  async sample(req: SampleRequest): Promise<SampleResult> {
+  /** Calls overlap safely: each waits for the one before (one batch in flight at a time). */
+  sample(req: SampleRequest): Promise<SampleResult> {
+    const run = this.queueTail.then(() => this.sampleOne(req));
+    this.queueTail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async sampleOne(req: SampleRequest): Promise<SampleResult> {
     if (this.closed) throw new Error('Sampler is closed');
-    if (this.batch) throw new Error('RedisSampler: one sampling call at a time');
     validateRequest(req);
     const family = resolveFamily(req.familyId);
     await this.connect();
