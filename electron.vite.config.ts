@@ -18,9 +18,10 @@ export default defineConfig({
         input: {
           index: resolve(root, 'electron/main/index.ts'),
           // The trainer runs in a utilityProcess (src/host/trainerProcess.ts detects it), and
-          // its sampler starts worker threads on ./samplerWorker.js next to it.
+          // its samplers start worker threads on ./samplerWorker.js and ./trialSamplerWorker.js next to it.
           trainer: resolve(root, 'src/host/trainerProcess.ts'),
           samplerWorker: resolve(root, 'src/samplers/samplerWorker.ts'),
+          trialSamplerWorker: resolve(root, 'src/samplers/trialSamplerWorker.ts'),
         },
       },
     },

@@ -1,6 +1,12 @@
 // cartpole: a cart on a straight track with a hinged pole, pushed by a continuous force
 // (side view, up = 'y'). Tasks vary the dynamics, not a goal: pole mass, pole length,
 // gravity, cart friction and actuator gain, so a meta-learner has to adapt to the physics.
+// The gain's sign is part of the task (a motor wired either way round, 50/50): were the gain
+// always positive, one non-adaptive policy would balance most tasks and adaptation would
+// measure nothing. With the sign unknown, any fixed policy pushes the wrong way on about half
+// the tasks and drops the pole there; a learner that notices which way the cart
+// responds (an RL² agent within its first steps, MAML after a gradient step) can balance
+// every task, as the oracle, which sees the sign, does.
 //
 // Physics: matter-js, two bodies and two constraints, one update per step at 60 Hz
 // (dt = 1/60 s), 100 px per metre. The pole is a thin box pinned at its lower end to the
@@ -22,11 +28,12 @@
 //
 // Observation (4): cart position x (m), cart velocity (m/s), pole angle θ from upright (rad,
 //   positive when the pole leans towards +x), pole angular velocity (rad/s).
-// Action (1): a ∈ [−1, 1] (clipped), horizontal force = gain · a newtons.
+// Action (1): a ∈ [−1, 1] (clipped), horizontal force = gain · a newtons (gain may be negative).
 // Reward: +1 for every step taken (including the one that ends the episode), as in Gym's CartPole.
 // Termination: |θ| > 12° or |x| > 2.4 m; truncated after 200 steps (3.3 s).
 // Initial state: x, ẋ, θ, θ̇ each ~ U[−0.05, 0.05] from the env's own Rng.
-// Tasks: { poleMass, poleLength, gravity, cartFriction, gain } each uniform over its train range.
+// Tasks: { poleMass, poleLength, gravity, cartFriction, gain }: the first four uniform over
+//   their train ranges; gain = ±U[5, 15] N, each sign with probability 1/2.
 import type { Env, ResetResult, StepResult, TaskFamily, TaskParam } from '../../src/core/env';
 import { Rng } from '../../src/core/rng';
 import { Box } from '../../src/core/spaces';
@@ -52,13 +59,17 @@ const THETA_LIMIT = (12 * Math.PI) / 180;
 const X_LIMIT = 2.4;
 const RAIL_RADIUS_PX = 1e6;
 const INIT_NOISE = 0.05;
+/** |gain| of training tasks (N); the sign is drawn separately. */
+const GAIN_LOW = 5;
+const GAIN_HIGH = 15;
 
 export const CARTPOLE_PARAMS: TaskParam[] = [
   { name: 'poleMass', label: 'Pole mass', path: 'poleMass', low: 0.05, high: 0.5, min: 0.01, max: 2, unit: 'kg', kind: 'dynamics' },
   { name: 'poleLength', label: 'Pole length', path: 'poleLength', low: 0.5, high: 1.5, min: 0.2, max: 2, unit: 'm', kind: 'dynamics' },
   { name: 'gravity', label: 'Gravity', path: 'gravity', low: 4.9, high: 14.7, min: 1, max: 25, unit: 'm/s²', kind: 'dynamics' },
   { name: 'cartFriction', label: 'Cart friction μ', path: 'cartFriction', low: 0, high: 0.2, min: 0, max: 0.5, kind: 'dynamics' },
-  { name: 'gain', label: 'Actuator gain', path: 'gain', low: 5, high: 15, min: 0.5, max: 40, unit: 'N', kind: 'dynamics' },
+  // Training draws |gain| in [5, 15] with either sign; the slider spans both signs.
+  { name: 'gain', label: 'Actuator gain (signed)', path: 'gain', low: -15, high: 15, min: -40, max: 40, unit: 'N', kind: 'dynamics' },
 ];
 
 /** The classic (Barto/Gym) cart-pole as one task: 0.1 kg, 1 m pole, Earth gravity, no friction, 10 N. */
@@ -213,24 +224,26 @@ export class CartPoleEnv implements Env<CartPoleTask> {
 
 function drawTask(r: Rng): CartPoleTask {
   const u = (i: number) => r.uniformRange(CARTPOLE_PARAMS[i].low, CARTPOLE_PARAMS[i].high);
-  return { poleMass: u(0), poleLength: u(1), gravity: u(2), cartFriction: u(3), gain: u(4) };
+  const task = { poleMass: u(0), poleLength: u(1), gravity: u(2), cartFriction: u(3), gain: r.uniformRange(GAIN_LOW, GAIN_HIGH) };
+  if (r.uniform() < 0.5) task.gain = -task.gain;
+  return task;
 }
 
 export const cartpole: TaskFamily<CartPoleTask> = {
   id: 'cartpole',
   title: 'Cart-pole (dynamics)',
   description:
-    'Balance a pole on a cart pushed by a continuous force, where each task changes the physics: pole mass and length, gravity, cart friction and actuator gain.',
+    'Balance a pole on a cart pushed by a continuous force, where each task changes the physics: pole mass and length, gravity, cart friction and actuator gain, including its sign (a motor wired either way round), so a policy that does not adapt fails on half the tasks.',
   observationSize: 4,
   actionSize: 1,
   horizon: HORIZON,
   params: CARTPOLE_PARAMS,
   docs: {
     observation: 'cart position x (m), cart velocity (m/s), pole angle from upright (rad, + leaning to +x), pole angular velocity (rad/s); the task parameters are not observed',
-    action: 'force command a ∈ [−1, 1] (clipped); force = gain·a N on the cart',
+    action: 'force command a ∈ [−1, 1] (clipped); force = gain·a N on the cart, gain of either sign',
     reward: '+1 per step, including the step that ends the episode',
     termination: '|pole angle| > 12° or |x| > 2.4 m; truncated after 200 steps (dt = 1/60 s)',
-    tasks: 'poleMass ~ U[0.05, 0.5] kg, poleLength ~ U[0.5, 1.5] m, gravity ~ U[4.9, 14.7] m/s², cartFriction μ ~ U[0, 0.2], gain ~ U[5, 15] N; 20% of the task space (by a hash of the parameters) is the test split',
+    tasks: 'poleMass ~ U[0.05, 0.5] kg, poleLength ~ U[0.5, 1.5] m, gravity ~ U[4.9, 14.7] m/s², cartFriction μ ~ U[0, 0.2], gain = ±U[5, 15] N (each sign with probability 1/2: the direction the motor pushes is unknown until tried); 20% of the task space (by a hash of the parameters) is the test split',
   },
   sampleTasks(n: number, rng: Rng, split: 'train' | 'test'): CartPoleTask[] {
     return sampleSplit(n, rng, split, drawTask, (t) => [t.poleMass, t.poleLength, t.gravity, t.cartFriction, t.gain]);

@@ -8,7 +8,7 @@ import type { Env, ResetResult, StepResult, TaskFamily, TaskParam } from '../../
 import { Box } from '../../src/core/spaces';
 import type { Rng } from '../../src/core/rng';
 import { readNumber, readObject, sampleSplit } from '../../src/core/tasks';
-import { type SceneDescription, writePlanarPose, POSE_SIZE } from '../../src/shared/scene';
+import { GOAL_COLOR, type SceneDescription, writePlanarPose, POSE_SIZE } from '../../src/shared/scene';
 
 export type PointNavTask = { goal: [number, number] };
 
@@ -23,10 +23,11 @@ const SCENE: SceneDescription = {
   family: 'point-nav',
   up: 'z',
   bodies: [
-    { name: 'floor', geom: { type: 'plane', size: [2.4, 2.4] }, color: '#e9edf2', static: true },
+    // Exactly the training range of goals (±GOAL_RANGE): goals placed off it are out of distribution.
+    { name: 'floor', geom: { type: 'plane', size: [2 * GOAL_RANGE, 2 * GOAL_RANGE] }, color: '#e9edf2', static: true },
     { name: 'agent', geom: { type: 'sphere', radius: 0.025 }, color: '#3b82f6' },
   ],
-  markers: [{ name: 'goal', geom: { type: 'cylinder', radius: 0.03, length: 0.004 }, color: '#22c55e' }],
+  markers: [{ name: 'goal', geom: { type: 'cylinder', radius: 0.03, length: 0.004 }, color: GOAL_COLOR }],
   bounds: { min: [-1, -1, 0], max: [1, 1, 0.1] },
   trail: 'agent',
   floor: { height: 0, goalParams: ['goal.0', 'goal.1'] },

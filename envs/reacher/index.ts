@@ -35,7 +35,7 @@ import type { Env, ResetResult, StepResult, TaskFamily, TaskParam } from '../../
 import { Rng } from '../../src/core/rng';
 import { Box } from '../../src/core/spaces';
 import { readNumber, readObject, sampleSplit } from '../../src/core/tasks';
-import { POSE_SIZE, type SceneDescription, writePlanarPose } from '../../src/shared/scene';
+import { GOAL_COLOR, POSE_SIZE, type SceneDescription, writePlanarPose } from '../../src/shared/scene';
 import { Composite, DELTA_MS, DT, Engine, Joint, Units, WorldTemplate, box, createEngine, jointGap, pin, placeBody, type MBody, type MConstraint, type MEngine } from '../common/physics';
 
 export type ReacherTask = {
@@ -200,13 +200,14 @@ export class ReacherEnv implements Env<ReacherTask> {
       family: 'reacher',
       up: 'z',
       bodies: [
-        { name: 'floor', geom: { type: 'plane', size: [0.6, 0.6] }, color: '#e9edf2', static: true },
+        // The training range of the goal's x and y (±GOAL_RADIUS each): off it is out of distribution.
+        { name: 'floor', geom: { type: 'plane', size: [2 * GOAL_RADIUS, 2 * GOAL_RADIUS] }, color: '#e9edf2', static: true },
         { name: 'base', geom: { type: 'cylinder', radius: 0.015, length: 0.02 }, color: '#475569', static: true },
         { name: 'upperArm', geom: { type: 'box', size: [L1, LINK_W, LINK_W] }, color: '#3b82f6' },
         { name: 'forearm', geom: { type: 'box', size: [L2, LINK_W, LINK_W] }, color: '#60a5fa' },
         { name: 'fingertip', geom: { type: 'sphere', radius: 0.012 }, color: '#1d4ed8' },
       ],
-      markers: [{ name: 'goal', geom: { type: 'sphere', radius: 0.012 }, color: '#22c55e' }],
+      markers: [{ name: 'goal', geom: { type: 'sphere', radius: 0.012 }, color: GOAL_COLOR }],
       bounds: { min: [-0.25, -0.25, 0], max: [0.25, 0.25, 0.05] },
       trail: 'fingertip',
       floor: { height: 0, goalParams: ['goal.0', 'goal.1'] },

@@ -24,6 +24,7 @@ import {
 } from 'three';
 import { POSE_SIZE, type SceneBody, type SceneDescription } from '../../src/shared/scene';
 import type { GeometryCache } from './geometry';
+import { GoalBeacon } from './goalBeacon';
 
 export interface Layer {
   readonly object: Object3D;
@@ -87,6 +88,7 @@ class BodyMeshes {
 /** Static bodies (floor, walls) and the task's markers (goal): one per scene, shared by every agent. */
 export class TaskLayer implements Layer {
   private readonly bodies = new BodyMeshes();
+  private beacon: GoalBeacon | null = null;
   get object(): Object3D {
     return this.bodies.group;
   }
@@ -98,6 +100,12 @@ export class TaskLayer implements Layer {
     desc.markers.forEach((m, i) => {
       const mesh = this.bodies.add(m, desc.bodies.length + i, geometries, m.color, m.opacity ?? 1, false);
       mesh.castShadow = false;
+      // The goal (first marker of a family with goals on the floor) gets a beacon over it.
+      if (i === 0 && desc.floor?.goalParams) {
+        const { min, max } = desc.bounds;
+        this.beacon = new GoalBeacon(Math.max(max[0] - min[0], max[1] - min[1], max[2] - min[2]), m.color, desc.up);
+        mesh.add(this.beacon.object);
+      }
     });
   }
 
@@ -106,6 +114,8 @@ export class TaskLayer implements Layer {
   }
 
   dispose(): void {
+    this.beacon?.dispose();
+    this.beacon = null;
     this.bodies.dispose();
   }
 }

@@ -54,6 +54,11 @@ export class SceneView {
   private followIndex = -1;
   private followAgent: string | null = null;
   private follow = true;
+  /** The user's follow-camera choice; null: the family's default (runners follow, others do not). */
+  private userFollow: boolean | null = null;
+  /** The default framing of the scene, for resetCamera(). */
+  private readonly homePosition = new Vector3();
+  private readonly homeTarget = new Vector3();
   private extent = 1;
   private dirty = true;
   private disposed = false;
@@ -138,7 +143,8 @@ export class SceneView {
     this.geometries = new GeometryCache(desc.up);
     this.task = new TaskLayer(desc, this.geometries);
     this.root.add(this.task.object);
-    this.followIndex = desc.follow ? poseIndex(desc, desc.follow) : -1;
+    // Runners follow their torso; any other family can follow its trail body on request.
+    this.followIndex = desc.follow ? poseIndex(desc, desc.follow) : poseIndex(desc, desc.trail);
     this.agents = new AgentsLayer(desc, this.geometries, this.followIndex);
     this.root.add(this.agents.object);
     if (initialFrame) this.setFrame(initialFrame);
@@ -152,7 +158,7 @@ export class SceneView {
     const worldCenter = this.toWorld(center.clone());
     const floorY = floorH;
     // Side views see the horizon: give them (and runners) a ground that reaches it.
-    const largeGround = this.followIndex >= 0 || desc.up === 'y';
+    const largeGround = Boolean(desc.follow) || desc.up === 'y';
     this.env = new EnvironmentLayer(floorY, worldCenter.x, worldCenter.z, this.extent, largeGround, this.shadows, this.scene.background as Color);
     const fog = this.scene.fog as Fog;
     fog.near = this.extent * 2.5;
@@ -170,6 +176,24 @@ export class SceneView {
     }
     this.controls.target.copy(worldCenter);
     this.controls.update();
+    this.homePosition.copy(this.camera.position);
+    this.homeTarget.copy(worldCenter);
+    this.dirty = true;
+  }
+
+  /** Back to the scene's default framing (after orbiting, zooming or following). */
+  resetCamera(): void {
+    if (!this.desc) return;
+    this.camera.position.copy(this.homePosition);
+    this.controls.target.copy(this.homeTarget);
+    this.controls.update();
+    this.env?.placeSun(this.homeTarget.x, this.desc.floor?.height ?? 0, this.homeTarget.z, this.extent);
+    this.dirty = true;
+  }
+
+  /** Follow the tracked agent with the camera (true), never (false), or as the family does by default (null). */
+  setFollowMode(on: boolean | null): void {
+    this.userFollow = on;
     this.dirty = true;
   }
 
@@ -264,7 +288,8 @@ export class SceneView {
   }
 
   private updateFollow(): void {
-    if (!this.follow || this.followIndex < 0 || this.followAgent === null || !this.env) return;
+    const wanted = this.userFollow ?? Boolean(this.desc?.follow);
+    if (!wanted || !this.follow || this.followIndex < 0 || this.followAgent === null || !this.env) return;
     if (!this.agents?.followPosition(this.followAgent, _target)) return;
     this.root.localToWorld(_target);
     // Track along the ground only: bobbing the camera with the torso is nauseating.

@@ -21,6 +21,8 @@ export interface EvaluateOptions {
   split?: 'train' | 'test';
   /** Gradient-step learners: the first adaptation step's size (AdaptBudget.stepSize); default their own. */
   stepSize?: number;
+  /** Gradient-step learners: later steps' size as a fraction of the first's (default: their own rule). */
+  laterStepRatio?: number;
   /** Called after each chunk of tasks with the number done. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -56,7 +58,7 @@ export async function evaluateLearner(learner: MetaLearner, family: TaskFamily, 
   const E = opts.episodesPerStage ?? 20;
   if (!Number.isInteger(E) || E < 1) throw new Error(`evaluate: episodesPerStage must be a positive integer, got ${E}`);
   const { tasks, seeds } = evaluationTasks(family, opts.tasks, opts.seed, opts.split);
-  const budget: Omit<AdaptBudget, 'seed'> = { steps: opts.steps, episodesPerStage: E, ...(opts.stepSize !== undefined ? { stepSize: opts.stepSize } : {}) };
+  const budget: Omit<AdaptBudget, 'seed'> = { steps: opts.steps, episodesPerStage: E, ...(opts.stepSize !== undefined ? { stepSize: opts.stepSize } : {}), ...(opts.laterStepRatio !== undefined ? { laterStepRatio: opts.laterStepRatio } : {}) };
   const perTask: number[][] = [];
   // Chunks bound the memory of one sampler call (episodes of every task in the chunk).
   const CHUNK = 40;
@@ -97,6 +99,7 @@ export interface TuneOptions {
   tasks?: number;
   seed: number;
   grid?: readonly number[];
+  laterStepRatio?: number;
 }
 
 /**
@@ -111,7 +114,7 @@ export async function tuneStepSize(learner: MetaLearner, family: TaskFamily, opt
   const scores: { stepSize: number; returns: number[] }[] = [];
   let best = { stepSize: grid[0], score: -Infinity };
   for (const stepSize of grid) {
-    const r = await evaluateLearner(learner, family, { tasks: opts.tasks ?? 20, steps: opts.steps, episodesPerStage: opts.episodesPerStage, seed: opts.seed, split: 'train', stepSize });
+    const r = await evaluateLearner(learner, family, { tasks: opts.tasks ?? 20, steps: opts.steps, episodesPerStage: opts.episodesPerStage, seed: opts.seed, split: 'train', stepSize, ...(opts.laterStepRatio !== undefined ? { laterStepRatio: opts.laterStepRatio } : {}) });
     scores.push({ stepSize, returns: r.returns });
     const score = r.returns.slice(1).reduce((a, b) => a + b, 0) / opts.steps;
     if (score > best.score) best = { stepSize, score };

@@ -833,7 +833,7 @@ export class MamlLearner implements MetaLearner {
     const parsed = tasks.map((t) => this.family.parseTask(t));
     if (budget.stepSize !== undefined && !(budget.stepSize >= 0 && budget.stepSize <= 100)) throw new Error(`adapt: stepSize must be in [0, 100], got ${budget.stepSize}`);
     const lr0 = budget.stepSize ?? this.config.adaptLr ?? this.config.innerLr;
-    const lrLater = budget.stepSize !== undefined ? budget.stepSize / 4 : (this.config.adaptLrLater ?? lr0 / 4);
+    const lrLater = budget.laterStepRatio !== undefined ? lr0 * budget.laterStepRatio : budget.stepSize !== undefined ? budget.stepSize / 4 : (this.config.adaptLrLater ?? lr0 / 4);
     // The oracle already sees the task: the paper evaluates it as it is, without fine-tuning.
     const fineTune = this.algo !== 'oracle';
     let params = parsed.map(() => this.theta);

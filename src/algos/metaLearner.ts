@@ -39,6 +39,8 @@ export interface AdaptBudget {
    * quarter of it. Default: the learner's own. Learners that adapt without gradients ignore it.
    */
   stepSize?: number;
+  /** Gradient-step learners: steps after the first take this fraction of the first's size (default: the learner's own rule). */
+  laterStepRatio?: number;
 }
 
 export interface AdaptResult {

@@ -18,6 +18,7 @@ import { JsonObjectSchema, RunConfigSchema, intIn } from './config';
 import type { ResolvedRunConfig, RunConfigInput } from './config';
 import type { JsonObject } from './json';
 import { ClusterStatusSchema, type ClusterStatus } from './cluster';
+import type { SavedEvaluation } from './runExtras';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -180,6 +181,8 @@ export interface EvaluateReply {
   tasks: number;
   /** Mean return per stage over the held-out test tasks. */
   returns: number[];
+  /** Standard error of each mean, across the tasks. */
+  stderr?: number[];
   /** Same shape, one array per baseline asked for. */
   baselines?: Record<string, number[]>;
   /** The fine-tuning step size each random-init / pretrained baseline was evaluated with (chosen on training tasks). */
@@ -204,6 +207,8 @@ export interface RunSummary {
   /** 'running'/'paused' only for the trainer's live run; otherwise from the run's files. */
   state: RunState;
   message?: string;
+  /** A trained example shipped with the app (examples/runs): read-only, never resumed or deleted. */
+  example?: boolean;
 }
 
 export interface PreviewEpisode {
@@ -324,7 +329,7 @@ export interface CommandReplies {
   'mrl:run.adapt': AdaptReply;
   'mrl:run.evaluate': EvaluateReply;
   'mrl:runs.list': { runs: RunSummary[] };
-  'mrl:run.open': { summary: RunSummary; config: ResolvedRunConfig; metrics: MetricsRow[]; meta: JsonObject };
+  'mrl:run.open': { summary: RunSummary; config: ResolvedRunConfig; metrics: MetricsRow[]; meta: JsonObject; evaluations: SavedEvaluation[] };
   'mrl:run.delete': { runId: string; deleted: true };
   'mrl:families.list': { families: FamilyInfo[] };
   'mrl:algos.list': { algos: AlgoInfo[] };
@@ -505,4 +510,4 @@ export function isStreamName(x: unknown): x is StreamName {
   return typeof x === 'string' && (STREAM_NAMES as readonly string[]).includes(x);
 }
 
-export type { RunConfigInput, ResolvedRunConfig };
+export type { RunConfigInput, ResolvedRunConfig, SavedEvaluation };

@@ -13,6 +13,12 @@ export type Geom =
   /** A plane through the local origin, normal along the scene's up axis. */
   | { type: 'plane'; size: [number, number] };
 
+/**
+ * Colour of a family's goal marker: a red no adaptation stage, trail or body uses, so the
+ * goal never reads as one more trail. The renderer draws it as a beacon (pole and flag).
+ */
+export const GOAL_COLOR = '#ff2a2a';
+
 export interface SceneBody {
   name: string;
   geom: Geom;

@@ -44,6 +44,8 @@ export interface EvaluationOptions {
   seed: number;
   /** Gradient-step learners: the first adaptation step's size (default: their own). */
   stepSize?: number;
+  /** Gradient-step learners: later steps' size as a fraction of the first's (default: their own rule). */
+  laterStepRatio?: number;
   onTask?: (done: number, total: number) => void;
 }
 
@@ -60,6 +62,7 @@ export async function evaluateLearner(learner: MetaLearner, family: TaskFamily, 
     seed: opts.seed,
     onProgress: opts.onTask,
     ...(opts.stepSize !== undefined ? { stepSize: opts.stepSize } : {}),
+    ...(opts.laterStepRatio !== undefined ? { laterStepRatio: opts.laterStepRatio } : {}),
   });
   return r.returns;
 }
@@ -79,8 +82,14 @@ export function tunesStepSize(algo: string, stageUnit: 'step' | 'episode'): bool
 export async function evaluateBaseline(learner: MetaLearner, family: TaskFamily, opts: EvaluationOptions, tune: boolean): Promise<{ returns: number[]; stepSize?: number }> {
   let stepSize = opts.stepSize;
   if (tune && stepSize === undefined && opts.steps > 0) {
-    stepSize = (await tuneStepSize(learner, family, { steps: opts.steps, episodesPerStage: opts.episodesPerStage, seed: opts.seed })).stepSize;
+    stepSize = (await tuneStepSize(learner, family, { steps: opts.steps, episodesPerStage: opts.episodesPerStage, seed: opts.seed, ...(opts.laterStepRatio !== undefined ? { laterStepRatio: opts.laterStepRatio } : {}) })).stepSize;
   }
   const returns = await evaluateLearner(learner, family, { ...opts, ...(stepSize !== undefined ? { stepSize } : {}) });
   return { returns, ...(tune && stepSize !== undefined ? { stepSize } : {}) };
+}
+
+/** As evaluateLearner, with the standard error of each stage's mean across the tasks. */
+export async function evaluateWithSpread(learner: MetaLearner, family: TaskFamily, opts: EvaluationOptions): Promise<{ returns: number[]; stderr: number[] }> {
+  const r = await evaluateProtocol(learner, family, { tasks: opts.tasks, steps: opts.steps, episodesPerStage: opts.episodesPerStage, seed: opts.seed, onProgress: opts.onTask });
+  return { returns: r.returns, stderr: r.stderr };
 }

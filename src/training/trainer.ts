@@ -46,24 +46,26 @@ import { loadRunLearner, type LoadedRun } from './runLoader';
 import {
   appendMetrics,
   deleteRun,
-  listRunIds,
   logEvent,
   newRunId,
   readMeta,
   readMetrics,
   runDirOf,
-  summarize,
   truncateMetrics,
   writeMeta,
   writeState,
   type RunMeta,
 } from './runDir';
-import { episodeToJson, evaluateBaseline, evaluateLearner, inTrainingDistribution, tunesStepSize } from './evaluate';
+import { episodeToJson, evaluateBaseline, evaluateWithSpread, inTrainingDistribution, tunesStepSize } from './evaluate';
+import { DEFAULT_EXAMPLES_ROOT, RunRoots } from './exampleRuns';
+import { evaluationsDir, loadEvaluations, saveEvaluation } from './savedEvaluations';
 
 export type Emit = <S extends StreamName>(stream: S, payload: StreamPayloads[S]) => void;
 
 export interface TrainerOptions {
   runsRoot: string;
+  /** Read-only example runs listed beside the user's (default: the checkout's examples/runs; null: none). */
+  examplesRoot?: string | null;
   emit: Emit;
   /** Test hook for checkpoint writes (see checkpoint.ts). */
   checkpointHooks?: Parameters<typeof writeCheckpoint>[2];
@@ -148,7 +150,11 @@ export class Trainer {
   private backend: string | null = null;
   readonly checkpointStats: CheckpointStat[] = [];
 
-  constructor(private readonly opts: TrainerOptions) {}
+  private readonly roots: RunRoots;
+
+  constructor(private readonly opts: TrainerOptions) {
+    this.roots = new RunRoots(opts.runsRoot, opts.examplesRoot === undefined ? DEFAULT_EXAMPLES_ROOT : opts.examplesRoot);
+  }
 
   // -------------------------------------------------------------------------------------
   // Message handling
@@ -377,6 +383,7 @@ export class Trainer {
   }
 
   private async resumeFromDisk(runId: string, iterations?: number): Promise<void> {
+    this.writable(runId, 'resumed');
     const dir = runDirOf(this.opts.runsRoot, runId);
     const meta = await readMeta(dir).catch((err: Error) => {
       throw new ProtocolError(`Cannot resume ${runId}: ${err.message}`, 'failed');
@@ -643,13 +650,13 @@ export class Trainer {
     if (key && this.evalLearner?.key === key) return this.evalLearner;
     if (iteration === undefined && this.evalLearner?.key.startsWith(`${runId}@`)) {
       // The latest checkpoint may have moved on since (a live run): reuse only if it has not.
-      const latest = (await listCheckpoints(runDirOf(this.opts.runsRoot, runId))).pop();
+      const latest = (await listCheckpoints(runDirOf(this.roots.rootOf(runId), runId))).pop();
       if (latest === this.evalLearner.iteration) return this.evalLearner;
     }
     await this.disposeEvalLearner();
     let loaded;
     try {
-      loaded = await loadRunLearner(this.opts.runsRoot, runId, iteration);
+      loaded = await loadRunLearner(this.roots.rootOf(runId), runId, iteration);
     } catch (err) {
       throw new ProtocolError((err as Error).message, 'failed');
     }
@@ -690,7 +697,7 @@ export class Trainer {
   private async evaluate(p: CommandPayload<'mrl:run.evaluate'>): Promise<CommandReplies['mrl:run.evaluate']> {
     const e = await this.learnerFor(p.runId, p.iteration);
     const opts = { tasks: p.tasks, steps: p.steps, episodesPerStage: p.episodesPerStage, seed: p.seed };
-    const returns = await evaluateLearner(e.learner, e.family, opts);
+    const { returns, stderr } = await evaluateWithSpread(e.learner, e.family, opts);
     const baselines: Record<string, number[]> = {};
     const baselineStepSizes: Record<string, number> = {};
     for (const b of p.baselines ?? []) {
@@ -700,7 +707,7 @@ export class Trainer {
       if (b === 'random') {
         learner = await e.spec.create({ family: e.family, config: e.meta.config.hyper, seed: e.meta.config.seed, workers: e.meta.config.workers });
       } else {
-        const other = await loadRunLearner(this.opts.runsRoot, b).catch((err: Error) => {
+        const other = await loadRunLearner(this.roots.rootOf(b), b).catch((err: Error) => {
           throw new ProtocolError(`Baseline "${b}" is neither "random" nor a run with a checkpoint: ${err.message}`, 'invalid');
         });
         if (other.family.id !== e.family.id) {
@@ -720,7 +727,22 @@ export class Trainer {
       }
     }
     const extra = p.baselines?.length ? { baselines, ...(Object.keys(baselineStepSizes).length ? { baselineStepSizes } : {}) } : {};
-    return { runId: p.runId, iteration: e.iteration, stageUnit: e.spec.stageUnit, tasks: p.tasks, returns, ...extra };
+    const reply = { runId: p.runId, iteration: e.iteration, stageUnit: e.spec.stageUnit, tasks: p.tasks, returns, stderr, ...extra };
+    await saveEvaluation(this.evaluationsDirOf(p.runId), reply, { episodesPerStage: p.episodesPerStage, seed: p.seed });
+    return reply;
+  }
+
+  private evaluationsDirOf(runId: string): string {
+    const example = this.roots.isExample(runId);
+    return evaluationsDir(runDirOf(this.roots.rootOf(runId), runId), example ? { runsRoot: this.opts.runsRoot, runId } : null);
+  }
+
+  private writable(runId: string, action: string): void {
+    try {
+      this.roots.assertWritable(runId, action);
+    } catch (err) {
+      throw new ProtocolError((err as Error).message, 'invalid');
+    }
   }
 
   // -------------------------------------------------------------------------------------
@@ -733,25 +755,17 @@ export class Trainer {
   }
 
   private async listRuns() {
-    const ids = await listRunIds(this.opts.runsRoot);
-    const out = [];
-    for (const id of ids) {
-      try {
-        out.push(await summarize(this.opts.runsRoot, id, this.liveFor(id)));
-      } catch {
-        /* a run directory being deleted or damaged: skip it */
-      }
-    }
-    return out;
+    return this.roots.list((id) => this.liveFor(id));
   }
 
   private async open(runId: string): Promise<CommandReplies['mrl:run.open']> {
-    const dir = runDirOf(this.opts.runsRoot, runId);
+    const dir = runDirOf(this.roots.rootOf(runId), runId);
     const meta = await readMeta(dir).catch((err: Error) => {
       throw new ProtocolError(`Unknown run ${runId}: ${err.message}`, 'failed');
     });
     return {
-      summary: await summarize(this.opts.runsRoot, runId, this.liveFor(runId)),
+      summary: await this.roots.summary(runId, (id) => this.liveFor(id)),
+      evaluations: await loadEvaluations(this.evaluationsDirOf(runId)),
       config: meta.config,
       metrics: await readMetrics(dir),
       meta: { createdAt: meta.createdAt, backend: meta.backend, versions: meta.versions } as unknown as JsonObject,
@@ -759,6 +773,7 @@ export class Trainer {
   }
 
   private async delete(runId: string): Promise<CommandReplies['mrl:run.delete']> {
+    this.writable(runId, 'deleted');
     if (this.live?.runId === runId && this.isActive()) throw new ProtocolError(`Run ${runId} is training; stop it before deleting it`, 'failed');
     if (this.evalLearner?.key.startsWith(`${runId}@`)) await this.disposeEvalLearner();
     await deleteRun(this.opts.runsRoot, runId).catch((err: Error) => {

@@ -1,6 +1,9 @@
 // `npm run bench:rl2`: wall seconds per RL² meta-iteration on point-nav with the default
 // config (10 tasks × 4 trials × 2 episodes of 100 steps = 8 000 env steps), split into
-// sampling vs the PPO update, on the chosen backend (wasm by default).
+// sampling vs the PPO update, on the chosen backend (wasm by default). Trials are sampled on
+// WORKERS worker threads (default: one per core; 0 = the training thread).
+import { loadavg } from 'node:os';
+import { defaultWorkerCount } from '../../src/samplers/sampler';
 import { initBackend, type BackendName } from '../../src/tf/backend';
 import { getFamily } from '../../envs/registry';
 import { Rng } from '../../src/core/rng';
@@ -9,10 +12,11 @@ import { Rl2 } from '../../src/algos/rl2';
 const backend = (process.env.BACKEND ?? 'wasm') as BackendName;
 const iterations = Number(process.env.ITERS ?? 5);
 const familyId = process.env.FAMILY ?? 'point-nav';
+const workers = process.env.WORKERS !== undefined ? Number(process.env.WORKERS) : defaultWorkerCount();
 
 const info = await initBackend(backend);
 const family = getFamily(familyId);
-const learner = new Rl2({ family, config: {}, seed: 1 });
+const learner = new Rl2({ family, config: {}, seed: 1, workers });
 const rng = new Rng(2);
 const rows: { sampling: number; update: number; total: number; steps: number }[] = [];
 for (let it = 0; it <= iterations; it++) {
@@ -25,7 +29,7 @@ for (let it = 0; it <= iterations; it++) {
   );
 }
 const mean = (k: 'sampling' | 'update' | 'total' | 'steps') => rows.reduce((a, r) => a + r[k], 0) / rows.length;
-console.log(`\nRL² on ${familyId}, backend ${info.name}, hidden ${learner.config.hiddenSize}, ${learner.config.metaBatchSize} tasks × ${learner.config.trialsPerTask} trials × ${learner.config.episodesPerTrial} episodes`);
+console.log(`\nRL² on ${familyId}, backend ${info.name}, ${workers} sampler workers, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, hidden ${learner.config.hiddenSize}, ${learner.config.metaBatchSize} tasks × ${learner.config.trialsPerTask} trials × ${learner.config.episodesPerTrial} episodes`);
 console.log('| sampling s | update s | total s/iter | env steps/iter | env steps/s |');
 console.log('|---|---|---|---|---|');
 console.log(`| ${mean('sampling').toFixed(2)} | ${mean('update').toFixed(2)} | ${mean('total').toFixed(2)} | ${mean('steps').toFixed(0)} | ${(mean('steps') / mean('total')).toFixed(0)} |`);

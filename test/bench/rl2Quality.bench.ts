@@ -1,7 +1,7 @@
 // `npm run bench:rl2-quality`: meta-train RL² and evaluate it on 40 held-out test tasks,
 // printing the mean return of each episode of a trial (the issue's "must show" table).
 // Environment variables: FAMILY (point-nav | cartpole | all; default all), SEED (1),
-// ITERS (the family's default), CONFIG (JSON overrides of the RL² config), TASKS (40),
+// ITERS (the family's default), WORKERS (sampler threads, default one per core), CONFIG (JSON overrides of the RL² config), TASKS (40),
 // TRIALS (trials per test task, 20), EVAL_SEED (0, as `metarl eval`), BACKEND (wasm), CKPT (write the final checkpoint
 // as JSON here, also every LOG_EVERY iterations), CKPT_IN (start from this checkpoint JSON;
 // with no ITERS it is only evaluated), LOG_EVERY (10).
@@ -11,6 +11,7 @@ import { initBackend, type BackendName } from '../../src/tf/backend';
 import { familyIds, getFamily } from '../../envs/registry';
 import { Rng } from '../../src/core/rng';
 import { Rl2, rl2Spec } from '../../src/algos/rl2';
+import { defaultWorkerCount } from '../../src/samplers/sampler';
 
 const env = process.env;
 const backend = (env.BACKEND ?? 'wasm') as BackendName;
@@ -26,7 +27,7 @@ const rows: string[] = [];
 for (const familyId of wanted) {
   const family = getFamily(familyId);
   const config = rl2Spec.configSchema.parse(overrides);
-  const learner = new Rl2({ family, config, seed });
+  const learner = new Rl2({ family, config, seed, workers: Number(env.WORKERS ?? defaultWorkerCount()) });
   const iters = env.CKPT_IN ? Number(env.ITERS ?? 0) : Number(env.ITERS ?? rl2Spec.defaultIterations(familyId));
   const save = async (): Promise<void> => {
     if (!env.CKPT) return;

@@ -76,6 +76,12 @@ describe('metarl CLI', () => {
     expect(out.returns).toHaveLength(3);
     expect(out.baselines.random).toHaveLength(3);
     for (const v of [...out.returns, ...out.baselines.random]) expect(Number.isFinite(v)).toBe(true);
+    const paper = await inproc(['eval', `runs/${runId}`, '--tasks', '2', '--steps', '1', '--protocol', 'paper', '--json', '--preload', HILL]);
+    expect(JSON.parse(paper.stdout)).toMatchObject({ protocol: 'paper', episodesPerStage: 40 });
+    const few = await inproc(['eval', `runs/${runId}`, '--protocol', 'paper', '--episodes', '20', '--preload', HILL]);
+    expect(few.stderr).toMatch(/--episodes must be an integer in \[40, 1000\], got "20"/);
+    const unknown = await inproc(['eval', `runs/${runId}`, '--protocol', 'bogus', '--preload', HILL]);
+    expect(unknown.stderr).toMatch(/Unknown evaluation protocol "bogus"\. Known: default, paper/);
 
     const adapt = await metarl(['adapt', `runs/${runId}`, '--task', '{"goal":[0.3,0.2]}', '--steps', '2', '--episodes', '3', '--out', 'adapt.json', '--preload', HILL]);
     expect(adapt.code).toBe(0);

@@ -1,7 +1,9 @@
-// cartpole: +1 per step until the pole falls or the cart leaves the track, and each task
-// parameter really changes the dynamics.
+// cartpole: +1 per step until the pole falls or the cart leaves the track, each task
+// parameter really changes the dynamics, and the actuator's sign is part of the task, so a
+// fixed controller balances one sign and drops the pole under the other.
 import { describe, expect, it } from 'vitest';
-import { CLASSIC_CARTPOLE, CartPoleEnv, type CartPoleTask } from '../../envs/cartpole';
+import { CLASSIC_CARTPOLE, CartPoleEnv, cartpole, type CartPoleTask } from '../../envs/cartpole';
+import { Rng } from '../../src/core/rng';
 
 function stepsUntilFall(task: CartPoleTask): number {
   const env = new CartPoleEnv(task, 0);
@@ -23,6 +25,19 @@ function pushVelocity(task: CartPoleTask, a: number, steps = 10): number {
   let v = 0;
   for (let t = 0; t < steps; t++) v = env.step(new Float32Array([a])).obs[1];
   return v;
+}
+
+/** Steps a fixed linear controller (sign +1: pushes towards the lean) keeps the pole up, at most 200. */
+function balanced(task: CartPoleTask, sign: 1 | -1, seed = 3): number {
+  const env = new CartPoleEnv(task, 0);
+  let obs = env.reset({ seed }).obs;
+  for (let t = 1; t <= 200; t++) {
+    const u = sign * Math.max(-1, Math.min(1, 20 * obs[2] + obs[3] + 0.1 * obs[0] + 0.2 * obs[1]));
+    const r = env.step(new Float32Array([u]));
+    obs = r.obs;
+    if (r.terminated) return t;
+  }
+  return 200;
 }
 
 describe('cartpole', () => {
@@ -76,5 +91,37 @@ describe('cartpole', () => {
     expect(Math.abs(pushVelocity(sticky, 1, 5))).toBeLessThan(0.01);
     expect(pushVelocity({ ...sticky, cartFriction: 0 }, 1, 5)).toBeGreaterThan(0.1);
     expect(pushVelocity({ ...CLASSIC_CARTPOLE, cartFriction: 0.3 }, 1)).toBeLessThan(pushVelocity(CLASSIC_CARTPOLE, 1));
+  });
+
+  it('draws the gain with either sign, |gain| in [5, 15], in both splits', () => {
+    for (const split of ['train', 'test'] as const) {
+      const tasks = cartpole.sampleTasks(400, new Rng(5), split);
+      const negative = tasks.filter((t) => t.gain < 0).length;
+      expect(negative).toBeGreaterThan(150);
+      expect(negative).toBeLessThan(250);
+      for (const t of tasks) {
+        expect(Math.abs(t.gain)).toBeGreaterThanOrEqual(5);
+        expect(Math.abs(t.gain)).toBeLessThanOrEqual(15);
+      }
+    }
+    expect(cartpole.parseTask({ ...CLASSIC_CARTPOLE, gain: -10 }).gain).toBe(-10);
+    expect(() => cartpole.parseTask({ ...CLASSIC_CARTPOLE, gain: -41 })).toThrow(/gain/);
+  });
+
+  it('a negative gain pushes the cart the other way, as hard', () => {
+    // Not exactly −v: the start state (and so the pole's swing) is not symmetric.
+    const v = pushVelocity(CLASSIC_CARTPOLE, 1);
+    const w = pushVelocity({ ...CLASSIC_CARTPOLE, gain: -10 }, 1);
+    expect(w).toBeLessThan(-0.9 * v);
+    expect(w).toBeGreaterThan(-1.1 * v);
+  });
+
+  it('no fixed controller balances both signs: the one that holds +gain drops the pole under −gain, and the mirrored one the reverse', () => {
+    const plus = { ...CLASSIC_CARTPOLE, gain: 10 };
+    const minus = { ...CLASSIC_CARTPOLE, gain: -10 };
+    expect(balanced(plus, 1)).toBe(200);
+    expect(balanced(minus, -1)).toBe(200);
+    expect(balanced(minus, 1)).toBeLessThan(60);
+    expect(balanced(plus, -1)).toBeLessThan(60);
   });
 });

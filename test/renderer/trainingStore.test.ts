@@ -58,7 +58,7 @@ describe('training store', () => {
     useAppStore().use(f.t);
     const s = useTrainingStore();
     s.init();
-    f.replies['mrl:run.open'] = { metrics: [row(1), row(2)] };
+    f.replies['mrl:run.open'] = { metrics: [row(1), row(2)], summary: { runId: 'r1', name: 'my run' }, config: { previewEvery: 5, hyper: {} } };
     f.emit('mrl:status.changed', status({ iteration: 2 }));
     f.emit('mrl:metrics.added', { runId: 'r1', ...row(3) }); // arrives while the file is read
     await flush();
@@ -68,6 +68,30 @@ describe('training store', () => {
     f.emit('mrl:metrics.added', { runId: 'r1', ...row(4) });
     expect(s.rows.map((r) => r.iteration)).toEqual([1, 2, 3, 4]);
     expect(s.live).toBe(true);
+    expect(s.runName).toBe('my run');
+  });
+
+  it('shows a pause as requested until the trainer has paused after its iteration', async () => {
+    const f = fakeTransport();
+    useAppStore().use(f.t);
+    const s = useTrainingStore();
+    s.init();
+    f.replies['mrl:run.open'] = { metrics: [], summary: { runId: 'r1' }, config: { previewEvery: 5, hyper: {} } };
+    f.emit('mrl:status.changed', status({}));
+    let answer: (v: unknown) => void = () => {};
+    const base = f.t.call;
+    f.t.call = (async (channel: string, payload: unknown) =>
+      channel === 'mrl:run.pause' ? new Promise<unknown>((r) => (answer = r)) : base(channel as never, payload as never)) as typeof f.t.call;
+    const pausing = s.pause();
+    expect(s.pauseRequested).toBe(true);
+    f.emit('mrl:status.changed', status({ iteration: 2 })); // the iteration in flight finishes
+    expect(s.pauseRequested).toBe(true);
+    f.emit('mrl:status.changed', status({ state: 'paused', iteration: 2 }));
+    expect(s.pauseRequested).toBe(false);
+    answer({ status: status({ state: 'paused', iteration: 2 }) });
+    await pausing;
+    expect(s.pauseRequested).toBe(false);
+    expect(s.status.state).toBe('paused');
   });
 
   it('keeps the episodes of the newest preview, one per stage, in stage order', () => {
@@ -75,7 +99,7 @@ describe('training store', () => {
     useAppStore().use(f.t);
     const s = useTrainingStore();
     s.init();
-    f.replies['mrl:run.open'] = { metrics: [] };
+    f.replies['mrl:run.open'] = { metrics: [], summary: { runId: 'r1' }, config: { previewEvery: 5, hyper: {} } };
     f.emit('mrl:status.changed', status({}));
     const ep = (iteration: number, stage: number) => ({
       runId: 'r1',

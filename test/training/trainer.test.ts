@@ -23,7 +23,7 @@ let events: Ev[];
 let trainer: Trainer;
 
 function make(): Trainer {
-  return new Trainer({ runsRoot: root, emit: (s, p) => events.push({ s, p } as Ev) });
+  return new Trainer({ runsRoot: root, examplesRoot: null, emit: (s, p) => events.push({ s, p } as Ev) });
 }
 
 beforeEach(async () => {

@@ -118,3 +118,32 @@ export function formatNumber(v: number | null | undefined, digits = 2): string {
   if (a >= 1e4) return `${(v / 1e3).toFixed(1)} k`;
   return v.toFixed(a >= 100 ? 0 : digits);
 }
+
+/**
+ * Exponential moving average of each series with weight `w` in [0, 1), debiased at the
+ * start as TensorBoard does (so the first points are not pulled towards 0).
+ */
+export function smoothSeries(series: readonly Series[], w: number): Series[] {
+  if (!(w > 0)) return series as Series[];
+  const a = Math.min(w, 0.999);
+  return series.map((s) => {
+    let last = 0;
+    let n = 0;
+    const points = s.points.map((p) => {
+      last = last * a + (1 - a) * p.y;
+      n++;
+      return { x: p.x, y: last / (1 - Math.pow(a, n)) };
+    });
+    return { ...s, points };
+  });
+}
+
+/** CSV of series over a shared x (one column per series, empty where a series has no point). */
+export function seriesToCsv(series: readonly Series[], xLabel: string): string {
+  const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p.x)))].sort((a, b) => a - b);
+  const maps = series.map((s) => new Map(s.points.map((p) => [p.x, p.y])));
+  const quote = (t: string) => (/[",\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t);
+  const head = [xLabel, ...series.map((s) => s.label)].map(quote).join(',');
+  const rows = xs.map((x) => [x, ...maps.map((m) => (m.has(x) ? m.get(x) : ''))].join(','));
+  return [head, ...rows].join('\n') + '\n';
+}

@@ -2,7 +2,7 @@
 // evaluation on held-out tasks.
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
-import type { CommandReply, EvaluateReply, RunSummary } from '../../../src/shared/protocol';
+import type { CommandReply, RunSummary, SavedEvaluation } from '../../../src/shared/protocol';
 import { useAppStore } from './app';
 
 export const useRunsStore = defineStore('runs', () => {
@@ -11,8 +11,11 @@ export const useRunsStore = defineStore('runs', () => {
   const loading = ref(false);
   const error = ref<string | null>(null);
   const opened = shallowRef<CommandReply<'mrl:run.open'> | null>(null);
-  const evaluation = shallowRef<EvaluateReply | null>(null);
+  /** The opened run's evaluations, oldest first (saved with the run, so they survive a reload). */
+  const evaluations = shallowRef<SavedEvaluation[]>([]);
   const evaluating = ref(false);
+  /** Why the last evaluation failed, shown beside the Evaluate control. */
+  const evaluateError = ref<string | null>(null);
 
   async function refresh(): Promise<void> {
     loading.value = true;
@@ -29,24 +32,31 @@ export const useRunsStore = defineStore('runs', () => {
 
   async function open(runId: string): Promise<void> {
     error.value = null;
-    evaluation.value = null;
+    evaluateError.value = null;
+    evaluations.value = [];
     opened.value = null;
     try {
       opened.value = await app.api().call('mrl:run.open', { runId });
+      evaluations.value = opened.value.evaluations ?? [];
     } catch (err) {
       error.value = (err as Error).message;
     }
   }
 
-  async function evaluate(runId: string, tasks = 10, steps = 3): Promise<void> {
+  async function evaluate(runId: string, tasks = 10, steps = 3, baselines: string[] = []): Promise<void> {
     evaluating.value = true;
-    error.value = null;
+    evaluateError.value = null;
+    const how = { tasks, steps, episodesPerStage: 10, seed: 0 };
     try {
-      evaluation.value = await app
+      const reply = await app
         .api()
-        .call('mrl:run.evaluate', { runId, tasks, steps, episodesPerStage: 10 });
+        .call('mrl:run.evaluate', { runId, ...how, ...(baselines.length ? { baselines } : {}) });
+      if (opened.value?.summary.runId === runId) {
+        const saved: SavedEvaluation = { ...reply, savedAt: new Date().toISOString(), episodesPerStage: how.episodesPerStage, seed: how.seed };
+        evaluations.value = [...evaluations.value, saved];
+      }
     } catch (err) {
-      error.value = (err as Error).message;
+      evaluateError.value = (err as Error).message;
     } finally {
       evaluating.value = false;
     }
@@ -61,5 +71,5 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
-  return { list, loading, error, opened, evaluation, evaluating, refresh, open, evaluate, remove };
+  return { list, loading, error, opened, evaluations, evaluating, evaluateError, refresh, open, evaluate, remove };
 });

@@ -8,6 +8,7 @@ import type {
   MetricsRow,
   PreviewEpisode,
   ProgressEvent,
+  ResolvedRunConfig,
   RunConfigInput,
   TrainerStatus,
 } from '../../../src/shared/protocol';
@@ -36,6 +37,11 @@ export const useTrainingStore = defineStore('training', () => {
   const preview = shallowRef<PreviewEpisode[]>([]);
   const errors = ref<ErrorEvent[]>([]);
   const busy = ref(false);
+  /** Pause asked for: the trainer finishes the current meta-iteration first. */
+  const pauseRequested = ref(false);
+  /** The loaded run's name (null when it has none) and settings. */
+  const runName = ref<string | null>(null);
+  const runConfig = shallowRef<ResolvedRunConfig | null>(null);
   let started = false;
 
   const live = computed(() =>
@@ -44,6 +50,8 @@ export const useTrainingStore = defineStore('training', () => {
 
   async function loadRows(runId: string): Promise<void> {
     const opened = await app.api().call('mrl:run.open', { runId });
+    runName.value = opened.summary.name ?? null;
+    runConfig.value = opened.config;
     // Keep rows that streamed in while the file was read.
     const seen = new Set(opened.metrics.map((r) => r.iteration));
     const extra = rowsRunId.value === runId ? rows.value.filter((r) => !seen.has(r.iteration)) : [];
@@ -56,6 +64,8 @@ export const useTrainingStore = defineStore('training', () => {
     rows.value = [];
     progress.value = null;
     preview.value = [];
+    runName.value = null;
+    runConfig.value = null;
   }
 
   /** Subscribe to the trainer's streams (once per app). */
@@ -66,6 +76,7 @@ export const useTrainingStore = defineStore('training', () => {
     t.listen('mrl:status.changed', (s) => {
       const changedRun = s.runId !== status.value.runId;
       status.value = s;
+      if (s.state !== 'running') pauseRequested.value = false;
       if (s.runId && changedRun && rowsRunId.value !== s.runId) {
         resetFor(s.runId);
         loadRows(s.runId).catch(() => {});
@@ -122,19 +133,27 @@ export const useTrainingStore = defineStore('training', () => {
     return run(async () => {
       const reply = await app.api().call('mrl:run.start', { config });
       resetFor(reply.runId);
+      runConfig.value = reply.config;
+      runName.value = reply.config.name ?? null;
       status.value = reply.status;
       errors.value = [];
       return reply.runId;
     });
   }
 
-  const pause = () =>
-    run(
-      async () =>
-        void (status.value = (
-          await app.api().call('mrl:run.pause', { runId: status.value.runId! })
-        ).status),
-    );
+  async function pause(): Promise<void> {
+    pauseRequested.value = true;
+    try {
+      await run(
+        async () =>
+          void (status.value = (
+            await app.api().call('mrl:run.pause', { runId: status.value.runId! })
+          ).status),
+      );
+    } finally {
+      pauseRequested.value = false;
+    }
+  }
   const stop = () =>
     run(
       async () =>
@@ -167,6 +186,9 @@ export const useTrainingStore = defineStore('training', () => {
     preview,
     errors,
     busy,
+    pauseRequested,
+    runName,
+    runConfig,
     live,
     init,
     start,

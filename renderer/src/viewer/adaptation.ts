@@ -9,8 +9,11 @@ import type { TaskParam } from '../../../src/core/env';
 /** A task parameter as the trainer's family list gives it. */
 export type ParamInfo = TaskParam;
 
-/** Distinct hues per stage: grey before adaptation, then warm to cool as adaptation proceeds. */
-const STAGE_COLORS = ['#9ca3af', '#f59e0b', '#10b981', '#3b82f6', '#8b5cf6', '#ec4899', '#ef4444', '#14b8a6', '#eab308', '#6366f1'];
+/**
+ * Distinct hues per stage: grey before adaptation, then warm to cool as adaptation proceeds.
+ * No red: that is the goal's colour (GOAL_COLOR), which no stage may be mistaken for.
+ */
+const STAGE_COLORS = ['#9ca3af', '#f59e0b', '#10b981', '#3b82f6', '#8b5cf6', '#ec4899', '#0ea5e9', '#14b8a6', '#eab308', '#6366f1'];
 
 export function stageColor(stage: number): string {
   return STAGE_COLORS[stage % STAGE_COLORS.length];
@@ -32,32 +35,71 @@ export interface StageReplay {
   color: string;
   /** Mean return of the stage over all its episodes. */
   meanReturn: number;
-  /** Return of the replayed episode. */
+  /** Return of the replayed episode (for the mean path: the mean over the stage's episodes). */
   episodeReturn: number;
   frames: Float32Array[];
+  /** Reward of each step of the replayed episode (mean path: mean over episodes at each step). */
+  rewards: number[];
 }
 
-/** One replayable episode per stage (the first one recorded with frames), in stage order. */
-export function stagesOf(reply: Pick<AdaptReply, 'episodes' | 'returns' | 'stageUnit'>): StageReplay[] {
-  const byStage = new Map<number, EpisodeJson>();
+/** Which episode of each stage to replay: one by index, or the mean path of all recorded ones. */
+export type EpisodePick = number | 'mean';
+
+/** Element-wise mean of episodes' frames; a shorter (terminated) episode holds its last frame. */
+export function meanFrames(episodes: readonly (readonly (readonly number[])[])[]): Float32Array[] {
+  const n = Math.max(...episodes.map((e) => e.length));
+  const out: Float32Array[] = [];
+  for (let t = 0; t < n; t++) {
+    const acc = new Float32Array(episodes[0][0].length);
+    for (const e of episodes) {
+      const f = e[Math.min(t, e.length - 1)];
+      for (let i = 0; i < acc.length; i++) acc[i] += f[i];
+    }
+    for (let i = 0; i < acc.length; i++) acc[i] /= episodes.length;
+    out.push(acc);
+  }
+  return out;
+}
+
+/** Mean over episodes of the reward at each step (over the episodes still running at that step). */
+function meanRewards(episodes: readonly EpisodeJson[]): number[] {
+  const n = Math.max(...episodes.map((e) => e.rewards.length));
+  return Array.from({ length: n }, (_, t) => {
+    const live = episodes.filter((e) => t < e.rewards.length);
+    return live.reduce((a, e) => a + e.rewards[t], 0) / live.length;
+  });
+}
+
+/** One replayable episode per stage (by default the first recorded with frames), in stage order. */
+export function stagesOf(reply: Pick<AdaptReply, 'episodes' | 'returns' | 'stageUnit'>, pick: EpisodePick = 0): StageReplay[] {
+  const byStage = new Map<number, EpisodeJson[]>();
   for (const ep of reply.episodes) {
     if (!ep.frames || ep.frames.length === 0) continue;
-    const cur = byStage.get(ep.stage);
-    if (!cur || ep.index < cur.index) byStage.set(ep.stage, ep);
+    const list = byStage.get(ep.stage) ?? [];
+    list.push(ep);
+    byStage.set(ep.stage, list);
   }
   return [...byStage.keys()]
     .sort((a, b) => a - b)
     .map((stage) => {
-      const ep = byStage.get(stage)!;
-      return {
-        stage,
-        label: stageLabel(reply.stageUnit, stage),
-        color: stageColor(stage),
-        meanReturn: reply.returns[stage] ?? ep.return,
-        episodeReturn: ep.return,
-        frames: ep.frames!.map((f) => Float32Array.from(f)),
-      };
+      const eps = byStage.get(stage)!.sort((a, b) => a.index - b.index);
+      const base = { stage, label: stageLabel(reply.stageUnit, stage), color: stageColor(stage), meanReturn: reply.returns[stage] ?? eps[0].return };
+      if (pick === 'mean') {
+        return { ...base, episodeReturn: eps.reduce((a, e) => a + e.return, 0) / eps.length, frames: meanFrames(eps.map((e) => e.frames!)), rewards: meanRewards(eps) };
+      }
+      const ep = eps.find((e) => e.index === pick) ?? eps[0];
+      return { ...base, episodeReturn: ep.return, frames: ep.frames!.map((f) => Float32Array.from(f)), rewards: ep.rewards };
     });
+}
+
+/** Episodes recorded with frames in every stage: the choices of the episode picker. */
+export function pickableEpisodes(reply: Pick<AdaptReply, 'episodes'> | null): number[] {
+  if (!reply) return [];
+  const per = new Map<number, Set<number>>();
+  for (const e of reply.episodes) if (e.frames?.length) per.set(e.stage, (per.get(e.stage) ?? new Set()).add(e.index));
+  const sets = [...per.values()];
+  if (!sets.length) return [];
+  return [...sets[0]].filter((i) => sets.every((s) => s.has(i))).sort((a, b) => a - b);
 }
 
 /** Frames in the longest stage: the length of the replay. */

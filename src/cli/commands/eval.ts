@@ -18,6 +18,7 @@ import { loadRunLearner } from '../../training/runLoader';
 import { listRunIds, summarize } from '../../training/runDir';
 import { parseCommand } from '../../shared/protocol';
 import { locateRun } from './common';
+import { EVAL_PROTOCOLS, getEvalProtocol } from '../../training/evalProtocol';
 
 function intFlag(name: string, v: string, min: number, max: number): number {
   const n = Number(v);
@@ -44,7 +45,8 @@ export function formatTable(unit: 'step' | 'episode', columns: Record<string, nu
 interface EvalFlags {
   tasks: string;
   steps?: string;
-  episodes: string;
+  episodes?: string;
+  protocol: string;
   seed: string;
   iteration?: string;
   json?: boolean;
@@ -78,7 +80,8 @@ export function registerEval(program: Command): void {
     )
     .option('--tasks <n>', 'held-out test tasks', '40')
     .option('--steps <k>', 'adaptation steps (default 3) / episodes of a trial beyond the first (default: the trained trial length)')
-    .option('--episodes <n>', 'episodes per stage', '20')
+    .option('--episodes <n>', "episodes per stage (default: the protocol's)")
+    .option('--protocol <name>', `evaluation protocol: ${EVAL_PROTOCOLS.map((p) => `${p.name} (${p.description})`).join('; ')}`, 'default')
     .option('--seed <n>', 'evaluation seed (picks the test tasks)', '0')
     .option('--iteration <n>', 'checkpoint to evaluate (default: the latest)')
     .option('--json', 'print { returns, baselines? } as JSON')
@@ -92,14 +95,15 @@ export function registerEval(program: Command): void {
     .action(async (run: string, baselines: string[], f: EvalFlags) => {
       for (const m of f.preload ?? []) await import(pathToFileURL(path.resolve(m)).href);
       const tasks = intFlag('--tasks', f.tasks, 1, 10000);
-      const episodes = intFlag('--episodes', f.episodes, 1, 1000);
+      const protocol = getEvalProtocol(f.protocol);
+      const episodes = f.episodes === undefined ? protocol.episodesPerStage : intFlag('--episodes', f.episodes, protocol.minEpisodesPerStage, 1000);
       const seed = intFlag('--seed', f.seed, 0, 2147483647);
       const baselineStep = stepFlag(f.baselineStep);
       const { root, runId } = locateRun(run, f.runs);
       const main = await loadRunLearner(root, runId, f.iteration === undefined ? undefined : intFlag('--iteration', f.iteration, 0, 1e9));
       const unit = main.spec.stageUnit;
       const steps = f.steps === undefined ? (unit === 'episode' ? Math.max(1, Number(main.meta.config.hyper.episodesPerTrial ?? 2) - 1) : 3) : intFlag('--steps', f.steps, 0, 50);
-      const opts = { tasks, steps, episodesPerStage: episodes, seed };
+      const opts = { tasks, steps, episodesPerStage: episodes, seed, ...(protocol.laterStepRatio !== undefined ? { laterStepRatio: protocol.laterStepRatio } : {}) };
       const progress = (label: string) => (done: number, total: number) => {
         if (!f.json && process.stderr.isTTY) process.stderr.write(`\r${label}: ${done}/${total} tasks`);
       };
@@ -135,14 +139,14 @@ export function registerEval(program: Command): void {
       if (!f.json && process.stderr.isTTY) process.stderr.write('\n');
       if (f.json) {
         const extra = baselines.length ? { baselines: baselineReturns, ...(Object.keys(baselineSteps).length ? { baselineStepSizes: baselineSteps } : {}) } : {};
-        process.stdout.write(JSON.stringify({ returns, ...extra, stageUnit: unit, tasks, episodesPerStage: episodes, seed, run: runId, iteration: main.iteration }) + '\n');
+        process.stdout.write(JSON.stringify({ returns, ...extra, stageUnit: unit, tasks, episodesPerStage: episodes, protocol: protocol.name, seed, run: runId, iteration: main.iteration }) + '\n');
         return;
       }
       const stepNote = Object.entries(baselineSteps)
         .map(([n, a]) => `${n} fine-tuned with step size ${a}${baselineStep === 'tune' ? ' (best on training tasks)' : ''}`)
         .join('; ');
       process.stdout.write(
-        `${runId} (${main.spec.id}, checkpoint ${main.iteration}) on ${tasks} held-out ${main.family.id} test tasks, ${episodes} episodes per stage, seed ${seed}\n` +
+        `${runId} (${main.spec.id}, checkpoint ${main.iteration}) on ${tasks} held-out ${main.family.id} test tasks, ${episodes} episodes per stage, protocol ${protocol.name}, seed ${seed}\n` +
           'mean return:\n' +
           formatTable(unit, { [main.spec.id]: returns, ...baselineReturns }) +
           '\n' +

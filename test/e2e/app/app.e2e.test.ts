@@ -4,7 +4,7 @@
 // the run in Runs and reopen it. The live preview's three.js canvas must show a scene (pixel
 // check of a screenshot) and the page must log no console errors. Screenshots of every
 // screen are written to test/e2e/screenshots/.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,7 +111,7 @@ describe('Meta-RL Studio in the browser', () => {
     await shot('new-run');
     await page.getByTestId('start-run').click();
     await page.waitForURL(/#\/dashboard$/);
-    runId = (await page.locator('.page-head p .mono').first().textContent()) ?? '';
+    runId = (await page.getByTestId('run-id').textContent()) ?? '';
     expect(runId).toMatch(/point-nav/);
   });
 
@@ -122,11 +122,21 @@ describe('Meta-RL Studio in the browser', () => {
     expect(await attr('chart-losses', 'data-points')).toBeGreaterThan(0);
     expect(await page.getByTestId('stat-backend').textContent()).toMatch(/wasm|cpu|tensorflow/);
 
+    // Every text the state badge shows, in order, recorded in the page (the pausing state
+    // lasts only until the iteration in flight ends).
+    await page.evaluate(`(() => {
+      const el = document.querySelector('[data-testid="run-state"]');
+      window.__badge = [el.textContent.trim()];
+      new MutationObserver(() => window.__badge.push(el.textContent.trim())).observe(el, { childList: true, characterData: true, subtree: true });
+    })()`);
     await page.getByTestId('pause').click();
     await waitFor(
       'paused',
       async () => (await page.getByTestId('run-state').textContent()) === 'paused',
     );
+    const badge = (await page.evaluate('window.__badge')) as string[];
+    expect(badge.indexOf('pausing after this iteration')).toBeGreaterThan(-1);
+    expect(badge.indexOf('pausing after this iteration')).toBeLessThan(badge.indexOf('paused'));
     const atPause = await iterationsDone();
     await page.waitForTimeout(3000);
     expect(await iterationsDone()).toBe(atPause);
@@ -147,6 +157,10 @@ describe('Meta-RL Studio in the browser', () => {
     // Floor, grid, goal, agents and trails: a real scene covers a good part of the view.
     expect(share).toBeGreaterThan(0.05);
     expect(colours).toBeGreaterThan(20);
+    // The legend says what a stage and a return are, for this family.
+    const legend = (await page.getByTestId('stage-legend').textContent()) ?? '';
+    expect(legend).toMatch(/Grey is the meta-policy before adaptation/);
+    expect(legend).toMatch(/position − goal/);
     await shot('dashboard');
   });
 
@@ -158,6 +172,11 @@ describe('Meta-RL Studio in the browser', () => {
       async () => (await page.getByTestId('run-state').textContent()) === 'stopped',
     );
     expect(await iterationsDone()).toBeLessThan(ITERATIONS);
+    // After a reload the live stream's preview is gone: a stopped run shows its final
+    // checkpoint adapting instead of waiting for a preview that will never come.
+    await page.reload();
+    await waitFor('the final policy', async () => (await attr('live-preview', 'data-episodes')) >= 2);
+    expect(await page.getByTestId('preview-note').textContent()).toMatch(/last checkpoint \(iteration \d+\)/);
   });
 
   it('lists the run in Runs and reopens it with its curves', async () => {
@@ -165,6 +184,9 @@ describe('Meta-RL Studio in the browser', () => {
     const row = page.getByTestId(`run-row-${runId}`);
     await row.waitFor();
     expect(await row.textContent()).toContain('MAML');
+    // Ticked runs share one chart.
+    await page.getByTestId(`compare-${runId}`).check();
+    await waitFor('the overlay chart', async () => (await attr('overlay-chart', 'data-points')) >= 2);
     await shot('runs');
     await row.click();
     await page.waitForURL(new RegExp(`#/runs/${runId}$`));
@@ -173,6 +195,12 @@ describe('Meta-RL Studio in the browser', () => {
       async () => (await attr('run-chart-returns', 'data-points')) >= 4,
     );
     expect(await page.getByTestId('resume-run').isDisabled()).toBe(false);
+    // The curves' raw values as CSV; returns are negative, so no log scale is offered for them.
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('run-chart-returns-csv').click()]);
+    const lines = readFileSync((await csv.path())!, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('Meta-iteration,Before adaptation,After step 1');
+    expect(lines.length - 1).toBe((await attr('run-chart-returns', 'data-points')) / 2);
+    expect(await page.getByTestId('run-chart-returns-log').isDisabled()).toBe(true);
   });
 
   it('evaluates the reopened run on held-out tasks: one mean return per adaptation stage', async () => {
@@ -182,6 +210,13 @@ describe('Meta-RL Studio in the browser', () => {
     expect(await rows.first().textContent()).toContain('Before adaptation');
     const values = (await rows.locator('td.num').allTextContents()).map(Number);
     expect(values.every((v) => Number.isFinite(v) && v < 0)).toBe(true);
+    const spread = (await rows.locator('td.spread').allTextContents()).map(Number);
+    expect(spread.every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
+    // Saved with the run: a reload shows the same figures again.
+    await page.reload();
+    await waitFor('the saved evaluation', async () => (await rows.count()) === 4);
+    expect((await rows.locator('td.num').allTextContents()).map(Number)).toEqual(values);
+    expect(await page.getByTestId('evaluation-meta').textContent()).toMatch(/10 test tasks/);
     await shot('run-detail');
   });
 

@@ -1,11 +1,13 @@
 // Starts what `npm run web` starts, for the browser tests: the web host on a free loopback
 // port serving the built renderer (out/renderer), with a trainer child process on a fresh
-// runs directory; and headless Debian Chromium driven by playwright-core.
+// runs directory; and headless Chromium (test/e2e/browser.ts) driven by playwright-core.
+// The browser starts first: when it cannot, nothing else has been started.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchBrowser } from '../browser';
 import { forkTrainer } from '../../../src/host/trainerHost';
 import { startWebHost, type WebHost } from '../../../src/host/webHost';
 
@@ -56,24 +58,20 @@ export interface Fixture {
 
 export async function startFixture(opts: { preload?: string[] } = {}): Promise<Fixture> {
   ensureRendererBuilt();
+  const browser = await launchBrowser();
   const runsRoot = mkdtempSync(path.join(tmpdir(), 'metarl-e2e-runs-'));
   const trainerLog: string[] = [];
-  const host = await startWebHost({
-    launcher: forkTrainer({ runsRoot, preload: opts.preload, log: (l) => trainerLog.push(l) }),
-    rendererDir: RENDERER_DIR,
-    port: 0,
-  });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  let host: WebHost;
+  try {
+    host = await startWebHost({
+      launcher: forkTrainer({ runsRoot, preload: opts.preload, log: (l) => trainerLog.push(l) }),
+      rendererDir: RENDERER_DIR,
+      port: 0,
+    });
+  } catch (e) {
+    await browser.close().catch(() => {});
+    throw e;
+  }
   return {
     host,
     browser,

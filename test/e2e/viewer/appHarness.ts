@@ -1,7 +1,7 @@
 // Node side of the viewer's end-to-end tests: builds the renderer, starts the web host
 // (`npm run web`'s server, in process) with a forked trainer on a temporary runs folder,
-// trains the tiny runs the tests need through the protocol, and opens the app in Debian's
-// headless Chromium (playwright-core). Self-contained: nothing from a previous run is reused.
+// trains the tiny runs the tests need through the protocol, and opens the app in headless
+// Chromium (test/e2e/browser.ts, via playwright-core). Self-contained: nothing from a previous run is reused.
 import type { Page } from 'playwright-core';
 import { connectInProcess } from '../../../src/host/client';
 import type { WebHost } from '../../../src/host/webHost';

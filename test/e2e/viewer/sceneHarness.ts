@@ -1,24 +1,16 @@
 // Node side of the scene harness page (renderer/scene/harness): serves it with vite, opens
-// it in Debian's headless Chromium through playwright-core, and makes the plain-data scenes
+// it in headless Chromium (test/e2e/browser.ts) through playwright-core, and makes the plain-data scenes
 // and rollouts it replays from the real environment families. Used by `npm run bench:viewer`
 // and the WebGL leak test.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchPersistentBrowser } from '../browser';
 import { createServer, type ViteDevServer } from 'vite';
 import { getFamily } from '../../../envs/registry';
 import { Rng } from '../../../src/core/rng';
 import type { SceneDescription } from '../../../src/shared/scene';
-
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 export interface Harness {
   page: Page;
@@ -43,12 +35,7 @@ export async function openHarness(): Promise<Harness> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'mrl-chromium-'));
   let browser: BrowserContext | undefined;
   try {
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1000, height: 640 },
-    });
+    browser = await launchPersistentBrowser(userDataDir, { width: 1000, height: 640 });
     const page = browser.pages()[0] ?? (await browser.newPage());
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));

@@ -2,12 +2,13 @@
 // Trains its own tiny runs first (a few meta-iterations each), so it is self-contained:
 // MAML and RL² on point-nav, MAML on cartpole. Screenshots are regenerated under
 // test/e2e/screenshots/.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { countColors, openApp, type AppHarness } from './appHarness';
 import { stageColor } from '../../../renderer/src/viewer/adaptation';
+import { GOAL_COLOR } from '../../../src/shared/scene';
 
 const SHOTS = resolve(import.meta.dirname, '../screenshots');
 mkdirSync(SHOTS, { recursive: true });
@@ -82,7 +83,18 @@ describe('adaptation viewer', () => {
     expect(await text(page, 'task-status')).toMatch(/^\s*in distribution/);
 
     const before = await scene.screenshot();
+    // The goal stands out as a beacon in a colour of its own: a good number of its pixels.
+    const [goalPixels] = await countColors(page, before, [GOAL_COLOR], 40);
+    expect(goalPixels).toBeGreaterThan(150);
+    // The legend explains stages and returns; the run trained 1 step, so 1 is the default and 3 is beyond training.
+    await expect.poll(() => page.getByTestId('stage-legend').textContent()).toMatch(/Trained for 1 step/);
+    await expect.poll(() => page.getByTestId('viewer-steps').inputValue()).toBe('1');
+    // Inline validation names the field as labelled, and blocks the adaptation.
+    await setNumber(page, 'viewer-steps', 25);
+    expect(await text(page, 'viewer-steps-error')).toBe('Gradient steps must be a whole number from 0 to 20.');
+    expect(await page.getByTestId('viewer-adapt').isDisabled()).toBe(true);
     await setNumber(page, 'viewer-steps', 3);
+    expect(await text(page, 'viewer-beyond')).toMatch(/^\s*Beyond training/);
     await adaptAndWait(page, 4);
     expect(await attr(page, 'viewer-scene', 'data-agents')).toBe('4');
 
@@ -92,8 +104,19 @@ describe('adaptation viewer', () => {
     expect(returns[0]).toHaveLength(4);
     expect(returns[0][3]).toBeGreaterThan(returns[0][0]);
 
+    expect(await text(page, 'legend-stage-3')).toMatch(/beyond training/);
+    expect(await text(page, 'legend-stage-1')).not.toMatch(/beyond training/);
+    // Keyboard: Space pauses (as a video player), → steps one frame.
+    await page.locator('h1').click();
+    await page.keyboard.press('Space');
+    await expect.poll(() => text(page, 'viewer-play')).toBe('Play');
+    await page.keyboard.press('Home');
+    await expect.poll(() => attr(page, 'viewer-scene', 'data-frame')).toBe('0');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => attr(page, 'viewer-scene', 'data-frame')).toBe('2');
+    await page.keyboard.press('End');
     // Each stage's trail is drawn in its own colour: pixels of all four colours appear in the scene.
-    await page.getByTestId('viewer-play').click(); // pause where we are: full trails stay drawn
     const after = await scene.screenshot();
     const colors = [0, 1, 2, 3].map(stageColor);
     const was = await countColors(page, before, colors);
@@ -117,6 +140,8 @@ describe('adaptation viewer', () => {
     expect(bytes.length).toBeGreaterThan(5000);
     // Full resolution even though software GL draws the screen at a lower pixel ratio (IHDR width at byte 16).
     expect(bytes.readUInt32BE(16)).toBeGreaterThanOrEqual(Math.floor(box.width) - 1);
+    // The legend band under the scene makes it taller than the view (IHDR height at byte 20).
+    expect(bytes.readUInt32BE(20)).toBeGreaterThan(bytes.readUInt32BE(16) * (box.height / box.width) + 20);
     expect(app.errors).toEqual([]);
   });
 
@@ -125,9 +150,10 @@ describe('adaptation viewer', () => {
     await openViewer(page, `run=${mamlCart}`);
     await expect.poll(() => page.getByTestId('viewer-task').textContent()).toContain('sampled');
     expect(await text(page, 'task-status')).toMatch(/^\s*in distribution/);
+    await expect.poll(() => page.getByTestId('stage-legend').textContent()).toMatch(/Trained for 1 step/);
     // Pole length 1.8 m: allowed (≤ 2) but outside the training range [0.5, 1.5].
     await setSlider(page, 'param-slider-poleLength', 1.8);
-    await expect.poll(() => text(page, 'param-value-poleLength')).toBe('1.800');
+    await expect.poll(() => page.getByTestId('param-value-poleLength').inputValue()).toBe('1.8');
     expect(await text(page, 'task-status')).toMatch(/out of distribution/);
     await setNumber(page, 'viewer-steps', 1);
     await adaptAndWait(page, 2);
@@ -150,6 +176,7 @@ describe('adaptation viewer', () => {
     await openViewer(page, `run=${mamlNav}&compare=${rl2Nav}`);
     await expect.poll(() => page.getByTestId('viewer-compare-toggle').isChecked()).toBe(true);
     await expect.poll(() => page.getByTestId('viewer-compare-run').inputValue()).toBe(rl2Nav);
+    await expect.poll(() => page.getByTestId('stage-legend').textContent()).toMatch(/Trained for 1 step/);
     await setNumber(page, 'viewer-steps', 2);
     await adaptAndWait(page, 3);
     await page.waitForSelector('[data-testid="viewer-scene-b"][data-trails="3"]', { timeout: 180_000 });
@@ -162,6 +189,29 @@ describe('adaptation viewer', () => {
     await expect.poll(() => attr(page, 'viewer-scene', 'data-frame')).toBe('7');
     expect(await attr(page, 'viewer-scene-b', 'data-frame')).toBe('7');
     await page.screenshot({ path: join(SHOTS, 'viewer-compare.png'), fullPage: true });
+    expect(app.errors).toEqual([]);
+  });
+
+  it('lists the shipped example runs from the first start, and an example adapts in the viewer', async () => {
+    const { page } = app;
+    const examples = readdirSync(resolve(import.meta.dirname, '../../../examples/runs'), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+    const maml = examples.find((id) => id.includes('point-nav-maml'))!;
+    expect(maml).toBeTruthy();
+    await page.goto(`${app.host.url}#/runs`);
+    for (const id of examples) await page.getByTestId(`example-row-${id}`).waitFor();
+    await page.getByTestId(`example-watch-${maml}`).click();
+    await expect.poll(() => page.getByTestId('viewer-run').inputValue()).toBe(maml);
+    await expect.poll(() => page.getByTestId('viewer-steps').inputValue()).toBe('1');
+    await adaptAndWait(page, 2);
+    const [returns] = returnsOf(await page.getByTestId('viewer-chart').getAttribute('data-returns'));
+    expect(returns[1]).toBeGreaterThan(returns[0]);
+    // Read-only: its page offers neither resume nor delete.
+    await page.goto(`${app.host.url}#/runs/${maml}`);
+    await page.getByTestId('example-badge').waitFor();
+    expect(await page.getByTestId('resume-run').isDisabled()).toBe(true);
+    expect(await page.getByTestId('delete-run').isDisabled()).toBe(true);
     expect(app.errors).toEqual([]);
   });
 

@@ -6,8 +6,11 @@ import {
   getPath,
   paramStatus,
   placeGoalMarker,
+  meanFrames,
+  pickableEpisodes,
   replayFrames,
   setPath,
+  stageColor,
   stagesOf,
   taskFromFloorClick,
   taskStatus,
@@ -15,6 +18,7 @@ import {
 } from '../../../renderer/src/viewer/adaptation';
 import { pointNav } from '../../../envs/pointNav';
 import type { EpisodeJson } from '../../../src/shared/protocol';
+import { GOAL_COLOR } from '../../../src/shared/scene';
 
 const goalParams = pointNav.params as ParamInfo[];
 
@@ -45,6 +49,27 @@ describe('stagesOf', () => {
     expect(stages[2].label).toBe('After step 3');
     expect(new Set(stages.map((s) => s.color)).size).toBe(3);
     expect(replayFrames(stages)).toBe(6);
+  });
+
+  it('replays a chosen episode of every stage, or the mean path with the mean reward per step', () => {
+    const ep = (stage: number, index: number, xs: number[], rewards: number[]): EpisodeJson => ({
+      stage, index, return: rewards.reduce((a, b) => a + b, 0), length: rewards.length, observations: [], actions: [], rewards, frames: xs.map((x) => [x, 2 * x]),
+    });
+    const reply = { stageUnit: 'step' as const, returns: [-3, -1], episodes: [ep(0, 0, [0, 1, 2], [-1, -2]), ep(0, 1, [0, 3], [-3]), ep(1, 0, [0, 1], [-1]), ep(1, 1, [0, 5], [-5])] };
+    expect(pickableEpisodes(reply)).toEqual([0, 1]);
+    const second = stagesOf(reply, 1);
+    expect(second.map((s) => s.episodeReturn)).toEqual([-3, -5]);
+    expect(Array.from(second[0].frames[1])).toEqual([3, 6]);
+    const mean = stagesOf(reply, 'mean');
+    // The shorter episode holds its last frame: (2 + 3) / 2 at step 2.
+    expect(mean[0].frames.map((f) => f[0])).toEqual([0, 2, 2.5]);
+    expect(mean[0].rewards).toEqual([-2, -2]);
+    expect(mean[0].episodeReturn).toBe(-3);
+    expect(meanFrames([[[1, 1]], [[3, 5]]]).map((f) => Array.from(f))).toEqual([[2, 3]]);
+  });
+
+  it('never colours a stage like the goal', () => {
+    for (let s = 0; s < 20; s++) expect(stageColor(s).toLowerCase()).not.toBe(GOAL_COLOR);
   });
 
   it('labels RL² stages as episodes of the trial', () => {

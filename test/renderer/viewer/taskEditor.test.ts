@@ -25,9 +25,18 @@ describe('TaskEditor', () => {
     expect(emitted?.[0][0]).toEqual({ ...task, poleLength: 1.8 });
     expect(task.poleLength).toBe(1); // the prop is not mutated
     await w.setProps({ task: emitted![0][0] as typeof task });
-    const row = w.get('[data-testid="param-value-poleLength"]');
-    expect(row.text()).toBe('1.800');
+    const box = w.get('[data-testid="param-value-poleLength"]').element as HTMLInputElement;
+    expect(Number(box.value)).toBe(1.8);
     expect(w.findAll('[data-status="out"]')).toHaveLength(1);
     expect(w.text()).toContain('out of distribution');
+  });
+
+  it('takes an exact value in the number box beside the slider, and names a rejected one', async () => {
+    const w = mount(TaskEditor, { props: { params, task } });
+    await w.get('[data-testid="param-value-gravity"]').setValue('12.5');
+    expect(w.emitted('update:task')?.[0][0]).toEqual({ ...task, gravity: 12.5 });
+    await w.get('[data-testid="param-value-poleLength"]').setValue('7');
+    expect(w.emitted('update:task')).toHaveLength(1); // not applied
+    expect(w.get('[data-testid="param-error-poleLength"]').text()).toBe('Pole length must be a number from 0.2 to 2 m.');
   });
 });

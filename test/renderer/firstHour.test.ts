@@ -1,0 +1,101 @@
+// What the screens say in words and numbers: rounded figures, hyper-parameter labels (with
+// the optimiser's unused fields hidden), the expected training time from a measured
+// iteration, trained stages and the oracle's "good value".
+import { describe, expect, it } from 'vitest';
+import { human, humanJson } from '../../renderer/src/lib/format';
+import { hyperApplies, hyperLabel, hyperTooltip } from '../../renderer/src/lib/hyperLabels';
+import { episodesPerIteration, estimateTraining } from '../../renderer/src/lib/estimate';
+import { defaultStages, oracleGood, runLabel, trainedStages } from '../../renderer/src/lib/runInfo';
+import type { MetricsRow, RunSummary } from '../../src/shared/protocol';
+
+describe('numbers for people', () => {
+  it('rounds to a few significant digits without float noise', () => {
+    expect(human(0.1 + 0.2)).toBe('0.3');
+    expect(human(-36.14159)).toBe('-36.1');
+    expect(human(200)).toBe('200');
+    expect(human(1e-5)).toBe('1e-5');
+    expect(human(123456)).toBe('1.23e5');
+    expect(human(Number.NaN)).toBe('—');
+    expect(humanJson({ goal: [0.218812345, -0.36572] }, 4)).toBe('{"goal":[0.2188,-0.3657]}');
+  });
+});
+
+describe('hyper-parameter labels', () => {
+  it('names fields in words, keeps the key and abbreviation in the tooltip, hides the other optimiser', () => {
+    expect(hyperLabel('gaeLambda', 'Gae lambda')).toBe('Advantage smoothing');
+    expect(hyperTooltip('gaeLambda', 'GAE λ.')).toBe('gaeLambda (GAE λ): GAE λ.');
+    expect(hyperLabel('somethingNew', 'Something new')).toBe('Something new');
+    expect(hyperApplies('ppoClip', { outer: 'trpo' })).toBe(false);
+    expect(hyperApplies('maxKl', { outer: 'trpo' })).toBe(true);
+    expect(hyperApplies('maxKl', { outer: 'ppo' })).toBe(false);
+    expect(hyperApplies('ppoClip', { outer: 'ppo' })).toBe(true);
+    expect(hyperApplies('clip', {})).toBe(true); // RL²'s own PPO clip is always used
+  });
+});
+
+describe('expected training time', () => {
+  const rows = (ms: number[]): MetricsRow[] =>
+    ms.map((wallMs, i) => ({ iteration: i + 1, time: '', wallMs, metrics: {} }));
+  it('scales the median measured iteration (warm-up left out) by the episodes per iteration', () => {
+    const maml = { metaBatchSize: 20, episodesPerTask: 20, innerSteps: 1 };
+    expect(episodesPerIteration(maml)).toBe(800);
+    const e = estimateTraining(
+      rows([9000, 2000, 2200, 1800]),
+      maml,
+      { ...maml, metaBatchSize: 10 },
+      200,
+    )!;
+    expect(e.perIteration).toBeCloseTo(1.0);
+    expect(e.seconds).toBeCloseTo(200);
+    expect(episodesPerIteration({ metaBatchSize: 10, trialsPerTask: 4, episodesPerTrial: 2 })).toBe(
+      80,
+    );
+    expect(estimateTraining([], maml, maml, 10)).toBeNull();
+  });
+});
+
+describe('runs in words', () => {
+  const run = (over: Partial<RunSummary>): RunSummary => ({
+    runId: 'r',
+    family: 'point-nav',
+    algo: 'maml',
+    seed: 1,
+    backend: 'wasm',
+    createdAt: '',
+    iteration: 1,
+    iterations: 1,
+    checkpoints: [1],
+    bestReturn: null,
+    state: 'finished',
+    ...over,
+  });
+  it('uses names, trained stages and the best oracle of the family', () => {
+    expect(runLabel(run({ name: 'mine' }))).toBe('mine');
+    expect(runLabel(run({}))).toBe('r');
+    expect(trainedStages('step', { innerSteps: 1 })).toBe(1);
+    expect(trainedStages('episode', { episodesPerTrial: 3 })).toBe(2);
+    expect(defaultStages('step', { innerSteps: 0 })).toBe(1);
+    const runs = [
+      run({ runId: 'o1', algo: 'oracle', bestReturn: -3 }),
+      run({ runId: 'o2', algo: 'oracle', bestReturn: -0.6, name: 'best' }),
+      run({ runId: 'c', algo: 'oracle', family: 'cartpole', bestReturn: 200 }),
+    ];
+    expect(oracleGood(runs, 'point-nav')?.value).toBe(-0.6);
+    expect(oracleGood(runs, 'point-nav')?.source).toContain('best');
+    expect(oracleGood(runs, 'reacher')).toBeNull();
+  });
+});
+
+describe('chart tools', () => {
+  it('smooths with a debiased moving average and exports raw values as CSV', async () => {
+    const { smoothSeries, seriesToCsv } = await import('../../renderer/src/lib/metrics');
+    const s = [{ key: 'returns/pre', label: 'Before, "raw"', points: [{ x: 1, y: 10 }, { x: 2, y: 0 }, { x: 3, y: 10 }] }];
+    expect(smoothSeries(s, 0)).toBe(s);
+    const sm = smoothSeries(s, 0.5)[0].points.map((p) => p.y);
+    expect(sm[0]).toBeCloseTo(10); // debiased: the first point is itself
+    expect(sm[1]).toBeCloseTo(10 / 3);
+    expect(sm[2]).toBeCloseTo(50 / 7);
+    const other = [...s, { key: 'returns/post_1', label: 'After', points: [{ x: 2, y: -1 }] }];
+    expect(seriesToCsv(other, 'Meta-iteration')).toBe('Meta-iteration,"Before, ""raw""",After\n1,10,\n2,0,-1\n3,10,\n');
+  });
+});
