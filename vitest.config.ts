@@ -6,7 +6,8 @@ export default defineConfig({
   plugins: [vue()],
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/e2e/**', 'test/built/**', 'node_modules/**'],
+    // test/cluster needs a redis-server: `npm run test:cluster` (vitest.cluster.config.ts).
+    exclude: ['test/e2e/**', 'test/built/**', 'test/cluster/**', 'node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Two cores: tfjs-heavy files fight each other when run in parallel.

@@ -32,7 +32,8 @@ import {
 } from '../policies/gaussianMlp';
 import { PolicyBatch } from '../policies/gaussianMlpDerivatives';
 import { actionMap, episodeSeed } from '../samplers/rollout';
-import { type Episode, Sampler } from '../samplers/sampler';
+import type { Episode } from '../samplers/sampler';
+import { createSampler, type RolloutSampler } from '../samplers/createSampler';
 import { exp } from '../tf/ops';
 import { discountedReturns, gae, normalizeInPlace } from './gae';
 import { LinearFeatureBaseline } from './linearBaseline';
@@ -140,6 +141,8 @@ export interface MamlArgs {
   config: MamlConfig;
   seed: number;
   workers: number;
+  /** 'local' (default) or a Redis URL whose `metarl worker`s roll out the episodes. */
+  sampler?: string;
   /** Algorithm id recorded in checkpoints ('maml', 'pretrained', 'oracle'). */
   algo?: string;
 }
@@ -289,7 +292,7 @@ export class MamlLearner implements MetaLearner {
   /** Meta-parameters θ. */
   theta: Float32Array;
   private readonly family: TaskFamily;
-  private readonly sampler: Sampler;
+  private readonly sampler: RolloutSampler;
   private rng: Rng;
   private iteration = 0;
   /** Adam moments for the PPO option. */
@@ -316,7 +319,7 @@ export class MamlLearner implements MetaLearner {
     const P = numParams(this.spec);
     this.adamM = new Float32Array(P);
     this.adamV = new Float32Array(P);
-    this.sampler = new Sampler(args.workers);
+    this.sampler = createSampler({ workers: args.workers, sampler: args.sampler, learner: this.algo });
   }
 
   get numParams(): number {

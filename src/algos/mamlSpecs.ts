@@ -69,8 +69,9 @@ export const mamlSpec: AlgoSpec = {
   metaBatchSize: (c) => mamlConfigSchema.parse(c).metaBatchSize,
   defaultIterations: iterationsFor,
   familyDefaults,
+  remoteSampling: true,
   create: async (a: CreateLearnerArgs) =>
-    new MamlLearner({ family: a.family, config: mamlConfigSchema.parse(upgradeStoredConfig(a.config)), seed: a.seed, workers: a.workers, algo: 'maml' }),
+    new MamlLearner({ family: a.family, config: mamlConfigSchema.parse(upgradeStoredConfig(a.config)), seed: a.seed, workers: a.workers, sampler: a.sampler, algo: 'maml' }),
 };
 
 export const pretrainedSpec: AlgoSpec = {
@@ -82,8 +83,9 @@ export const pretrainedSpec: AlgoSpec = {
   metaBatchSize: (c) => baselineSchema.parse(c).metaBatchSize,
   defaultIterations: iterationsFor,
   familyDefaults: pretrainedDefaults,
+  remoteSampling: true,
   create: async (a: CreateLearnerArgs) =>
-    new MamlLearner({ family: a.family, config: baselineSchema.parse(upgradeStoredConfig(a.config)) as MamlConfig, seed: a.seed, workers: a.workers, algo: 'pretrained' }),
+    new MamlLearner({ family: a.family, config: baselineSchema.parse(upgradeStoredConfig(a.config)) as MamlConfig, seed: a.seed, workers: a.workers, sampler: a.sampler, algo: 'pretrained' }),
 };
 
 export const oracleSpec: AlgoSpec = {
@@ -95,12 +97,14 @@ export const oracleSpec: AlgoSpec = {
   metaBatchSize: (c) => baselineSchema.parse(c).metaBatchSize,
   defaultIterations: iterationsFor,
   familyDefaults,
+  remoteSampling: true,
   create: async (a: CreateLearnerArgs) =>
     new MamlLearner({
       family: withTaskInObservation(a.family),
       config: baselineSchema.parse(upgradeStoredConfig(a.config)) as MamlConfig,
       seed: a.seed,
       workers: a.workers,
+      sampler: a.sampler,
       algo: 'oracle',
     }),
 };

@@ -15,6 +15,8 @@ export interface CreateLearnerArgs {
   seed: number;
   /** Sampler worker threads (results must not depend on this). */
   workers: number;
+  /** 'local' or a Redis URL of rollout workers (learners with `remoteSampling` only). */
+  sampler?: string;
 }
 
 export interface AlgoSpec {
@@ -35,6 +37,8 @@ export interface AlgoSpec {
    */
   familyDefaults?(familyId: string): JsonObject;
   create(args: CreateLearnerArgs): Promise<MetaLearner>;
+  /** Its rollouts can run on `metarl worker`s through Redis (`sampler: redis://…`). */
+  remoteSampling?: boolean;
 }
 
 /** Filled by the learner modules (MAML, RL², baselines) as they land. */

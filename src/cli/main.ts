@@ -6,6 +6,7 @@ import { registerEnvs } from './commands/envs';
 import { registerEval } from './commands/eval';
 import { registerServe } from './commands/serve';
 import { registerTrain } from './commands/train';
+import { registerWorker } from './commands/worker';
 import { ExitStatus } from './commands/common';
 
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEval(program);
   registerServe(program);
+  registerWorker(program);
   return program;
 }
 

@@ -6,6 +6,7 @@
 // may import only zod so the renderer can use it for inline validation.
 import { z } from 'zod';
 import type { JsonObject, JsonValue } from './json';
+import { SamplerChoiceSchema } from './cluster';
 
 export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_NAMES)[number];
@@ -62,6 +63,8 @@ export const RunConfigSchema = z.strictObject({
   iterations: intIn(1, MAX_ITERATIONS).optional(),
   /** Sampler worker threads; default: the trainer's core count. Results do not depend on it. */
   workers: intIn(1, MAX_WORKERS).optional(),
+  /** Where episodes are rolled out: 'local' threads (default) or a Redis URL of `metarl worker`s. */
+  sampler: SamplerChoiceSchema.optional(),
   /** Write a checkpoint every N meta-iterations (and always at stop and at the end). */
   checkpointEvery: intIn(1, MAX_ITERATIONS).default(10),
   /** Run the live preview every N meta-iterations; 0 turns it off. */

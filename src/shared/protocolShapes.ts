@@ -4,6 +4,7 @@
 // Imports only zod (lint-enforced): the renderer, preload and trainer all share it.
 import { z } from 'zod';
 import { JsonObjectSchema } from './config';
+import { ClusterStatusSchema } from './cluster';
 
 // ---------------------------------------------------------------------------------------
 // Scenes, families, learners
@@ -155,6 +156,8 @@ export const TrainerStatusSchema = z.object({
   checkpoint: z.number().nullable().optional(),
   /** For 'failed' / 'crashed': what happened, naming the iteration. */
   message: z.string().optional(),
+  /** Rollout workers, when the run samples through Redis. */
+  cluster: ClusterStatusSchema.optional(),
 });
 export type TrainerStatus = z.infer<typeof TrainerStatusSchema>;
 

@@ -15,6 +15,8 @@ import type { Checkpoint, MetaLearner } from '../algos/metaLearner';
 import type { AlgoSpec } from '../algos/registry';
 import type { JsonObject } from '../shared/json';
 import { describeError } from '../shared/config';
+import { type ClusterStatus, isRemoteSampler } from '../shared/cluster';
+import type { ClusterMonitor } from '../samplers/clusterMonitor';
 import {
   isLiveState,
   type MetricsRow,
@@ -107,6 +109,12 @@ export class LiveRun {
   private readonly rng: Rng;
   private readonly previewTask: JsonObject;
   private readonly lock: RunLock;
+  /** Rollout workers for the dashboard, when the run samples through Redis. */
+  private cluster: { monitor: ClusterMonitor | null; status: ClusterStatus | null; stopped: boolean } = {
+    monitor: null,
+    status: null,
+    stopped: true,
+  };
 
   constructor(
     a: LiveRunArgs,
@@ -151,6 +159,7 @@ export class LiveRun {
       etaMs: mean === null ? null : Math.round(mean * Math.max(0, remaining)),
       checkpoint: this.lastCheckpoint,
       ...(this.message ? { message: this.message } : {}),
+      ...(this.cluster.status && !this.cluster.stopped ? { cluster: this.cluster.status } : {}),
     };
   }
 
@@ -166,7 +175,9 @@ export class LiveRun {
         config: c.hyper,
         seed: c.seed,
         workers: c.workers,
+        sampler: c.sampler,
       });
+      this.watchCluster(c.sampler);
       if (checkpoint) await this.learner.loadState(checkpoint);
     } catch (err) {
       await this.fail(`could not create the learner: ${describeError(err, 'config.hyper')}`, false);
@@ -368,7 +379,28 @@ export class LiveRun {
     this.settled();
   }
 
+  private watchCluster(sampler: string | undefined): void {
+    this.stopClusterWatch();
+    const watch = { monitor: null as ClusterMonitor | null, status: null as ClusterStatus | null, stopped: false };
+    this.cluster = watch;
+    if (!isRemoteSampler(sampler)) return;
+    // Loaded on demand: runs that sample locally never load the Redis client.
+    void import('../samplers/clusterMonitor').then((m) => {
+      if (watch.stopped) return;
+      watch.monitor = m.watchCluster(sampler, (s) => {
+        watch.status = s;
+        this.ctx.statusChanged();
+      });
+    });
+  }
+
+  private stopClusterWatch(): void {
+    this.cluster.stopped = true;
+    this.cluster.monitor?.stop();
+  }
+
   private async release(): Promise<void> {
+    this.stopClusterWatch();
     if (this.learner) {
       this.learner.onProgress = null;
       await this.learner.dispose().catch(() => {});

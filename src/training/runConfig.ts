@@ -7,9 +7,10 @@
 import os from 'node:os';
 import fs from 'node:fs';
 import type { TaskFamily } from '../core/env';
-import { getAlgo, withFamilyDefaults, type AlgoSpec } from '../algos/registry';
+import { ALGOS, getAlgo, withFamilyDefaults, type AlgoSpec } from '../algos/registry';
 import { getFamily } from '../../envs/registry';
 import { formatIssues, type ResolvedRunConfig, type RunConfig } from '../shared/config';
+import { isRemoteSampler } from '../shared/cluster';
 import { ProtocolError } from '../shared/protocol';
 import type { RunMeta } from './runDir';
 import { estimateTrainingMemory, memoryRefusal } from './resources';
@@ -58,6 +59,13 @@ export const algoById = (id: string): AlgoSpec => lookup(() => getAlgo(id));
 export function resolveRunConfig(config: RunConfig): ResolvedConfig {
   const family = familyById(config.family);
   const spec = algoById(config.algo);
+  if (isRemoteSampler(config.sampler) && !spec.remoteSampling) {
+    const serve = ALGOS.filter((a) => a.remoteSampling).map((a) => a.id).join(', ');
+    throw new ProtocolError(
+      `Invalid run config:\nconfig.sampler: ${spec.title} samples in the trainer; rollout workers serve ${serve}`,
+      'invalid',
+    );
+  }
   const hyper = spec.configSchema.safeParse(withFamilyDefaults(spec, family.id, config.hyper), {
     reportInput: true,
   });

@@ -9,6 +9,7 @@ import { Command, Option } from 'commander';
 import { collect, describeEnd, ExitStatus, exitStatusOf, followRun, locateRun, startTrainer } from './common';
 import { BACKEND_NAMES, MAX_ITERATIONS, formatIssues, parseRunConfig, type RunConfigInput } from '../../shared/config';
 import { ALGOS, withFamilyDefaults } from '../../algos/registry';
+import { stripRedisPassword } from '../../samplers/redisUrl';
 import type { JsonObject, JsonValue } from '../../shared/json';
 import { resolveRunConfig } from '../../training/runConfig';
 
@@ -20,6 +21,7 @@ interface TrainFlags {
   backend?: string;
   iterations?: string;
   workers?: string;
+  sampler?: string;
   checkpointEvery?: string;
   previewEvery?: string;
   name?: string;
@@ -55,6 +57,23 @@ function parseHyper(pairs: string[] = []): JsonObject {
   return out;
 }
 
+/**
+ * --sampler as stored in the run config: a password in the URL moves to the trainer's
+ * environment (METARL_REDIS_PASSWORD, inherited by the trainer process) so that config.json
+ * never holds it.
+ */
+function samplerFlag(v: string | undefined): string | undefined {
+  if (v === undefined || !/^rediss?:\/\//.test(v)) return v;
+  let parts: { url: string; password: string | null };
+  try {
+    parts = stripRedisPassword(v);
+  } catch {
+    return v; // the schema names what is wrong with it
+  }
+  if (parts.password) process.env.METARL_REDIS_PASSWORD = parts.password;
+  return parts.url;
+}
+
 function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {
@@ -81,6 +100,7 @@ export function configFromFlags(f: TrainFlags): RunConfigInput {
     backend: f.backend,
     iterations: num(f.iterations),
     workers: num(f.workers),
+    sampler: samplerFlag(f.sampler),
     checkpointEvery: num(f.checkpointEvery),
     previewEvery: num(f.previewEvery),
     name: f.name,
@@ -115,6 +135,10 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--backend <name>', 'tfjs backend (default auto)').choices([...BACKEND_NAMES]))
     .option('--iterations <n>', "meta-iterations (default: the learner's default for the family)")
     .option('--workers <n>', 'sampler worker threads (default: cores); results do not depend on it')
+    .option(
+      '--sampler <where>',
+      'local (default) or redis://host:port: roll out on `metarl worker`s (maml, pretrained, oracle); results do not depend on it',
+    )
     .option('--checkpoint-every <n>', 'checkpoint every N meta-iterations (default 10)')
     .option('--preview-every <n>', 'live-preview adaptation every N meta-iterations, 0 = off (default 10)')
     .option('--name <label>', 'a label for the runs list')
