@@ -1,7 +1,7 @@
 // The worker resolver: every worker entry in the sources is registered (so the build makes
 // it an input), the source entries exist, and a worker that cannot start or dies makes the
 // request that needs it fail at once, naming its file, instead of waiting forever.
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
@@ -35,7 +35,13 @@ describe('worker entries', () => {
       ...sourceFiles(path.join(ROOT, 'src')),
       ...sourceFiles(path.join(ROOT, 'envs')),
     ]
-      .filter((f) => /Worker\.ts$/.test(f) && !f.endsWith('workers.ts'))
+      // A worker-thread entry is a module that listens on worker_threads' parentPort (the
+      // trainer's own entry listens on Electron's process.parentPort, not this one).
+      .filter(
+        (f) =>
+          /from 'node:worker_threads'/.test(readFileSync(f, 'utf8')) &&
+          /\bparentPort\b/.test(readFileSync(f, 'utf8')),
+      )
       .map((f) => path.relative(ROOT, f).split(path.sep).join('/'))
       .sort();
     expect(Object.values(WORKER_ENTRIES).sort()).toEqual(workers);
