@@ -103,7 +103,8 @@ describe('the desktop package', () => {
     const wasm = filesUnder(path.join(RESOURCES, 'app.asar.unpacked'))
       .filter((f) => f.endsWith('.wasm'))
       .map((f) => path.basename(f));
-    expect(wasm.sort()).toEqual([
+    expect([...new Set(wasm)].sort()).toEqual([
+      'mujoco.wasm',
       'tfjs-backend-wasm-simd.wasm',
       'tfjs-backend-wasm-threaded-simd.wasm',
       'tfjs-backend-wasm.wasm',
@@ -112,8 +113,9 @@ describe('the desktop package', () => {
 
   it('stays small (npm run pack:dir prints its contents and size)', () => {
     const total = filesUnder(RESOURCES).reduce((s, f) => s + statSync(f).size, 0);
-    // A guard against the renderer or CLI libraries creeping back in (they add > 100 MiB).
-    expect(total / 2 ** 20).toBeLessThan(40);
+    // A guard against the renderer or CLI libraries creeping back in (they add > 100 MiB); the
+    // runtime itself is about 50 MiB, 22 of it MuJoCo's WebAssembly build.
+    expect(total / 2 ** 20).toBeLessThan(70);
   });
 
   it('trains MAML and RL² from its own files', async () => {
