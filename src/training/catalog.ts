@@ -9,7 +9,27 @@ import { getFamily, listFamilies } from '../../envs/registry';
 import type { JsonObject } from '../shared/json';
 import type { AlgoInfo, FamilyInfo } from '../shared/protocol';
 
-export async function familyCatalog(): Promise<FamilyInfo[]> {
+let catalog: Promise<FamilyInfo[]> | null = null;
+
+/**
+ * Every family with its card preview. Built once per process and kept: the registry does not
+ * change while a trainer runs, and WebAssembly families take seconds to load their runtime, so
+ * the trainer starts building it when it starts (warmFamilyCatalog) rather than on the first ask.
+ */
+export function familyCatalog(): Promise<FamilyInfo[]> {
+  catalog ??= buildFamilyCatalog().catch((err: unknown) => {
+    catalog = null;
+    throw err;
+  });
+  return catalog;
+}
+
+/** Start building the catalog in the background; a failure surfaces on the first real request. */
+export function warmFamilyCatalog(): void {
+  familyCatalog().catch(() => {});
+}
+
+async function buildFamilyCatalog(): Promise<FamilyInfo[]> {
   const infos = listFamilies();
   // WebAssembly families load their runtime before their first env.
   await Promise.all(infos.map((info) => prepareFamily(getFamily(info.id))));
@@ -18,7 +38,12 @@ export async function familyCatalog(): Promise<FamilyInfo[]> {
     const task = f.sampleTasks(1, new Rng(0), 'test')[0] as JsonObject;
     const env = f.make(task, 0);
     env.reset({ seed: 0 });
-    const out = { ...info, scene: env.scene(), previewFrame: Array.from(env.frame()), sampleTask: task };
+    const out = {
+      ...info,
+      scene: env.scene(),
+      previewFrame: Array.from(env.frame()),
+      sampleTask: task,
+    };
     env.close?.();
     return out;
   });

@@ -49,7 +49,7 @@ import {
 } from './runConfig';
 import { LiveRun, type CheckpointStat, type Emit } from './liveRun';
 import { Evaluations } from './evaluations';
-import { algoCatalog, familyCatalog } from './catalog';
+import { algoCatalog, familyCatalog, warmFamilyCatalog } from './catalog';
 import { acquireRunLock, RunLockedError, type RunLock } from './runLock';
 import { estimateTrainingMemory, memoryRefusal } from './resources';
 import { DEFAULT_EXAMPLES_ROOT, RunRoots } from './exampleRuns';
@@ -86,6 +86,7 @@ export class Trainer {
   private readonly roots: RunRoots;
 
   constructor(private readonly opts: TrainerOptions) {
+    warmFamilyCatalog();
     this.roots = new RunRoots(
       opts.runsRoot,
       opts.examplesRoot === undefined ? DEFAULT_EXAMPLES_ROOT : opts.examplesRoot,
