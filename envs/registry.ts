@@ -37,7 +37,10 @@ export function listFamilies(): FamilyDescription[] {
 
 export function getFamily(id: string): TaskFamily {
   const f = FAMILIES.find((x) => x.id === id);
-  if (!f) throw new Error(`Unknown environment family "${id}". Known: ${FAMILIES.map((x) => x.id).join(', ')}`);
+  if (!f)
+    throw new Error(
+      `Unknown environment family "${id}". Known: ${FAMILIES.map((x) => x.id).join(', ')}`,
+    );
   return f;
 }
 

@@ -4,7 +4,12 @@
 // drives, so the desktop app, the web host and the CLI share one host: request routing,
 // stream subscriptions, crash reporting and restart on the next command.
 import type { ForkOptions, UtilityProcess } from 'electron';
-import { SHUTDOWN_GRACE_MS, captureOutput, type TrainerChannel, type TrainerLauncher } from '../../src/host/trainerHost';
+import {
+  SHUTDOWN_GRACE_MS,
+  captureOutput,
+  type TrainerChannel,
+  type TrainerLauncher,
+} from '../../src/host/trainerHost';
 
 export type ForkFn = (modulePath: string, args?: string[], options?: ForkOptions) => UtilityProcess;
 
@@ -27,7 +32,9 @@ export function utilityTrainerLauncher(opts: UtilityTrainerOptions): TrainerLaun
       stdio: 'pipe',
       env: { ...process.env, ...opts.env },
     });
-    const output = captureOutput([child.stdout, child.stderr], (line) => opts.log?.(`[trainer] ${line}`));
+    const output = captureOutput([child.stdout, child.stderr], (line) =>
+      opts.log?.(`[trainer] ${line}`),
+    );
     let exited = false;
     child.on('exit', () => (exited = true));
     return {

@@ -24,7 +24,7 @@
 // 0.74× the ideal rod's (0.72–0.77 over pole lengths 0.5–1.5 m and masses 0.05–0.5 kg), as
 // that inertia predicts. Every task parameter still moves the dynamics the way physics says
 // (tested), which is what dynamics adaptation needs, and matter-js reaches the 200k steps/s
-// target, so the family stays on matter-js as the issue asks.
+// target, so the family stays on matter-js as designed.
 //
 // Observation (4): cart position x (m), cart velocity (m/s), pole angle θ from upright (rad,
 //   positive when the pole leans towards +x), pole angular velocity (rad/s).
@@ -39,7 +39,23 @@ import { Rng } from '../../src/core/rng';
 import { Box } from '../../src/core/spaces';
 import { readNumber, readObject, sampleSplit } from '../../src/core/tasks';
 import { POSE_SIZE, type SceneDescription, writePlanarPose } from '../../src/shared/scene';
-import { Body, Composite, DELTA_MS, DT, Engine, Units, WorldTemplate, box, createEngine, jointGap, pin, placeBody, type MBody, type MConstraint, type MEngine } from '../common/physics';
+import {
+  Body,
+  Composite,
+  DELTA_MS,
+  DT,
+  Engine,
+  Units,
+  WorldTemplate,
+  box,
+  createEngine,
+  jointGap,
+  pin,
+  placeBody,
+  type MBody,
+  type MConstraint,
+  type MEngine,
+} from '../common/physics';
 
 export type CartPoleTask = {
   poleMass: number;
@@ -64,16 +80,71 @@ const GAIN_LOW = 5;
 const GAIN_HIGH = 15;
 
 export const CARTPOLE_PARAMS: TaskParam[] = [
-  { name: 'poleMass', label: 'Pole mass', path: 'poleMass', low: 0.05, high: 0.5, min: 0.01, max: 2, unit: 'kg', kind: 'dynamics' },
-  { name: 'poleLength', label: 'Pole length', path: 'poleLength', low: 0.5, high: 1.5, min: 0.2, max: 2, unit: 'm', kind: 'dynamics' },
-  { name: 'gravity', label: 'Gravity', path: 'gravity', low: 4.9, high: 14.7, min: 1, max: 25, unit: 'm/s²', kind: 'dynamics' },
-  { name: 'cartFriction', label: 'Cart friction μ', path: 'cartFriction', low: 0, high: 0.2, min: 0, max: 0.5, kind: 'dynamics' },
+  {
+    name: 'poleMass',
+    label: 'Pole mass',
+    path: 'poleMass',
+    low: 0.05,
+    high: 0.5,
+    min: 0.01,
+    max: 2,
+    unit: 'kg',
+    kind: 'dynamics',
+  },
+  {
+    name: 'poleLength',
+    label: 'Pole length',
+    path: 'poleLength',
+    low: 0.5,
+    high: 1.5,
+    min: 0.2,
+    max: 2,
+    unit: 'm',
+    kind: 'dynamics',
+  },
+  {
+    name: 'gravity',
+    label: 'Gravity',
+    path: 'gravity',
+    low: 4.9,
+    high: 14.7,
+    min: 1,
+    max: 25,
+    unit: 'm/s²',
+    kind: 'dynamics',
+  },
+  {
+    name: 'cartFriction',
+    label: 'Cart friction μ',
+    path: 'cartFriction',
+    low: 0,
+    high: 0.2,
+    min: 0,
+    max: 0.5,
+    kind: 'dynamics',
+  },
   // Training draws |gain| in [5, 15] with either sign; the slider spans both signs.
-  { name: 'gain', label: 'Actuator gain (signed)', path: 'gain', low: -15, high: 15, min: -40, max: 40, unit: 'N', kind: 'dynamics' },
+  {
+    name: 'gain',
+    label: 'Actuator gain (signed)',
+    path: 'gain',
+    low: -15,
+    high: 15,
+    min: -40,
+    max: 40,
+    unit: 'N',
+    kind: 'dynamics',
+  },
 ];
 
 /** The classic (Barto/Gym) cart-pole as one task: 0.1 kg, 1 m pole, Earth gravity, no friction, 10 N. */
-export const CLASSIC_CARTPOLE: CartPoleTask = { poleMass: 0.1, poleLength: 1, gravity: 9.81, cartFriction: 0, gain: 10 };
+export const CLASSIC_CARTPOLE: CartPoleTask = {
+  poleMass: 0.1,
+  poleLength: 1,
+  gravity: 9.81,
+  cartFriction: 0,
+  gain: 10,
+};
 
 export class CartPoleEnv implements Env<CartPoleTask> {
   readonly observationSpace = new Box(
@@ -112,13 +183,42 @@ export class CartPoleEnv implements Env<CartPoleTask> {
     this.built = task;
     const S = UNITS.pxPerM;
     const half = (task.poleLength / 2) * S;
-    this.engine = createEngine({ constraintIterations: 2, positionIterations: 1, velocityIterations: 1, gravity: task.gravity, units: UNITS });
-    this.cart = box({ id: 1, x: 0, y: 0, w: CART_W * S, h: CART_H * S, massKg: CART_MASS, mask: 0 });
+    this.engine = createEngine({
+      constraintIterations: 2,
+      positionIterations: 1,
+      velocityIterations: 1,
+      gravity: task.gravity,
+      units: UNITS,
+    });
+    this.cart = box({
+      id: 1,
+      x: 0,
+      y: 0,
+      w: CART_W * S,
+      h: CART_H * S,
+      massKg: CART_MASS,
+      mask: 0,
+    });
     Body.setInertia(this.cart, Infinity);
-    this.pole = box({ id: 2, x: 0, y: -half, w: POLE_W * S, h: task.poleLength * S, massKg: task.poleMass, mask: 0 });
+    this.pole = box({
+      id: 2,
+      x: 0,
+      y: -half,
+      w: POLE_W * S,
+      h: task.poleLength * S,
+      massKg: task.poleMass,
+      mask: 0,
+    });
     // pointB is the hinge's offset from the pole's centre (matter-js turns it with the pole).
     const hinge = pin(3, this.cart, { x: 0, y: 0 }, this.pole, { x: 0, y: half });
-    const rail = pin(4, null, { x: 0, y: -RAIL_RADIUS_PX }, this.cart, { x: 0, y: 0 }, RAIL_RADIUS_PX);
+    const rail = pin(
+      4,
+      null,
+      { x: 0, y: -RAIL_RADIUS_PX },
+      this.cart,
+      { x: 0, y: 0 },
+      RAIL_RADIUS_PX,
+    );
     this.joints = [hinge, rail];
     Composite.add(this.engine.world, [this.cart, this.pole, hinge, rail]);
     this.template = new WorldTemplate(this.engine, [this.cart, this.pole], this.joints);
@@ -202,7 +302,12 @@ export class CartPoleEnv implements Env<CartPoleTask> {
       family: 'cartpole',
       up: 'y',
       bodies: [
-        { name: 'track', geom: { type: 'box', size: [2 * X_LIMIT + CART_W, 0.02, 0.1] }, color: '#94a3b8', static: true },
+        {
+          name: 'track',
+          geom: { type: 'box', size: [2 * X_LIMIT + CART_W, 0.02, 0.1] },
+          color: '#94a3b8',
+          static: true,
+        },
         { name: 'cart', geom: { type: 'box', size: [CART_W, CART_H, 0.2] }, color: '#3b82f6' },
         { name: 'pole', geom: { type: 'box', size: [POLE_W, L, POLE_W] }, color: '#f59e0b' },
       ],
@@ -224,7 +329,13 @@ export class CartPoleEnv implements Env<CartPoleTask> {
 
 function drawTask(r: Rng): CartPoleTask {
   const u = (i: number) => r.uniformRange(CARTPOLE_PARAMS[i].low, CARTPOLE_PARAMS[i].high);
-  const task = { poleMass: u(0), poleLength: u(1), gravity: u(2), cartFriction: u(3), gain: r.uniformRange(GAIN_LOW, GAIN_HIGH) };
+  const task = {
+    poleMass: u(0),
+    poleLength: u(1),
+    gravity: u(2),
+    cartFriction: u(3),
+    gain: r.uniformRange(GAIN_LOW, GAIN_HIGH),
+  };
   if (r.uniform() < 0.5) task.gain = -task.gain;
   return task;
 }
@@ -239,19 +350,40 @@ export const cartpole: TaskFamily<CartPoleTask> = {
   horizon: HORIZON,
   params: CARTPOLE_PARAMS,
   docs: {
-    observation: 'cart position x (m), cart velocity (m/s), pole angle from upright (rad, + leaning to +x), pole angular velocity (rad/s); the task parameters are not observed',
-    action: 'force command a ∈ [−1, 1] (clipped); force = gain·a N on the cart, gain of either sign',
+    observation:
+      'cart position x (m), cart velocity (m/s), pole angle from upright (rad, + leaning to +x), pole angular velocity (rad/s); the task parameters are not observed',
+    action:
+      'force command a ∈ [−1, 1] (clipped); force = gain·a N on the cart, gain of either sign',
     reward: '+1 per step, including the step that ends the episode',
     termination: '|pole angle| > 12° or |x| > 2.4 m; truncated after 200 steps (dt = 1/60 s)',
-    tasks: 'poleMass ~ U[0.05, 0.5] kg, poleLength ~ U[0.5, 1.5] m, gravity ~ U[4.9, 14.7] m/s², cartFriction μ ~ U[0, 0.2], gain = ±U[5, 15] N (each sign with probability 1/2: the direction the motor pushes is unknown until tried); 20% of the task space (by a hash of the parameters) is the test split',
+    tasks:
+      'poleMass ~ U[0.05, 0.5] kg, poleLength ~ U[0.5, 1.5] m, gravity ~ U[4.9, 14.7] m/s², cartFriction μ ~ U[0, 0.2], gain = ±U[5, 15] N (each sign with probability 1/2: the direction the motor pushes is unknown until tried); 20% of the task space (by a hash of the parameters) is the test split',
   },
   sampleTasks(n: number, rng: Rng, split: 'train' | 'test'): CartPoleTask[] {
-    return sampleSplit(n, rng, split, drawTask, (t) => [t.poleMass, t.poleLength, t.gravity, t.cartFriction, t.gain]);
+    return sampleSplit(n, rng, split, drawTask, (t) => [
+      t.poleMass,
+      t.poleLength,
+      t.gravity,
+      t.cartFriction,
+      t.gain,
+    ]);
   },
   parseTask(value: unknown): CartPoleTask {
     const o = readObject(value);
-    const read = (i: number) => readNumber(o[CARTPOLE_PARAMS[i].name], CARTPOLE_PARAMS[i].path, CARTPOLE_PARAMS[i].min, CARTPOLE_PARAMS[i].max);
-    return { poleMass: read(0), poleLength: read(1), gravity: read(2), cartFriction: read(3), gain: read(4) };
+    const read = (i: number) =>
+      readNumber(
+        o[CARTPOLE_PARAMS[i].name],
+        CARTPOLE_PARAMS[i].path,
+        CARTPOLE_PARAMS[i].min,
+        CARTPOLE_PARAMS[i].max,
+      );
+    return {
+      poleMass: read(0),
+      poleLength: read(1),
+      gravity: read(2),
+      cartFriction: read(3),
+      gain: read(4),
+    };
   },
   make(task: CartPoleTask, seed = 0): CartPoleEnv {
     return new CartPoleEnv(this.parseTask(task), seed);

@@ -8,7 +8,12 @@ import type { Env, ResetResult, StepResult, TaskFamily, TaskParam } from '../../
 import { Box } from '../../src/core/spaces';
 import type { Rng } from '../../src/core/rng';
 import { readNumber, readObject, sampleSplit } from '../../src/core/tasks';
-import { GOAL_COLOR, type SceneDescription, writePlanarPose, POSE_SIZE } from '../../src/shared/scene';
+import {
+  GOAL_COLOR,
+  type SceneDescription,
+  writePlanarPose,
+  POSE_SIZE,
+} from '../../src/shared/scene';
 
 export type PointNavTask = { goal: [number, number] };
 
@@ -24,10 +29,17 @@ const SCENE: SceneDescription = {
   up: 'z',
   bodies: [
     // Exactly the training range of goals (±GOAL_RANGE): goals placed off it are out of distribution.
-    { name: 'floor', geom: { type: 'plane', size: [2 * GOAL_RANGE, 2 * GOAL_RANGE] }, color: '#e9edf2', static: true },
+    {
+      name: 'floor',
+      geom: { type: 'plane', size: [2 * GOAL_RANGE, 2 * GOAL_RANGE] },
+      color: '#e9edf2',
+      static: true,
+    },
     { name: 'agent', geom: { type: 'sphere', radius: 0.025 }, color: '#3b82f6' },
   ],
-  markers: [{ name: 'goal', geom: { type: 'cylinder', radius: 0.03, length: 0.004 }, color: GOAL_COLOR }],
+  markers: [
+    { name: 'goal', geom: { type: 'cylinder', radius: 0.03, length: 0.004 }, color: GOAL_COLOR },
+  ],
   bounds: { min: [-1, -1, 0], max: [1, 1, 0.1] },
   trail: 'agent',
   floor: { height: 0, goalParams: ['goal.0', 'goal.1'] },
@@ -94,14 +106,35 @@ export class PointNavEnv implements Env<PointNavTask> {
 }
 
 const PARAMS: TaskParam[] = [
-  { name: 'goalX', label: 'Goal x', path: 'goal.0', low: -GOAL_RANGE, high: GOAL_RANGE, min: -GOAL_LIMIT, max: GOAL_LIMIT, unit: 'm', kind: 'goal' },
-  { name: 'goalY', label: 'Goal y', path: 'goal.1', low: -GOAL_RANGE, high: GOAL_RANGE, min: -GOAL_LIMIT, max: GOAL_LIMIT, unit: 'm', kind: 'goal' },
+  {
+    name: 'goalX',
+    label: 'Goal x',
+    path: 'goal.0',
+    low: -GOAL_RANGE,
+    high: GOAL_RANGE,
+    min: -GOAL_LIMIT,
+    max: GOAL_LIMIT,
+    unit: 'm',
+    kind: 'goal',
+  },
+  {
+    name: 'goalY',
+    label: 'Goal y',
+    path: 'goal.1',
+    low: -GOAL_RANGE,
+    high: GOAL_RANGE,
+    min: -GOAL_LIMIT,
+    max: GOAL_LIMIT,
+    unit: 'm',
+    kind: 'goal',
+  },
 ];
 
 export const pointNav: TaskFamily<PointNavTask> = {
   id: 'point-nav',
   title: '2-D point navigation',
-  description: 'A point mass steered by velocity commands to a goal it cannot see: the MAML paper’s 2-D navigation benchmark.',
+  description:
+    'A point mass steered by velocity commands to a goal it cannot see: the MAML paper’s 2-D navigation benchmark.',
   observationSize: 2,
   actionSize: 2,
   horizon: HORIZON,
@@ -118,15 +151,23 @@ export const pointNav: TaskFamily<PointNavTask> = {
       n,
       rng,
       split,
-      (r) => ({ goal: [r.uniformRange(-GOAL_RANGE, GOAL_RANGE), r.uniformRange(-GOAL_RANGE, GOAL_RANGE)] }),
+      (r) => ({
+        goal: [r.uniformRange(-GOAL_RANGE, GOAL_RANGE), r.uniformRange(-GOAL_RANGE, GOAL_RANGE)],
+      }),
       (t) => t.goal,
     );
   },
   parseTask(value: unknown): PointNavTask {
     const o = readObject(value);
     const g = o.goal;
-    if (!Array.isArray(g) || g.length !== 2) throw new Error(`task.goal must be [x, y], got ${JSON.stringify(g)}`);
-    return { goal: [readNumber(g[0], 'goal.0', -GOAL_LIMIT, GOAL_LIMIT), readNumber(g[1], 'goal.1', -GOAL_LIMIT, GOAL_LIMIT)] };
+    if (!Array.isArray(g) || g.length !== 2)
+      throw new Error(`task.goal must be [x, y], got ${JSON.stringify(g)}`);
+    return {
+      goal: [
+        readNumber(g[0], 'goal.0', -GOAL_LIMIT, GOAL_LIMIT),
+        readNumber(g[1], 'goal.1', -GOAL_LIMIT, GOAL_LIMIT),
+      ],
+    };
   },
   make(task: PointNavTask): PointNavEnv {
     return new PointNavEnv(this.parseTask(task));

@@ -35,8 +35,29 @@ import type { Env, ResetResult, StepResult, TaskFamily, TaskParam } from '../../
 import { Rng } from '../../src/core/rng';
 import { Box } from '../../src/core/spaces';
 import { readNumber, readObject, sampleSplit } from '../../src/core/tasks';
-import { GOAL_COLOR, POSE_SIZE, type SceneDescription, writePlanarPose } from '../../src/shared/scene';
-import { Composite, DELTA_MS, DT, Engine, Joint, Units, WorldTemplate, box, createEngine, jointGap, pin, placeBody, type MBody, type MConstraint, type MEngine } from '../common/physics';
+import {
+  GOAL_COLOR,
+  POSE_SIZE,
+  type SceneDescription,
+  writePlanarPose,
+} from '../../src/shared/scene';
+import {
+  Composite,
+  DELTA_MS,
+  DT,
+  Engine,
+  Joint,
+  Units,
+  WorldTemplate,
+  box,
+  createEngine,
+  jointGap,
+  pin,
+  placeBody,
+  type MBody,
+  type MConstraint,
+  type MEngine,
+} from '../common/physics';
 
 export type ReacherTask = {
   goal: [number, number];
@@ -57,16 +78,79 @@ const CTRL_COST = 0.1;
 const Q2_LIMIT = 3;
 
 export const REACHER_PARAMS: TaskParam[] = [
-  { name: 'goalX', label: 'Goal x', path: 'goal.0', low: -GOAL_RADIUS, high: GOAL_RADIUS, min: -REACH, max: REACH, unit: 'm', kind: 'goal' },
-  { name: 'goalY', label: 'Goal y', path: 'goal.1', low: -GOAL_RADIUS, high: GOAL_RADIUS, min: -REACH, max: REACH, unit: 'm', kind: 'goal' },
-  { name: 'mass1', label: 'Upper arm mass', path: 'masses.0', low: 0.05, high: 0.2, min: 0.025, max: 0.4, unit: 'kg', kind: 'dynamics' },
-  { name: 'mass2', label: 'Forearm mass', path: 'masses.1', low: 0.05, high: 0.2, min: 0.025, max: 0.4, unit: 'kg', kind: 'dynamics' },
-  { name: 'damping1', label: 'Shoulder damping', path: 'damping.0', low: 0.002, high: 0.02, min: 0, max: 0.1, unit: 'N·m·s/rad', kind: 'dynamics' },
-  { name: 'damping2', label: 'Elbow damping', path: 'damping.1', low: 0.002, high: 0.02, min: 0, max: 0.1, unit: 'N·m·s/rad', kind: 'dynamics' },
+  {
+    name: 'goalX',
+    label: 'Goal x',
+    path: 'goal.0',
+    low: -GOAL_RADIUS,
+    high: GOAL_RADIUS,
+    min: -REACH,
+    max: REACH,
+    unit: 'm',
+    kind: 'goal',
+  },
+  {
+    name: 'goalY',
+    label: 'Goal y',
+    path: 'goal.1',
+    low: -GOAL_RADIUS,
+    high: GOAL_RADIUS,
+    min: -REACH,
+    max: REACH,
+    unit: 'm',
+    kind: 'goal',
+  },
+  {
+    name: 'mass1',
+    label: 'Upper arm mass',
+    path: 'masses.0',
+    low: 0.05,
+    high: 0.2,
+    min: 0.025,
+    max: 0.4,
+    unit: 'kg',
+    kind: 'dynamics',
+  },
+  {
+    name: 'mass2',
+    label: 'Forearm mass',
+    path: 'masses.1',
+    low: 0.05,
+    high: 0.2,
+    min: 0.025,
+    max: 0.4,
+    unit: 'kg',
+    kind: 'dynamics',
+  },
+  {
+    name: 'damping1',
+    label: 'Shoulder damping',
+    path: 'damping.0',
+    low: 0.002,
+    high: 0.02,
+    min: 0,
+    max: 0.1,
+    unit: 'N·m·s/rad',
+    kind: 'dynamics',
+  },
+  {
+    name: 'damping2',
+    label: 'Elbow damping',
+    path: 'damping.1',
+    low: 0.002,
+    high: 0.02,
+    min: 0,
+    max: 0.1,
+    unit: 'N·m·s/rad',
+    kind: 'dynamics',
+  },
 ];
 
 export class ReacherEnv implements Env<ReacherTask> {
-  readonly observationSpace = new Box([-1, -1, -1, -1, -Infinity, -Infinity, -REACH, -REACH], [1, 1, 1, 1, Infinity, Infinity, REACH, REACH]);
+  readonly observationSpace = new Box(
+    [-1, -1, -1, -1, -Infinity, -Infinity, -REACH, -REACH],
+    [1, 1, 1, 1, Infinity, Infinity, REACH, REACH],
+  );
   readonly actionSpace = new Box(-1, 1, 2);
   readonly horizon = HORIZON;
   task: ReacherTask;
@@ -101,12 +185,37 @@ export class ReacherEnv implements Env<ReacherTask> {
     const task = this.task;
     this.built = task;
     const S = UNITS.pxPerM;
-    this.engine = createEngine({ constraintIterations: 4, positionIterations: 1, velocityIterations: 1, gravity: 0, units: UNITS });
-    this.link1 = box({ id: 1, x: (L1 / 2) * S, y: 0, w: L1 * S, h: LINK_W * S, massKg: task.masses[0], mask: 0 });
-    this.link2 = box({ id: 2, x: (L1 + L2 / 2) * S, y: 0, w: L2 * S, h: LINK_W * S, massKg: task.masses[1], mask: 0 });
+    this.engine = createEngine({
+      constraintIterations: 4,
+      positionIterations: 1,
+      velocityIterations: 1,
+      gravity: 0,
+      units: UNITS,
+    });
+    this.link1 = box({
+      id: 1,
+      x: (L1 / 2) * S,
+      y: 0,
+      w: L1 * S,
+      h: LINK_W * S,
+      massKg: task.masses[0],
+      mask: 0,
+    });
+    this.link2 = box({
+      id: 2,
+      x: (L1 + L2 / 2) * S,
+      y: 0,
+      w: L2 * S,
+      h: LINK_W * S,
+      massKg: task.masses[1],
+      mask: 0,
+    });
     // Anchors are offsets from each link's centre (matter-js turns them with the link).
     const root = pin(3, null, { x: 0, y: 0 }, this.link1, { x: (-L1 / 2) * S, y: 0 });
-    const elbow = pin(4, this.link1, { x: (L1 / 2) * S, y: 0 }, this.link2, { x: (-L2 / 2) * S, y: 0 });
+    const elbow = pin(4, this.link1, { x: (L1 / 2) * S, y: 0 }, this.link2, {
+      x: (-L2 / 2) * S,
+      y: 0,
+    });
     this.pins = [root, elbow];
     Composite.add(this.engine.world, [this.link1, this.link2, root, elbow]);
     // Damping torques are sized with each link's own inertia about its centre: matter-js turns
@@ -201,8 +310,18 @@ export class ReacherEnv implements Env<ReacherTask> {
       up: 'z',
       bodies: [
         // The training range of the goal's x and y (±GOAL_RADIUS each): off it is out of distribution.
-        { name: 'floor', geom: { type: 'plane', size: [2 * GOAL_RADIUS, 2 * GOAL_RADIUS] }, color: '#e9edf2', static: true },
-        { name: 'base', geom: { type: 'cylinder', radius: 0.015, length: 0.02 }, color: '#475569', static: true },
+        {
+          name: 'floor',
+          geom: { type: 'plane', size: [2 * GOAL_RADIUS, 2 * GOAL_RADIUS] },
+          color: '#e9edf2',
+          static: true,
+        },
+        {
+          name: 'base',
+          geom: { type: 'cylinder', radius: 0.015, length: 0.02 },
+          color: '#475569',
+          static: true,
+        },
         { name: 'upperArm', geom: { type: 'box', size: [L1, LINK_W, LINK_W] }, color: '#3b82f6' },
         { name: 'forearm', geom: { type: 'box', size: [L2, LINK_W, LINK_W] }, color: '#60a5fa' },
         { name: 'fingertip', geom: { type: 'sphere', radius: 0.012 }, color: '#1d4ed8' },
@@ -228,8 +347,22 @@ export class ReacherEnv implements Env<ReacherTask> {
     out[11] = 0;
     out[12] = Math.SQRT1_2;
     out[13] = 0;
-    writePlanarPose(out, 2, this.link1.position.x / S, -this.link1.position.y / S, -this.link1.angle, z);
-    writePlanarPose(out, 3, this.link2.position.x / S, -this.link2.position.y / S, -this.link2.angle, z);
+    writePlanarPose(
+      out,
+      2,
+      this.link1.position.x / S,
+      -this.link1.position.y / S,
+      -this.link1.angle,
+      z,
+    );
+    writePlanarPose(
+      out,
+      3,
+      this.link2.position.x / S,
+      -this.link2.position.y / S,
+      -this.link2.angle,
+      z,
+    );
     writePlanarPose(out, 4, this.tipX, this.tipY, 0, z);
     writePlanarPose(out, 5, this.built.goal[0], this.built.goal[1], 0, z);
     return out;
@@ -237,7 +370,11 @@ export class ReacherEnv implements Env<ReacherTask> {
 }
 
 function copyTask(t: ReacherTask): ReacherTask {
-  return { goal: [t.goal[0], t.goal[1]], masses: [t.masses[0], t.masses[1]], damping: [t.damping[0], t.damping[1]] };
+  return {
+    goal: [t.goal[0], t.goal[1]],
+    masses: [t.masses[0], t.masses[1]],
+    damping: [t.damping[0], t.damping[1]],
+  };
 }
 
 function drawTask(r: Rng): ReacherTask {
@@ -254,7 +391,8 @@ function drawTask(r: Rng): ReacherTask {
 
 function readPair(o: Record<string, unknown>, field: string, i0: number): [number, number] {
   const v = o[field];
-  if (!Array.isArray(v) || v.length !== 2) throw new Error(`task.${field} must be a pair [a, b], got ${JSON.stringify(v)}`);
+  if (!Array.isArray(v) || v.length !== 2)
+    throw new Error(`task.${field} must be a pair [a, b], got ${JSON.stringify(v)}`);
   const p0 = REACHER_PARAMS[i0];
   const p1 = REACHER_PARAMS[i0 + 1];
   return [readNumber(v[0], p0.path, p0.min, p0.max), readNumber(v[1], p1.path, p1.min, p1.max)];
@@ -275,7 +413,8 @@ export const reacher: TaskFamily<ReacherTask> = {
     action: 'joint torques a ∈ [−1, 1]² (clipped), scaled to 0.15 and 0.075 N·m',
     reward: '−‖fingertip − goal‖₂ − 0.1·‖a‖²',
     termination: 'none; truncated after 60 steps (dt = 1/60 s)',
-    tasks: 'goal uniform in the disc of radius 0.2 m (the arm reaches 0.21 m); masses ~ U[0.05, 0.2] kg each; joint damping ~ U[0.002, 0.02] N·m·s/rad each; 20% of the task space (by a hash of the parameters) is the test split',
+    tasks:
+      'goal uniform in the disc of radius 0.2 m (the arm reaches 0.21 m); masses ~ U[0.05, 0.2] kg each; joint damping ~ U[0.002, 0.02] N·m·s/rad each; 20% of the task space (by a hash of the parameters) is the test split',
   },
   sampleTasks(n: number, rng: Rng, split: 'train' | 'test'): ReacherTask[] {
     return sampleSplit(n, rng, split, drawTask, (t) => [...t.goal, ...t.masses, ...t.damping]);
@@ -284,7 +423,9 @@ export const reacher: TaskFamily<ReacherTask> = {
     const o = readObject(value);
     const goal = readPair(o, 'goal', 0);
     if (Math.hypot(goal[0], goal[1]) > REACH) {
-      throw new Error(`task.goal = [${goal.join(', ')}] is out of reach: its distance from the base must be at most ${REACH} m`);
+      throw new Error(
+        `task.goal = [${goal.join(', ')}] is out of reach: its distance from the base must be at most ${REACH} m`,
+      );
     }
     return { goal, masses: readPair(o, 'masses', 2), damping: readPair(o, 'damping', 4) };
   },

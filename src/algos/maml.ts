@@ -120,7 +120,7 @@ export const mamlConfigSchema = z
     /**
      * TRPO: fraction of each task's episodes used for the curvature products of the
      * conjugate-gradient solve (rllab's subsample_factor; 1 = all, as pytorch-maml-rl). A
-     * quarter makes the update ~2× faster and trains as well on point-nav (see the report);
+     * quarter makes the update ~2× faster and trains as well on point-nav (bench:maml);
      * the gradient and the line search (which enforces the KL bound) always use all.
      */
     cgSubsample: z.number().gt(0).max(1).default(0.25),

@@ -20,7 +20,7 @@ export interface SampleResult {
   steps: number;
 }
 
-/** One per core, as the issue asks; at least 1. */
+/** One per core; at least 1. */
 export function defaultWorkerCount(): number {
   return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
 }
