@@ -25,7 +25,9 @@ function forbid(room, groups) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'runs/**', 'coverage/**', 'test/fixtures/**'] },
+  {
+    ignores: ['node_modules/**', 'out/**', 'dist/**', 'runs/**', 'coverage/**', 'test/fixtures/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -45,7 +47,10 @@ export default tseslint.config(
       },
     },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-restricted-syntax': [
         'error',
         {
@@ -59,10 +64,19 @@ export default tseslint.config(
       ],
     },
   },
-  { files: ['src/shared/**'], rules: forbid('src/shared', [...tf, ...physics, ...ui, ...electron]) },
+  {
+    files: ['src/shared/**'],
+    rules: forbid('src/shared', [...tf, ...physics, ...ui, ...electron]),
+  },
   { files: ['src/core/**'], rules: forbid('src/core', [...tf, ...physics, ...ui, ...electron]) },
   { files: ['envs/**'], rules: forbid('envs/', [...tf, ...ui, ...electron]) },
-  { files: ['src/algos/**', 'src/policies/**', 'src/tf/**', 'src/samplers/**'], rules: forbid('learning code', [...physics, ...ui, ...electron]) },
-  { files: ['src/training/**', 'src/host/**', 'src/cli/**'], rules: forbid('the trainer runtime', [...ui, ...electron]) },
+  {
+    files: ['src/algos/**', 'src/policies/**', 'src/tf/**', 'src/samplers/**'],
+    rules: forbid('learning code', [...physics, ...ui, ...electron]),
+  },
+  {
+    files: ['src/training/**', 'src/host/**', 'src/cli/**'],
+    rules: forbid('the trainer runtime', [...ui, ...electron]),
+  },
   { files: ['renderer/**'], rules: forbid('renderer/', [...tf, ...physics, ...electron]) },
 );

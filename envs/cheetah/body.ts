@@ -45,7 +45,25 @@ import { Rng } from '../../src/core/rng';
 import { Box } from '../../src/core/spaces';
 import { POSE_SIZE, type SceneDescription, writePlanarPose } from '../../src/shared/scene';
 import type { JsonObject } from '../../src/shared/json';
-import { Body, Composite, DELTA_MS, DT, Engine, Events, Joint, Units, WorldTemplate, box, placeBody, createEngine, jointGap, pin, type MBody, type MConstraint, type MEngine } from '../common/physics';
+import {
+  Body,
+  Composite,
+  DELTA_MS,
+  DT,
+  Engine,
+  Events,
+  Joint,
+  Units,
+  WorldTemplate,
+  box,
+  placeBody,
+  createEngine,
+  jointGap,
+  pin,
+  type MBody,
+  type MConstraint,
+  type MEngine,
+} from '../common/physics';
 
 export const CHEETAH_HORIZON = 200;
 export const CTRL_COST = 0.05;
@@ -82,7 +100,6 @@ const PITCH_STOP = 1.0;
 /** Solver iterations: constraint 3 keeps joint gaps < 1 mm (mean) at ≥ 60k steps/s. */
 const ITERATIONS = { constraint: 3, position: 2, velocity: 2 };
 const LEG_LEN = SEGMENTS.reduce((s, g) => s + g.len, 0);
-
 
 const START_HEIGHT = LEG_LEN + 0.02;
 const GROUND_HALF_WIDTH = 500;
@@ -138,9 +155,33 @@ export class CheetahEnv<T extends JsonObject> {
   /** Build the world for the current task, standing straight at rest, and remember that state. */
   private buildWorld(): void {
     this.built = this.task;
-    this.engine = createEngine({ constraintIterations: ITERATIONS.constraint, positionIterations: ITERATIONS.position, velocityIterations: ITERATIONS.velocity, gravity: 9.81, units: UNITS });
-    const ground = box({ id: 1, x: 0, y: 0.5 * S, w: 2 * GROUND_HALF_WIDTH * S, h: 1 * S, massKg: 0, isStatic: true, friction: FRICTION });
-    this.torso = box({ id: 2, x: 0, y: -START_HEIGHT * S, w: TORSO.len * S, h: TORSO.thick * S, massKg: TORSO.mass, group: GROUP, friction: FRICTION });
+    this.engine = createEngine({
+      constraintIterations: ITERATIONS.constraint,
+      positionIterations: ITERATIONS.position,
+      velocityIterations: ITERATIONS.velocity,
+      gravity: 9.81,
+      units: UNITS,
+    });
+    const ground = box({
+      id: 1,
+      x: 0,
+      y: 0.5 * S,
+      w: 2 * GROUND_HALF_WIDTH * S,
+      h: 1 * S,
+      massKg: 0,
+      isStatic: true,
+      friction: FRICTION,
+    });
+    this.torso = box({
+      id: 2,
+      x: 0,
+      y: -START_HEIGHT * S,
+      w: TORSO.len * S,
+      h: TORSO.thick * S,
+      massKg: TORSO.mass,
+      group: GROUP,
+      friction: FRICTION,
+    });
     this.segs = [];
     this.joints = [];
     this.pins = [];
@@ -155,9 +196,21 @@ export class CheetahEnv<T extends JsonObject> {
         const g = SEGMENTS[k];
         const j = leg * 3 + k;
         const cy = jy - g.len / 2;
-        const seg = box({ id: id++, x: hipX * S, y: -cy * S, w: THICK * S, h: g.len * S, massKg: g.mass, group: GROUP, friction: FRICTION });
+        const seg = box({
+          id: id++,
+          x: hipX * S,
+          y: -cy * S,
+          w: THICK * S,
+          h: g.len * S,
+          massKg: g.mass,
+          group: GROUP,
+          friction: FRICTION,
+        });
         // Anchors are offsets from each body's centre, in px (y down).
-        const c = pin(id++, parent, { x: (hipX - parentX) * S, y: -(jy - parentY) * S }, seg, { x: 0, y: -(jy - cy) * S });
+        const c = pin(id++, parent, { x: (hipX - parentX) * S, y: -(jy - parentY) * S }, seg, {
+          x: 0,
+          y: -(jy - cy) * S,
+        });
         // Armature (rotor inertia, as in MuJoCo's HalfCheetah) makes the light segments turn
         // less violently under full torque and lets the joint springs be stiff yet stable.
         Body.setInertia(seg, seg.inertia + ARMATURE * UNITS.inertia);
@@ -201,7 +254,15 @@ export class CheetahEnv<T extends JsonObject> {
         // A segment at world angle φ hangs along (sin φ, −cos φ) from its upper joint.
         const dx = Math.sin(phi);
         const dy = -Math.cos(phi);
-        placeBody(this.segs[leg * 3 + k], (jx + (dx * g.len) / 2) * S, -(jy + (dy * g.len) / 2) * S, -phi, v.x, v.y, 0);
+        placeBody(
+          this.segs[leg * 3 + k],
+          (jx + (dx * g.len) / 2) * S,
+          -(jy + (dy * g.len) / 2) * S,
+          -phi,
+          v.x,
+          v.y,
+          0,
+        );
         jx += dx * g.len;
         jy += dy * g.len;
       }
@@ -240,7 +301,13 @@ export class CheetahEnv<T extends JsonObject> {
     this.writeObs();
     const v = (this.torso.position.x - x0) / S / DT;
     const reward = this.reward(this.built, v, actionSq);
-    return { obs: this.obs, reward, terminated: false, truncated: this.t >= CHEETAH_HORIZON, info: {} };
+    return {
+      obs: this.obs,
+      reward,
+      terminated: false,
+      truncated: this.t >= CHEETAH_HORIZON,
+      info: {},
+    };
   }
 
   /**
@@ -288,15 +355,27 @@ export class CheetahEnv<T extends JsonObject> {
   scene(): SceneDescription {
     const seg = (leg: string, k: number) => ({
       name: `${leg}${SEGMENTS[k].name[0].toUpperCase()}${SEGMENTS[k].name.slice(1)}`,
-      geom: { type: 'box' as const, size: [THICK, SEGMENTS[k].len, THICK] as [number, number, number] },
+      geom: {
+        type: 'box' as const,
+        size: [THICK, SEGMENTS[k].len, THICK] as [number, number, number],
+      },
       color: leg === 'back' ? '#f97316' : '#fb923c',
     });
     return {
       family: this.family,
       up: 'y',
       bodies: [
-        { name: 'ground', geom: { type: 'plane', size: [2 * GROUND_HALF_WIDTH, 4] }, color: '#e9edf2', static: true },
-        { name: 'torso', geom: { type: 'box', size: [TORSO.len, TORSO.thick, 0.3] }, color: '#ea580c' },
+        {
+          name: 'ground',
+          geom: { type: 'plane', size: [2 * GROUND_HALF_WIDTH, 4] },
+          color: '#e9edf2',
+          static: true,
+        },
+        {
+          name: 'torso',
+          geom: { type: 'box', size: [TORSO.len, TORSO.thick, 0.3] },
+          color: '#ea580c',
+        },
         seg('back', 0),
         seg('back', 1),
         seg('back', 2),
@@ -304,7 +383,9 @@ export class CheetahEnv<T extends JsonObject> {
         seg('front', 1),
         seg('front', 2),
       ],
-      markers: [{ name: 'target', geom: { type: 'sphere', radius: 0.06 }, color: '#22c55e', opacity: 0.8 }],
+      markers: [
+        { name: 'target', geom: { type: 'sphere', radius: 0.06 }, color: '#22c55e', opacity: 0.8 },
+      ],
       bounds: { min: [-3, 0, -1], max: [3, 1.5, 1] },
       follow: 'torso',
       trail: 'torso',

@@ -21,14 +21,34 @@ export type CheetahDirTask = { direction: 1 | -1 };
 
 const OBS_DOC =
   'torso height (m), torso pitch (rad), 6 joint angles (rad: back thigh, shin, foot, front thigh, shin, foot), torso vx, vy (m/s), torso angular velocity (rad/s), 6 joint velocities (rad/s); the task is not observed';
-const ACT_DOC = 'joint torques a ∈ [−1, 1]⁶ (clipped), scaled to 90, 60, 45, 90, 45, 30 N·m (back thigh, shin, foot, front thigh, shin, foot)';
+const ACT_DOC =
+  'joint torques a ∈ [−1, 1]⁶ (clipped), scaled to 90, 60, 45, 90, 45, 30 N·m (back thigh, shin, foot, front thigh, shin, foot)';
 const TERM_DOC = 'none; truncated after 200 steps (dt = 1/60 s)';
 
 const VEL_PARAMS: TaskParam[] = [
-  { name: 'velocity', label: 'Target velocity', path: 'velocity', low: 0, high: 2, min: -2, max: 3, unit: 'm/s', kind: 'goal' },
+  {
+    name: 'velocity',
+    label: 'Target velocity',
+    path: 'velocity',
+    low: 0,
+    high: 2,
+    min: -2,
+    max: 3,
+    unit: 'm/s',
+    kind: 'goal',
+  },
 ];
 const DIR_PARAMS: TaskParam[] = [
-  { name: 'direction', label: 'Direction (−1 or +1)', path: 'direction', low: -1, high: 1, min: -1, max: 1, kind: 'goal' },
+  {
+    name: 'direction',
+    label: 'Direction (−1 or +1)',
+    path: 'direction',
+    low: -1,
+    high: 1,
+    min: -1,
+    max: 1,
+    kind: 'goal',
+  },
 ];
 
 export class CheetahVelEnv extends CheetahEnv<CheetahVelTask> implements Env<CheetahVelTask> {
@@ -60,7 +80,8 @@ export class CheetahDirEnv extends CheetahEnv<CheetahDirTask> implements Env<Che
 export const cheetahVel: TaskFamily<CheetahVelTask> = {
   id: 'cheetah-vel',
   title: 'Cheetah: target velocity',
-  description: 'A planar two-legged runner must reach and hold a forward velocity it is not told (HalfCheetahVel).',
+  description:
+    'A planar two-legged runner must reach and hold a forward velocity it is not told (HalfCheetahVel).',
   observationSize: 17,
   actionSize: 6,
   horizon: CHEETAH_HORIZON,
@@ -73,7 +94,13 @@ export const cheetahVel: TaskFamily<CheetahVelTask> = {
     tasks: 'v_goal ~ U[0, 2] m/s; 20% of velocities (by a hash of the value) are the test split',
   },
   sampleTasks(n: number, rng: Rng, split: 'train' | 'test'): CheetahVelTask[] {
-    return sampleSplit(n, rng, split, (r) => ({ velocity: r.uniformRange(0, 2) }), (t) => [t.velocity]);
+    return sampleSplit(
+      n,
+      rng,
+      split,
+      (r) => ({ velocity: r.uniformRange(0, 2) }),
+      (t) => [t.velocity],
+    );
   },
   parseTask(value: unknown): CheetahVelTask {
     const o = readObject(value);
@@ -87,7 +114,8 @@ export const cheetahVel: TaskFamily<CheetahVelTask> = {
 export const cheetahDir: TaskFamily<CheetahDirTask> = {
   id: 'cheetah-dir',
   title: 'Cheetah: direction',
-  description: 'The same runner must run forwards or backwards, whichever the unseen task rewards (HalfCheetahDir).',
+  description:
+    'The same runner must run forwards or backwards, whichever the unseen task rewards (HalfCheetahDir).',
   observationSize: 17,
   actionSize: 6,
   horizon: CHEETAH_HORIZON,
@@ -97,10 +125,12 @@ export const cheetahDir: TaskFamily<CheetahDirTask> = {
     action: ACT_DOC,
     reward: 'direction·v − 0.05·‖a‖², v = forward velocity of the torso (m/s)',
     termination: TERM_DOC,
-    tasks: 'direction = +1 or −1 with probability ½ each; with only two tasks the train and test splits cannot be disjoint, so both draw from the same two',
+    tasks:
+      'direction = +1 or −1 with probability ½ each; with only two tasks the train and test splits cannot be disjoint, so both draw from the same two',
   },
   sampleTasks(n: number, rng: Rng, split: 'train' | 'test'): CheetahDirTask[] {
-    if (!Number.isInteger(n) || n < 0) throw new Error(`sampleTasks: n must be a non-negative integer, got ${n}`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new Error(`sampleTasks: n must be a non-negative integer, got ${n}`);
     // A separate stream per split so that train and test draws differ for the same rng state.
     const r = split === 'train' ? rng : rng.split();
     const out: CheetahDirTask[] = [];
@@ -110,7 +140,8 @@ export const cheetahDir: TaskFamily<CheetahDirTask> = {
   parseTask(value: unknown): CheetahDirTask {
     const o = readObject(value);
     const d = o.direction;
-    if (d !== 1 && d !== -1) throw new Error(`task.direction must be 1 or -1, got ${JSON.stringify(d)}`);
+    if (d !== 1 && d !== -1)
+      throw new Error(`task.direction must be 1 or -1, got ${JSON.stringify(d)}`);
     return { direction: d };
   },
   make(task: CheetahDirTask, seed = 0): CheetahDirEnv {

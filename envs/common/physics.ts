@@ -114,7 +114,15 @@ export class WorldTemplate {
     verts: Float64Array;
     axes: Float64Array;
   }[];
-  private readonly anchors: { c: MConstraint; ax: number; ay: number; bx: number; by: number; angleA: number; angleB: number }[];
+  private readonly anchors: {
+    c: MConstraint;
+    ax: number;
+    ay: number;
+    bx: number;
+    by: number;
+    angleA: number;
+    angleB: number;
+  }[];
 
   constructor(
     private readonly engine: MEngine,
@@ -136,7 +144,15 @@ export class WorldTemplate {
     });
     this.anchors = constraints.map((c) => {
       const k = c as MConstraint & { angleA: number; angleB: number };
-      return { c, ax: c.pointA.x, ay: c.pointA.y, bx: c.pointB.x, by: c.pointB.y, angleA: k.angleA, angleB: k.angleB };
+      return {
+        c,
+        ax: c.pointA.x,
+        ay: c.pointA.y,
+        bx: c.pointB.x,
+        by: c.pointB.y,
+        angleA: k.angleA,
+        angleB: k.angleB,
+      };
     });
   }
 
@@ -188,8 +204,15 @@ export class WorldTemplate {
     Pairs.clear(this.engine.pairs);
     // The broadphase sorts its body list in place every step; a fresh order keeps the
     // collision (and so the solver) order the same as in a new world.
-    (Composite as unknown as { setModified(c: Matter.Composite, v: boolean, parents: boolean, children: boolean): void }).setModified(this.engine.world, true, false, false);
-    const timing = this.engine.timing as Matter.IEngineTimingOptions & { lastDelta: number; lastElapsed: number };
+    (
+      Composite as unknown as {
+        setModified(c: Matter.Composite, v: boolean, parents: boolean, children: boolean): void;
+      }
+    ).setModified(this.engine.world, true, false, false);
+    const timing = this.engine.timing as Matter.IEngineTimingOptions & {
+      lastDelta: number;
+      lastElapsed: number;
+    };
     timing.timestamp = 0;
     timing.lastDelta = 0;
     timing.lastElapsed = 0;
@@ -197,9 +220,20 @@ export class WorldTemplate {
 }
 
 /** Put a body at pose (x, y, angle) in px / matter-js radians with velocity (vx, vy) px per step and angular velocity w rad per step. */
-export function placeBody(b: MBody, x: number, y: number, angle: number, vx = 0, vy = 0, w = 0): void {
+export function placeBody(
+  b: MBody,
+  x: number,
+  y: number,
+  angle: number,
+  vx = 0,
+  vy = 0,
+  w = 0,
+): void {
   // The third argument (keep velocity) is missing from the typings.
-  const B = Body as unknown as { setPosition(b: MBody, p: Matter.Vector, v: boolean): void; setAngle(b: MBody, a: number, v: boolean): void };
+  const B = Body as unknown as {
+    setPosition(b: MBody, p: Matter.Vector, v: boolean): void;
+    setAngle(b: MBody, a: number, v: boolean): void;
+  };
   B.setPosition(b, { x, y }, false);
   B.setAngle(b, angle, false);
   Body.setVelocity(b, { x: vx, y: vy });
@@ -207,7 +241,14 @@ export function placeBody(b: MBody, x: number, y: number, angle: number, vx = 0,
 }
 
 /** A pin joint: `pointA` on `bodyA` (or a world point if bodyA is null) held on `pointB` of `bodyB`. */
-export function pin(id: number, bodyA: MBody | null, pointA: { x: number; y: number }, bodyB: MBody, pointB: { x: number; y: number }, length = 0): MConstraint {
+export function pin(
+  id: number,
+  bodyA: MBody | null,
+  pointA: { x: number; y: number },
+  bodyB: MBody,
+  pointB: { x: number; y: number },
+  length = 0,
+): MConstraint {
   return Constraint.create({
     id,
     ...(bodyA ? { bodyA } : {}),
@@ -268,7 +309,12 @@ export class Joint {
 
   /** Relative angular velocity in rad/s. */
   velocity(): number {
-    return (this.child.angle - this.child.anglePrev - (this.parent ? this.parent.angle - this.parent.anglePrev : 0)) / DT;
+    return (
+      (this.child.angle -
+        this.child.anglePrev -
+        (this.parent ? this.parent.angle - this.parent.anglePrev : 0)) /
+      DT
+    );
   }
 
   /**
@@ -318,7 +364,8 @@ export class Joint {
     if (th > this.upper) delta = this.upper - th;
     else if (th < this.lower) delta = this.lower - th;
     else return;
-    const step = th - (this.child.anglePrev - (this.parent ? this.parent.anglePrev : 0) - this.rest);
+    const step =
+      th - (this.child.anglePrev - (this.parent ? this.parent.anglePrev : 0) - this.rest);
     // Moving further past the limit: also turn the previous pose so the relative velocity is 0.
     const extra = (delta < 0 && step > 0) || (delta > 0 && step < 0) ? step : 0;
     for (const b of subtree) rotateAbout(b, pivot, delta, extra);
@@ -333,8 +380,12 @@ export class Joint {
     const wPred = w + total * invI * DT;
     const next = th + wPred * DT;
     let target = NaN;
-    if (next > this.upper) target = th > this.upper ? (LIMIT_BAUMGARTE * (this.upper - th)) / DT : (this.upper - th) / DT;
-    else if (next < this.lower) target = th < this.lower ? (LIMIT_BAUMGARTE * (this.lower - th)) / DT : (this.lower - th) / DT;
+    if (next > this.upper)
+      target =
+        th > this.upper ? (LIMIT_BAUMGARTE * (this.upper - th)) / DT : (this.upper - th) / DT;
+    else if (next < this.lower)
+      target =
+        th < this.lower ? (LIMIT_BAUMGARTE * (this.lower - th)) / DT : (this.lower - th) / DT;
     return target === target ? total + (target - wPred) / (invI * DT) : total;
   }
 

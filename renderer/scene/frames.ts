@@ -21,13 +21,17 @@ export function trailFromFrames(
   out?: Float32Array,
 ): Float32Array {
   const idx = poseIndex(scene, scene.trail);
-  if (idx < 0) throw new Error(`scene "${scene.family}": trail body "${scene.trail}" is not in the scene`);
+  if (idx < 0)
+    throw new Error(`scene "${scene.family}": trail body "${scene.trail}" is not in the scene`);
   const pts = out && out.length >= frames.length * 3 ? out : new Float32Array(frames.length * 3);
   const upAxis = scene.up === 'z' ? 2 : 1;
   for (let i = 0; i < frames.length; i++) {
     const f = frames[i];
     const o = idx * POSE_SIZE;
-    if (f.length < o + 3) throw new Error(`frame ${i} has ${f.length} floats, needs at least ${o + 3} for "${scene.trail}"`);
+    if (f.length < o + 3)
+      throw new Error(
+        `frame ${i} has ${f.length} floats, needs at least ${o + 3} for "${scene.trail}"`,
+      );
     pts[i * 3] = f[o];
     pts[i * 3 + 1] = f[o + 1];
     pts[i * 3 + 2] = f[o + 2];

@@ -2,7 +2,14 @@
 // cylinders lie along local x and planes are normal to the scene's up axis (the contract in
 // src/shared/scene.ts), while three.js builds them along y: the rotation is baked into the
 // geometry once, so posing a body is a plain position + quaternion copy every frame.
-import { BoxGeometry, BufferGeometry, CapsuleGeometry, CylinderGeometry, PlaneGeometry, SphereGeometry } from 'three';
+import {
+  BoxGeometry,
+  BufferGeometry,
+  CapsuleGeometry,
+  CylinderGeometry,
+  PlaneGeometry,
+  SphereGeometry,
+} from 'three';
 import type { Geom } from '../../src/shared/scene';
 
 /** Build the geometry of one geom. `up` decides which local plane a `plane` lies in. */

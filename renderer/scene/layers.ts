@@ -55,7 +55,14 @@ class BodyMeshes {
   readonly poseIndices: number[] = [];
   private readonly materials: Material[] = [];
 
-  add(body: SceneBody, poseIndex: number, geometries: GeometryCache, color: string, opacity: number, isFloor: boolean): Mesh {
+  add(
+    body: SceneBody,
+    poseIndex: number,
+    geometries: GeometryCache,
+    color: string,
+    opacity: number,
+    isFloor: boolean,
+  ): Mesh {
     const mat = bodyMaterial(color, opacity);
     const mesh = new Mesh(geometries.get(body.geom), mat);
     mesh.name = body.name;
@@ -72,7 +79,8 @@ class BodyMeshes {
   }
 
   pose(frame: Float32Array): void {
-    for (let i = 0; i < this.meshes.length; i++) applyPose(this.meshes[i], frame, this.poseIndices[i]);
+    for (let i = 0; i < this.meshes.length; i++)
+      applyPose(this.meshes[i], frame, this.poseIndices[i]);
   }
 
   dispose(): void {
@@ -95,15 +103,27 @@ export class TaskLayer implements Layer {
 
   constructor(desc: SceneDescription, geometries: GeometryCache) {
     desc.bodies.forEach((b, i) => {
-      if (b.static) this.bodies.add(b, i, geometries, b.color, b.opacity ?? 1, b.geom.type === 'plane');
+      if (b.static)
+        this.bodies.add(b, i, geometries, b.color, b.opacity ?? 1, b.geom.type === 'plane');
     });
     desc.markers.forEach((m, i) => {
-      const mesh = this.bodies.add(m, desc.bodies.length + i, geometries, m.color, m.opacity ?? 1, false);
+      const mesh = this.bodies.add(
+        m,
+        desc.bodies.length + i,
+        geometries,
+        m.color,
+        m.opacity ?? 1,
+        false,
+      );
       mesh.castShadow = false;
       // The goal (first marker of a family with goals on the floor) gets a beacon over it.
       if (i === 0 && desc.floor?.goalParams) {
         const { min, max } = desc.bounds;
-        this.beacon = new GoalBeacon(Math.max(max[0] - min[0], max[1] - min[1], max[2] - min[2]), m.color, desc.up);
+        this.beacon = new GoalBeacon(
+          Math.max(max[0] - min[0], max[1] - min[1], max[2] - min[2]),
+          m.color,
+          desc.up,
+        );
         mesh.add(this.beacon.object);
       }
     });
@@ -157,7 +177,10 @@ export class AgentsLayer implements Layer {
   private build(): void {
     this.desc.bodies.forEach((b, i) => {
       if (b.static) return;
-      const mat = new MeshLambertMaterial({ transparent: (b.opacity ?? 1) < 1, opacity: b.opacity ?? 1 });
+      const mat = new MeshLambertMaterial({
+        transparent: (b.opacity ?? 1) < 1,
+        opacity: b.opacity ?? 1,
+      });
       const mesh = new InstancedMesh(this.geometries.get(b.geom), mat, this.capacity);
       mesh.name = b.name;
       mesh.castShadow = true;
@@ -178,7 +201,11 @@ export class AgentsLayer implements Layer {
 
   private grow(): void {
     // Rare (more agents than ever before): rebuild with twice the room, keeping nothing per frame.
-    const old = { meshes: this.meshes.splice(0), materials: this.materials.splice(0), followPos: this.followPos };
+    const old = {
+      meshes: this.meshes.splice(0),
+      materials: this.materials.splice(0),
+      followPos: this.followPos,
+    };
     this.poseIndices.length = 0;
     this.baseColors.length = 0;
     this.capacity *= 2;
@@ -330,7 +357,11 @@ export class TrailLayer implements Layer {
     color: string,
     capacity = 1024,
   ) {
-    this.material = new LineBasicMaterial({ color: new Color(color), transparent: true, opacity: 0.95 });
+    this.material = new LineBasicMaterial({
+      color: new Color(color),
+      transparent: true,
+      opacity: 0.95,
+    });
     this.line = new Line(this.geometry, this.material);
     this.line.name = `trail:${id}`;
     this.line.frustumCulled = false;

@@ -11,7 +11,12 @@ export function acquireRenderer(): WebGLRenderer {
   const r =
     free.pop() ??
     // No MSAA: on software GL it costs more than the whole scene (measured by bench:viewer).
-    new WebGLRenderer({ antialias: false, alpha: false, powerPreference: 'high-performance', preserveDrawingBuffer: false });
+    new WebGLRenderer({
+      antialias: false,
+      alpha: false,
+      powerPreference: 'high-performance',
+      preserveDrawingBuffer: false,
+    });
   all.add(r);
   configureShadows(r);
   r.setPixelRatio(pixelRatioFor(r));
@@ -22,7 +27,9 @@ export function acquireRenderer(): WebGLRenderer {
 export function isSoftwareGl(r: WebGLRenderer): boolean {
   const gl = r.getContext();
   const ext = gl.getExtension('WEBGL_debug_renderer_info');
-  const name = String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+  const name = String(
+    ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER),
+  );
   return /swiftshader|llvmpipe|softpipe|software/i.test(name);
 }
 
@@ -70,4 +77,6 @@ export function pooledMemory(): { geometries: number; textures: number; renderer
 }
 
 // A read-only diagnostics hook for end-to-end tests (the page exposes nothing else).
-(globalThis as { __mrlScene?: { memory: typeof pooledMemory } }).__mrlScene = { memory: pooledMemory };
+(globalThis as { __mrlScene?: { memory: typeof pooledMemory } }).__mrlScene = {
+  memory: pooledMemory,
+};

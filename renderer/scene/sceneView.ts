@@ -4,13 +4,30 @@
 // TrailLayer per trail, and the environment (lights, ground, grid). Used by the dashboard's
 // live preview and the adaptation viewer. Nothing is allocated per rendered frame: poses are
 // copied in place and the follow camera works on module-level scratch vectors.
-import { Color, Fog, Group, PerspectiveCamera, Plane, Raycaster, Scene, Vector2, Vector3, WebGLRenderer } from 'three';
+import {
+  Color,
+  Fog,
+  Group,
+  PerspectiveCamera,
+  Plane,
+  Raycaster,
+  Scene,
+  Vector2,
+  Vector3,
+  WebGLRenderer,
+} from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import type { SceneDescription } from '../../src/shared/scene';
 import { GeometryCache } from './geometry';
 import { AgentsLayer, EnvironmentLayer, TaskLayer, TrailLayer } from './layers';
 import { checkFrame, poseIndex } from './frames';
-import { acquireRenderer, configureShadows, isSoftwareGl, pixelRatioFor, releaseRenderer } from './rendererPool';
+import {
+  acquireRenderer,
+  configureShadows,
+  isSoftwareGl,
+  pixelRatioFor,
+  releaseRenderer,
+} from './rendererPool';
 
 export interface SceneViewOptions {
   /**
@@ -159,7 +176,15 @@ export class SceneView {
     const floorY = floorH;
     // Side views see the horizon: give them (and runners) a ground that reaches it.
     const largeGround = Boolean(desc.follow) || desc.up === 'y';
-    this.env = new EnvironmentLayer(floorY, worldCenter.x, worldCenter.z, this.extent, largeGround, this.shadows, this.scene.background as Color);
+    this.env = new EnvironmentLayer(
+      floorY,
+      worldCenter.x,
+      worldCenter.z,
+      this.extent,
+      largeGround,
+      this.shadows,
+      this.scene.background as Color,
+    );
     const fog = this.scene.fog as Fog;
     fog.near = this.extent * 2.5;
     fog.far = this.extent * 10;
@@ -170,9 +195,17 @@ export class SceneView {
     this.camera.far = this.extent * 200;
     this.camera.updateProjectionMatrix();
     if (desc.up === 'z') {
-      this.camera.position.set(worldCenter.x, floorY + this.extent * 1.0, worldCenter.z + this.extent * 0.7);
+      this.camera.position.set(
+        worldCenter.x,
+        floorY + this.extent * 1.0,
+        worldCenter.z + this.extent * 0.7,
+      );
     } else {
-      this.camera.position.set(worldCenter.x, worldCenter.y + this.extent * 0.2, worldCenter.z + this.extent * 0.85);
+      this.camera.position.set(
+        worldCenter.x,
+        worldCenter.y + this.extent * 0.2,
+        worldCenter.z + this.extent * 0.85,
+      );
     }
     this.controls.target.copy(worldCenter);
     this.controls.update();
@@ -187,7 +220,12 @@ export class SceneView {
     this.camera.position.copy(this.homePosition);
     this.controls.target.copy(this.homeTarget);
     this.controls.update();
-    this.env?.placeSun(this.homeTarget.x, this.desc.floor?.height ?? 0, this.homeTarget.z, this.extent);
+    this.env?.placeSun(
+      this.homeTarget.x,
+      this.desc.floor?.height ?? 0,
+      this.homeTarget.z,
+      this.extent,
+    );
     this.dirty = true;
   }
 
@@ -289,7 +327,8 @@ export class SceneView {
 
   private updateFollow(): void {
     const wanted = this.userFollow ?? Boolean(this.desc?.follow);
-    if (!wanted || !this.follow || this.followIndex < 0 || this.followAgent === null || !this.env) return;
+    if (!wanted || !this.follow || this.followIndex < 0 || this.followAgent === null || !this.env)
+      return;
     if (!this.agents?.followPosition(this.followAgent, _target)) return;
     this.root.localToWorld(_target);
     // Track along the ground only: bobbing the camera with the torso is nauseating.
@@ -310,7 +349,10 @@ export class SceneView {
     if (!this.desc) return null;
     const rect = this.canvas.getBoundingClientRect();
     if (rect.width === 0 || rect.height === 0) return null;
-    _ndc.set(((clientX - rect.left) / rect.width) * 2 - 1, -((clientY - rect.top) / rect.height) * 2 + 1);
+    _ndc.set(
+      ((clientX - rect.left) / rect.width) * 2 - 1,
+      -((clientY - rect.top) / rect.height) * 2 + 1,
+    );
     _raycaster.setFromCamera(_ndc, this.camera);
     // The floor is at `height` along up, which is world y for both up conventions.
     _floor.constant = -(this.desc.floor?.height ?? 0);
@@ -322,8 +364,14 @@ export class SceneView {
   /** Match the drawing buffer to the element's size (call on container resize). */
   resize(width?: number, height?: number): void {
     const el = this.canvas;
-    const w = Math.max(1, Math.floor(width ?? (el.clientWidth || el.parentElement?.clientWidth || 640)));
-    const h = Math.max(1, Math.floor(height ?? (el.clientHeight || el.parentElement?.clientHeight || 480)));
+    const w = Math.max(
+      1,
+      Math.floor(width ?? (el.clientWidth || el.parentElement?.clientWidth || 640)),
+    );
+    const h = Math.max(
+      1,
+      Math.floor(height ?? (el.clientHeight || el.parentElement?.clientHeight || 480)),
+    );
     this.renderer.setSize(w, h, false);
     this.camera.aspect = w / h;
     this.camera.updateProjectionMatrix();
@@ -341,7 +389,10 @@ export class SceneView {
     if (full !== onScreen) this.renderer.setPixelRatio(full);
     this.render();
     const blob = new Promise<Blob>((resolve, reject) =>
-      this.canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('canvas.toBlob returned no image'))), 'image/png'),
+      this.canvas.toBlob(
+        (b) => (b ? resolve(b) : reject(new Error('canvas.toBlob returned no image'))),
+        'image/png',
+      ),
     );
     if (full !== onScreen) {
       this.renderer.setPixelRatio(onScreen);

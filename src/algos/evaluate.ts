@@ -47,18 +47,35 @@ function hasBatch(l: MetaLearner): l is MetaLearner & BatchAdapter {
 }
 
 /** The test tasks and per-task seeds the protocol uses for `seed`. */
-export function evaluationTasks(family: TaskFamily, n: number, seed: number, split: 'train' | 'test' = 'test'): { tasks: JsonObject[]; seeds: number[] } {
+export function evaluationTasks(
+  family: TaskFamily,
+  n: number,
+  seed: number,
+  split: 'train' | 'test' = 'test',
+): { tasks: JsonObject[]; seeds: number[] } {
   const tasks = family.sampleTasks(n, new Rng(seed), split);
   return { tasks, seeds: tasks.map((_, i) => episodeSeed(seed, i)) };
 }
 
-export async function evaluateLearner(learner: MetaLearner, family: TaskFamily, opts: EvaluateOptions): Promise<EvaluateResult> {
-  if (!Number.isInteger(opts.tasks) || opts.tasks < 1) throw new Error(`evaluate: tasks must be a positive integer, got ${opts.tasks}`);
-  if (!Number.isInteger(opts.steps) || opts.steps < 0) throw new Error(`evaluate: steps must be a non-negative integer, got ${opts.steps}`);
+export async function evaluateLearner(
+  learner: MetaLearner,
+  family: TaskFamily,
+  opts: EvaluateOptions,
+): Promise<EvaluateResult> {
+  if (!Number.isInteger(opts.tasks) || opts.tasks < 1)
+    throw new Error(`evaluate: tasks must be a positive integer, got ${opts.tasks}`);
+  if (!Number.isInteger(opts.steps) || opts.steps < 0)
+    throw new Error(`evaluate: steps must be a non-negative integer, got ${opts.steps}`);
   const E = opts.episodesPerStage ?? 20;
-  if (!Number.isInteger(E) || E < 1) throw new Error(`evaluate: episodesPerStage must be a positive integer, got ${E}`);
+  if (!Number.isInteger(E) || E < 1)
+    throw new Error(`evaluate: episodesPerStage must be a positive integer, got ${E}`);
   const { tasks, seeds } = evaluationTasks(family, opts.tasks, opts.seed, opts.split);
-  const budget: Omit<AdaptBudget, 'seed'> = { steps: opts.steps, episodesPerStage: E, ...(opts.stepSize !== undefined ? { stepSize: opts.stepSize } : {}), ...(opts.laterStepRatio !== undefined ? { laterStepRatio: opts.laterStepRatio } : {}) };
+  const budget: Omit<AdaptBudget, 'seed'> = {
+    steps: opts.steps,
+    episodesPerStage: E,
+    ...(opts.stepSize !== undefined ? { stepSize: opts.stepSize } : {}),
+    ...(opts.laterStepRatio !== undefined ? { laterStepRatio: opts.laterStepRatio } : {}),
+  };
   const perTask: number[][] = [];
   // Chunks bound the memory of one sampler call (episodes of every task in the chunk).
   const CHUNK = 40;
@@ -90,7 +107,9 @@ export async function evaluateLearner(learner: MetaLearner, family: TaskFamily, 
 }
 
 /** Step sizes tuneStepSize tries (a log grid over what a policy-gradient fine-tuning step can want). */
-export const STEP_SIZE_GRID = [5, 2, 1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001] as const;
+export const STEP_SIZE_GRID = [
+  5, 2, 1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001,
+] as const;
 
 export interface TuneOptions {
   steps: number;
@@ -107,14 +126,26 @@ export interface TuneOptions {
  * practitioner would: on *training* tasks, never the held-out test tasks, as the one with
  * the best mean return over stages 1..k. Ties go to the larger step.
  */
-export async function tuneStepSize(learner: MetaLearner, family: TaskFamily, opts: TuneOptions): Promise<{ stepSize: number; scores: { stepSize: number; returns: number[] }[] }> {
+export async function tuneStepSize(
+  learner: MetaLearner,
+  family: TaskFamily,
+  opts: TuneOptions,
+): Promise<{ stepSize: number; scores: { stepSize: number; returns: number[] }[] }> {
   if (opts.steps < 1) throw new Error(`tuneStepSize: steps must be at least 1, got ${opts.steps}`);
   const grid = opts.grid ?? STEP_SIZE_GRID;
   if (grid.length === 0) throw new Error('tuneStepSize: empty grid');
   const scores: { stepSize: number; returns: number[] }[] = [];
   let best = { stepSize: grid[0], score: -Infinity };
   for (const stepSize of grid) {
-    const r = await evaluateLearner(learner, family, { tasks: opts.tasks ?? 20, steps: opts.steps, episodesPerStage: opts.episodesPerStage, seed: opts.seed, split: 'train', stepSize, ...(opts.laterStepRatio !== undefined ? { laterStepRatio: opts.laterStepRatio } : {}) });
+    const r = await evaluateLearner(learner, family, {
+      tasks: opts.tasks ?? 20,
+      steps: opts.steps,
+      episodesPerStage: opts.episodesPerStage,
+      seed: opts.seed,
+      split: 'train',
+      stepSize,
+      ...(opts.laterStepRatio !== undefined ? { laterStepRatio: opts.laterStepRatio } : {}),
+    });
     scores.push({ stepSize, returns: r.returns });
     const score = r.returns.slice(1).reduce((a, b) => a + b, 0) / opts.steps;
     if (score > best.score) best = { stepSize, score };

@@ -3,7 +3,11 @@
 // as in rllab and pytorch-maml-rl (the MAML paper's code), so results compare with them.
 
 /** G_t = Σ_k γ^k r_{t+k}, into `out`. */
-export function discountedReturns(rewards: ArrayLike<number>, gamma: number, out = new Float32Array(rewards.length)): Float32Array {
+export function discountedReturns(
+  rewards: ArrayLike<number>,
+  gamma: number,
+  out = new Float32Array(rewards.length),
+): Float32Array {
   let g = 0;
   for (let t = rewards.length - 1; t >= 0; t--) {
     g = rewards[t] + gamma * g;
@@ -24,7 +28,8 @@ export function gae(
   lastValue = 0,
   out = new Float32Array(rewards.length),
 ): Float32Array {
-  if (values.length !== rewards.length) throw new Error(`gae: ${rewards.length} rewards but ${values.length} values`);
+  if (values.length !== rewards.length)
+    throw new Error(`gae: ${rewards.length} rewards but ${values.length} values`);
   let adv = 0;
   let next = lastValue;
   for (let t = rewards.length - 1; t >= 0; t--) {

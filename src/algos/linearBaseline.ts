@@ -27,7 +27,12 @@ function features(ep: BaselineEpisode, obsSize: number, t: number, out: Float64A
 }
 
 /** Solve (A + ridge·I) w = b by Cholesky; null if not positive definite or not finite. */
-function solveRidge(A: Float64Array, b: Float64Array, n: number, ridge: number): Float64Array | null {
+function solveRidge(
+  A: Float64Array,
+  b: Float64Array,
+  n: number,
+  ridge: number,
+): Float64Array | null {
   const L = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
@@ -93,7 +98,9 @@ export class LinearFeatureBaseline {
       }
       ridge *= 10;
     }
-    throw new Error('LinearFeatureBaseline: the least-squares fit failed even with a large ridge (non-finite data?)');
+    throw new Error(
+      'LinearFeatureBaseline: the least-squares fit failed even with a large ridge (non-finite data?)',
+    );
   }
 
   /** V for every step of an episode. */

@@ -37,7 +37,14 @@ import { createSampler, type RolloutSampler } from '../samplers/createSampler';
 import { exp } from '../tf/ops';
 import { discountedReturns, gae, normalizeInPlace } from './gae';
 import { LinearFeatureBaseline } from './linearBaseline';
-import type { AdaptBudget, AdaptResult, Checkpoint, EpisodeRecord, MetaLearner, Metrics } from './metaLearner';
+import type {
+  AdaptBudget,
+  AdaptResult,
+  Checkpoint,
+  EpisodeRecord,
+  MetaLearner,
+  Metrics,
+} from './metaLearner';
 import { UpdateWorker } from './mamlUpdatePool';
 import { backtrackingLineSearch, conjugateGradient, dot, type Vec } from './trpo';
 
@@ -161,7 +168,14 @@ export interface TaskData {
   lengths: number[];
 }
 
-export function buildTaskData(eps: Episode[], obsSize: number, actSize: number, gamma: number, lambda: number, weighting: 'step' | 'episode'): TaskData {
+export function buildTaskData(
+  eps: Episode[],
+  obsSize: number,
+  actSize: number,
+  gamma: number,
+  lambda: number,
+  weighting: 'step' | 'episode',
+): TaskData {
   const baseline = new LinearFeatureBaseline(obsSize);
   const returns = eps.map((e) => discountedReturns(e.rewards, gamma));
   baseline.fit(eps, returns);
@@ -227,7 +241,13 @@ interface TaskShare {
 
 /** Tasks [a, b) of a batch (shares its tensors). */
 function sliceBatch(mb: MetaBatch, a: number, b: number): MetaBatch {
-  return { paths: mb.paths.slice(a, b), inner: mb.inner.slice(a, b), innerPB: mb.innerPB.slice(a, b), outer: mb.outer.slice(a, b), outerPB: mb.outerPB.slice(a, b) };
+  return {
+    paths: mb.paths.slice(a, b),
+    inner: mb.inner.slice(a, b),
+    innerPB: mb.innerPB.slice(a, b),
+    outer: mb.outer.slice(a, b),
+    outerPB: mb.outerPB.slice(a, b),
+  };
 }
 
 export function disposeMetaBatch(mb: MetaBatch): void {
@@ -270,7 +290,8 @@ function curvatureSubset<T extends TaskTensors>(d: T, fraction: number): T {
 }
 
 function disposeAll(ts: (TaskTensors | OuterTensors)[]): void {
-  for (const t of ts) tf.dispose(Object.values(t).filter((v): v is tf.Tensor => v instanceof tf.Tensor));
+  for (const t of ts)
+    tf.dispose(Object.values(t).filter((v): v is tf.Tensor => v instanceof tf.Tensor));
 }
 
 function meanOf(xs: number[]): number {
@@ -319,7 +340,11 @@ export class MamlLearner implements MetaLearner {
     const P = numParams(this.spec);
     this.adamM = new Float32Array(P);
     this.adamV = new Float32Array(P);
-    this.sampler = createSampler({ workers: args.workers, sampler: args.sampler, learner: this.algo });
+    this.sampler = createSampler({
+      workers: args.workers,
+      sampler: args.sampler,
+      learner: this.algo,
+    });
   }
 
   get numParams(): number {
@@ -340,7 +365,9 @@ export class MamlLearner implements MetaLearner {
   private innerHvpAd(theta: Float32Array, d: TaskTensors, v: ArrayLike<number>): Float32Array {
     return tf.tidy(() => {
       const vt = tf.tensor1d(Float32Array.from(v));
-      const h = tf.grad((th: tf.Tensor) => tf.sum(tf.mul(this.innerGradAd(th as tf.Tensor1D, d), vt)))(tf.tensor1d(theta));
+      const h = tf.grad((th: tf.Tensor) =>
+        tf.sum(tf.mul(this.innerGradAd(th as tf.Tensor1D, d), vt)),
+      )(tf.tensor1d(theta));
       return h.dataSync() as Float32Array;
     });
   }
@@ -363,7 +390,12 @@ export class MamlLearner implements MetaLearner {
   }
 
   /** θ − α ∇L_in(θ) on batch d; with keep, also the policy batch at θ (for HVPs). */
-  private innerStep(theta: Float32Array, d: TaskTensors, lr: number, keep: boolean): { next: Float32Array; pb: PolicyBatch | null } {
+  private innerStep(
+    theta: Float32Array,
+    d: TaskTensors,
+    lr: number,
+    keep: boolean,
+  ): { next: Float32Array; pb: PolicyBatch | null } {
     if (this.manual) {
       const pb = new PolicyBatch(this.spec, theta, d.obs, d.act);
       const g = pb.gradient(d.advW);
@@ -384,7 +416,9 @@ export class MamlLearner implements MetaLearner {
   }
 
   private innerHvp(mb: MetaBatch, t: number, k: number, v: ArrayLike<number>): Float32Array {
-    return this.manual ? mb.innerPB[t][k].hessianVp(v) : this.innerHvpAd(mb.paths[t][k], mb.inner[t][k], v);
+    return this.manual
+      ? mb.innerPB[t][k].hessianVp(v)
+      : this.innerHvpAd(mb.paths[t][k], mb.inner[t][k], v);
   }
 
   /** F(φ_t) u: the Hessian of the KL to the fixed old policy, at φ_t. */
@@ -395,12 +429,19 @@ export class MamlLearner implements MetaLearner {
     return tf.tidy(() => {
       const ut = tf.tensor1d(Float32Array.from(u));
       const klGrad = (p: tf.Tensor) => tf.grad((q: tf.Tensor) => this.klAd(q as tf.Tensor1D, o))(p);
-      return tf.grad((p: tf.Tensor) => tf.sum(tf.mul(klGrad(p), ut)))(tf.tensor1d(phi)).dataSync() as Float32Array;
+      return tf
+        .grad((p: tf.Tensor) => tf.sum(tf.mul(klGrad(p), ut)))(tf.tensor1d(phi))
+        .dataSync() as Float32Array;
     });
   }
 
   /** Surrogate loss (clipped for PPO) and its gradient at φ; `pb` may be a batch already at φ. */
-  private lossGrad(phi: Float32Array, o: OuterTensors, clipped: boolean, pb?: PolicyBatch): { loss: number; grad: Float32Array } {
+  private lossGrad(
+    phi: Float32Array,
+    o: OuterTensors,
+    clipped: boolean,
+    pb?: PolicyBatch,
+  ): { loss: number; grad: Float32Array } {
     if (this.manual) {
       const own = pb ?? new PolicyBatch(this.spec, phi, o.obs, o.act);
       try {
@@ -410,7 +451,10 @@ export class MamlLearner implements MetaLearner {
           let coef: tf.Tensor1D = un as tf.Tensor1D;
           let obj = un;
           if (clipped) {
-            const cl = tf.mul(tf.clipByValue(ratio, 1 - this.config.ppoClip, 1 + this.config.ppoClip), o.advW);
+            const cl = tf.mul(
+              tf.clipByValue(ratio, 1 - this.config.ppoClip, 1 + this.config.ppoClip),
+              o.advW,
+            );
             obj = tf.minimum(un, cl);
             // The gradient flows only where the unclipped term is the minimum.
             coef = tf.mul(un, tf.cast(tf.lessEqual(un, cl), 'float32')) as tf.Tensor1D;
@@ -426,7 +470,9 @@ export class MamlLearner implements MetaLearner {
       }
     }
     return tf.tidy(() => {
-      const { value, grad } = tf.valueAndGrad((p: tf.Tensor) => this.surrogateAd(p as tf.Tensor1D, o, clipped))(tf.tensor1d(phi));
+      const { value, grad } = tf.valueAndGrad((p: tf.Tensor) =>
+        this.surrogateAd(p as tf.Tensor1D, o, clipped),
+      )(tf.tensor1d(phi));
       return { loss: value.dataSync()[0], grad: grad.dataSync() as Float32Array };
     });
   }
@@ -435,7 +481,9 @@ export class MamlLearner implements MetaLearner {
     if (this.manual) {
       const pb = new PolicyBatch(this.spec, phi, o.obs, o.act);
       try {
-        const loss = tf.tidy(() => tf.neg(tf.sum(tf.mul(tf.exp(tf.sub(pb.logp, o.oldLogp)), o.advW))).dataSync()[0]);
+        const loss = tf.tidy(
+          () => tf.neg(tf.sum(tf.mul(tf.exp(tf.sub(pb.logp, o.oldLogp)), o.advW))).dataSync()[0],
+        );
         return { loss, kl: pb.klFrom(o.oldMean, o.oldLogStd, o.w) };
       } finally {
         pb.dispose();
@@ -443,7 +491,10 @@ export class MamlLearner implements MetaLearner {
     }
     return tf.tidy(() => {
       const p = tf.tensor1d(phi);
-      return { loss: this.surrogateAd(p, o, false).dataSync()[0], kl: this.klAd(p, o).dataSync()[0] };
+      return {
+        loss: this.surrogateAd(p, o, false).dataSync()[0],
+        kl: this.klAd(p, o).dataSync()[0],
+      };
     });
   }
 
@@ -470,7 +521,11 @@ export class MamlLearner implements MetaLearner {
   }
 
   /** φ_t(θ) on the batch's fixed inner data, with its intermediates (and policy batches if asked). */
-  private adaptOnData(theta: Float32Array, inner: TaskTensors[], keep: boolean): { path: Float32Array[]; pbs: PolicyBatch[] } {
+  private adaptOnData(
+    theta: Float32Array,
+    inner: TaskTensors[],
+    keep: boolean,
+  ): { path: Float32Array[]; pbs: PolicyBatch[] } {
     const path = [theta];
     const pbs: PolicyBatch[] = [];
     for (const d of inner) {
@@ -483,7 +538,9 @@ export class MamlLearner implements MetaLearner {
 
   /** The meta-objective mean_t L_out(φ_t(θ)) and mean KL at θ, on the batch's data. */
   metaObjective(theta: Float32Array, mb: MetaBatch): { loss: number; kl: number } {
-    const parts = mb.outer.map((o, t) => this.lossAndKl(this.adaptOnData(theta, mb.inner[t], false).path.at(-1) as Float32Array, o));
+    const parts = mb.outer.map((o, t) =>
+      this.lossAndKl(this.adaptOnData(theta, mb.inner[t], false).path.at(-1) as Float32Array, o),
+    );
     return { loss: meanOf(parts.map((p) => p.loss)), kl: meanOf(parts.map((p) => p.kl)) };
   }
 
@@ -521,7 +578,12 @@ export class MamlLearner implements MetaLearner {
     this.onProgress?.(phase, Math.max(0, Math.min(1, fraction)));
   }
 
-  private async sampleStage(tasks: JsonObject[], params: Float32Array[], seed: number, opts: { taskSeeds?: number[]; recordFrames?: boolean; episodes?: number } = {}) {
+  private async sampleStage(
+    tasks: JsonObject[],
+    params: Float32Array[],
+    seed: number,
+    opts: { taskSeeds?: number[]; recordFrames?: boolean; episodes?: number } = {},
+  ) {
     return this.sampler.sample({
       familyId: this.family.id,
       tasks,
@@ -536,7 +598,14 @@ export class MamlLearner implements MetaLearner {
   }
 
   private taskData(eps: Episode[]): TaskData {
-    return buildTaskData(eps, this.spec.obsSize, this.spec.actSize, this.config.gamma, this.config.gaeLambda, this.config.lossWeighting);
+    return buildTaskData(
+      eps,
+      this.spec.obsSize,
+      this.spec.actSize,
+      this.config.gamma,
+      this.config.gaeLambda,
+      this.config.lossWeighting,
+    );
   }
 
   /** Old-policy tensors for the outer batch of one task, sampled with φ. */
@@ -544,7 +613,11 @@ export class MamlLearner implements MetaLearner {
     const base = toTensors(d, this.spec.obsSize, this.spec.actSize);
     const [oldLogp, oldMean, oldLogStd] = tf.tidy(() => {
       const p = tf.tensor1d(phi);
-      return [logProbTf(this.spec, p, base.obs, base.act), meanTf(this.spec, p, base.obs), logStdTf(this.spec, p)];
+      return [
+        logProbTf(this.spec, p, base.obs, base.act),
+        meanTf(this.spec, p, base.obs),
+        logStdTf(this.spec, p),
+      ];
     });
     return { ...base, oldLogp, oldMean, oldLogStd } as OuterTensors;
   }
@@ -584,7 +657,9 @@ export class MamlLearner implements MetaLearner {
         );
         tSampling += now() - t0;
         envSteps += res.steps;
-        metrics[k === 0 ? 'returns/pre' : `returns/post_${k}`] = meanOf(res.episodes.flat().map((e) => e.return));
+        metrics[k === 0 ? 'returns/pre' : `returns/post_${k}`] = meanOf(
+          res.episodes.flat().map((e) => e.return),
+        );
         const t1 = now();
         const data = res.episodes.map((eps) => this.taskData(eps));
         if (k < K) {
@@ -602,14 +677,18 @@ export class MamlLearner implements MetaLearner {
           for (let t = 0; t < T; t++) {
             const phi = mb.paths[t][K];
             mb.outer.push(this.outerTensors(data[t], phi));
-            if (this.manual) mb.outerPB.push(new PolicyBatch(this.spec, phi, mb.outer[t].obs, mb.outer[t].act));
+            if (this.manual)
+              mb.outerPB.push(new PolicyBatch(this.spec, phi, mb.outer[t].obs, mb.outer[t].act));
           }
         }
         tInner += now() - t1;
       }
       this.progress('outer', (K + 1) / (K + 2));
       const t2 = now();
-      Object.assign(metrics, cfg.outer === 'trpo' ? await this.trpoStep(mb, share) : this.ppoStep(mb));
+      Object.assign(
+        metrics,
+        cfg.outer === 'trpo' ? await this.trpoStep(mb, share) : this.ppoStep(mb),
+      );
       metrics['time/outer'] = now() - t2;
     } finally {
       disposeMetaBatch(mb);
@@ -633,7 +712,10 @@ export class MamlLearner implements MetaLearner {
    */
   private shareTasks(mb: MetaBatch, T: number): TaskShare {
     const backend = tf.getBackend();
-    const threads = this.config.outer === 'trpo' && mb.raw && (backend === 'wasm' || backend === 'cpu') ? Math.max(1, Math.min(this.config.updateThreads, T)) : 1;
+    const threads =
+      this.config.outer === 'trpo' && mb.raw && (backend === 'wasm' || backend === 'cpu')
+        ? Math.max(1, Math.min(this.config.updateThreads, T))
+        : 1;
     const bounds = Array.from({ length: threads + 1 }, (_, i) => Math.floor((i * T) / threads));
     const share: TaskShare = { bounds, remotes: [], setupDone: Promise.resolve() };
     if (threads === 1 || !mb.raw) return share;
@@ -644,7 +726,15 @@ export class MamlLearner implements MetaLearner {
         const [a, b] = [bounds[w + 1], bounds[w + 2]];
         share.remotes.push(this.updateWorkers[w]);
         return this.updateWorkers[w].request(
-          { kind: 'setup', backend, familyId: this.family.id, config: this.config as unknown as JsonObject, inner: raw.inner.slice(a, b), outer: raw.outer.slice(a, b), paths: mb.paths.slice(a, b) },
+          {
+            kind: 'setup',
+            backend,
+            familyId: this.family.id,
+            config: this.config as unknown as JsonObject,
+            inner: raw.inner.slice(a, b),
+            outer: raw.outer.slice(a, b),
+            paths: mb.paths.slice(a, b),
+          },
           'ok',
         );
       }),
@@ -660,7 +750,10 @@ export class MamlLearner implements MetaLearner {
    * thread computes its share while they compute theirs, and the shares are summed in task
    * order. A worker handles its requests in order, so the first one can follow its setup at once.
    */
-  private async trpoStep(mb: MetaBatch, share: TaskShare = this.shareTasks(mb, mb.outer.length)): Promise<Metrics> {
+  private async trpoStep(
+    mb: MetaBatch,
+    share: TaskShare = this.shareTasks(mb, mb.outer.length),
+  ): Promise<Metrics> {
     const cfg = this.config;
     const T = mb.outer.length;
     const { bounds, remotes, setupDone } = share;
@@ -726,7 +819,10 @@ export class MamlLearner implements MetaLearner {
       );
       const o = curvatureSubset(mb.outer[t], fraction);
       sub.outer.push(o);
-      if (this.manual) sub.outerPB.push(new PolicyBatch(this.spec, mb.paths[t][mb.paths[t].length - 1], o.obs, o.act));
+      if (this.manual)
+        sub.outerPB.push(
+          new PolicyBatch(this.spec, mb.paths[t][mb.paths[t].length - 1], o.obs, o.act),
+        );
     }
     return sub;
   }
@@ -756,7 +852,13 @@ export class MamlLearner implements MetaLearner {
       for (let i = 0; i < c.length; i++) c[i] = theta0[i] - f * scale * stepDir[i];
       return c;
     };
-    const ls = await backtrackingLineSearch((f) => compute.objective(candidate(f)), oldLoss, cfg.maxKl, cfg.lsMaxSteps, cfg.lsBacktrack);
+    const ls = await backtrackingLineSearch(
+      (f) => compute.objective(candidate(f)),
+      oldLoss,
+      cfg.maxKl,
+      cfg.lsMaxSteps,
+      cfg.lsBacktrack,
+    );
     if (ls.accepted) this.theta = candidate(ls.fraction);
     return {
       'losses/surrogate': oldLoss,
@@ -779,7 +881,11 @@ export class MamlLearner implements MetaLearner {
       const cur: MetaBatch = { ...mb, paths: [], innerPB: [], outerPB: [] };
       try {
         for (let t = 0; t < mb.outer.length; t++) {
-          const { path, pbs } = this.adaptOnData(this.theta, mb.inner[t], this.manual && !cfg.firstOrder);
+          const { path, pbs } = this.adaptOnData(
+            this.theta,
+            mb.inner[t],
+            this.manual && !cfg.firstOrder,
+          );
           cur.paths.push(path);
           cur.innerPB.push(pbs);
         }
@@ -800,7 +906,11 @@ export class MamlLearner implements MetaLearner {
       }
     }
     const after = this.metaObjective(this.theta, mb);
-    return { 'losses/surrogate': first, 'losses/surrogate_after': after.loss, 'losses/kl': after.kl };
+    return {
+      'losses/surrogate': first,
+      'losses/surrogate_after': after.loss,
+      'losses/kl': after.kl,
+    };
   }
 
   // ----- adaptation (evaluation, viewer) ------------------------------------------------
@@ -810,8 +920,17 @@ export class MamlLearner implements MetaLearner {
     return episodeSeed(taskSeed, 1_000_000 + stage);
   }
 
-  async adapt(task: JsonObject, budget: AdaptBudget, onEpisode?: (ep: EpisodeRecord) => void): Promise<AdaptResult> {
-    const [r] = await this.adaptBatch([task], budget, [budget.seed], onEpisode ? (_t, ep) => onEpisode(ep) : undefined);
+  async adapt(
+    task: JsonObject,
+    budget: AdaptBudget,
+    onEpisode?: (ep: EpisodeRecord) => void,
+  ): Promise<AdaptResult> {
+    const [r] = await this.adaptBatch(
+      [task],
+      budget,
+      [budget.seed],
+      onEpisode ? (_t, ep) => onEpisode(ep) : undefined,
+    );
     return r;
   }
 
@@ -826,14 +945,23 @@ export class MamlLearner implements MetaLearner {
     taskSeeds: number[] = tasks.map((_, i) => budget.seed + i),
     onEpisode?: (task: number, ep: EpisodeRecord) => void,
   ): Promise<AdaptResult[]> {
-    if (!Number.isInteger(budget.steps) || budget.steps < 0 || budget.steps > 50) throw new Error(`adapt: steps must be an integer in [0, 50], got ${budget.steps}`);
+    if (!Number.isInteger(budget.steps) || budget.steps < 0 || budget.steps > 50)
+      throw new Error(`adapt: steps must be an integer in [0, 50], got ${budget.steps}`);
     if (!Number.isInteger(budget.episodesPerStage) || budget.episodesPerStage < 1) {
-      throw new Error(`adapt: episodesPerStage must be a positive integer, got ${budget.episodesPerStage}`);
+      throw new Error(
+        `adapt: episodesPerStage must be a positive integer, got ${budget.episodesPerStage}`,
+      );
     }
     const parsed = tasks.map((t) => this.family.parseTask(t));
-    if (budget.stepSize !== undefined && !(budget.stepSize >= 0 && budget.stepSize <= 100)) throw new Error(`adapt: stepSize must be in [0, 100], got ${budget.stepSize}`);
+    if (budget.stepSize !== undefined && !(budget.stepSize >= 0 && budget.stepSize <= 100))
+      throw new Error(`adapt: stepSize must be in [0, 100], got ${budget.stepSize}`);
     const lr0 = budget.stepSize ?? this.config.adaptLr ?? this.config.innerLr;
-    const lrLater = budget.laterStepRatio !== undefined ? lr0 * budget.laterStepRatio : budget.stepSize !== undefined ? budget.stepSize / 4 : (this.config.adaptLrLater ?? lr0 / 4);
+    const lrLater =
+      budget.laterStepRatio !== undefined
+        ? lr0 * budget.laterStepRatio
+        : budget.stepSize !== undefined
+          ? budget.stepSize / 4
+          : (this.config.adaptLrLater ?? lr0 / 4);
     // The oracle already sees the task: the paper evaluates it as it is, without fine-tuning.
     const fineTune = this.algo !== 'oracle';
     let params = parsed.map(() => this.theta);
@@ -897,7 +1025,10 @@ export class MamlLearner implements MetaLearner {
         adamM: { shape: [P], data: new Float32Array(this.adamM) },
         adamV: { shape: [P], data: new Float32Array(this.adamV) },
       },
-      optimizerState: { adamStep: this.adamStep, spec: { ...this.spec, hidden: [...this.spec.hidden] } },
+      optimizerState: {
+        adamStep: this.adamStep,
+        spec: { ...this.spec, hidden: [...this.spec.hidden] },
+      },
       rng: this.rng.getState(),
     };
   }
@@ -906,9 +1037,12 @@ export class MamlLearner implements MetaLearner {
     const P = this.theta.length;
     const th = c.params?.theta;
     if (!th || th.data.length !== P) {
-      throw new Error(`checkpoint params.theta has ${th ? th.data.length : 'no'} values; this ${this.algo} policy (${this.spec.hidden.join('-')} ${this.spec.activation}, ${this.spec.obsSize}→${this.spec.actSize}) needs ${P}`);
+      throw new Error(
+        `checkpoint params.theta has ${th ? th.data.length : 'no'} values; this ${this.algo} policy (${this.spec.hidden.join('-')} ${this.spec.activation}, ${this.spec.obsSize}→${this.spec.actSize}) needs ${P}`,
+      );
     }
-    if (!Array.from(th.data).every(Number.isFinite)) throw new Error('checkpoint params.theta holds non-finite values');
+    if (!Array.from(th.data).every(Number.isFinite))
+      throw new Error('checkpoint params.theta holds non-finite values');
     this.theta = new Float32Array(th.data);
     const m = c.optimizerTensors?.adamM;
     const v = c.optimizerTensors?.adamV;
@@ -942,7 +1076,8 @@ export class MamlLearner implements MetaLearner {
       );
       const phi = paths[t][paths[t].length - 1];
       mb.outer.push(this.outerTensors(outer[t], phi));
-      if (this.manual) mb.outerPB.push(new PolicyBatch(this.spec, phi, mb.outer[t].obs, mb.outer[t].act));
+      if (this.manual)
+        mb.outerPB.push(new PolicyBatch(this.spec, phi, mb.outer[t].obs, mb.outer[t].act));
     }
     return mb;
   }
@@ -965,17 +1100,24 @@ export class MamlLearner implements MetaLearner {
   // ----- test hooks: a MetaBatch from given episodes ------------------------------------
 
   /** For gradient checks: the tensors and adaptation paths of one meta-iteration, from given episodes ([stage][task][episode]). */
-  prepareFromEpisodes(innerEps: Episode[][][], outerEps: Episode[][], theta: Float32Array = this.theta): MetaBatch {
+  prepareFromEpisodes(
+    innerEps: Episode[][][],
+    outerEps: Episode[][],
+    theta: Float32Array = this.theta,
+  ): MetaBatch {
     const mb: MetaBatch = { paths: [], inner: [], innerPB: [], outer: [], outerPB: [] };
     for (let t = 0; t < outerEps.length; t++) {
-      const ts = innerEps.map((stage) => toTensors(this.taskData(stage[t]), this.spec.obsSize, this.spec.actSize));
+      const ts = innerEps.map((stage) =>
+        toTensors(this.taskData(stage[t]), this.spec.obsSize, this.spec.actSize),
+      );
       mb.inner.push(ts);
       const { path, pbs } = this.adaptOnData(theta, ts, this.manual && !this.config.firstOrder);
       mb.paths.push(path);
       mb.innerPB.push(pbs);
       const phi = path[path.length - 1];
       mb.outer.push(this.outerTensors(this.taskData(outerEps[t]), phi));
-      if (this.manual) mb.outerPB.push(new PolicyBatch(this.spec, phi, mb.outer[t].obs, mb.outer[t].act));
+      if (this.manual)
+        mb.outerPB.push(new PolicyBatch(this.spec, phi, mb.outer[t].obs, mb.outer[t].act));
     }
     return mb;
   }

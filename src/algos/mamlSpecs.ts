@@ -41,7 +41,9 @@ function familyDefaults(familyId: string): JsonObject {
  * tasks for seeds 1 and 2. MAML's 0.5 makes it diverge (its action std is small).
  */
 function pretrainedDefaults(familyId: string): JsonObject {
-  return familyId === 'point-nav' ? { ...familyDefaults(familyId), adaptLr: 0.02 } : familyDefaults(familyId);
+  return familyId === 'point-nav'
+    ? { ...familyDefaults(familyId), adaptLr: 0.02 }
+    : familyDefaults(familyId);
 }
 
 /**
@@ -53,7 +55,12 @@ function pretrainedDefaults(familyId: string): JsonObject {
 export function upgradeStoredConfig(c: JsonObject): JsonObject {
   if ('normalizeActions' in c || 'lossWeighting' in c || Object.keys(c).length === 0) return c;
   const lr = (c.adaptLr ?? c.innerLr ?? 0.1) as number;
-  return { ...c, normalizeActions: false, lossWeighting: 'episode', adaptLrLater: (c.adaptLrLater as number | undefined) ?? lr };
+  return {
+    ...c,
+    normalizeActions: false,
+    lossWeighting: 'episode',
+    adaptLrLater: (c.adaptLrLater as number | undefined) ?? lr,
+  };
 }
 
 function asJsonSchema(s: z.ZodType): z.ZodType<JsonObject> {
@@ -63,7 +70,8 @@ function asJsonSchema(s: z.ZodType): z.ZodType<JsonObject> {
 export const mamlSpec: AlgoSpec = {
   id: 'maml',
   title: 'MAML',
-  description: 'Model-agnostic meta-learning (Finn et al. 2017): meta-trains an initialisation that adapts to a new task in a few policy-gradient steps. Exact second-order meta-gradient, TRPO outer step.',
+  description:
+    'Model-agnostic meta-learning (Finn et al. 2017): meta-trains an initialisation that adapts to a new task in a few policy-gradient steps. Exact second-order meta-gradient, TRPO outer step.',
   stageUnit: 'step',
   configSchema: asJsonSchema(mamlConfigSchema),
   metaBatchSize: (c) => mamlConfigSchema.parse(c).metaBatchSize,
@@ -71,13 +79,21 @@ export const mamlSpec: AlgoSpec = {
   familyDefaults,
   remoteSampling: true,
   create: async (a: CreateLearnerArgs) =>
-    new MamlLearner({ family: a.family, config: mamlConfigSchema.parse(upgradeStoredConfig(a.config)), seed: a.seed, workers: a.workers, sampler: a.sampler, algo: 'maml' }),
+    new MamlLearner({
+      family: a.family,
+      config: mamlConfigSchema.parse(upgradeStoredConfig(a.config)),
+      seed: a.seed,
+      workers: a.workers,
+      sampler: a.sampler,
+      algo: 'maml',
+    }),
 };
 
 export const pretrainedSpec: AlgoSpec = {
   id: 'pretrained',
   title: 'Pretrained (baseline)',
-  description: 'The MAML paper’s "pretrained" baseline: one policy trained with TRPO on all tasks, fine-tuned on a new task by gradient steps (evaluation picks their size on training tasks).',
+  description:
+    'The MAML paper’s "pretrained" baseline: one policy trained with TRPO on all tasks, fine-tuned on a new task by gradient steps (evaluation picks their size on training tasks).',
   stageUnit: 'step',
   configSchema: asJsonSchema(baselineSchema),
   metaBatchSize: (c) => baselineSchema.parse(c).metaBatchSize,
@@ -85,13 +101,21 @@ export const pretrainedSpec: AlgoSpec = {
   familyDefaults: pretrainedDefaults,
   remoteSampling: true,
   create: async (a: CreateLearnerArgs) =>
-    new MamlLearner({ family: a.family, config: baselineSchema.parse(upgradeStoredConfig(a.config)) as MamlConfig, seed: a.seed, workers: a.workers, sampler: a.sampler, algo: 'pretrained' }),
+    new MamlLearner({
+      family: a.family,
+      config: baselineSchema.parse(upgradeStoredConfig(a.config)) as MamlConfig,
+      seed: a.seed,
+      workers: a.workers,
+      sampler: a.sampler,
+      algo: 'pretrained',
+    }),
 };
 
 export const oracleSpec: AlgoSpec = {
   id: 'oracle',
   title: 'Oracle (baseline)',
-  description: 'The MAML paper’s oracle: TRPO with the task parameters (e.g. the goal) appended to the observation, an upper bound on what adaptation can reach. It is evaluated as it is: every stage re-samples the same policy, without fine-tuning.',
+  description:
+    'The MAML paper’s oracle: TRPO with the task parameters (e.g. the goal) appended to the observation, an upper bound on what adaptation can reach. It is evaluated as it is: every stage re-samples the same policy, without fine-tuning.',
   stageUnit: 'step',
   configSchema: asJsonSchema(baselineSchema),
   metaBatchSize: (c) => baselineSchema.parse(c).metaBatchSize,
@@ -113,6 +137,17 @@ export const oracleSpec: AlgoSpec = {
  * The "random init" baseline: an untrained policy (MAML's defaults, or `config`), to be
  * fine-tuned by evaluation. Deterministic given the seed.
  */
-export function createRandomInit(family: TaskFamily, seed: number, workers = defaultWorkerCount(), config: JsonObject = {}): MamlLearner {
-  return new MamlLearner({ family, config: mamlConfigSchema.parse({ ...familyDefaults(family.id), ...config }), seed, workers, algo: 'random' });
+export function createRandomInit(
+  family: TaskFamily,
+  seed: number,
+  workers = defaultWorkerCount(),
+  config: JsonObject = {},
+): MamlLearner {
+  return new MamlLearner({
+    family,
+    config: mamlConfigSchema.parse({ ...familyDefaults(family.id), ...config }),
+    seed,
+    workers,
+    algo: 'random',
+  });
 }

@@ -6,7 +6,16 @@ import type { JsonObject } from '../shared/json';
 import type { TaskData } from './maml';
 
 export type UpdateRequest =
-  | { id: number; kind: 'setup'; backend: string; familyId: string; config: JsonObject; inner: TaskData[][]; outer: TaskData[]; paths: Float32Array[][] }
+  | {
+      id: number;
+      kind: 'setup';
+      backend: string;
+      familyId: string;
+      config: JsonObject;
+      inner: TaskData[][];
+      outer: TaskData[];
+      paths: Float32Array[][];
+    }
   | { id: number; kind: 'gradient' }
   | { id: number; kind: 'curvature'; v: Float64Array }
   | { id: number; kind: 'objective'; theta: Float32Array }
@@ -24,7 +33,10 @@ export type UpdateReply =
 export class UpdateWorker {
   private readonly worker: Worker;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: UpdateReply) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: UpdateReply) => void; reject: (e: Error) => void }
+  >();
 
   constructor() {
     this.worker = startWorker('mamlUpdateWorker');
@@ -42,7 +54,10 @@ export class UpdateWorker {
     this.worker.unref();
   }
 
-  request<K extends UpdateReply['kind']>(msg: Without<UpdateRequest>, expect: K): Promise<Extract<UpdateReply, { kind: K }>> {
+  request<K extends UpdateReply['kind']>(
+    msg: Without<UpdateRequest>,
+    expect: K,
+  ): Promise<Extract<UpdateReply, { kind: K }>> {
     const id = this.nextId++;
     return new Promise<UpdateReply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -50,7 +65,8 @@ export class UpdateWorker {
       this.worker.postMessage({ ...msg, id });
     })
       .then((r) => {
-        if (r.kind !== expect) throw new Error(`MAML update worker: expected a ${expect} reply, got ${r.kind}`);
+        if (r.kind !== expect)
+          throw new Error(`MAML update worker: expected a ${expect} reply, got ${r.kind}`);
         return r as Extract<UpdateReply, { kind: K }>;
       })
       .finally(() => {

@@ -13,7 +13,8 @@ if (!parentPort) throw new Error('mamlUpdateWorker must run in a worker thread')
 const port = parentPort;
 let ready: Promise<unknown> | null = null;
 let learner: MamlLearner | null = null;
-let batch: { mb: MetaBatch; curv: { view: MetaBatch; dispose: () => void }; n: number } | null = null;
+let batch: { mb: MetaBatch; curv: { view: MetaBatch; dispose: () => void }; n: number } | null =
+  null;
 
 function release(): void {
   if (batch) {
@@ -62,7 +63,12 @@ port.on('message', (m: UpdateRequest) => {
   queue = queue.then(() =>
     handle(m).then(
       (r) => port.postMessage(r),
-      (err: unknown) => port.postMessage({ id: m.id, kind: 'error', error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies UpdateReply),
+      (err: unknown) =>
+        port.postMessage({
+          id: m.id,
+          kind: 'error',
+          error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+        } satisfies UpdateReply),
     ),
   );
 });

@@ -72,7 +72,11 @@ export interface MetaLearner<T extends JsonObject = JsonObject> {
   /** One meta-iteration on these training tasks. */
   metaTrainStep(tasks: T[]): Promise<Metrics>;
   /** Adapt the current meta-parameters to `task` (never changes them) and report every stage. */
-  adapt(task: T, budget: AdaptBudget, onEpisode?: (ep: EpisodeRecord) => void): Promise<AdaptResult>;
+  adapt(
+    task: T,
+    budget: AdaptBudget,
+    onEpisode?: (ep: EpisodeRecord) => void,
+  ): Promise<AdaptResult>;
   saveState(): Promise<Checkpoint>;
   loadState(c: Checkpoint): Promise<void>;
   /** Release tensors and workers. */

@@ -40,7 +40,15 @@ export interface PpoConfig {
 /** What the update needs of a trial batch. */
 export type PpoTrialData = Pick<
   TrialBatch,
-  'numTrials' | 'maxSteps' | 'inputSize' | 'actionSize' | 'inputs' | 'actions' | 'logProbs' | 'mask' | 'lengths'
+  | 'numTrials'
+  | 'maxSteps'
+  | 'inputSize'
+  | 'actionSize'
+  | 'inputs'
+  | 'actions'
+  | 'logProbs'
+  | 'mask'
+  | 'lengths'
 >;
 
 /**
@@ -95,7 +103,10 @@ export class Adam {
     for (let j = 0; j < params.length; j++) {
       const [m, v, p] = tf.tidy(() => {
         const m = tf.add(tf.mul(this.m[j], this.beta1), tf.mul(grads[j], 1 - this.beta1));
-        const v = tf.add(tf.mul(this.v[j], this.beta2), tf.mul(tf.square(grads[j]), 1 - this.beta2));
+        const v = tf.add(
+          tf.mul(this.v[j], this.beta2),
+          tf.mul(tf.square(grads[j]), 1 - this.beta2),
+        );
         const upd = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), this.epsilon));
         return [m, v, tf.sub(params[j], tf.mul(upd, lr))];
       });
@@ -110,8 +121,20 @@ export class Adam {
 
   saveTensors(): Record<string, SavedTensor> {
     const out: Record<string, SavedTensor> = {};
-    this.m.forEach((t, j) => (out[`m${j}`] = { shape: [...t.shape], data: Float32Array.from(t.dataSync() as Float32Array) }));
-    this.v.forEach((t, j) => (out[`v${j}`] = { shape: [...t.shape], data: Float32Array.from(t.dataSync() as Float32Array) }));
+    this.m.forEach(
+      (t, j) =>
+        (out[`m${j}`] = {
+          shape: [...t.shape],
+          data: Float32Array.from(t.dataSync() as Float32Array),
+        }),
+    );
+    this.v.forEach(
+      (t, j) =>
+        (out[`v${j}`] = {
+          shape: [...t.shape],
+          data: Float32Array.from(t.dataSync() as Float32Array),
+        }),
+    );
     return out;
   }
 
@@ -120,7 +143,9 @@ export class Adam {
       const s = saved[key];
       if (!s) throw new Error(`Checkpoint is missing optimiser tensor "${key}"`);
       if (s.shape.join(',') !== like.shape.join(',')) {
-        throw new Error(`Checkpoint optimiser tensor "${key}" has shape [${s.shape}], expected [${like.shape}]`);
+        throw new Error(
+          `Checkpoint optimiser tensor "${key}" has shape [${s.shape}], expected [${like.shape}]`,
+        );
       }
       return tf.tensor(s.data, s.shape);
     };
@@ -230,12 +255,23 @@ export function ppoUpdate(
           const surr1 = tf.mul(ratio, advT);
           const surr2 = tf.mul(tf.clipByValue(ratio, 1 - cfg.clip, 1 + cfg.clip), advT);
           const pg = tf.div(tf.sum(tf.mul(tf.neg(tf.minimum(surr1, surr2)), maskT)), denom);
-          const vl = tf.div(tf.sum(tf.mul(tf.mul(0.5, tf.square(tf.sub(value, retT))), maskT)), denom);
+          const vl = tf.div(
+            tf.sum(tf.mul(tf.mul(0.5, tf.square(tf.sub(value, retT))), maskT)),
+            denom,
+          );
           const ent = gaussianEntropy(logStd);
           const kl = tf.div(tf.sum(tf.mul(tf.sub(tf.sub(ratio, 1), logRatio), maskT)), denom);
-          const cf = tf.div(tf.sum(tf.mul(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), cfg.clip), 'float32'), maskT)), denom);
+          const cf = tf.div(
+            tf.sum(
+              tf.mul(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), cfg.clip), 'float32'), maskT),
+            ),
+            denom,
+          );
           side = tf.keep(tf.stack([pg, vl, ent, kl, cf]));
-          return tf.sub(tf.add(pg, tf.mul(cfg.valueCoef, vl)), tf.mul(cfg.entropyCoef, ent)) as tf.Scalar;
+          return tf.sub(
+            tf.add(pg, tf.mul(cfg.valueCoef, vl)),
+            tf.mul(cfg.entropyCoef, ent),
+          ) as tf.Scalar;
         };
         const grads = paramList(gruRolloutGrads(current, xT, headLoss).grads);
         const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));

@@ -46,7 +46,10 @@ export const ALGOS: AlgoSpec[] = [mamlSpec, rl2Spec, pretrainedSpec, oracleSpec]
 
 export function getAlgo(id: string): AlgoSpec {
   const a = ALGOS.find((x) => x.id === id);
-  if (!a) throw new Error(`Unknown meta-learner "${id}". Known: ${ALGOS.map((x) => x.id).join(', ') || '(none)'}`);
+  if (!a)
+    throw new Error(
+      `Unknown meta-learner "${id}". Known: ${ALGOS.map((x) => x.id).join(', ') || '(none)'}`,
+    );
   return a;
 }
 
@@ -56,6 +59,10 @@ export function resolveHyper(spec: AlgoSpec, familyId: string, hyper: JsonObject
 }
 
 /** The user's values over the family's defaults, not yet validated. */
-export function withFamilyDefaults(spec: AlgoSpec, familyId: string, hyper: JsonObject = {}): JsonObject {
+export function withFamilyDefaults(
+  spec: AlgoSpec,
+  familyId: string,
+  hyper: JsonObject = {},
+): JsonObject {
   return { ...(spec.familyDefaults?.(familyId) ?? {}), ...hyper };
 }

@@ -10,7 +10,15 @@ import { z } from 'zod';
 import type { TaskFamily } from '../core/env';
 import { Rng } from '../core/rng';
 import type { JsonObject } from '../shared/json';
-import type { AdaptBudget, AdaptResult, Checkpoint, EpisodeRecord, MetaLearner, Metrics, SavedTensor } from './metaLearner';
+import type {
+  AdaptBudget,
+  AdaptResult,
+  Checkpoint,
+  EpisodeRecord,
+  MetaLearner,
+  Metrics,
+  SavedTensor,
+} from './metaLearner';
 import type { AlgoSpec } from './registry';
 import { Adam, ppoUpdate, trialGae } from './ppo';
 import {
@@ -126,7 +134,14 @@ export class Rl2 implements MetaLearner {
     // Values come out of the head in units of valueScale.
     const scale = this.valueScale > 0 ? this.valueScale : 1;
     const values = batch.values.map((v) => v * scale);
-    const { advantages, returns } = trialGae(batch.rewards, values, batch.lengths, batch.maxSteps, c.gamma, c.gaeLambda);
+    const { advantages, returns } = trialGae(
+      batch.rewards,
+      values,
+      batch.lengths,
+      batch.maxSteps,
+      c.gamma,
+      c.gaeLambda,
+    );
     let sq = 0;
     let cnt = 0;
     for (let s = 0; s < returns.length; s++) {
@@ -190,11 +205,18 @@ export class Rl2 implements MetaLearner {
    * side); stage k is episode k+1. The meta-parameters are not changed: RL² adapts only
    * through the hidden state, which starts from zero for the trial.
    */
-  async adapt(task: JsonObject, budget: AdaptBudget, onEpisode?: (ep: EpisodeRecord) => void): Promise<AdaptResult> {
+  async adapt(
+    task: JsonObject,
+    budget: AdaptBudget,
+    onEpisode?: (ep: EpisodeRecord) => void,
+  ): Promise<AdaptResult> {
     const episodes = budget.steps + 1;
-    if (!Number.isInteger(budget.steps) || budget.steps < 0) throw new Error(`adapt: steps must be a non-negative integer, got ${budget.steps}`);
+    if (!Number.isInteger(budget.steps) || budget.steps < 0)
+      throw new Error(`adapt: steps must be a non-negative integer, got ${budget.steps}`);
     if (!Number.isInteger(budget.episodesPerStage) || budget.episodesPerStage < 1) {
-      throw new Error(`adapt: episodesPerStage must be a positive integer, got ${budget.episodesPerStage}`);
+      throw new Error(
+        `adapt: episodesPerStage must be a positive integer, got ${budget.episodesPerStage}`,
+      );
     }
     const parsed = this.family.parseTask(task);
     const batch = await this.sampler.sample(this.family, {
@@ -230,7 +252,11 @@ export class Rl2 implements MetaLearner {
       iteration: this.iteration,
       params,
       optimizerTensors: this.adam.saveTensors(),
-      optimizerState: { step: this.adam.step, valueScale: this.valueScale, config: this.config as unknown as JsonObject },
+      optimizerState: {
+        step: this.adam.step,
+        valueScale: this.valueScale,
+        config: this.config as unknown as JsonObject,
+      },
       rng: this.rng.getState(),
     };
   }
@@ -244,9 +270,12 @@ export class Rl2 implements MetaLearner {
         if (!s) throw new Error(`Checkpoint is missing parameter "${n}"`);
         const want = this.params[n].shape;
         if (s.shape.join(',') !== want.join(',')) {
-          throw new Error(`Checkpoint parameter "${n}" has shape [${s.shape}], expected [${want}] (different hiddenSize or family?)`);
+          throw new Error(
+            `Checkpoint parameter "${n}" has shape [${s.shape}], expected [${want}] (different hiddenSize or family?)`,
+          );
         }
-        if (s.data.length !== s.shape.reduce((a, b) => a * b, 1)) throw new Error(`Checkpoint parameter "${n}" has the wrong number of values`);
+        if (s.data.length !== s.shape.reduce((a, b) => a * b, 1))
+          throw new Error(`Checkpoint parameter "${n}" has the wrong number of values`);
         fresh[n] = tf.tensor(s.data, s.shape);
       }
     } catch (e) {
@@ -255,8 +284,14 @@ export class Rl2 implements MetaLearner {
     }
     const step = Number(c.optimizerState.step);
     const valueScale = Number(c.optimizerState.valueScale);
-    if (!Number.isInteger(step) || step < 0) throw new Error(`Checkpoint optimizerState.step must be a non-negative integer, got ${c.optimizerState.step}`);
-    if (!Number.isFinite(valueScale) || valueScale < 0) throw new Error(`Checkpoint optimizerState.valueScale is invalid: ${c.optimizerState.valueScale}`);
+    if (!Number.isInteger(step) || step < 0)
+      throw new Error(
+        `Checkpoint optimizerState.step must be a non-negative integer, got ${c.optimizerState.step}`,
+      );
+    if (!Number.isFinite(valueScale) || valueScale < 0)
+      throw new Error(
+        `Checkpoint optimizerState.valueScale is invalid: ${c.optimizerState.valueScale}`,
+      );
     this.adam.loadTensors(c.optimizerTensors, step);
     disposeParams(this.params);
     this.params = fresh as GruParams;
@@ -298,5 +333,6 @@ export const rl2Spec: AlgoSpec = {
   configSchema: rl2ConfigSchema as unknown as z.ZodType<JsonObject>,
   metaBatchSize: (config) => rl2ConfigSchema.parse(config).metaBatchSize,
   defaultIterations: (familyId) => DEFAULT_ITERATIONS[familyId] ?? 200,
-  create: async ({ family, config, seed, workers }) => new Rl2({ family, config: config as Partial<Rl2Config>, seed, workers }),
+  create: async ({ family, config, seed, workers }) =>
+    new Rl2({ family, config: config as Partial<Rl2Config>, seed, workers }),
 };

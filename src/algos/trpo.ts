@@ -13,7 +13,12 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Solve H x = b by `iters` conjugate-gradient iterations (stops early below `tol` residual²). */
-export async function conjugateGradient(hvp: (v: Vec) => Promise<Vec> | Vec, b: ArrayLike<number>, iters = 10, tol = 1e-10): Promise<Vec> {
+export async function conjugateGradient(
+  hvp: (v: Vec) => Promise<Vec> | Vec,
+  b: ArrayLike<number>,
+  iters = 10,
+  tol = 1e-10,
+): Promise<Vec> {
   const n = b.length;
   const x = new Float64Array(n);
   const r = Float64Array.from(b);

@@ -13,7 +13,9 @@ export function buildProgram(): Command {
   const program = new Command();
   program
     .name('metarl')
-    .description('Meta-RL Studio: meta-train MAML and RL² on physics task families and watch them adapt')
+    .description(
+      'Meta-RL Studio: meta-train MAML and RL² on physics task families and watch them adapt',
+    )
     .showHelpAfterError()
     .exitOverride();
   registerEnvs(program);

@@ -57,7 +57,14 @@ export interface TaskFamily<T extends JsonObject = JsonObject> {
    * the UI. `tasks` is optional only so that families written before it existed still compile;
    * `departures` says where a family reproducing a published environment differs from it.
    */
-  readonly docs: { observation: string; action: string; reward: string; termination: string; tasks?: string; departures?: string };
+  readonly docs: {
+    observation: string;
+    action: string;
+    reward: string;
+    termination: string;
+    tasks?: string;
+    departures?: string;
+  };
   /** `n` tasks of a split. Train and test splits are disjoint and reproducible given the rng. */
   sampleTasks(n: number, rng: Rng, split: 'train' | 'test'): T[];
   /** Validate plain data as a task of this family (throws an Error naming the bad field). */

@@ -7,14 +7,18 @@ export class Box {
   readonly shape: readonly number[];
 
   constructor(low: ArrayLike<number> | number, high: ArrayLike<number> | number, size?: number) {
-    const n = size ?? (typeof low === 'number' ? (typeof high === 'number' ? 1 : high.length) : low.length);
+    const n =
+      size ?? (typeof low === 'number' ? (typeof high === 'number' ? 1 : high.length) : low.length);
     this.low = typeof low === 'number' ? new Float32Array(n).fill(low) : Float32Array.from(low);
     this.high = typeof high === 'number' ? new Float32Array(n).fill(high) : Float32Array.from(high);
     if (this.low.length !== n || this.high.length !== n) {
-      throw new Error(`Box: low (${this.low.length}) and high (${this.high.length}) must have size ${n}`);
+      throw new Error(
+        `Box: low (${this.low.length}) and high (${this.high.length}) must have size ${n}`,
+      );
     }
     for (let i = 0; i < n; i++) {
-      if (!(this.low[i] <= this.high[i])) throw new Error(`Box: low[${i}]=${this.low[i]} > high[${i}]=${this.high[i]}`);
+      if (!(this.low[i] <= this.high[i]))
+        throw new Error(`Box: low[${i}]=${this.low[i]} > high[${i}]=${this.high[i]}`);
     }
     this.shape = [n];
   }

@@ -37,11 +37,13 @@ export function sampleSplit<T>(
   draw: (rng: Rng) => T,
   key: (task: T) => number[],
 ): T[] {
-  if (!Number.isInteger(n) || n < 0) throw new Error(`sampleTasks: n must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`sampleTasks: n must be a non-negative integer, got ${n}`);
   const out: T[] = [];
   let tries = 0;
   while (out.length < n) {
-    if (++tries > 1000 * (n + 1)) throw new Error(`sampleTasks: could not draw ${n} ${split} tasks`);
+    if (++tries > 1000 * (n + 1))
+      throw new Error(`sampleTasks: could not draw ${n} ${split} tasks`);
     const t = draw(rng);
     if (splitOf(key(t)) === split) out.push(t);
   }
@@ -53,7 +55,8 @@ export function readNumber(value: unknown, path: string, min: number, max: numbe
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new Error(`task.${path} must be a finite number, got ${JSON.stringify(value)}`);
   }
-  if (value < min || value > max) throw new Error(`task.${path} = ${value} is outside [${min}, ${max}]`);
+  if (value < min || value > max)
+    throw new Error(`task.${path} = ${value} is outside [${min}, ${max}]`);
   return value;
 }
 

@@ -40,7 +40,10 @@ export class SyncVectorEnv implements VectorEnv {
     this.singleObservationSize = envs[0].observationSpace.size;
     this.singleActionSize = envs[0].actionSpace.size;
     for (const e of envs) {
-      if (e.observationSpace.size !== this.singleObservationSize || e.actionSpace.size !== this.singleActionSize) {
+      if (
+        e.observationSpace.size !== this.singleObservationSize ||
+        e.actionSpace.size !== this.singleActionSize
+      ) {
         throw new Error('SyncVectorEnv: all envs must share observation and action sizes');
       }
     }
@@ -53,7 +56,9 @@ export class SyncVectorEnv implements VectorEnv {
     this.actionViews = [];
     const scratch = new Float32Array(this.numEnvs * this.singleActionSize);
     for (let i = 0; i < this.numEnvs; i++) {
-      this.actionViews.push(scratch.subarray(i * this.singleActionSize, (i + 1) * this.singleActionSize));
+      this.actionViews.push(
+        scratch.subarray(i * this.singleActionSize, (i + 1) * this.singleActionSize),
+      );
     }
   }
 
@@ -74,7 +79,9 @@ export class SyncVectorEnv implements VectorEnv {
     const A = this.singleActionSize;
     const O = this.singleObservationSize;
     if (actions.length !== this.numEnvs * A) {
-      throw new Error(`SyncVectorEnv.step: expected ${this.numEnvs * A} action values, got ${actions.length}`);
+      throw new Error(
+        `SyncVectorEnv.step: expected ${this.numEnvs * A} action values, got ${actions.length}`,
+      );
     }
     for (let i = 0; i < this.numEnvs; i++) {
       const env = this.envs[i];
@@ -96,6 +103,11 @@ export class SyncVectorEnv implements VectorEnv {
       this.truncated[i] = r.truncated ? 1 : 0;
       if (r.terminated || r.truncated) this.needsReset[i] = 1;
     }
-    return { obs: this.obs, rewards: this.rewards, terminated: this.terminated, truncated: this.truncated };
+    return {
+      obs: this.obs,
+      rewards: this.rewards,
+      terminated: this.terminated,
+      truncated: this.truncated,
+    };
   }
 }

@@ -1,7 +1,13 @@
 // Clients of a TrainerHost for Node code (the CLI, tests, benchmarks): the same typed
 // ProtocolClient the renderer uses, either attached in-process to a host or over a WebSocket.
 import WebSocket from 'ws';
-import { createProtocolClient, webSocketTransport, type ClientOptions, type ProtocolClient, type WebSocketLike } from '../shared/protocolClient';
+import {
+  createProtocolClient,
+  webSocketTransport,
+  type ClientOptions,
+  type ProtocolClient,
+  type WebSocketLike,
+} from '../shared/protocolClient';
 import type { TrainerHost } from './trainerHost';
 
 /** A client attached directly to a host in this process (messages still go through validation). */
@@ -25,7 +31,11 @@ export function connectInProcess(host: TrainerHost, options?: ClientOptions): Pr
 }
 
 /** A client of a web host (`metarl serve`) at `url` (ws://127.0.0.1:PORT/ws?token=...). */
-export function connectWebSocket(url: string, origin: string, options?: ClientOptions): ProtocolClient {
+export function connectWebSocket(
+  url: string,
+  origin: string,
+  options?: ClientOptions,
+): ProtocolClient {
   const ws = new WebSocket(url, { origin });
   return createProtocolClient(webSocketTransport(ws as unknown as WebSocketLike), options);
 }

@@ -49,13 +49,21 @@ export const TRAINER_ENTRY = fileURLToPath(new URL('./trainerProcess.ts', import
 export const SHUTDOWN_GRACE_MS = 20_000;
 /** tsx's loader, resolved from here (`--import tsx` alone would resolve from the cwd); resolved lazily so bundles that never fork (Electron main) do not need tsx. */
 function tsxLoader(): string {
-  return pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json').replace(/package\.json$/, 'dist/loader.mjs')).href;
+  return pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/package.json')
+      .replace(/package\.json$/, 'dist/loader.mjs'),
+  ).href;
 }
 
 /** Launch the trainer as a Node child process running the TypeScript sources through tsx. */
 export function forkTrainer(opts: ForkOptions): TrainerLauncher {
   return () => {
-    const args = ['--runs', opts.runsRoot, ...(opts.preload ?? []).flatMap((m) => ['--preload', m])];
+    const args = [
+      '--runs',
+      opts.runsRoot,
+      ...(opts.preload ?? []).flatMap((m) => ['--preload', m]),
+    ];
     const child: ChildProcess = fork(TRAINER_ENTRY, args, {
       execArgv: ['--import', tsxLoader()],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -111,7 +119,10 @@ export function captureOutput(
   for (const s of streams) s?.on('data', onData);
   return {
     exitReason(why: string): string {
-      const last = tail.filter((l) => /\b\w*Error\b/.test(l) && !/^\s+at /.test(l)).pop()?.trim();
+      const last = tail
+        .filter((l) => /\b\w*Error\b/.test(l) && !/^\s+at /.test(l))
+        .pop()
+        ?.trim();
       return last ? `${why}: ${last}` : why;
     },
   };
@@ -137,7 +148,17 @@ interface ConnectionState {
   open: boolean;
 }
 
-const IDLE: TrainerStatus = { state: 'idle', runId: null, family: null, algo: null, iteration: 0, iterations: 0, backend: null, elapsedMs: 0, etaMs: null };
+const IDLE: TrainerStatus = {
+  state: 'idle',
+  runId: null,
+  family: null,
+  algo: null,
+  iteration: 0,
+  iterations: 0,
+  backend: null,
+  elapsedMs: 0,
+  etaMs: null,
+};
 
 export class TrainerHost {
   private trainer: TrainerChannel | null = null;
@@ -197,16 +218,39 @@ export class TrainerHost {
     this.trainer = null;
     if (this.closed) return;
     const s = this.lastStatus;
-    const resumable = !s.runId ? '' : typeof s.checkpoint === 'number' ? `; the run can be resumed from its checkpoint ${s.checkpoint}` : s.checkpoint === null ? '; the run had no checkpoint yet' : '; the run can be resumed from its last checkpoint, if it has one';
+    const resumable = !s.runId
+      ? ''
+      : typeof s.checkpoint === 'number'
+        ? `; the run can be resumed from its checkpoint ${s.checkpoint}`
+        : s.checkpoint === null
+          ? '; the run had no checkpoint yet'
+          : '; the run can be resumed from its last checkpoint, if it has one';
     const message = `The trainer process stopped unexpectedly (${why})${s.runId ? ` while run ${s.runId} was ${s.state}` : ''}. A new trainer starts with the next command${resumable}.`;
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
-      if (p.conn.open) p.conn.send({ kind: 'reply', id: p.clientId, ok: false, error: { message: `${p.channel} failed: ${message}`, code: 'crashed' } });
+      if (p.conn.open)
+        p.conn.send({
+          kind: 'reply',
+          id: p.clientId,
+          ok: false,
+          error: { message: `${p.channel} failed: ${message}`, code: 'crashed' },
+        });
     }
     const wasLive = isLiveState(this.lastStatus.state);
-    this.lastStatus = wasLive || this.lastStatus.state === 'idle' ? { ...this.lastStatus, state: 'crashed', etaMs: null, message } : this.lastStatus;
-    this.broadcast({ kind: 'event', channel: 'mrl:status.changed', payload: { ...this.lastStatus, state: 'crashed', message } });
-    this.broadcast({ kind: 'event', channel: 'mrl:error.raised', payload: { runId: this.lastStatus.runId, iteration: null, message, fatal: true } });
+    this.lastStatus =
+      wasLive || this.lastStatus.state === 'idle'
+        ? { ...this.lastStatus, state: 'crashed', etaMs: null, message }
+        : this.lastStatus;
+    this.broadcast({
+      kind: 'event',
+      channel: 'mrl:status.changed',
+      payload: { ...this.lastStatus, state: 'crashed', message },
+    });
+    this.broadcast({
+      kind: 'event',
+      channel: 'mrl:error.raised',
+      payload: { runId: this.lastStatus.runId, iteration: null, message, fatal: true },
+    });
   }
 
   /** Attach a client; `send` delivers replies and the events it subscribed to. */
@@ -236,7 +280,16 @@ export class TrainerHost {
     const id = Number.isInteger(rawId) && (rawId as number) >= 0 ? (rawId as number) : null;
     const reply = (r: { ok: true; result: unknown } | { ok: false; error: ProtocolError }) => {
       if (id === null || !conn.open) return;
-      conn.send(r.ok ? { kind: 'reply', id, ok: true, result: r.result } : { kind: 'reply', id, ok: false, error: { message: r.error.message, code: r.error.code } });
+      conn.send(
+        r.ok
+          ? { kind: 'reply', id, ok: true, result: r.result }
+          : {
+              kind: 'reply',
+              id,
+              ok: false,
+              error: { message: r.error.message, code: r.error.code },
+            },
+      );
     };
     try {
       const call = parseCall(parsed);
@@ -259,7 +312,10 @@ export class TrainerHost {
       this.pending.set(hostId, { conn, clientId: call.id, channel: call.channel });
       trainer.send({ kind: 'call', id: hostId, channel: call.channel, payload });
     } catch (err) {
-      const e = err instanceof ProtocolError ? err : new ProtocolError(err instanceof Error ? err.message : String(err), 'failed');
+      const e =
+        err instanceof ProtocolError
+          ? err
+          : new ProtocolError(err instanceof Error ? err.message : String(err), 'failed');
       if (id === null) this.clientError(conn, e.message);
       else reply({ ok: false, error: e });
     }
@@ -267,7 +323,11 @@ export class TrainerHost {
 
   private clientError(conn: ConnectionState, message: string): void {
     if (conn.open && conn.streams.has('mrl:error.raised')) {
-      conn.send({ kind: 'event', channel: 'mrl:error.raised', payload: { runId: null, iteration: null, message, fatal: false } });
+      conn.send({
+        kind: 'event',
+        channel: 'mrl:error.raised',
+        payload: { runId: null, iteration: null, message, fatal: false },
+      });
     }
   }
 

@@ -11,7 +11,12 @@
 // parent owns Ctrl-C.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isShutdownMessage, type StreamName, type StreamPayloads, type WireMessage } from '../shared/protocol';
+import {
+  isShutdownMessage,
+  type StreamName,
+  type StreamPayloads,
+  type WireMessage,
+} from '../shared/protocol';
 import type { Trainer } from '../training/trainer';
 import { isEntryPoint } from './entryPoint';
 
@@ -41,7 +46,9 @@ export function parentTrainerPort(): TrainerPort {
     };
   }
   if (typeof process.send !== 'function') {
-    throw new Error('trainerProcess must be started by a parent (child_process.fork or Electron utilityProcess)');
+    throw new Error(
+      'trainerProcess must be started by a parent (child_process.fork or Electron utilityProcess)',
+    );
   }
   return {
     send: (m) => {
@@ -57,7 +64,11 @@ export function parentTrainerPort(): TrainerPort {
 }
 
 /** Call `onGone` once the process that started this one no longer exists. */
-export function watchParent(onGone: () => void, pid = process.ppid, everyMs = PARENT_POLL_MS): () => void {
+export function watchParent(
+  onGone: () => void,
+  pid = process.ppid,
+  everyMs = PARENT_POLL_MS,
+): () => void {
   const timer = setInterval(() => {
     try {
       process.kill(pid, 0);
@@ -77,7 +88,8 @@ export async function serveTrainer(port: TrainerPort, runsRoot: string): Promise
   // Loaded here, not at the top: tfjs and the learners take seconds to import, and the
   // signal handlers of the entry below must be in place before that.
   const { Trainer } = await import('../training/trainer');
-  const emit = <S extends StreamName>(channel: S, payload: StreamPayloads[S]) => port.send({ kind: 'event', channel, payload } as WireMessage);
+  const emit = <S extends StreamName>(channel: S, payload: StreamPayloads[S]) =>
+    port.send({ kind: 'event', channel, payload } as WireMessage);
   const trainer = new Trainer({ runsRoot, emit });
   let exiting = false;
   const exit = (code: number) => {

@@ -69,11 +69,16 @@ export function rendererBuilt(dir: string | null): boolean {
 
 export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const bind = opts.host ?? '127.0.0.1';
-  if (!LOOPBACK.has(bind)) throw new Error(`The web host binds to loopback only (127.0.0.1, ::1 or localhost), not "${bind}"`);
+  if (!LOOPBACK.has(bind))
+    throw new Error(
+      `The web host binds to loopback only (127.0.0.1, ::1 or localhost), not "${bind}"`,
+    );
   const token = opts.token ?? randomBytes(32).toString('base64url');
   const trainerHost = new TrainerHost(opts.launcher);
   const built = rendererBuilt(opts.rendererDir);
-  const serveStatic = built ? sirv(opts.rendererDir!, { single: true, dev: false, etag: true }) : null;
+  const serveStatic = built
+    ? sirv(opts.rendererDir!, { single: true, dev: false, etag: true })
+    : null;
   let port = 0;
   // A loopback name with any port (an SSH tunnel may remap the port); never another name, so
   // a DNS-rebinding page cannot reach the host under its own domain.
@@ -84,15 +89,23 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   };
 
   /** Why a request must be refused, or null. */
-  function refuse(req: IncomingMessage, requireOrigin: boolean): { status: number; reason: string } | null {
+  function refuse(
+    req: IncomingMessage,
+    requireOrigin: boolean,
+  ): { status: number; reason: string } | null {
     const host = req.headers.host;
     if (!loopbackHost(host)) return { status: 403, reason: 'Forbidden: unexpected Host header' };
     // The page's own origin is the Host it was loaded from.
     const origin = req.headers.origin;
-    if (origin !== undefined ? origin !== `http://${host}` : requireOrigin) return { status: 403, reason: 'Forbidden: cross-origin request' };
+    if (origin !== undefined ? origin !== `http://${host}` : requireOrigin)
+      return { status: 403, reason: 'Forbidden: cross-origin request' };
     const url = new URL(req.url ?? '/', 'http://x');
     if (!sameToken(url.searchParams.get('token'), token) && !sameToken(cookieToken(req), token)) {
-      return { status: 401, reason: 'Unauthorized: open the URL printed by `metarl serve` / `npm run web` (it carries the access token)' };
+      return {
+        status: 401,
+        reason:
+          'Unauthorized: open the URL printed by `metarl serve` / `npm run web` (it carries the access token)',
+      };
     }
     return null;
   }
@@ -113,7 +126,10 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     }
     const url = new URL(req.url ?? '/', 'http://x');
     if (sameToken(url.searchParams.get('token'), token)) {
-      res.setHeader('Set-Cookie', `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
+      res.setHeader(
+        'Set-Cookie',
+        `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+      );
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { 'Content-Type': 'text/plain; charset=utf-8', Allow: 'GET, HEAD' });
@@ -136,7 +152,9 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;
     const no = pathname === '/ws' ? refuse(req, true) : { status: 404, reason: 'Not Found' };
     if (no) {
-      socket.write(`HTTP/1.1 ${no.status} ${no.status === 401 ? 'Unauthorized' : no.status === 404 ? 'Not Found' : 'Forbidden'}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${no.reason}\n`);
+      socket.write(
+        `HTTP/1.1 ${no.status} ${no.status === 401 ? 'Unauthorized' : no.status === 404 ? 'Not Found' : 'Forbidden'}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${no.reason}\n`,
+      );
       socket.destroy();
       return;
     }

@@ -54,9 +54,14 @@ export function numParams(spec: GaussianMlpSpec): number {
 
 export function validateSpec(spec: GaussianMlpSpec): void {
   const ints = [spec.obsSize, spec.actSize, ...spec.hidden];
-  if (!ints.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`policy sizes must be positive integers, got ${JSON.stringify(spec)}`);
-  if (!(spec.activation in ACTIVATIONS)) throw new Error(`policy activation must be one of ${Object.keys(ACTIVATIONS).join(', ')}, got ${spec.activation}`);
-  if (!(spec.initStd > 0) || !Number.isFinite(spec.initStd)) throw new Error(`policy initStd must be a positive number, got ${spec.initStd}`);
+  if (!ints.every((n) => Number.isInteger(n) && n > 0))
+    throw new Error(`policy sizes must be positive integers, got ${JSON.stringify(spec)}`);
+  if (!(spec.activation in ACTIVATIONS))
+    throw new Error(
+      `policy activation must be one of ${Object.keys(ACTIVATIONS).join(', ')}, got ${spec.activation}`,
+    );
+  if (!(spec.initStd > 0) || !Number.isFinite(spec.initStd))
+    throw new Error(`policy initStd must be a positive number, got ${spec.initStd}`);
 }
 
 /** Glorot-uniform weights, zero biases, log-std = log(initStd) (pytorch-maml-rl's init). */
@@ -75,7 +80,10 @@ export function initParams(spec: GaussianMlpSpec, rng: Rng): Float32Array {
 }
 
 /** The tensors of θ by layer (slices of the flat vector, so gradients flow back to θ). */
-export function unpack(spec: GaussianMlpSpec, theta: tf.Tensor1D): { weights: tf.Tensor2D[]; biases: tf.Tensor1D[]; logStd: tf.Tensor1D } {
+export function unpack(
+  spec: GaussianMlpSpec,
+  theta: tf.Tensor1D,
+): { weights: tf.Tensor2D[]; biases: tf.Tensor1D[]; logStd: tf.Tensor1D } {
   const weights: tf.Tensor2D[] = [];
   const biases: tf.Tensor1D[] = [];
   let logStd: tf.Tensor1D | null = null;
@@ -106,12 +114,20 @@ export function logStdTf(spec: GaussianMlpSpec, theta: tf.Tensor1D): tf.Tensor1D
 }
 
 /** log π(a|s) per sample [N], summed over action dimensions. */
-export function logProbTf(spec: GaussianMlpSpec, theta: tf.Tensor1D, obs: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor1D {
+export function logProbTf(
+  spec: GaussianMlpSpec,
+  theta: tf.Tensor1D,
+  obs: tf.Tensor2D,
+  actions: tf.Tensor2D,
+): tf.Tensor1D {
   const mean = meanTf(spec, theta, obs);
   const logStd = logStdTf(spec, theta);
   const invVar = exp(tf.mul(logStd, -2));
   const z = tf.mul(tf.square(tf.sub(actions, mean)), invVar);
-  return tf.sub(tf.mul(tf.sum(z, 1), -0.5), tf.add(tf.sum(logStd), HALF_LOG_2PI * spec.actSize)) as tf.Tensor1D;
+  return tf.sub(
+    tf.mul(tf.sum(z, 1), -0.5),
+    tf.add(tf.sum(logStd), HALF_LOG_2PI * spec.actSize),
+  ) as tf.Tensor1D;
 }
 
 /**
@@ -163,7 +179,13 @@ export class MlpMeanJs {
   }
 
   /** Mean for one observation (obs[obsOffset…]) into out[outOffset…]. */
-  forwardOne(theta: Float32Array, obs: ArrayLike<number>, obsOffset: number, out: Float32Array, outOffset: number): void {
+  forwardOne(
+    theta: Float32Array,
+    obs: ArrayLike<number>,
+    obsOffset: number,
+    out: Float32Array,
+    outOffset: number,
+  ): void {
     const sizes = this.sizes;
     let inp = this.bufA;
     let outp = this.bufB;
@@ -207,7 +229,14 @@ export class MlpMeanJs {
 }
 
 /** Draw one action: mean + σ·ε (ε from `rng`), or the mean itself when deterministic. */
-export function sampleAction(mean: Float32Array, meanOffset: number, logStd: Float32Array, rng: Rng | null, out: Float32Array, outOffset: number): void {
+export function sampleAction(
+  mean: Float32Array,
+  meanOffset: number,
+  logStd: Float32Array,
+  rng: Rng | null,
+  out: Float32Array,
+  outOffset: number,
+): void {
   for (let k = 0; k < logStd.length; k++) {
     const m = mean[meanOffset + k];
     out[outOffset + k] = rng ? m + Math.exp(logStd[k]) * rng.normal() : m;

@@ -18,7 +18,11 @@ interface Layers {
   logStd: tf.Tensor1D;
 }
 
-function split(spec: GaussianMlpSpec, flat: Float32Array | Float64Array, layout: ParamEntry[]): Layers {
+function split(
+  spec: GaussianMlpSpec,
+  flat: Float32Array | Float64Array,
+  layout: ParamEntry[],
+): Layers {
   const W: tf.Tensor2D[] = [];
   const b: tf.Tensor1D[] = [];
   let logStd: tf.Tensor1D | null = null;
@@ -109,7 +113,17 @@ export class PolicyBatch {
         tf.mul(tf.sum(tf.mul(tf.square(resid), invVar), 1), -0.5),
         tf.add(tf.sum(layers.logStd), 0.5 * Math.log(2 * Math.PI) * spec.actSize),
       ) as tf.Tensor1D;
-      return { W: layers.W, b: layers.b, logStd: layers.logStd, hs: hs.slice(1), ds, mean: z, invVar, resid, logp };
+      return {
+        W: layers.W,
+        b: layers.b,
+        logStd: layers.logStd,
+        hs: hs.slice(1),
+        ds,
+        mean: z,
+        invVar,
+        resid,
+        logp,
+      };
     });
     this.layers = { W: kept.W, b: kept.b, logStd: kept.logStd };
     this.hs = [obs, ...kept.hs];
@@ -119,11 +133,27 @@ export class PolicyBatch {
     this.resid = kept.resid;
     this.logp = kept.logp;
     this.hsT = this.hs.map((h) => tf.keep(tf.transpose(h)));
-    this.owned = [...this.hsT, ...kept.W, ...kept.b, kept.logStd, ...kept.hs, ...kept.ds, kept.mean, kept.invVar, kept.resid, kept.logp];
+    this.owned = [
+      ...this.hsT,
+      ...kept.W,
+      ...kept.b,
+      kept.logStd,
+      ...kept.hs,
+      ...kept.ds,
+      kept.mean,
+      kept.invVar,
+      kept.resid,
+      kept.logp,
+    ];
   }
 
   /** Backpropagate an output gradient G = ∂L/∂μ [N, A]; returns per-layer δ's and eᵢ = δ Wᵀ. */
-  private backward(G: tf.Tensor2D): { gW: tf.Tensor2D[]; gb: tf.Tensor1D[]; deltas: tf.Tensor2D[]; es: tf.Tensor2D[] } {
+  private backward(G: tf.Tensor2D): {
+    gW: tf.Tensor2D[];
+    gb: tf.Tensor1D[];
+    deltas: tf.Tensor2D[];
+    es: tf.Tensor2D[];
+  } {
     const L = this.layers.W.length;
     const gW: tf.Tensor2D[] = new Array(L);
     const gb: tf.Tensor1D[] = new Array(L);
@@ -146,7 +176,10 @@ export class PolicyBatch {
   private outputGrads(c: tf.Tensor1D): { G: tf.Tensor2D; gLs: tf.Tensor1D } {
     const c2 = tf.expandDims(c, 1);
     const G = tf.neg(tf.mul(tf.mul(this.resid, this.invVar), c2)) as tf.Tensor2D;
-    const gLs = tf.sum(tf.mul(tf.sub(1, tf.mul(tf.square(this.resid), this.invVar)), c2), 0) as tf.Tensor1D;
+    const gLs = tf.sum(
+      tf.mul(tf.sub(1, tf.mul(tf.square(this.resid), this.invVar)), c2),
+      0,
+    ) as tf.Tensor1D;
     return { G, gLs };
   }
 
@@ -202,14 +235,19 @@ export class PolicyBatch {
       // R{∂L/∂μ} = c Σ⁻¹ (Rμ + 2 (a − μ) v_logσ); R{∂L/∂logσ} = Σ_n 2 c Σ⁻¹ (a − μ)(Rμ + (a − μ) v_logσ).
       const rv = tf.mul(this.resid, V.logStd);
       const RG = tf.mul(tf.mul(tf.add(Rmu, tf.mul(rv, 2)), this.invVar), c2) as tf.Tensor2D;
-      const RgLs = tf.sum(tf.mul(tf.mul(tf.mul(this.resid, tf.add(Rmu, rv)), this.invVar), tf.mul(c2, 2)), 0);
+      const RgLs = tf.sum(
+        tf.mul(tf.mul(tf.mul(this.resid, tf.add(Rmu, rv)), this.invVar), tf.mul(c2, 2)),
+        0,
+      );
       const L = this.layers.W.length;
       const RgW: tf.Tensor[] = new Array(L);
       const Rgb: tf.Tensor[] = new Array(L);
       let Rdelta = RG;
       for (let l = L - 1; l >= 0; l--) {
         const Rh = Rhs[l];
-        RgW[l] = Rh ? tf.add(tmm(Rh, g.deltas[l]), tf.matMul(this.hsT[l], Rdelta)) : tf.matMul(this.hsT[l], Rdelta);
+        RgW[l] = Rh
+          ? tf.add(tmm(Rh, g.deltas[l]), tf.matMul(this.hsT[l], Rdelta))
+          : tf.matMul(this.hsT[l], Rdelta);
         Rgb[l] = tf.sum(Rdelta, 0);
         if (l > 0) {
           const Re = tf.add(mmT(Rdelta, this.layers.W[l]), mmT(g.deltas[l], V.W[l]));
@@ -244,7 +282,10 @@ export class PolicyBatch {
   klFrom(oldMean: tf.Tensor2D, oldLogStd: tf.Tensor1D, w: tf.Tensor1D): number {
     return tf.tidy(() => {
       const logStd = this.layers.logStd;
-      const quad = tf.mul(tf.add(tf.square(tf.sub(oldMean, this.mean)), tf.exp(tf.mul(oldLogStd, 2))), tf.mul(this.invVar, 0.5));
+      const quad = tf.mul(
+        tf.add(tf.square(tf.sub(oldMean, this.mean)), tf.exp(tf.mul(oldLogStd, 2))),
+        tf.mul(this.invVar, 0.5),
+      );
       const perSample = tf.sum(tf.add(tf.sub(logStd, oldLogStd), tf.sub(quad, 0.5)), 1);
       return tf.sum(tf.mul(perSample, w)).dataSync()[0];
     });

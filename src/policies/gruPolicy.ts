@@ -23,7 +23,17 @@ export interface GruPolicyShape {
 }
 
 /** Parameter names in a fixed order (checkpoints and gradient lists use it). */
-export const GRU_PARAM_NAMES = ['wx', 'bx', 'wh', 'bh', 'wMu', 'bMu', 'logStd', 'wV', 'bV'] as const;
+export const GRU_PARAM_NAMES = [
+  'wx',
+  'bx',
+  'wh',
+  'bh',
+  'wMu',
+  'bMu',
+  'logStd',
+  'wV',
+  'bV',
+] as const;
 export type GruParamName = (typeof GRU_PARAM_NAMES)[number];
 export type GruParams = Record<GruParamName, tf.Tensor>;
 
@@ -101,7 +111,11 @@ export function gruCell(p: GruParams, x: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor
  * there, so only the small inputs are sliced, each step projects its own input, and the
  * heads run per step so only the small [B, A+1] outputs are stacked.
  */
-export function gruRollout(p: GruParams, xs: tf.Tensor3D, h0: tf.Tensor2D): { mean: tf.Tensor2D; value: tf.Tensor1D } {
+export function gruRollout(
+  p: GruParams,
+  xs: tf.Tensor3D,
+  h0: tf.Tensor2D,
+): { mean: tf.Tensor2D; value: tf.Tensor1D } {
   const [T, B] = xs.shape;
   const A = p.bMu.shape[0];
   const inputs = tf.unstack(xs) as tf.Tensor2D[];
@@ -133,7 +147,11 @@ export function clippedLogStd(p: GruParams): tf.Tensor1D {
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** Diagonal Gaussian log-density of `actions` ([N, A]) under (mean [N, A], logStd [A]): [N]. */
-export function gaussianLogProb(mean: tf.Tensor2D, logStd: tf.Tensor1D, actions: tf.Tensor2D): tf.Tensor1D {
+export function gaussianLogProb(
+  mean: tf.Tensor2D,
+  logStd: tf.Tensor1D,
+  actions: tf.Tensor2D,
+): tf.Tensor1D {
   const z = tf.mul(tf.sub(actions, mean), exp(tf.neg(logStd)));
   const perDim = tf.neg(tf.add(tf.add(tf.mul(0.5, tf.square(z)), logStd), HALF_LOG_2PI));
   return tf.sum(perDim, 1) as tf.Tensor1D;
@@ -209,7 +227,15 @@ export function gruRolloutGrads(
     let h = tf.zeros([B, H]) as tf.Tensor2D;
     const hPrev: tf.Tensor2D[] = [];
     const hs: tf.Tensor2D[] = [];
-    const saved: { r: tf.Tensor; z: tf.Tensor; oneMinusZ: tf.Tensor; n: tf.Tensor; dTanh: tf.Tensor; hn: tf.Tensor; dRz: tf.Tensor }[] = [];
+    const saved: {
+      r: tf.Tensor;
+      z: tf.Tensor;
+      oneMinusZ: tf.Tensor;
+      n: tf.Tensor;
+      dTanh: tf.Tensor;
+      hn: tf.Tensor;
+      dRz: tf.Tensor;
+    }[] = [];
     const outs: tf.Tensor2D[] = [];
     for (let t = 0; t < T; t++) {
       hPrev.push(h);
@@ -223,14 +249,26 @@ export function gruRolloutGrads(
       h = tf.add(n, tf.mul(z, tf.sub(h, n))) as tf.Tensor2D;
       hs.push(h);
       outs.push(tf.add(tf.matMul(h, wOut), bOut) as tf.Tensor2D);
-      saved.push({ r, z, oneMinusZ: tf.sub(1, z), n, dTanh: tf.sub(1, tf.square(n)), hn, dRz: tf.mul(rz, tf.sub(1, rz)) });
+      saved.push({
+        r,
+        z,
+        oneMinusZ: tf.sub(1, z),
+        n,
+        dTanh: tf.sub(1, tf.square(n)),
+        hn,
+        dRz: tf.mul(rz, tf.sub(1, rz)),
+      });
     }
     const out = tf.reshape(tf.stack(outs), [T * B, A + 1]) as tf.Tensor2D;
 
     // The head loss and its gradient with respect to the outputs (and log σ).
     const { value: loss, grads } = tf.valueAndGrads((o: tf.Tensor, ls: tf.Tensor) => {
       const [mean, value] = tf.split(o, [A, 1], 1);
-      return headLoss(mean as tf.Tensor2D, tf.reshape(value, [T * B]) as tf.Tensor1D, clippedLogStd({ ...p, logStd: ls }));
+      return headLoss(
+        mean as tf.Tensor2D,
+        tf.reshape(value, [T * B]) as tf.Tensor1D,
+        clippedLogStd({ ...p, logStd: ls }),
+      );
     })([out, p.logStd]);
     const [dOut, dLogStd] = grads;
     const dOuts = tf.unstack(tf.reshape(dOut, [T, B, A + 1])) as tf.Tensor2D[];

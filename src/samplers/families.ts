@@ -5,6 +5,7 @@ import { getFamily } from '../../envs/registry';
 import { ORACLE_PREFIX, withTaskInObservation } from './taskInObservation';
 
 export function resolveFamily(id: string): TaskFamily {
-  if (id.startsWith(ORACLE_PREFIX)) return withTaskInObservation(getFamily(id.slice(ORACLE_PREFIX.length)));
+  if (id.startsWith(ORACLE_PREFIX))
+    return withTaskInObservation(getFamily(id.slice(ORACLE_PREFIX.length)));
   return getFamily(id);
 }

@@ -65,15 +65,24 @@ export function episodeSeed(seed: number, g: number): number {
 }
 
 export function validateRequest(req: SampleRequest): void {
-  if (!Array.isArray(req.tasks) || req.tasks.length === 0) throw new Error('sample: at least one task is needed');
+  if (!Array.isArray(req.tasks) || req.tasks.length === 0)
+    throw new Error('sample: at least one task is needed');
   if (req.params.length !== 1 && req.params.length !== req.tasks.length) {
-    throw new Error(`sample: params must hold 1 or ${req.tasks.length} vectors (one per task), got ${req.params.length}`);
+    throw new Error(
+      `sample: params must hold 1 or ${req.tasks.length} vectors (one per task), got ${req.params.length}`,
+    );
   }
   if (!Number.isInteger(req.episodesPerTask) || req.episodesPerTask < 1) {
-    throw new Error(`sample: episodesPerTask must be a positive integer, got ${req.episodesPerTask}`);
+    throw new Error(
+      `sample: episodesPerTask must be a positive integer, got ${req.episodesPerTask}`,
+    );
   }
-  if (!Number.isInteger(req.seed)) throw new Error(`sample: seed must be an integer, got ${req.seed}`);
-  if (req.taskSeeds && (req.taskSeeds.length !== req.tasks.length || !req.taskSeeds.every(Number.isInteger))) {
+  if (!Number.isInteger(req.seed))
+    throw new Error(`sample: seed must be an integer, got ${req.seed}`);
+  if (
+    req.taskSeeds &&
+    (req.taskSeeds.length !== req.tasks.length || !req.taskSeeds.every(Number.isInteger))
+  ) {
     throw new Error(`sample: taskSeeds must hold ${req.tasks.length} integers (one per task)`);
   }
 }
@@ -95,7 +104,12 @@ export function actionMap(space: Box): { center: Float32Array; half: Float32Arra
 }
 
 /** Roll out episodes g ∈ [g0, g1) of the request, in one vector env. */
-export function rolloutRange(family: TaskFamily, req: SampleRequest, g0: number, g1: number): Episode[] {
+export function rolloutRange(
+  family: TaskFamily,
+  req: SampleRequest,
+  g0: number,
+  g1: number,
+): Episode[] {
   const E = req.episodesPerTask;
   const n = g1 - g0;
   if (n <= 0) return [];
@@ -119,7 +133,9 @@ export function rolloutRange(family: TaskFamily, req: SampleRequest, g0: number,
   const H = envs[0].horizon;
   const policy = new MlpMeanJs(req.spec);
   if (req.spec.obsSize !== O || req.spec.actSize !== A) {
-    throw new Error(`sample: policy sizes (${req.spec.obsSize}→${req.spec.actSize}) do not match family ${family.id} (${O}→${A})`);
+    throw new Error(
+      `sample: policy sizes (${req.spec.obsSize}→${req.spec.actSize}) do not match family ${family.id} (${O}→${A})`,
+    );
   }
   const map = req.normalizeActions ? actionMap(envs[0].actionSpace) : null;
   const obsBuf = envs.map(() => new Float32Array(H * O));
@@ -148,12 +164,14 @@ export function rolloutRange(family: TaskFamily, req: SampleRequest, g0: number,
       policy.forwardOne(paramOf[i], obs, i * O, mean, 0);
       const logStd = policy.logStd(paramOf[i]);
       const rng = rngs[i];
-      for (let k = 0; k < A; k++) actions[i * A + k] = rng ? mean[k] + Math.exp(logStd[k]) * rng.normal() : mean[k];
+      for (let k = 0; k < A; k++)
+        actions[i * A + k] = rng ? mean[k] + Math.exp(logStd[k]) * rng.normal() : mean[k];
       obsBuf[i].set(obs.subarray(i * O, (i + 1) * O), t * O);
       actBuf[i].set(actions.subarray(i * A, (i + 1) * A), t * A);
     }
     if (map) {
-      for (let j = 0; j < n * A; j++) envActions[j] = map.center[j % A] + map.half[j % A] * actions[j];
+      for (let j = 0; j < n * A; j++)
+        envActions[j] = map.center[j % A] + map.half[j % A] * actions[j];
     }
     const r = venv.step(envActions);
     obs = r.obs;

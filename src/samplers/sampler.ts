@@ -22,17 +22,24 @@ export interface SampleResult {
 
 /** One per core; at least 1. */
 export function defaultWorkerCount(): number {
-  return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+  return Math.max(
+    1,
+    typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length,
+  );
 }
 
 export class Sampler {
   private readonly workers: Worker[] = [];
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (e: Episode[]) => void; reject: (err: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (e: Episode[]) => void; reject: (err: Error) => void }
+  >();
   private closed = false;
 
   constructor(readonly numWorkers: number = defaultWorkerCount()) {
-    if (!Number.isInteger(numWorkers) || numWorkers < 0) throw new Error(`Sampler: workers must be a non-negative integer, got ${numWorkers}`);
+    if (!Number.isInteger(numWorkers) || numWorkers < 0)
+      throw new Error(`Sampler: workers must be a non-negative integer, got ${numWorkers}`);
     for (let i = 0; i < numWorkers; i++) {
       let w: Worker;
       try {

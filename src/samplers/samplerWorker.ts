@@ -24,11 +24,18 @@ port.on('message', async (job: WorkerJob) => {
     const episodes = rolloutRange(family, job.req, job.g0, job.g1);
     const transfer: ArrayBuffer[] = [];
     for (const e of episodes) {
-      transfer.push(e.obs.buffer as ArrayBuffer, e.actions.buffer as ArrayBuffer, e.rewards.buffer as ArrayBuffer);
+      transfer.push(
+        e.obs.buffer as ArrayBuffer,
+        e.actions.buffer as ArrayBuffer,
+        e.rewards.buffer as ArrayBuffer,
+      );
       if (e.frames) for (const f of e.frames) transfer.push(f.buffer as ArrayBuffer);
     }
     port.postMessage({ id: job.id, episodes } satisfies WorkerReply, transfer);
   } catch (err) {
-    port.postMessage({ id: job.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies WorkerReply);
+    port.postMessage({
+      id: job.id,
+      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    } satisfies WorkerReply);
   }
 });

@@ -88,7 +88,10 @@ export function withTaskInObservation(base: TaskFamily): TaskFamily {
     actionSize: base.actionSize,
     horizon: base.horizon,
     params: base.params,
-    docs: { ...base.docs, observation: `${base.docs.observation}, then the task parameters (${paths.join(', ')})` },
+    docs: {
+      ...base.docs,
+      observation: `${base.docs.observation}, then the task parameters (${paths.join(', ')})`,
+    },
     sampleTasks: (n, rng, split) => base.sampleTasks(n, rng, split),
     parseTask: (v) => base.parseTask(v),
     make: (task, seed) => new TaskInObservationEnv(base.make(task, seed), paths),

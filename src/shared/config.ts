@@ -18,7 +18,11 @@ export const MAX_WORKERS = 64;
 /** An integer field whose every error message names the allowed range. */
 export function intIn(min: number, max: number) {
   const msg = `must be an integer in [${min}, ${max}]`;
-  return z.number({ error: msg }).int({ error: msg }).min(min, { error: msg }).max(max, { error: msg });
+  return z
+    .number({ error: msg })
+    .int({ error: msg })
+    .min(min, { error: msg })
+    .max(max, { error: msg });
 }
 
 /** A finite number field whose every error message names the allowed range. */
@@ -52,13 +56,22 @@ export const PreviewConfigSchema = z.strictObject({
 
 export const RunConfigSchema = z.strictObject({
   /** Free label shown in the runs list. */
-  name: z.string({ error: 'must be a string of at most 80 characters' }).max(80, { error: 'must be a string of at most 80 characters' }).optional(),
+  name: z
+    .string({ error: 'must be a string of at most 80 characters' })
+    .max(80, { error: 'must be a string of at most 80 characters' })
+    .optional(),
   /** Environment family id, e.g. 'point-nav' (checked against the registry by the trainer). */
-  family: z.string({ error: 'must be a family id such as "point-nav"' }).min(1, { error: 'must be a family id such as "point-nav"' }),
+  family: z
+    .string({ error: 'must be a family id such as "point-nav"' })
+    .min(1, { error: 'must be a family id such as "point-nav"' }),
   /** Meta-learner id, e.g. 'maml' or 'rl2' (checked against the registry by the trainer). */
-  algo: z.string({ error: 'must be a learner id such as "maml"' }).min(1, { error: 'must be a learner id such as "maml"' }),
+  algo: z
+    .string({ error: 'must be a learner id such as "maml"' })
+    .min(1, { error: 'must be a learner id such as "maml"' }),
   seed: intIn(0, MAX_SEED).default(1),
-  backend: z.enum(BACKEND_NAMES, { error: `must be one of ${BACKEND_NAMES.join(', ')}` }).default('auto'),
+  backend: z
+    .enum(BACKEND_NAMES, { error: `must be one of ${BACKEND_NAMES.join(', ')}` })
+    .default('auto'),
   /** Meta-iterations; default: the learner's default for the family. */
   iterations: intIn(1, MAX_ITERATIONS).optional(),
   /** Sampler worker threads; default: the trainer's core count. Results do not depend on it. */
@@ -107,9 +120,17 @@ export function formatIssues(error: z.ZodError, prefix = '', schema?: z.ZodType)
         return `${path || '(top level)'}: unknown field ${keys}`;
       }
       const input = 'input' in issue ? issue.input : undefined;
-      if (isNonFinite(input) || (issue.code === 'invalid_type' && ['Infinity', '-Infinity', 'NaN'].includes(String((issue as { received?: unknown }).received)))) {
+      if (
+        isNonFinite(input) ||
+        (issue.code === 'invalid_type' &&
+          ['Infinity', '-Infinity', 'NaN'].includes(
+            String((issue as { received?: unknown }).received),
+          ))
+      ) {
         const range = schema ? rangeAt(schema, issue.path) : null;
-        const got = isNonFinite(input) ? String(input) : String((issue as { received?: unknown }).received);
+        const got = isNonFinite(input)
+          ? String(input)
+          : String((issue as { received?: unknown }).received);
         return `${path || '(top level)'}: not finite (got ${got}); must be a finite number${range ? ` in [${range[0]}, ${range[1]}]` : ''}`;
       }
       const got = input !== undefined ? ` (got ${short(input)})` : '';
@@ -126,21 +147,41 @@ function isNonFinite(v: unknown): boolean {
 export function rangeAt(schema: z.ZodType, path: readonly PropertyKey[]): [number, number] | null {
   let s = unwrap(schema);
   for (const key of path) {
-    const def = (s as unknown as { def: { type: string; shape?: Record<string, z.ZodType>; element?: z.ZodType } }).def;
-    if (def.type === 'object' && def.shape && typeof key === 'string' && key in def.shape) s = unwrap(def.shape[key]);
-    else if (def.type === 'array' && def.element && typeof key === 'number') s = unwrap(def.element);
+    const def = (
+      s as unknown as {
+        def: { type: string; shape?: Record<string, z.ZodType>; element?: z.ZodType };
+      }
+    ).def;
+    if (def.type === 'object' && def.shape && typeof key === 'string' && key in def.shape)
+      s = unwrap(def.shape[key]);
+    else if (def.type === 'array' && def.element && typeof key === 'number')
+      s = unwrap(def.element);
     else return null;
   }
-  const n = s as unknown as { def: { type: string }; minValue?: number | null; maxValue?: number | null };
+  const n = s as unknown as {
+    def: { type: string };
+    minValue?: number | null;
+    maxValue?: number | null;
+  };
   if (n.def.type !== 'number') return null;
   return [n.minValue ?? -Number.MAX_VALUE, n.maxValue ?? Number.MAX_VALUE];
 }
 
 function unwrap(s: z.ZodType): z.ZodType {
-  let cur = s as unknown as { def: { type: string; innerType?: unknown; in?: unknown; getter?: () => unknown } };
+  let cur = s as unknown as {
+    def: { type: string; innerType?: unknown; in?: unknown; getter?: () => unknown };
+  };
   for (let i = 0; i < 10; i++) {
     const d = cur.def;
-    if ((d.type === 'default' || d.type === 'optional' || d.type === 'nullable' || d.type === 'prefault' || d.type === 'readonly') && d.innerType) cur = d.innerType as typeof cur;
+    if (
+      (d.type === 'default' ||
+        d.type === 'optional' ||
+        d.type === 'nullable' ||
+        d.type === 'prefault' ||
+        d.type === 'readonly') &&
+      d.innerType
+    )
+      cur = d.innerType as typeof cur;
     else if (d.type === 'pipe' && d.in) cur = d.in as typeof cur;
     else if (d.type === 'lazy' && d.getter) cur = d.getter() as typeof cur;
     else break;
@@ -162,7 +203,8 @@ function short(v: unknown): string {
 /** Parse a run config, throwing an Error whose message names every bad field. */
 export function parseRunConfig(value: unknown): RunConfig {
   const r = RunConfigSchema.safeParse(value, { reportInput: true });
-  if (!r.success) throw new Error(`Invalid run config:\n${formatIssues(r.error, 'config', RunConfigSchema)}`);
+  if (!r.success)
+    throw new Error(`Invalid run config:\n${formatIssues(r.error, 'config', RunConfigSchema)}`);
   return r.data;
 }
 

@@ -68,7 +68,9 @@ export function webSocketTransport(ws: WebSocketLike): ClientTransport {
       ws.addEventListener('message', (ev) => handler(ev.data));
     },
     onClose(handler) {
-      ws.addEventListener('close', (ev) => handler(ev.reason || `connection closed (code ${ev.code})`));
+      ws.addEventListener('close', (ev) =>
+        handler(ev.reason || `connection closed (code ${ev.code})`),
+      );
     },
     close() {
       ws.close(1000, 'client closed');
@@ -83,7 +85,10 @@ export interface ClientOptions {
   onProtocolError?: (err: Error) => void;
 }
 
-export function createProtocolClient(transport: ClientTransport, options: ClientOptions = {}): ProtocolClient {
+export function createProtocolClient(
+  transport: ClientTransport,
+  options: ClientOptions = {},
+): ProtocolClient {
   const validateEvents = options.validateEvents ?? true;
   const reportError = options.onProtocolError ?? ((err: Error) => console.error(err.message));
   let nextId = 1;
@@ -114,7 +119,12 @@ export function createProtocolClient(transport: ClientTransport, options: Client
     if (validateEvents) {
       const r = StreamSchemas[msg.channel].safeParse(payload);
       if (!r.success) {
-        reportError(new ProtocolError(`Malformed ${msg.channel} event: ${r.error.issues[0]?.message ?? 'invalid'}`, 'invalid'));
+        reportError(
+          new ProtocolError(
+            `Malformed ${msg.channel} event: ${r.error.issues[0]?.message ?? 'invalid'}`,
+            'invalid',
+          ),
+        );
         return;
       }
       payload = r.data;
@@ -125,13 +135,18 @@ export function createProtocolClient(transport: ClientTransport, options: Client
   transport.onClose((reason) => {
     if (closed !== null) return;
     closed = reason;
-    for (const p of pending.values()) p.reject(new ProtocolError(`Connection closed: ${reason}`, 'closed'));
+    for (const p of pending.values())
+      p.reject(new ProtocolError(`Connection closed: ${reason}`, 'closed'));
     pending.clear();
     for (const l of [...closeListeners]) l(reason);
   });
 
-  function call<C extends CommandChannel>(channel: C, payload: CommandRequest<C>): Promise<CommandReply<C>> {
-    if (closed !== null) return Promise.reject(new ProtocolError(`Connection closed: ${closed}`, 'closed'));
+  function call<C extends CommandChannel>(
+    channel: C,
+    payload: CommandRequest<C>,
+  ): Promise<CommandReply<C>> {
+    if (closed !== null)
+      return Promise.reject(new ProtocolError(`Connection closed: ${closed}`, 'closed'));
     const id = nextId++;
     return new Promise<CommandReply<C>>((resolve, reject) => {
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
@@ -155,7 +170,9 @@ export function createProtocolClient(transport: ClientTransport, options: Client
         active = false;
         set.delete(listener as (payload: never) => void);
         if (set.size === 0 && closed === null) {
-          call('mrl:stream.unsubscribe', { streams: [stream] }).catch((err: Error) => reportError(err));
+          call('mrl:stream.unsubscribe', { streams: [stream] }).catch((err: Error) =>
+            reportError(err),
+          );
         }
       };
     },

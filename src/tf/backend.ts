@@ -7,7 +7,13 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-export const BACKENDS: readonly BackendName[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+export const BACKENDS: readonly BackendName[] = [
+  'auto',
+  'tensorflow-gpu',
+  'tensorflow',
+  'wasm',
+  'cpu',
+];
 
 export interface BackendInfo {
   /** What was asked for. */
@@ -54,7 +60,8 @@ export async function initBackend(requested: BackendName = 'auto'): Promise<Back
   if (!BACKENDS.includes(requested)) {
     throw new Error(`Unknown backend "${requested}". Choose one of: ${BACKENDS.join(', ')}`);
   }
-  if (current && (current.requested === requested || current.provider === requested)) return current;
+  if (current && (current.requested === requested || current.provider === requested))
+    return current;
   const order: Exclude<BackendName, 'auto'>[] =
     requested === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] : [requested];
   for (const b of order) {

@@ -19,11 +19,20 @@ type Grad1 = (x: tf.Tensor) => tf.Tensor;
 type Save = (ts: tf.Tensor[]) => void;
 
 /** tf.customGrad with typed arguments. */
-function custom1(f: (x: tf.Tensor, save: Save) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor }) {
+function custom1(
+  f: (
+    x: tf.Tensor,
+    save: Save,
+  ) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor },
+) {
   return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]);
 }
 function custom2(
-  f: (a: tf.Tensor, b: tf.Tensor, save: Save) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] },
+  f: (
+    a: tf.Tensor,
+    b: tf.Tensor,
+    save: Save,
+  ) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] },
 ) {
   return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]);
 }
@@ -31,7 +40,8 @@ function custom2(
 const tanhImpl = custom1((x, save) => {
   save([x]);
   // 2σ(2x) − 1 is tanh exactly, and ~4× faster than tf.tanh on the wasm backend.
-  const value = tf.getBackend() === 'wasm' ? tf.sub(tf.mul(tf.sigmoid(tf.mul(x, 2)), 2), 1) : tf.tanh(x);
+  const value =
+    tf.getBackend() === 'wasm' ? tf.sub(tf.mul(tf.sigmoid(tf.mul(x, 2)), 2), 1) : tf.tanh(x);
   return { value, gradFunc: (dy, [xs]) => tf.mul(dy, tf.sub(1, tf.square(tanh(xs)))) };
 }) as unknown as Grad1;
 

@@ -54,7 +54,11 @@ const ManifestSchema = z.object({
   optimizerState: JsonObjectSchema,
   rng: RngStateSchema,
   trainer: z.object({ rng: RngStateSchema, elapsedMs: z.number() }),
-  data: z.object({ file: z.literal(DATA), bytes: z.number().int().nonnegative(), sha256: z.string() }),
+  data: z.object({
+    file: z.literal(DATA),
+    bytes: z.number().int().nonnegative(),
+    sha256: z.string(),
+  }),
   /** Format 2: sha256 of this manifest without `digest`, then the tensor bytes. */
   digest: z.string().optional(),
 });
@@ -104,10 +108,18 @@ let tmpCounter = 0;
 /** The digest of a manifest (as parsed JSON, `digest` left out) and the tensor bytes. */
 function manifestDigest(manifest: Record<string, unknown>, tensorBytes: Uint8Array): string {
   const { digest: _ignored, ...rest } = manifest;
-  return createHash('sha256').update(JSON.stringify(rest)).update('\n').update(tensorBytes).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(rest))
+    .update('\n')
+    .update(tensorBytes)
+    .digest('hex');
 }
 
-export async function writeCheckpoint(runDir: string, ckpt: StoredCheckpoint, opts: WriteOptions = {}): Promise<WriteResult> {
+export async function writeCheckpoint(
+  runDir: string,
+  ckpt: StoredCheckpoint,
+  opts: WriteOptions = {},
+): Promise<WriteResult> {
   const t0 = performance.now();
   const root = checkpointsDir(runDir);
   await fs.mkdir(root, { recursive: true });
@@ -117,7 +129,10 @@ export async function writeCheckpoint(runDir: string, ckpt: StoredCheckpoint, op
   const add = (group: 'params' | 'optimizer', tensors: Record<string, SavedTensor>) => {
     for (const [name, t] of Object.entries(tensors)) {
       const expected = t.shape.reduce((a, b) => a * b, 1);
-      if (expected !== t.data.length) throw new Error(`checkpoint tensor ${group}/${name}: shape [${t.shape}] does not match ${t.data.length} values`);
+      if (expected !== t.data.length)
+        throw new Error(
+          `checkpoint tensor ${group}/${name}: shape [${t.shape}] does not match ${t.data.length} values`,
+        );
       entries.push({ name, group, shape: [...t.shape], offset: total, length: t.data.length });
       total += t.data.length;
     }
@@ -126,7 +141,8 @@ export async function writeCheckpoint(runDir: string, ckpt: StoredCheckpoint, op
   add('optimizer', ckpt.learner.optimizerTensors);
   const blob = new Float32Array(total);
   for (const e of entries) {
-    const src = e.group === 'params' ? ckpt.learner.params[e.name] : ckpt.learner.optimizerTensors[e.name];
+    const src =
+      e.group === 'params' ? ckpt.learner.params[e.name] : ckpt.learner.optimizerTensors[e.name];
     blob.set(src.data, e.offset);
   }
   // Float32Array is platform-endian; every platform we ship on is little-endian.
@@ -140,7 +156,11 @@ export async function writeCheckpoint(runDir: string, ckpt: StoredCheckpoint, op
     optimizerState: ckpt.learner.optimizerState,
     rng: ckpt.learner.rng,
     trainer: ckpt.trainer,
-    data: { file: DATA, bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') },
+    data: {
+      file: DATA,
+      bytes: bytes.byteLength,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    },
   };
   manifest.digest = manifestDigest(manifest, bytes);
   const tmp = path.join(root, `.tmp-${it}-${process.pid}-${++tmpCounter}`);
@@ -164,7 +184,11 @@ export async function writeCheckpoint(runDir: string, ckpt: StoredCheckpoint, op
   await fs.rename(tmp, final);
   await syncDir(root);
   if (old) await fs.rm(old, { recursive: true, force: true });
-  return { dir: final, bytes: bytes.byteLength + Buffer.byteLength(JSON.stringify(manifest, null, 1)), ms: performance.now() - t0 };
+  return {
+    dir: final,
+    bytes: bytes.byteLength + Buffer.byteLength(JSON.stringify(manifest, null, 1)),
+    ms: performance.now() - t0,
+  };
 }
 
 /** Read and verify one checkpoint directory; throws naming what is wrong. */
@@ -176,29 +200,48 @@ export async function readCheckpoint(dir: string): Promise<StoredCheckpoint> {
     throw new Error(`checkpoint ${dir}: cannot read ${MANIFEST}: ${(err as Error).message}`);
   }
   const parsed = ManifestSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`checkpoint ${dir}: bad manifest: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(
+      `checkpoint ${dir}: bad manifest: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   const m = parsed.data;
   const buf = await fs.readFile(path.join(dir, m.data.file));
-  if (buf.byteLength !== m.data.bytes) throw new Error(`checkpoint ${dir}: ${DATA} has ${buf.byteLength} bytes, manifest says ${m.data.bytes}`);
+  if (buf.byteLength !== m.data.bytes)
+    throw new Error(
+      `checkpoint ${dir}: ${DATA} has ${buf.byteLength} bytes, manifest says ${m.data.bytes}`,
+    );
   const hash = createHash('sha256').update(buf).digest('hex');
-  if (hash !== m.data.sha256) throw new Error(`checkpoint ${dir}: ${DATA} is corrupt (sha256 mismatch)`);
+  if (hash !== m.data.sha256)
+    throw new Error(`checkpoint ${dir}: ${DATA} is corrupt (sha256 mismatch)`);
   if (m.format >= 2) {
     if (!m.digest) throw new Error(`checkpoint ${dir}: ${MANIFEST} has no digest`);
-    if (manifestDigest(raw as Record<string, unknown>, buf) !== m.digest) throw new Error(`checkpoint ${dir}: ${MANIFEST} was modified (digest mismatch)`);
+    if (manifestDigest(raw as Record<string, unknown>, buf) !== m.digest)
+      throw new Error(`checkpoint ${dir}: ${MANIFEST} was modified (digest mismatch)`);
   }
-  if (path.basename(dir) !== String(m.iteration)) throw new Error(`checkpoint ${dir}: ${MANIFEST} says iteration ${m.iteration}, but it is in folder "${path.basename(dir)}"`);
+  if (path.basename(dir) !== String(m.iteration))
+    throw new Error(
+      `checkpoint ${dir}: ${MANIFEST} says iteration ${m.iteration}, but it is in folder "${path.basename(dir)}"`,
+    );
   // Copy into an aligned buffer: a Buffer's byteOffset need not be a multiple of 4.
   const all = new Float32Array(buf.byteLength / 4);
   new Uint8Array(all.buffer).set(buf);
   const params: Record<string, SavedTensor> = {};
   const optimizerTensors: Record<string, SavedTensor> = {};
   for (const e of m.tensors) {
-    if (e.offset + e.length > all.length) throw new Error(`checkpoint ${dir}: tensor ${e.name} lies outside ${DATA}`);
+    if (e.offset + e.length > all.length)
+      throw new Error(`checkpoint ${dir}: tensor ${e.name} lies outside ${DATA}`);
     const t = { shape: e.shape, data: all.slice(e.offset, e.offset + e.length) };
     (e.group === 'params' ? params : optimizerTensors)[e.name] = t;
   }
   return {
-    learner: { algo: m.algo, iteration: m.iteration, params, optimizerTensors, optimizerState: m.optimizerState, rng: m.rng },
+    learner: {
+      algo: m.algo,
+      iteration: m.iteration,
+      params,
+      optimizerTensors,
+      optimizerState: m.optimizerState,
+      rng: m.rng,
+    },
     trainer: m.trainer,
   };
 }
@@ -249,5 +292,9 @@ export async function cleanTempCheckpoints(runDir: string): Promise<void> {
   } catch {
     return;
   }
-  await Promise.all(names.filter((n) => n.startsWith('.tmp-')).map((n) => fs.rm(path.join(checkpointsDir(runDir), n), { recursive: true, force: true })));
+  await Promise.all(
+    names
+      .filter((n) => n.startsWith('.tmp-'))
+      .map((n) => fs.rm(path.join(checkpointsDir(runDir), n), { recursive: true, force: true })),
+  );
 }

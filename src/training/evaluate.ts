@@ -54,7 +54,11 @@ export interface EvaluationOptions {
  * `seed`: the learners' own evaluation protocol (src/algos/evaluate.ts), which batches the
  * tasks when the learner can and gives every learner the same tasks and noise streams.
  */
-export async function evaluateLearner(learner: MetaLearner, family: TaskFamily, opts: EvaluationOptions): Promise<number[]> {
+export async function evaluateLearner(
+  learner: MetaLearner,
+  family: TaskFamily,
+  opts: EvaluationOptions,
+): Promise<number[]> {
   const r = await evaluateProtocol(learner, family, {
     tasks: opts.tasks,
     steps: opts.steps,
@@ -79,17 +83,42 @@ export function tunesStepSize(algo: string, stageUnit: 'step' | 'episode'): bool
  * One baseline under the protocol. With `tune`, its step size is first chosen on training
  * tasks (tuneStepSize) unless `opts.stepSize` fixes it; the chosen size comes back with the returns.
  */
-export async function evaluateBaseline(learner: MetaLearner, family: TaskFamily, opts: EvaluationOptions, tune: boolean): Promise<{ returns: number[]; stepSize?: number }> {
+export async function evaluateBaseline(
+  learner: MetaLearner,
+  family: TaskFamily,
+  opts: EvaluationOptions,
+  tune: boolean,
+): Promise<{ returns: number[]; stepSize?: number }> {
   let stepSize = opts.stepSize;
   if (tune && stepSize === undefined && opts.steps > 0) {
-    stepSize = (await tuneStepSize(learner, family, { steps: opts.steps, episodesPerStage: opts.episodesPerStage, seed: opts.seed, ...(opts.laterStepRatio !== undefined ? { laterStepRatio: opts.laterStepRatio } : {}) })).stepSize;
+    stepSize = (
+      await tuneStepSize(learner, family, {
+        steps: opts.steps,
+        episodesPerStage: opts.episodesPerStage,
+        seed: opts.seed,
+        ...(opts.laterStepRatio !== undefined ? { laterStepRatio: opts.laterStepRatio } : {}),
+      })
+    ).stepSize;
   }
-  const returns = await evaluateLearner(learner, family, { ...opts, ...(stepSize !== undefined ? { stepSize } : {}) });
+  const returns = await evaluateLearner(learner, family, {
+    ...opts,
+    ...(stepSize !== undefined ? { stepSize } : {}),
+  });
   return { returns, ...(tune && stepSize !== undefined ? { stepSize } : {}) };
 }
 
 /** As evaluateLearner, with the standard error of each stage's mean across the tasks. */
-export async function evaluateWithSpread(learner: MetaLearner, family: TaskFamily, opts: EvaluationOptions): Promise<{ returns: number[]; stderr: number[] }> {
-  const r = await evaluateProtocol(learner, family, { tasks: opts.tasks, steps: opts.steps, episodesPerStage: opts.episodesPerStage, seed: opts.seed, onProgress: opts.onTask });
+export async function evaluateWithSpread(
+  learner: MetaLearner,
+  family: TaskFamily,
+  opts: EvaluationOptions,
+): Promise<{ returns: number[]; stderr: number[] }> {
+  const r = await evaluateProtocol(learner, family, {
+    tasks: opts.tasks,
+    steps: opts.steps,
+    episodesPerStage: opts.episodesPerStage,
+    seed: opts.seed,
+    onProgress: opts.onTask,
+  });
   return { returns: r.returns, stderr: r.stderr };
 }

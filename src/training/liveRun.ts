@@ -110,7 +110,11 @@ export class LiveRun {
   private readonly previewTask: JsonObject;
   private readonly lock: RunLock;
   /** Rollout workers for the dashboard, when the run samples through Redis. */
-  private cluster: { monitor: ClusterMonitor | null; status: ClusterStatus | null; stopped: boolean } = {
+  private cluster: {
+    monitor: ClusterMonitor | null;
+    status: ClusterStatus | null;
+    stopped: boolean;
+  } = {
     monitor: null,
     status: null,
     stopped: true,
@@ -381,7 +385,11 @@ export class LiveRun {
 
   private watchCluster(sampler: string | undefined): void {
     this.stopClusterWatch();
-    const watch = { monitor: null as ClusterMonitor | null, status: null as ClusterStatus | null, stopped: false };
+    const watch = {
+      monitor: null as ClusterMonitor | null,
+      status: null as ClusterStatus | null,
+      stopped: false,
+    };
     this.cluster = watch;
     if (!isRemoteSampler(sampler)) return;
     // Loaded on demand: runs that sample locally never load the Redis client.

@@ -60,7 +60,9 @@ export function resolveRunConfig(config: RunConfig): ResolvedConfig {
   const family = familyById(config.family);
   const spec = algoById(config.algo);
   if (isRemoteSampler(config.sampler) && !spec.remoteSampling) {
-    const serve = ALGOS.filter((a) => a.remoteSampling).map((a) => a.id).join(', ');
+    const serve = ALGOS.filter((a) => a.remoteSampling)
+      .map((a) => a.id)
+      .join(', ');
     throw new ProtocolError(
       `Invalid run config:\nconfig.sampler: ${spec.title} samples in the trainer; rollout workers serve ${serve}`,
       'invalid',

@@ -42,7 +42,13 @@ export function runDirOf(root: string, runId: string): string {
 }
 
 /** A new, unused run id: <yyyymmdd-hhmmss>-<family>-<algo>-s<seed>[-n]. */
-export async function newRunId(root: string, family: string, algo: string, seed: number, now = new Date()): Promise<string> {
+export async function newRunId(
+  root: string,
+  family: string,
+  algo: string,
+  seed: number,
+  now = new Date(),
+): Promise<string> {
   const p = (n: number) => String(n).padStart(2, '0');
   const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
   const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_');
@@ -76,17 +82,30 @@ export async function readMeta(dir: string): Promise<RunMeta> {
     throw new Error(`${file}: cannot read run config: ${(err as Error).message}`);
   }
   const r = RunMetaSchema.safeParse(raw, { reportInput: true });
-  if (!r.success) throw new Error(`${file}: not a valid run config:\n${formatIssues(r.error, '', RunMetaSchema)}`);
+  if (!r.success)
+    throw new Error(
+      `${file}: not a valid run config:\n${formatIssues(r.error, '', RunMetaSchema)}`,
+    );
   return r.data;
 }
 
-export async function writeState(dir: string, state: RunState, iteration: number, message?: string): Promise<void> {
-  await writeFileAtomic(path.join(dir, 'state.json'), JSON.stringify({ state, iteration, ...(message ? { message } : {}) }) + '\n');
+export async function writeState(
+  dir: string,
+  state: RunState,
+  iteration: number,
+  message?: string,
+): Promise<void> {
+  await writeFileAtomic(
+    path.join(dir, 'state.json'),
+    JSON.stringify({ state, iteration, ...(message ? { message } : {}) }) + '\n',
+  );
 }
 
 export async function readState(dir: string): Promise<StateFile | null> {
   try {
-    const r = StateFileSchema.safeParse(JSON.parse(await fs.readFile(path.join(dir, 'state.json'), 'utf8')));
+    const r = StateFileSchema.safeParse(
+      JSON.parse(await fs.readFile(path.join(dir, 'state.json'), 'utf8')),
+    );
     return r.success ? r.data : null;
   } catch {
     return null;
@@ -121,7 +140,10 @@ export async function readMetrics(dir: string): Promise<MetricsRow[]> {
 /** Keep the rows up to `iteration` (resume recomputes what came after the checkpoint). */
 export async function truncateMetrics(dir: string, iteration: number): Promise<MetricsRow[]> {
   const rows = (await readMetrics(dir)).filter((r) => r.iteration <= iteration);
-  await writeFileAtomic(path.join(dir, 'metrics.jsonl'), rows.map((r) => JSON.stringify(r) + '\n').join(''));
+  await writeFileAtomic(
+    path.join(dir, 'metrics.jsonl'),
+    rows.map((r) => JSON.stringify(r) + '\n').join(''),
+  );
   return rows;
 }
 
@@ -165,7 +187,8 @@ export async function summarize(root: string, runId: string, live?: LiveInfo): P
   } else if (isLiveState(stored.state)) {
     // The trainer that ran it is gone without saying goodbye.
     state = 'stopped';
-    message = 'interrupted (the trainer exited during training); resumable from the last checkpoint';
+    message =
+      'interrupted (the trainer exited during training); resumable from the last checkpoint';
   } else {
     state = stored.state;
     message = stored.message;
@@ -208,7 +231,9 @@ export async function listRunIds(root: string): Promise<string[]> {
       /* not a run */
     }
   }
-  return ids.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : a.id < b.id ? 1 : -1)).map((x) => x.id);
+  return ids
+    .sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : a.id < b.id ? 1 : -1))
+    .map((x) => x.id);
 }
 
 /** Delete a run's directory; refused for something that is not a run, and for a run another process is training (it holds the lock). */

@@ -25,7 +25,12 @@ export interface LoadOptions {
   onSkip?: (iteration: number, err: Error) => void;
 }
 
-export async function loadRunLearner(runsRoot: string, runId: string, iteration?: number, opts: LoadOptions = {}): Promise<LoadedRun> {
+export async function loadRunLearner(
+  runsRoot: string,
+  runId: string,
+  iteration?: number,
+  opts: LoadOptions = {},
+): Promise<LoadedRun> {
   const dir = runDirOf(runsRoot, runId);
   const meta = await readMeta(dir);
   const skipped: string[] = [];
@@ -36,16 +41,31 @@ export async function loadRunLearner(runsRoot: string, runId: string, iteration?
           opts.onSkip?.(it, err);
         })
       : await readCheckpoint(checkpointDir(dir, iteration)).catch((err: Error) => {
-          throw new Error(`Run ${runId} has no loadable checkpoint at iteration ${iteration}: ${err.message}`);
+          throw new Error(
+            `Run ${runId} has no loadable checkpoint at iteration ${iteration}: ${err.message}`,
+          );
         });
-  if (!stored) throw new Error(skipped.length ? `Run ${runId} has no checkpoint that loads:\n  ${skipped.join('\n  ')}` : `Run ${runId} has no checkpoint yet`);
+  if (!stored)
+    throw new Error(
+      skipped.length
+        ? `Run ${runId} has no checkpoint that loads:\n  ${skipped.join('\n  ')}`
+        : `Run ${runId} has no checkpoint yet`,
+    );
   const family = getFamily(meta.config.family);
   await prepareFamily(family);
   const spec = getAlgo(meta.config.algo);
   const hyper = spec.configSchema.safeParse(meta.config.hyper, { reportInput: true });
-  if (!hyper.success) throw new Error(`Run ${runId}: its stored config (config.json) is not valid for ${spec.id}:\n${formatIssues(hyper.error, 'config.hyper', spec.configSchema)}`);
+  if (!hyper.success)
+    throw new Error(
+      `Run ${runId}: its stored config (config.json) is not valid for ${spec.id}:\n${formatIssues(hyper.error, 'config.hyper', spec.configSchema)}`,
+    );
   await initBackend(meta.config.backend as BackendName);
-  const learner = await spec.create({ family, config: meta.config.hyper, seed: meta.config.seed, workers: opts.workers ?? meta.config.workers });
+  const learner = await spec.create({
+    family,
+    config: meta.config.hyper,
+    seed: meta.config.seed,
+    workers: opts.workers ?? meta.config.workers,
+  });
   try {
     await learner.loadState(stored.learner);
   } catch (err) {

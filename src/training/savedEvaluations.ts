@@ -6,11 +6,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
-import { SavedEvaluationSchema, type EvaluateReply, type SavedEvaluation } from '../shared/protocol';
+import {
+  SavedEvaluationSchema,
+  type EvaluateReply,
+  type SavedEvaluation,
+} from '../shared/protocol';
 
 const FILE = 'evaluations.json';
 export const MAX_KEPT = 20;
-
 
 /** Where a run's evaluations live: its own folder, or for an example run a folder under the user's runs. */
 export function evaluationsDir(

@@ -21,7 +21,10 @@ class StepProbe implements MetaLearner {
     this.seen.push({ task, stepSize: budget.stepSize });
     const a = budget.stepSize ?? 0.5;
     const post = -10 * (Math.log10(a) - Math.log10(0.05)) ** 2 - 5;
-    return { returns: [-40, ...Array.from({ length: budget.steps }, (_, k) => post - k)], episodes: [] };
+    return {
+      returns: [-40, ...Array.from({ length: budget.steps }, (_, k) => post - k)],
+      episodes: [],
+    };
   }
   async saveState(): Promise<never> {
     throw new Error('not used');
@@ -44,7 +47,9 @@ describe('tuneStepSize', () => {
     const seen = new Set(probe.seen.map((s) => key(s.task)));
     for (const t of train) expect(seen.has(key(t))).toBe(true);
     for (const t of test) expect(seen.has(key(t))).toBe(false);
-    await expect(tuneStepSize(probe, family, { steps: 0, seed: 3 })).rejects.toThrow(/steps must be at least 1/);
+    await expect(tuneStepSize(probe, family, { steps: 0, seed: 3 })).rejects.toThrow(
+      /steps must be at least 1/,
+    );
   });
 
   it('passes a fixed step size through the protocol to the learner', async () => {

@@ -59,7 +59,15 @@ describe('linear feature baseline', () => {
         obs[2 * t] = s0;
         obs[2 * t + 1] = s1;
         const a = t / 100;
-        ret[t] = w[0] * s0 + w[1] * s1 + w[2] * s0 * s0 + w[3] * s1 * s1 + w[4] * a + w[5] * a * a + w[6] * a * a * a + w[7];
+        ret[t] =
+          w[0] * s0 +
+          w[1] * s1 +
+          w[2] * s0 * s0 +
+          w[3] * s1 * s1 +
+          w[4] * a +
+          w[5] * a * a +
+          w[6] * a * a * a +
+          w[7];
       }
       eps.push({ obs, length: L });
       rets.push(ret);
@@ -74,6 +82,8 @@ describe('linear feature baseline', () => {
 
   it('names the problem when data are not finite', () => {
     const b = new LinearFeatureBaseline(1);
-    expect(() => b.fit([{ obs: Float32Array.from([NaN]), length: 1 }], [[1]])).toThrow(/LinearFeatureBaseline/);
+    expect(() => b.fit([{ obs: Float32Array.from([NaN]), length: 1 }], [[1]])).toThrow(
+      /LinearFeatureBaseline/,
+    );
   });
 });

@@ -16,9 +16,18 @@ const family = getFamily('point-nav');
 const small = { hidden: [16, 16], metaBatchSize: 6, episodesPerTask: 6, updateThreads: 1 };
 const toDispose: { dispose(): Promise<void> }[] = [];
 
-async function make(algo = 'maml', overrides: Record<string, unknown> = {}, seed = 1): Promise<MamlLearner> {
+async function make(
+  algo = 'maml',
+  overrides: Record<string, unknown> = {},
+  seed = 1,
+): Promise<MamlLearner> {
   const spec = getAlgo(algo);
-  const l = (await spec.create({ family, config: resolveHyper(spec, family.id, { ...small, ...overrides }), seed, workers: 0 })) as MamlLearner;
+  const l = (await spec.create({
+    family,
+    config: resolveHyper(spec, family.id, { ...small, ...overrides }),
+    seed,
+    workers: 0,
+  })) as MamlLearner;
   toDispose.push(l);
   return l;
 }
@@ -40,7 +49,14 @@ describe('MAML on point-nav', () => {
       const m = await l.metaTrainStep(family.sampleTasks(6, rng, 'train'));
       pre.push(m['returns/pre']);
       post.push(m['returns/post_1']);
-      for (const k of ['losses/kl', 'losses/surrogate', 'time/sampling', 'time/inner', 'time/outer']) expect(Number.isFinite(m[k])).toBe(true);
+      for (const k of [
+        'losses/kl',
+        'losses/surrogate',
+        'time/sampling',
+        'time/inner',
+        'time/outer',
+      ])
+        expect(Number.isFinite(m[k])).toBe(true);
       expect(m['losses/kl']).toBeLessThanOrEqual(l.config.maxKl);
     }
     const gain = post.reduce((a, x, i) => a + x - pre[i], 0) / post.length;
@@ -79,7 +95,8 @@ describe('MAML on point-nav', () => {
     expect(m2['losses/kl']).toBeCloseTo(m1['losses/kl'], 6);
     // Shares are summed in a different order: equal up to float rounding.
     let maxDiff = 0;
-    for (let i = 0; i < one.theta.length; i++) maxDiff = Math.max(maxDiff, Math.abs(one.theta[i] - two.theta[i]));
+    for (let i = 0; i < one.theta.length; i++)
+      maxDiff = Math.max(maxDiff, Math.abs(one.theta[i] - two.theta[i]));
     expect(maxDiff).toBeLessThan(1e-4);
   });
 
@@ -94,10 +111,13 @@ describe('MAML on point-nav', () => {
     const b = await make('maml', {}, 99);
     await b.loadState(structuredClone(saved));
     const mB = await b.metaTrainStep(t2);
-    for (const k of ['returns/pre', 'returns/post_1', 'losses/surrogate', 'losses/kl']) expect(mB[k]).toBe(mA[k]);
+    for (const k of ['returns/pre', 'returns/post_1', 'losses/surrogate', 'losses/kl'])
+      expect(mB[k]).toBe(mA[k]);
     expect(Array.from(b.theta)).toEqual(Array.from(a.theta));
     expect((await b.saveState()).iteration).toBe(2);
-    await expect(b.loadState({ ...saved, params: { theta: { shape: [3], data: new Float32Array(3) } } })).rejects.toThrow(/theta has 3 values/);
+    await expect(
+      b.loadState({ ...saved, params: { theta: { shape: [3], data: new Float32Array(3) } } }),
+    ).rejects.toThrow(/theta has 3 values/);
   });
 
   it('adapts without changing θ, recording every stage (with frames), identically in a batch', async () => {
@@ -105,7 +125,11 @@ describe('MAML on point-nav', () => {
     const task = { goal: [0.3, -0.2] };
     const theta = Array.from(l.theta);
     const seen: EpisodeRecord[] = [];
-    const r = await l.adapt(task, { steps: 2, episodesPerStage: 3, seed: 11, recordFrames: true }, (e) => seen.push(e));
+    const r = await l.adapt(
+      task,
+      { steps: 2, episodesPerStage: 3, seed: 11, recordFrames: true },
+      (e) => seen.push(e),
+    );
     expect(Array.from(l.theta)).toEqual(theta);
     expect(r.returns.length).toBe(3);
     expect(r.episodes.map((e) => e.stage)).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2]);
@@ -114,16 +138,32 @@ describe('MAML on point-nav', () => {
       expect(e.frames?.length).toBe(e.length + 1);
       expect(e.observations.length).toBe(e.length * 2);
     }
-    const [other, same] = await l.adaptBatch([{ goal: [-0.4, 0.1] }, task], { steps: 2, episodesPerStage: 3, seed: 0 }, [5, 11]);
+    const [other, same] = await l.adaptBatch(
+      [{ goal: [-0.4, 0.1] }, task],
+      { steps: 2, episodesPerStage: 3, seed: 0 },
+      [5, 11],
+    );
     expect(same.returns).toEqual(r.returns);
     expect(other.returns).not.toEqual(r.returns);
-    await expect(l.adapt({ goal: [9, 9] }, { steps: 1, episodesPerStage: 2, seed: 1 })).rejects.toThrow(/goal\.0/);
+    await expect(
+      l.adapt({ goal: [9, 9] }, { steps: 1, episodesPerStage: 2, seed: 1 }),
+    ).rejects.toThrow(/goal\.0/);
   });
 
   it('evaluates on held-out tasks reproducibly, for MAML and the random-init baseline', async () => {
     const l = await make();
-    const r1 = await evaluateLearner(l, family, { tasks: 3, steps: 1, episodesPerStage: 4, seed: 21 });
-    const r2 = await evaluateLearner(l, family, { tasks: 3, steps: 1, episodesPerStage: 4, seed: 21 });
+    const r1 = await evaluateLearner(l, family, {
+      tasks: 3,
+      steps: 1,
+      episodesPerStage: 4,
+      seed: 21,
+    });
+    const r2 = await evaluateLearner(l, family, {
+      tasks: 3,
+      steps: 1,
+      episodesPerStage: 4,
+      seed: 21,
+    });
     expect(r1.returns.length).toBe(2);
     expect(r1.perTask.length).toBe(3);
     expect(r2.returns).toEqual(r1.returns);
@@ -131,9 +171,19 @@ describe('MAML on point-nav', () => {
     const rand = createRandomInit(family, 1, 0, small);
     toDispose.push(rand);
     // Same seed, same config, untrained: the random-init baseline is MAML before training.
-    const rr = await evaluateLearner(rand, family, { tasks: 3, steps: 1, episodesPerStage: 4, seed: 21 });
+    const rr = await evaluateLearner(rand, family, {
+      tasks: 3,
+      steps: 1,
+      episodesPerStage: 4,
+      seed: 21,
+    });
     const fresh = await make();
-    const rf = await evaluateLearner(fresh, family, { tasks: 3, steps: 1, episodesPerStage: 4, seed: 21 });
+    const rf = await evaluateLearner(fresh, family, {
+      tasks: 3,
+      steps: 1,
+      episodesPerStage: 4,
+      seed: 21,
+    });
     expect(rr.returns).toEqual(rf.returns);
   });
 });
@@ -141,7 +191,16 @@ describe('MAML on point-nav', () => {
 describe('registry entries', () => {
   it('give the paper’s defaults from {} and name bad fields', () => {
     const c = getAlgo('maml').configSchema.parse({}) as Record<string, unknown>;
-    expect(c).toMatchObject({ metaBatchSize: 20, episodesPerTask: 20, innerSteps: 1, innerLr: 0.1, maxKl: 0.01, cgIters: 10, firstOrder: false, outer: 'trpo' });
+    expect(c).toMatchObject({
+      metaBatchSize: 20,
+      episodesPerTask: 20,
+      innerSteps: 1,
+      innerLr: 0.1,
+      maxKl: 0.01,
+      cgIters: 10,
+      firstOrder: false,
+      outer: 'trpo',
+    });
     expect(getAlgo('maml').defaultIterations('point-nav')).toBeLessThanOrEqual(200);
     expect(() => getAlgo('maml').configSchema.parse({ innerLr: -1 })).toThrow(/innerLr/);
     expect(() => getAlgo('maml').configSchema.parse({ bogus: 1 })).toThrow(/bogus/);
@@ -154,7 +213,11 @@ describe('registry entries', () => {
       expect(resolveHyper(spec, 'point-nav').innerLr).toBe(0.5);
       expect(resolveHyper(spec, 'cheetah-vel').innerLr).toBe(0.1);
       expect(resolveHyper(spec, 'point-nav', { innerLr: 0.2 }).innerLr).toBe(0.2);
-      expect(resolveHyper(spec, 'point-nav')).toMatchObject({ normalizeActions: true, lossWeighting: 'step', gaeLambda: 0.95 });
+      expect(resolveHyper(spec, 'point-nav')).toMatchObject({
+        normalizeActions: true,
+        lossWeighting: 'step',
+        gaeLambda: 0.95,
+      });
     }
     expect(() => resolveHyper(getAlgo('maml'), 'point-nav', { innerLr: 0 })).toThrow(/innerLr/);
     // The pretrained policy adapts with its own (small) step; MAML with its inner step.
@@ -169,10 +232,24 @@ describe('registry entries', () => {
 
   it('keeps a run stored before action normalisation on the behaviour it was trained with', async () => {
     const today = resolveHyper(getAlgo('maml'), 'point-nav', small);
-    const { normalizeActions: _n, lossWeighting: _w, adaptLrLater: _a, ...old } = today as Record<string, unknown>;
-    const l = (await getAlgo('maml').create({ family, config: old as never, seed: 1, workers: 0 })) as MamlLearner;
+    const {
+      normalizeActions: _n,
+      lossWeighting: _w,
+      adaptLrLater: _a,
+      ...old
+    } = today as Record<string, unknown>;
+    const l = (await getAlgo('maml').create({
+      family,
+      config: old as never,
+      seed: 1,
+      workers: 0,
+    })) as MamlLearner;
     toDispose.push(l);
-    expect(l.config).toMatchObject({ normalizeActions: false, lossWeighting: 'episode', adaptLrLater: 0.5 });
+    expect(l.config).toMatchObject({
+      normalizeActions: false,
+      lossWeighting: 'episode',
+      adaptLrLater: 0.5,
+    });
     expect(upgradeStoredConfig(today)).toBe(today);
   });
 
@@ -180,8 +257,12 @@ describe('registry entries', () => {
     const l = await make('maml', { adaptLr: 0.4 });
     const task = { goal: [0.1, 0.3] };
     const budget = { steps: 2, episodesPerStage: 3, seed: 4 };
-    expect((await l.adapt(task, { ...budget, stepSize: 0.4 })).returns).toEqual((await l.adapt(task, budget)).returns);
-    expect((await l.adapt(task, { ...budget, stepSize: 0.2 })).returns).not.toEqual((await l.adapt(task, budget)).returns);
+    expect((await l.adapt(task, { ...budget, stepSize: 0.4 })).returns).toEqual(
+      (await l.adapt(task, budget)).returns,
+    );
+    expect((await l.adapt(task, { ...budget, stepSize: 0.2 })).returns).not.toEqual(
+      (await l.adapt(task, budget)).returns,
+    );
     // Step size 0 keeps θ, so every stage is θ on its own noise: the same as the oracle's evaluation.
     const still = await l.adapt(task, { ...budget, stepSize: 0 });
     const o = await make('oracle');
@@ -189,7 +270,9 @@ describe('registry entries', () => {
     const huge = await o.adapt(task, { ...budget, stepSize: 100 });
     expect(huge.returns).toEqual(tiny.returns);
     expect(still.returns[1]).not.toBe(still.returns[0]);
-    await expect(l.adapt(task, { ...budget, stepSize: -1 })).rejects.toThrow(/stepSize must be in \[0, 100\]/);
+    await expect(l.adapt(task, { ...budget, stepSize: -1 })).rejects.toThrow(
+      /stepSize must be in \[0, 100\]/,
+    );
   });
 
   it('takes a quarter of the first step for later adaptation steps, unless told', async () => {
@@ -197,7 +280,9 @@ describe('registry entries', () => {
     const m = await make('maml', { adaptLr: 0.4, adaptLrLater: 0.1 });
     const budget = { steps: 2, episodesPerStage: 3, seed: 4 };
     // Same θ (same seed), so the default (0.4 / 4) and the explicit 0.1 give the same adaptation.
-    expect((await l.adapt({ goal: [0.1, 0.3] }, budget)).returns).toEqual((await m.adapt({ goal: [0.1, 0.3] }, budget)).returns);
+    expect((await l.adapt({ goal: [0.1, 0.3] }, budget)).returns).toEqual(
+      (await m.adapt({ goal: [0.1, 0.3] }, budget)).returns,
+    );
     const n = await make('maml', { adaptLr: 0.4, adaptLrLater: 0.4 });
     const rn = await n.adapt({ goal: [0.1, 0.3] }, budget);
     const rl = await l.adapt({ goal: [0.1, 0.3] }, budget);

@@ -4,7 +4,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFamily } from '../../envs/registry';
-import { type MamlConfig, mamlConfigSchema, MamlLearner, type MetaBatch, disposeMetaBatch } from '../../src/algos/maml';
+import {
+  type MamlConfig,
+  mamlConfigSchema,
+  MamlLearner,
+  type MetaBatch,
+  disposeMetaBatch,
+} from '../../src/algos/maml';
 import { dot } from '../../src/algos/trpo';
 import { Rng } from '../../src/core/rng';
 import { klFromFixedTf, logProbTf, paramLayout } from '../../src/policies/gaussianMlp';
@@ -24,12 +30,25 @@ afterAll(async () => {
 });
 
 function learner(overrides: Partial<MamlConfig>): MamlLearner {
-  const config = mamlConfigSchema.parse({ hidden: [8, 8], innerLr: 0.5, metaBatchSize: 2, episodesPerTask: 3, ...overrides });
+  const config = mamlConfigSchema.parse({
+    hidden: [8, 8],
+    innerLr: 0.5,
+    metaBatchSize: 2,
+    episodesPerTask: 3,
+    ...overrides,
+  });
   return new MamlLearner({ family, config, seed: 3, workers: 0 });
 }
 
 async function episodes(l: MamlLearner, seed: number): Promise<Episode[][]> {
-  const r = await sampler.sample({ familyId: 'point-nav', tasks, params: [l.theta], spec: l.spec, episodesPerTask: 3, seed });
+  const r = await sampler.sample({
+    familyId: 'point-nav',
+    tasks,
+    params: [l.theta],
+    spec: l.spec,
+    episodesPerTask: 3,
+    seed,
+  });
   return r.episodes;
 }
 
@@ -59,7 +78,11 @@ function outputLayerMask(l: MamlLearner): Uint8Array {
 }
 
 function fdMeta(l: MamlLearner, mb: MetaBatch, d: Float64Array, eps: number): number {
-  const at = (s: number) => l.metaObjective(Float32Array.from(l.theta, (x, i) => x + s * eps * d[i]), mb).loss;
+  const at = (s: number) =>
+    l.metaObjective(
+      Float32Array.from(l.theta, (x, i) => x + s * eps * d[i]),
+      mb,
+    ).loss;
   return (at(1) - at(-1)) / (2 * eps);
 }
 
@@ -110,8 +133,12 @@ describe('MAML meta-gradient vs finite differences', () => {
     let fd = 0;
     for (let t = 0; t < 2; t++) {
       const mbT = single.prepareFromEpisodes([], [outer[t]], mb.paths[t][1]);
-      const at = (s: number) => single.metaObjective(Float32Array.from(mb.paths[t][1], (x, i) => x + s * 1e-2 * d[i]), mbT).loss;
-      fd += (at(1) - at(-1)) / (2e-2) / 2;
+      const at = (s: number) =>
+        single.metaObjective(
+          Float32Array.from(mb.paths[t][1], (x, i) => x + s * 1e-2 * d[i]),
+          mbT,
+        ).loss;
+      fd += (at(1) - at(-1)) / 2e-2 / 2;
       disposeMetaBatch(mbT);
     }
     expect(Math.abs(dot(grad, d) - fd) / Math.abs(fd)).toBeLessThan(TOL);
@@ -154,10 +181,15 @@ describe('TRPO curvature product', () => {
           let total: tf.Tensor = tf.scalar(0);
           for (let t = 0; t < mb.outer.length; t++) {
             const d = mb.inner[t][0];
-            const g = tf.grad((x: tf.Tensor) => tf.neg(tf.sum(tf.mul(logProbTf(l.spec, x as tf.Tensor1D, d.obs, d.act), d.advW))))(th);
+            const g = tf.grad((x: tf.Tensor) =>
+              tf.neg(tf.sum(tf.mul(logProbTf(l.spec, x as tf.Tensor1D, d.obs, d.act), d.advW))),
+            )(th);
             const phi = tf.sub(th, tf.mul(g, alpha)) as tf.Tensor1D;
             const o = mb.outer[t];
-            total = tf.add(total, tf.sum(tf.mul(klFromFixedTf(l.spec, o.oldMean, o.oldLogStd, phi, o.obs), o.w)));
+            total = tf.add(
+              total,
+              tf.sum(tf.mul(klFromFixedTf(l.spec, o.oldMean, o.oldLogStd, phi, o.obs), o.w)),
+            );
           }
           return tf.div(total, mb.outer.length) as tf.Scalar;
         };
@@ -174,7 +206,12 @@ describe('TRPO curvature product', () => {
     const gp = klGrad(Float32Array.from(l.theta, (x, i) => x + eps * v[i]));
     const gm = klGrad(Float32Array.from(l.theta, (x, i) => x - eps * v[i]));
     const fd = gp.map((x, i) => (x - gm[i]) / (2 * eps));
-    const err = Math.sqrt(dot(hv.map((x, i) => x - fd[i]), hv.map((x, i) => x - fd[i])) / dot(fd, fd));
+    const err = Math.sqrt(
+      dot(
+        hv.map((x, i) => x - fd[i]),
+        hv.map((x, i) => x - fd[i]),
+      ) / dot(fd, fd),
+    );
     expect(err).toBeLessThan(2e-2);
     // And it is positive semi-definite along v (a Gauss–Newton matrix).
     expect(dot(v, hv)).toBeGreaterThan(0);

@@ -8,7 +8,16 @@ function episode(length: number, index: number): Episode {
   const obs = new Float32Array(length * 2).map((_, i) => Math.sin(i + index));
   const actions = new Float32Array(length * 2).map((_, i) => Math.cos(i * 0.5 + index));
   const rewards = new Float32Array(length).map((_, t) => -1 + 0.1 * t - 0.3 * index);
-  return { task: 0, index, length, obs, actions, rewards, terminated: length < 10, return: rewards.reduce((a, b) => a + b, 0) };
+  return {
+    task: 0,
+    index,
+    length,
+    obs,
+    actions,
+    rewards,
+    terminated: length < 10,
+    return: rewards.reduce((a, b) => a + b, 0),
+  };
 }
 
 const eps = [episode(10, 0), episode(4, 1), episode(6, 2)];

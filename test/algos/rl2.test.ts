@@ -55,7 +55,12 @@ describe('RL²', () => {
     expect(e2).toBeGreaterThan(e1 + 0.25);
     expect(e2).toBeGreaterThan(0.3);
     // Held-out adaptation through the MetaLearner interface tells the same story.
-    const r = await evaluateLearner(learner, family, { tasks: 6, steps: 1, episodesPerStage: 16, seed: 9 });
+    const r = await evaluateLearner(learner, family, {
+      tasks: 6,
+      steps: 1,
+      episodesPerStage: 16,
+      seed: 9,
+    });
     expect(r).toHaveLength(2);
     expect(r[1]).toBeGreaterThan(r[0] + 0.25);
     await learner.dispose();
@@ -82,7 +87,11 @@ describe('RL²', () => {
     const learner = new Rl2({ family, config, seed: 1 });
     const before = await learner.saveState();
     const seen: number[] = [];
-    const r = await learner.adapt({ goal: 1 }, { steps: 2, episodesPerStage: 3, seed: 1, recordFrames: true }, (ep) => seen.push(ep.stage));
+    const r = await learner.adapt(
+      { goal: 1 },
+      { steps: 2, episodesPerStage: 3, seed: 1, recordFrames: true },
+      (ep) => seen.push(ep.stage),
+    );
     expect(r.returns).toHaveLength(3);
     expect(r.episodes).toHaveLength(9);
     expect(seen).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2]);
@@ -93,7 +102,9 @@ describe('RL²', () => {
     }
     const after = await learner.saveState();
     expect(Array.from(after.params.wh.data)).toEqual(Array.from(before.params.wh.data));
-    await expect(learner.adapt({ goal: 3 }, { steps: 1, episodesPerStage: 1, seed: 1 })).rejects.toThrow(/goal/);
+    await expect(
+      learner.adapt({ goal: 3 }, { steps: 1, episodesPerStage: 1, seed: 1 }),
+    ).rejects.toThrow(/goal/);
     await learner.dispose();
   });
 
@@ -108,7 +119,8 @@ describe('RL²', () => {
     const b = new Rl2({ family, config, seed: 999 });
     await b.loadState(structuredClone(ckpt));
     const mb = await b.metaTrainStep(tasks);
-    for (const k of Object.keys(ma).filter((k) => !k.startsWith('time/'))) expect(mb[k], k).toBe(ma[k]);
+    for (const k of Object.keys(ma).filter((k) => !k.startsWith('time/')))
+      expect(mb[k], k).toBe(ma[k]);
 
     const bad = structuredClone(ckpt);
     bad.params.wh = { shape: [3, 3], data: new Float32Array(9) };

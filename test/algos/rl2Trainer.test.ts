@@ -33,18 +33,35 @@ const base: RunConfigInput = {
   workers: 1,
   hyper: { metaBatchSize: 2, trialsPerTask: 2, hiddenSize: 8, epochs: 1, minibatches: 1 },
 };
-const strip = (rows: MetricsRow[]) => rows.map((r) => ({ it: r.iteration, m: Object.fromEntries(Object.entries(r.metrics).filter(([k]) => !k.startsWith('time/'))) }));
+const strip = (rows: MetricsRow[]) =>
+  rows.map((r) => ({
+    it: r.iteration,
+    m: Object.fromEntries(Object.entries(r.metrics).filter(([k]) => !k.startsWith('time/'))),
+  }));
 
 describe('RL² in the trainer', () => {
   it('trains, reports per-episode returns, resumes from disk identically, and adapts by episodes', async () => {
-    const full = await trainer.dispatch('mrl:run.start', parseCommand('mrl:run.start', { config: base }));
+    const full = await trainer.dispatch(
+      'mrl:run.start',
+      parseCommand('mrl:run.start', { config: base }),
+    );
     await trainer.whenIdle();
     expect(trainer.status()).toMatchObject({ state: 'finished', iteration: 3 });
     const fullRows = strip(await readMetrics(path.join(root, full.runId)));
-    expect(Object.keys(fullRows[0].m)).toEqual(expect.arrayContaining(['returns/episode_1', 'returns/episode_2', 'losses/policy', 'losses/approx_kl']));
+    expect(Object.keys(fullRows[0].m)).toEqual(
+      expect.arrayContaining([
+        'returns/episode_1',
+        'returns/episode_2',
+        'losses/policy',
+        'losses/approx_kl',
+      ]),
+    );
 
     // Two iterations, then a fresh trainer resumes from the checkpoint on disk to three.
-    const part = await trainer.dispatch('mrl:run.start', parseCommand('mrl:run.start', { config: { ...base, iterations: 2 } }));
+    const part = await trainer.dispatch(
+      'mrl:run.start',
+      parseCommand('mrl:run.start', { config: { ...base, iterations: 2 } }),
+    );
     await trainer.whenIdle();
     await trainer.shutdown();
     trainer = new Trainer({ runsRoot: root, emit: () => {} });
@@ -52,7 +69,16 @@ describe('RL² in the trainer', () => {
     await trainer.whenIdle();
     expect(strip(await readMetrics(path.join(root, part.runId)))).toEqual(fullRows);
 
-    const r = await trainer.dispatch('mrl:run.adapt', parseCommand('mrl:run.adapt', { runId: full.runId, task: { goal: [0.3, -0.2] }, steps: 2, episodesPerStage: 2, framesPerStage: 1 }));
+    const r = await trainer.dispatch(
+      'mrl:run.adapt',
+      parseCommand('mrl:run.adapt', {
+        runId: full.runId,
+        task: { goal: [0.3, -0.2] },
+        steps: 2,
+        episodesPerStage: 2,
+        framesPerStage: 1,
+      }),
+    );
     expect(r).toMatchObject({ algo: 'rl2', stageUnit: 'episode', iteration: 3 });
     expect(r.returns).toHaveLength(3);
     expect(r.episodes.map((e) => e.stage)).toEqual([0, 0, 1, 1, 2, 2]);

@@ -33,8 +33,15 @@ function median(xs: number[]): number {
 
 const backend = await initBackend('wasm');
 const family = getFamily('point-nav');
-console.log(`backend ${backend.name} (tfjs ${backend.tfjsVersion}), ${workers} sampler workers, seed ${seed}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-console.log('| curvature batch | wall s/it | sampling | inner | outer | CPU s/it (all threads) | env steps/s |');
+console.log(
+  `backend ${backend.name} (tfjs ${backend.tfjsVersion}), ${workers} sampler workers, seed ${seed}, load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
+console.log(
+  '| curvature batch | wall s/it | sampling | inner | outer | CPU s/it (all threads) | env steps/s |',
+);
 console.log('|---|---|---|---|---|---|---|');
 for (const cgSubsample of [0.25, 1]) {
   const spec = getAlgo('maml');
@@ -56,4 +63,9 @@ for (const cgSubsample of [0.25, 1]) {
     `| ${cgSubsample === 1 ? 'all episodes (pytorch-maml-rl)' : `${cgSubsample * 100}% of episodes (default)`} | ${med('time/total').toFixed(2)} | ${med('time/sampling').toFixed(2)} | ${med('time/inner').toFixed(2)} | ${med('time/outer').toFixed(2)} | ${med('cpu').toFixed(2)} | ${Math.round(median(rows.map((r) => r['env/steps'] / r['time/sampling'])))} |`,
   );
 }
-console.log(`load average after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(
+  `load average after: ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);

@@ -20,25 +20,48 @@ const overrides = JSON.parse(env.CONFIG ?? '{}') as Record<string, unknown>;
 const testTasks = Number(env.TASKS ?? 40);
 const trials = Number(env.TRIALS ?? 20);
 const logEvery = Number(env.LOG_EVERY ?? 10);
-const wanted = env.FAMILY && env.FAMILY !== 'all' ? [env.FAMILY] : ['point-nav', 'cartpole'].filter((f) => familyIds().includes(f));
+const wanted =
+  env.FAMILY && env.FAMILY !== 'all'
+    ? [env.FAMILY]
+    : ['point-nav', 'cartpole'].filter((f) => familyIds().includes(f));
 
 const info = await initBackend(backend);
 const rows: string[] = [];
 for (const familyId of wanted) {
   const family = getFamily(familyId);
   const config = rl2Spec.configSchema.parse(overrides);
-  const learner = new Rl2({ family, config, seed, workers: Number(env.WORKERS ?? defaultWorkerCount()) });
-  const iters = env.CKPT_IN ? Number(env.ITERS ?? 0) : Number(env.ITERS ?? rl2Spec.defaultIterations(familyId));
+  const learner = new Rl2({
+    family,
+    config,
+    seed,
+    workers: Number(env.WORKERS ?? defaultWorkerCount()),
+  });
+  const iters = env.CKPT_IN
+    ? Number(env.ITERS ?? 0)
+    : Number(env.ITERS ?? rl2Spec.defaultIterations(familyId));
   const save = async (): Promise<void> => {
     if (!env.CKPT) return;
     const c = await learner.saveState();
-    writeFileSync(`${env.CKPT}.${familyId}.json`, JSON.stringify(c, (_k, v: unknown) => (v instanceof Float32Array ? Array.from(v) : v)));
+    writeFileSync(
+      `${env.CKPT}.${familyId}.json`,
+      JSON.stringify(c, (_k, v: unknown) => (v instanceof Float32Array ? Array.from(v) : v)),
+    );
   };
   let startIteration = 0;
   if (env.CKPT_IN) {
     const raw = JSON.parse(readFileSync(env.CKPT_IN, 'utf8')) as Checkpoint;
-    const revive = (m: Checkpoint['params']) => Object.fromEntries(Object.entries(m).map(([k, t]) => [k, { shape: t.shape, data: Float32Array.from(t.data as unknown as number[]) }]));
-    await learner.loadState({ ...raw, params: revive(raw.params), optimizerTensors: revive(raw.optimizerTensors) });
+    const revive = (m: Checkpoint['params']) =>
+      Object.fromEntries(
+        Object.entries(m).map(([k, t]) => [
+          k,
+          { shape: t.shape, data: Float32Array.from(t.data as unknown as number[]) },
+        ]),
+      );
+    await learner.loadState({
+      ...raw,
+      params: revive(raw.params),
+      optimizerTensors: revive(raw.optimizerTensors),
+    });
     console.log(`[${familyId}] loaded ${env.CKPT_IN} (iteration ${raw.iteration})`);
     startIteration = raw.iteration;
   }
@@ -48,10 +71,14 @@ for (const familyId of wanted) {
   let envSteps = 0;
   const t0 = performance.now();
   for (let it = 1; it <= iters; it++) {
-    const m = await learner.metaTrainStep(family.sampleTasks(learner.config.metaBatchSize, taskRng, 'train'));
+    const m = await learner.metaTrainStep(
+      family.sampleTasks(learner.config.metaBatchSize, taskRng, 'train'),
+    );
     envSteps += m['samples/env_steps'];
     if (it % logEvery === 0 || it === 1 || it === iters) {
-      const eps = Array.from({ length: K }, (_, k) => m[`returns/episode_${k + 1}`].toFixed(2)).join(' / ');
+      const eps = Array.from({ length: K }, (_, k) =>
+        m[`returns/episode_${k + 1}`].toFixed(2),
+      ).join(' / ');
       console.log(
         `[${familyId}] it ${it}/${iters} episodes ${eps}  std ${m['policy/std'].toFixed(3)}  kl ${m['losses/approx_kl'].toFixed(4)}  ` +
           `vloss ${m['losses/value'].toFixed(3)} gn ${m['losses/grad_norm'].toFixed(2)}  sample ${m['time/sampling'].toFixed(2)}s update ${m['time/update'].toFixed(2)}s  steps ${envSteps}`,
@@ -66,22 +93,33 @@ for (const familyId of wanted) {
   const evalSeed = Number(env.EVAL_SEED ?? 0);
   const perTask: number[][] = [];
   for (const [i, task] of family.sampleTasks(testTasks, new Rng(evalSeed), 'test').entries()) {
-    perTask.push((await learner.adapt(task, { steps: K - 1, episodesPerStage: trials, seed: evalSeed + i })).returns);
+    perTask.push(
+      (await learner.adapt(task, { steps: K - 1, episodesPerStage: trials, seed: evalSeed + i }))
+        .returns,
+    );
   }
   const r = { returns: [] as number[], stderr: [] as number[] };
   for (let k = 0; k < K; k++) {
     const xs = perTask.map((p) => p[k]);
     const m = xs.reduce((a, b) => a + b, 0) / xs.length;
     r.returns.push(m);
-    r.stderr.push(Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1) / xs.length));
+    r.stderr.push(
+      Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1) / xs.length),
+    );
   }
   rows.push(
     `| ${familyId} | ${seed} | ${iters} | ${envSteps} | ${r.returns.map((v, k) => `${v.toFixed(2)} ± ${r.stderr[k].toFixed(2)}`).join(' → ')} | ${(trainSeconds / 60).toFixed(1)} |`,
   );
-  console.log(`[${familyId}] eval on ${testTasks} test tasks (eval seed ${evalSeed}, ${trials} trials each): ${JSON.stringify({ returns: r.returns })}`);
+  console.log(
+    `[${familyId}] eval on ${testTasks} test tasks (eval seed ${evalSeed}, ${trials} trials each): ${JSON.stringify({ returns: r.returns })}`,
+  );
   await learner.dispose();
 }
-console.log(`\nRL² held-out evaluation (backend ${info.name}; ${testTasks} test tasks × ${trials} trials; mean ± s.e. over tasks)`);
-console.log('| family | seed | meta-iterations | env steps | episode 1 → 2 → … (mean ± s.e.) | train min |');
+console.log(
+  `\nRL² held-out evaluation (backend ${info.name}; ${testTasks} test tasks × ${trials} trials; mean ± s.e. over tasks)`,
+);
+console.log(
+  '| family | seed | meta-iterations | env steps | episode 1 → 2 → … (mean ± s.e.) | train min |',
+);
 console.log('|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);

@@ -47,10 +47,16 @@ for (const kv of args('hp')) {
   }
 }
 const outArg = arg('out');
-const root = outArg ? path.resolve(outArg) : await fs.mkdtemp(path.join(os.tmpdir(), 'mrl-bench-runtime-'));
+const root = outArg
+  ? path.resolve(outArg)
+  : await fs.mkdtemp(path.join(os.tmpdir(), 'mrl-bench-runtime-'));
 
 const preload = args('preload').map((m) => path.resolve(m));
-const web = await startWebHost({ launcher: forkTrainer({ runsRoot: root, preload }), rendererDir: null, port: 0 });
+const web = await startWebHost({
+  launcher: forkTrainer({ runsRoot: root, preload }),
+  rendererDir: null,
+  port: 0,
+});
 const client = connectWebSocket(`ws://127.0.0.1:${web.port}/ws?token=${web.token}`, web.origin);
 const latencies: number[] = [];
 const rss: { iteration: number; mb: number }[] = [];
@@ -60,7 +66,8 @@ let backendUsed = '?';
 const done = new Promise<string>((resolve) => {
   client.on('mrl:status.changed', (s) => {
     if (s.backend) backendUsed = s.backend;
-    if (['finished', 'failed', 'crashed', 'stopped'].includes(s.state)) resolve(`${s.state}${s.message ? `: ${s.message}` : ''}`);
+    if (['finished', 'failed', 'crashed', 'stopped'].includes(s.state))
+      resolve(`${s.state}${s.message ? `: ${s.message}` : ''}`);
   });
 });
 client.on('mrl:metrics.added', (m) => {
@@ -69,7 +76,9 @@ client.on('mrl:metrics.added', (m) => {
   void rssMb(pid).then((mb) => {
     rss.push({ iteration: m.iteration, mb });
     if (m.iteration % 10 === 0 || m.iteration === 1) {
-      process.stderr.write(`iteration ${m.iteration}/${iterations}  RSS ${mb.toFixed(1)} MB  ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+      process.stderr.write(
+        `iteration ${m.iteration}/${iterations}  RSS ${mb.toFixed(1)} MB  ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
+      );
     }
   });
 });
@@ -89,7 +98,9 @@ const { runId, config } = await client.call('mrl:run.start', {
 const end = await done;
 await new Promise((r) => setTimeout(r, 200));
 const log = await fs.readFile(path.join(root, runId, 'events.log'), 'utf8');
-const cks = [...log.matchAll(/checkpoint (\d+) written \((\d+) bytes, ([\d.]+) ms\)/g)].map((m) => ({ it: Number(m[1]), bytes: Number(m[2]), ms: Number(m[3]) }));
+const cks = [...log.matchAll(/checkpoint (\d+) written \((\d+) bytes, ([\d.]+) ms\)/g)].map(
+  (m) => ({ it: Number(m[1]), bytes: Number(m[2]), ms: Number(m[3]) }),
+);
 client.close();
 await web.close();
 if (!outArg) await fs.rm(root, { recursive: true, force: true });
@@ -101,19 +112,34 @@ const warm = rss.filter((r) => r.iteration >= Math.min(20, Math.floor(iterations
 const n = warm.length;
 const mx = warm.reduce((a, r) => a + r.iteration, 0) / n;
 const my = warm.reduce((a, r) => a + r.mb, 0) / n;
-const slope = (100 * warm.reduce((a, r) => a + (r.iteration - mx) * (r.mb - my), 0)) / warm.reduce((a, r) => a + (r.iteration - mx) ** 2, 0);
+const slope =
+  (100 * warm.reduce((a, r) => a + (r.iteration - mx) * (r.mb - my), 0)) /
+  warm.reduce((a, r) => a + (r.iteration - mx) ** 2, 0);
 
-console.log(`\nruntime bench: point-nav / ${algo}, seed 1, ${iterations} iterations, backend ${backendUsed} (asked: ${config.backend}), hyper ${JSON.stringify(hyper)}; run ${end}`);
-console.log(`wall time: ${((Date.now() - t0) / 1000).toFixed(0)} s (${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})`);
-console.log(`metrics → WebSocket client latency over ${latencies.length} events: median ${quantile(latencies, 0.5).toFixed(2)} ms, p95 ${quantile(latencies, 0.95).toFixed(2)} ms, max ${Math.max(...latencies).toFixed(2)} ms`);
+console.log(
+  `\nruntime bench: point-nav / ${algo}, seed 1, ${iterations} iterations, backend ${backendUsed} (asked: ${config.backend}), hyper ${JSON.stringify(hyper)}; run ${end}`,
+);
+console.log(
+  `wall time: ${((Date.now() - t0) / 1000).toFixed(0)} s (${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})`,
+);
+console.log(
+  `metrics → WebSocket client latency over ${latencies.length} events: median ${quantile(latencies, 0.5).toFixed(2)} ms, p95 ${quantile(latencies, 0.95).toFixed(2)} ms, max ${Math.max(...latencies).toFixed(2)} ms`,
+);
 console.log(
   `trainer RSS (MB): ${[1, 10, 50, 100, 150, 200, iterations]
     .filter((it, i, a) => it <= iterations && a.indexOf(it) === i)
     .map((it) => `it ${it}: ${at(it)?.toFixed(1)}`)
-    .join(', ')}; min ${Math.min(...warm.map((r) => r.mb)).toFixed(1)}, max ${Math.max(...warm.map((r) => r.mb)).toFixed(1)} after warm-up; trend ${slope.toFixed(2)} MB / 100 iterations`,
+    .join(
+      ', ',
+    )}; min ${Math.min(...warm.map((r) => r.mb)).toFixed(1)}, max ${Math.max(...warm.map((r) => r.mb)).toFixed(1)} after warm-up; trend ${slope.toFixed(2)} MB / 100 iterations`,
 );
 if (cks.length) {
   console.log(
-    `checkpoints: ${cks.length}, size ${(cks[cks.length - 1].bytes / 1024).toFixed(1)} KiB (params + optimiser + rng + manifest), write time median ${quantile(cks.map((c) => c.ms), 0.5).toFixed(1)} ms, max ${Math.max(...cks.map((c) => c.ms)).toFixed(1)} ms (fsynced, temp dir + rename)`,
+    `checkpoints: ${cks.length}, size ${(cks[cks.length - 1].bytes / 1024).toFixed(1)} KiB (params + optimiser + rng + manifest), write time median ${quantile(
+      cks.map((c) => c.ms),
+      0.5,
+    ).toFixed(
+      1,
+    )} ms, max ${Math.max(...cks.map((c) => c.ms)).toFixed(1)} ms (fsynced, temp dir + rename)`,
   );
 }

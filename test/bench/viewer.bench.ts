@@ -36,14 +36,30 @@ try {
   const rows: BenchResult[] = [];
   for (const id of families) {
     const { scene, rollouts } = makeRollouts(id, agents, 200, 7);
-    const input: BenchInput = { scene, rollouts, seconds, shadows, width, height, trails: !process.argv.includes('--no-trails'), keepOpen: Boolean(shots) };
-    const r = await harness.page.evaluate((inp) => (globalThis as unknown as HarnessWindow).sceneHarness.bench(inp), input);
+    const input: BenchInput = {
+      scene,
+      rollouts,
+      seconds,
+      shadows,
+      width,
+      height,
+      trails: !process.argv.includes('--no-trails'),
+      keepOpen: Boolean(shots),
+    };
+    const r = await harness.page.evaluate(
+      (inp) => (globalThis as unknown as HarnessWindow).sceneHarness.bench(inp),
+      input,
+    );
     rows.push(r);
     if (shots) await harness.page.locator('#view').screenshot({ path: `${shots}/bench-${id}.png` });
   }
-  console.log(`viewer benchmark: ${agents} agents replaying at once, ${width}×${height}, shadows ${shadowFlag} → ${rows[0]?.shadows ? 'on' : 'off'}, ${seconds} s per family`);
+  console.log(
+    `viewer benchmark: ${agents} agents replaying at once, ${width}×${height}, shadows ${shadowFlag} → ${rows[0]?.shadows ? 'on' : 'off'}, ${seconds} s per family`,
+  );
   console.log(`GL: ${rows[0]?.glRenderer}`);
-  console.log('family        fps   median ms  p95 ms  pose ms  render ms  render-bound fps  draw calls  triangles');
+  console.log(
+    'family        fps   median ms  p95 ms  pose ms  render ms  render-bound fps  draw calls  triangles',
+  );
   for (const r of rows) {
     console.log(
       [
@@ -59,8 +75,14 @@ try {
       ].join(' '),
     );
   }
-  console.log('(fps = 1000 / median requestAnimationFrame interval, compositor included; render = one render forced to completion)');
-  console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (on ${cpus().length} cores; other processes slow software GL)`);
+  console.log(
+    '(fps = 1000 / median requestAnimationFrame interval, compositor included; render = one render forced to completion)',
+  );
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} (on ${cpus().length} cores; other processes slow software GL)`,
+  );
 } finally {
   await harness.close();
 }

@@ -14,9 +14,15 @@ const BIN = fileURLToPath(new URL('../../bin/metarl.js', import.meta.url));
 const HILL = fileURLToPath(new URL('../training/hillClimber.ts', import.meta.url));
 let dir: string;
 
-function metarl(args: string[], opts: { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function metarl(
+  args: string[],
+  opts: { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -32,9 +38,15 @@ function metarl(args: string[], opts: { onStdout?: (text: string, child: ReturnT
 async function inproc(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const err = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (stderr += a.join(' ') + '\n'));
-  const ew = vi.spyOn(process.stderr, 'write').mockImplementation((t: string | Uint8Array) => ((stderr += String(t)), true));
-  const ow = vi.spyOn(process.stdout, 'write').mockImplementation((t: string | Uint8Array) => ((stdout += String(t)), true));
+  const err = vi
+    .spyOn(console, 'error')
+    .mockImplementation((...a: unknown[]) => void (stderr += a.join(' ') + '\n'));
+  const ew = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((t: string | Uint8Array) => ((stderr += String(t)), true));
+  const ow = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((t: string | Uint8Array) => ((stdout += String(t)), true));
   const cwd = process.cwd();
   process.chdir(dir);
   try {
@@ -56,41 +68,150 @@ afterAll(async () => {
 
 describe('metarl CLI', () => {
   it('train → runs → eval → adapt → resume', async () => {
-    const train = await metarl(['train', '--env', 'point-nav', '--algo', 'test-hill', '--seed', '2', '--iterations', '4', '--backend', 'cpu', '--checkpoint-every', '2', '--preview-every', '2', '--out', 'runs', '--preload', HILL]);
+    const train = await metarl([
+      'train',
+      '--env',
+      'point-nav',
+      '--algo',
+      'test-hill',
+      '--seed',
+      '2',
+      '--iterations',
+      '4',
+      '--backend',
+      'cpu',
+      '--checkpoint-every',
+      '2',
+      '--preview-every',
+      '2',
+      '--out',
+      'runs',
+      '--preload',
+      HILL,
+    ]);
     expect(train.stderr).toBe('');
     expect(train.code).toBe(0);
     expect(train.stdout).toMatch(/iteration 4\/4/);
     const runId = /Run (\S+) finished 4 iterations/.exec(train.stdout)![1];
     const runDir = path.join(dir, 'runs', runId);
-    expect((await fs.readFile(path.join(runDir, 'metrics.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(4);
+    expect(
+      (await fs.readFile(path.join(runDir, 'metrics.jsonl'), 'utf8')).trim().split('\n'),
+    ).toHaveLength(4);
     expect(await fs.readdir(path.join(runDir, 'checkpoints'))).toEqual(['2', '4']);
 
     const runs = await inproc(['runs', '--runs', 'runs', '--json']);
-    expect(JSON.parse(runs.stdout)).toMatchObject([{ runId, family: 'point-nav', algo: 'test-hill', iteration: 4, state: 'finished' }]);
+    expect(JSON.parse(runs.stdout)).toMatchObject([
+      { runId, family: 'point-nav', algo: 'test-hill', iteration: 4, state: 'finished' },
+    ]);
 
-    const table = await inproc(['eval', `runs/${runId}`, '--tasks', '3', '--steps', '2', '--episodes', '2', '--preload', HILL, 'random']);
+    const table = await inproc([
+      'eval',
+      `runs/${runId}`,
+      '--tasks',
+      '3',
+      '--steps',
+      '2',
+      '--episodes',
+      '2',
+      '--preload',
+      HILL,
+      'random',
+    ]);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/0 steps\s+-\d+\.\d\d\s+-\d+\.\d\d\n1 step\s+-\d+\.\d\d\s+-\d+\.\d\d\n2 steps/);
-    const json = await metarl(['eval', runId, '--runs', 'runs', '--tasks', '3', '--steps', '2', '--episodes', '2', '--json', '--preload', HILL, 'random']);
+    expect(table.stdout).toMatch(
+      /0 steps\s+-\d+\.\d\d\s+-\d+\.\d\d\n1 step\s+-\d+\.\d\d\s+-\d+\.\d\d\n2 steps/,
+    );
+    const json = await metarl([
+      'eval',
+      runId,
+      '--runs',
+      'runs',
+      '--tasks',
+      '3',
+      '--steps',
+      '2',
+      '--episodes',
+      '2',
+      '--json',
+      '--preload',
+      HILL,
+      'random',
+    ]);
     const out = JSON.parse(json.stdout);
     expect(out.returns).toHaveLength(3);
     expect(out.baselines.random).toHaveLength(3);
-    for (const v of [...out.returns, ...out.baselines.random]) expect(Number.isFinite(v)).toBe(true);
-    const paper = await inproc(['eval', `runs/${runId}`, '--tasks', '2', '--steps', '1', '--protocol', 'paper', '--json', '--preload', HILL]);
+    for (const v of [...out.returns, ...out.baselines.random])
+      expect(Number.isFinite(v)).toBe(true);
+    const paper = await inproc([
+      'eval',
+      `runs/${runId}`,
+      '--tasks',
+      '2',
+      '--steps',
+      '1',
+      '--protocol',
+      'paper',
+      '--json',
+      '--preload',
+      HILL,
+    ]);
     expect(JSON.parse(paper.stdout)).toMatchObject({ protocol: 'paper', episodesPerStage: 40 });
-    const few = await inproc(['eval', `runs/${runId}`, '--protocol', 'paper', '--episodes', '20', '--preload', HILL]);
+    const few = await inproc([
+      'eval',
+      `runs/${runId}`,
+      '--protocol',
+      'paper',
+      '--episodes',
+      '20',
+      '--preload',
+      HILL,
+    ]);
     expect(few.stderr).toMatch(/--episodes must be an integer in \[40, 1000\], got "20"/);
-    const unknown = await inproc(['eval', `runs/${runId}`, '--protocol', 'bogus', '--preload', HILL]);
+    const unknown = await inproc([
+      'eval',
+      `runs/${runId}`,
+      '--protocol',
+      'bogus',
+      '--preload',
+      HILL,
+    ]);
     expect(unknown.stderr).toMatch(/Unknown evaluation protocol "bogus"\. Known: default, paper/);
 
-    const adapt = await metarl(['adapt', `runs/${runId}`, '--task', '{"goal":[0.3,0.2]}', '--steps', '2', '--episodes', '3', '--out', 'adapt.json', '--preload', HILL]);
+    const adapt = await metarl([
+      'adapt',
+      `runs/${runId}`,
+      '--task',
+      '{"goal":[0.3,0.2]}',
+      '--steps',
+      '2',
+      '--episodes',
+      '3',
+      '--out',
+      'adapt.json',
+      '--preload',
+      HILL,
+    ]);
     expect(adapt.code).toBe(0);
     const rec = JSON.parse(await fs.readFile(path.join(dir, 'adapt.json'), 'utf8'));
-    expect(rec).toMatchObject({ task: { goal: [0.3, 0.2] }, iteration: 4, stageUnit: 'step', inDistribution: true });
+    expect(rec).toMatchObject({
+      task: { goal: [0.3, 0.2] },
+      iteration: 4,
+      stageUnit: 'step',
+      inDistribution: true,
+    });
     expect(rec.returns).toHaveLength(3);
     expect(rec.episodes.filter((e: { frames?: unknown[] }) => e.frames).length).toBe(3);
     expect(rec.scene.family).toBe('point-nav');
-    const badTask = await inproc(['adapt', `runs/${runId}`, '--task', '{"goal":[7,0]}', '--out', 'x.json', '--preload', HILL]);
+    const badTask = await inproc([
+      'adapt',
+      `runs/${runId}`,
+      '--task',
+      '{"goal":[7,0]}',
+      '--out',
+      'x.json',
+      '--preload',
+      HILL,
+    ]);
     expect(badTask.code).toBe(1);
     expect(badTask.stderr).toMatch(/goal\.0 = 7 is outside \[-2, 2\]/);
 
@@ -99,16 +220,41 @@ describe('metarl CLI', () => {
     const buf = await fs.readFile(bin);
     buf[0] ^= 0xff;
     await fs.writeFile(bin, buf);
-    const resumed = await metarl(['resume', `runs/${runId}`, '--iterations', '6', '--preload', HILL]);
+    const resumed = await metarl([
+      'resume',
+      `runs/${runId}`,
+      '--iterations',
+      '6',
+      '--preload',
+      HILL,
+    ]);
     expect(resumed.code).toBe(0);
-    expect(resumed.stderr).toMatch(/metarl: Checkpoint 4 of \S+ is damaged and was skipped \(.*corrupt.*\); resuming from checkpoint 2/);
+    expect(resumed.stderr).toMatch(
+      /metarl: Checkpoint 4 of \S+ is damaged and was skipped \(.*corrupt.*\); resuming from checkpoint 2/,
+    );
     expect(resumed.stdout).toMatch(/finished 6 iterations/);
   });
 
   it('Ctrl-C stops a run cleanly with a checkpoint (exit status 130, as for any interrupted command)', async () => {
     let sent = false;
     const r = await metarl(
-      ['train', '--algo', 'test-hill', '--iterations', '500', '--backend', 'cpu', '--preview-every', '0', '--hp', 'slowMs=100', '--out', 'sig', '--preload', HILL],
+      [
+        'train',
+        '--algo',
+        'test-hill',
+        '--iterations',
+        '500',
+        '--backend',
+        'cpu',
+        '--preview-every',
+        '0',
+        '--hp',
+        'slowMs=100',
+        '--out',
+        'sig',
+        '--preload',
+        HILL,
+      ],
       {
         onStdout: (text, child) => {
           if (!sent && /iteration 2\//.test(text)) {
@@ -134,19 +280,38 @@ describe('metarl CLI', () => {
     expect(seed.code).toBe(1);
     expect(seed.stderr).toMatch(/config\.seed: must be an integer in \[0, 2147483647\] \(got -1\)/);
     const iters = await run(['train', '--iterations', 'many', '--out', 'bad']);
-    expect(iters.stderr).toMatch(/config\.iterations: must be an integer in \[1, 1000000\] \(got "many"\)/);
-    await fs.writeFile(path.join(dir, 'cfg.json'), JSON.stringify({ family: 'point-nav', algo: 'test-hill', checkpointEvry: 3 }));
+    expect(iters.stderr).toMatch(
+      /config\.iterations: must be an integer in \[1, 1000000\] \(got "many"\)/,
+    );
+    await fs.writeFile(
+      path.join(dir, 'cfg.json'),
+      JSON.stringify({ family: 'point-nav', algo: 'test-hill', checkpointEvry: 3 }),
+    );
     const file = await run(['train', '--config', 'cfg.json', '--out', 'bad']);
     expect(file.stderr).toMatch(/config: unknown field "checkpointEvry"/);
     const backend = await run(['train', '--backend', 'gpu', '--out', 'bad']);
-    expect(backend.stderr).toMatch(/'gpu' is invalid\. Allowed choices are auto, tensorflow-gpu, tensorflow, wasm, cpu/);
+    expect(backend.stderr).toMatch(
+      /'gpu' is invalid\. Allowed choices are auto, tensorflow-gpu, tensorflow, wasm, cpu/,
+    );
     const flag = await run(['train', '--bogus']);
     expect(flag.code).not.toBe(0);
     expect(flag.stderr).toMatch(/unknown option '--bogus'/);
     const missing = await run(['eval', 'no-such-run']);
     expect(missing.stderr).toMatch(/No run "no-such-run"/);
     // The learner's own schema, checked in the trainer process.
-    const hp = await metarl(['train', '--algo', 'test-hill', '--hp', 'lr=99', '--backend', 'cpu', '--out', 'bad', '--preload', HILL]);
+    const hp = await metarl([
+      'train',
+      '--algo',
+      'test-hill',
+      '--hp',
+      'lr=99',
+      '--backend',
+      'cpu',
+      '--out',
+      'bad',
+      '--preload',
+      HILL,
+    ]);
     expect(hp.code).toBe(1);
     expect(hp.stderr).toMatch(/config\.hyper\.lr: .*10.*\(got 99\)/);
   });

@@ -23,7 +23,8 @@ describe('metarl envs', () => {
   it('prints every family with its task parameters and distribution', async () => {
     const { code, out } = await run(['envs']);
     expect(code).toBe(0);
-    for (const id of ['point-nav', 'reacher', 'cheetah-vel', 'cheetah-dir', 'cartpole']) expect(out).toContain(`${id}  —`);
+    for (const id of ['point-nav', 'reacher', 'cheetah-vel', 'cheetah-dir', 'cartpole'])
+      expect(out).toContain(`${id}  —`);
     expect(out).toMatch(/masses\.0\s+dynamics\s+train \[0\.05, 0\.2\] kg/);
     expect(out).toMatch(/velocity\s+goal\s+train \[0, 2\] m\/s/);
     expect(out).toContain('tasks: ');
@@ -32,10 +33,20 @@ describe('metarl envs', () => {
   it('--json gives the registry', async () => {
     const { code, out } = await run(['envs', '--json']);
     expect(code).toBe(0);
-    const families = JSON.parse(out) as { id: string; params: { path: string; low: number; high: number }[]; observationSize: number }[];
+    const families = JSON.parse(out) as {
+      id: string;
+      params: { path: string; low: number; high: number }[];
+      observationSize: number;
+    }[];
     expect(families.map((f) => f.id)).toEqual(familyIds());
     const cart = families.find((f) => f.id === 'cartpole')!;
     expect(cart.observationSize).toBe(4);
-    expect(cart.params.map((p) => p.path)).toEqual(['poleMass', 'poleLength', 'gravity', 'cartFriction', 'gain']);
+    expect(cart.params.map((p) => p.path)).toEqual([
+      'poleMass',
+      'poleLength',
+      'gravity',
+      'cartFriction',
+      'gain',
+    ]);
   });
 });

@@ -56,8 +56,8 @@ describe('RedisSampler', () => {
       expect(firstDifference(got, want)).toBeNull();
       // Every worker's heartbeat is visible while it runs.
       const conn = connectRedis(parseRedisUrl(redis.url), 'test');
-    const seen = await listWorkers(conn);
-    conn.disconnect();
+      const seen = await listWorkers(conn);
+      conn.disconnect();
       expect(seen.map((w) => w.id).sort()).toEqual(workers.map((w) => w.id).sort());
       expect(seen.reduce((a, w) => a + w.steps, 0)).toBeGreaterThanOrEqual(0);
       expect(workers.reduce((a, w) => a + w.stats().steps, 0)).toBe(want.steps);

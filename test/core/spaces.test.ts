@@ -16,7 +16,9 @@ describe('Box', () => {
   it('clips any vector into the box', () => {
     const b = new Box(-0.1, 0.1, 2);
     fc.assert(
-      fc.property(fc.array(fc.float({ noNaN: true }), { minLength: 2, maxLength: 2 }), (x) => b.contains(b.clip(x))),
+      fc.property(fc.array(fc.float({ noNaN: true }), { minLength: 2, maxLength: 2 }), (x) =>
+        b.contains(b.clip(x)),
+      ),
     );
     expect(Array.from(b.clip([0.5, -0.05]))).toEqual([Math.fround(0.1), Math.fround(-0.05)]);
   });

@@ -63,7 +63,10 @@ describe('cartpole', () => {
   });
 
   it('terminates when the cart leaves the track', () => {
-    const env = new CartPoleEnv({ ...CLASSIC_CARTPOLE, gain: 40, poleLength: 2, poleMass: 0.01, gravity: 1 }, 0);
+    const env = new CartPoleEnv(
+      { ...CLASSIC_CARTPOLE, gain: 40, poleLength: 2, poleMass: 0.01, gravity: 1 },
+      0,
+    );
     env.reset({ seed: 1 });
     let r;
     do r = env.step(new Float32Array([1]));
@@ -90,7 +93,9 @@ describe('cartpole', () => {
     const sticky = { ...CLASSIC_CARTPOLE, cartFriction: 0.3, gain: 2 };
     expect(Math.abs(pushVelocity(sticky, 1, 5))).toBeLessThan(0.01);
     expect(pushVelocity({ ...sticky, cartFriction: 0 }, 1, 5)).toBeGreaterThan(0.1);
-    expect(pushVelocity({ ...CLASSIC_CARTPOLE, cartFriction: 0.3 }, 1)).toBeLessThan(pushVelocity(CLASSIC_CARTPOLE, 1));
+    expect(pushVelocity({ ...CLASSIC_CARTPOLE, cartFriction: 0.3 }, 1)).toBeLessThan(
+      pushVelocity(CLASSIC_CARTPOLE, 1),
+    );
   });
 
   it('draws the gain with either sign, |gain| in [5, 15], in both splits', () => {

@@ -21,7 +21,12 @@ const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures',
 const SHARED_SPLITS = new Set(['cheetah-dir', 'mujoco-cheetah-dir', 'mujoco-ant-dir']);
 
 /** Largest joint separation (m) tolerated over 3000 random steps, per family. */
-const MAX_JOINT_GAP: Record<string, number> = { reacher: 0.002, cartpole: 0.001, 'cheetah-vel': 0.05, 'cheetah-dir': 0.05 };
+const MAX_JOINT_GAP: Record<string, number> = {
+  reacher: 0.002,
+  cartpole: 0.001,
+  'cheetah-vel': 0.05,
+  'cheetah-dir': 0.05,
+};
 
 interface WithGaps {
   jointGaps(): number[];
@@ -66,7 +71,10 @@ describe.each(familyIds())('%s', (id) => {
 
   it('replays its recorded trajectory (fixed task, seed and actions)', () => {
     const input = RECORDING_INPUTS[id];
-    expect(input, `add ${id} to RECORDING_INPUTS and run npm run fixtures:envs ${id}`).toBeDefined();
+    expect(
+      input,
+      `add ${id} to RECORDING_INPUTS and run npm run fixtures:envs ${id}`,
+    ).toBeDefined();
     const fixture = JSON.parse(readFileSync(join(FIXTURES, `${id}.json`), 'utf8')) as Recording;
     expect(fixture.task).toEqual(input.task);
     const now = record(id);
@@ -75,9 +83,11 @@ describe.each(familyIds())('%s', (id) => {
     expect(now.truncated).toEqual(fixture.truncated);
     expect(now.obs.length).toBe(fixture.obs.length);
     for (let t = 0; t < now.obs.length; t++) {
-      for (let k = 0; k < now.obs[t].length; k++) expect(now.obs[t][k]).toBeCloseTo(fixture.obs[t][k], 6);
+      for (let k = 0; k < now.obs[t].length; k++)
+        expect(now.obs[t][k]).toBeCloseTo(fixture.obs[t][k], 6);
     }
-    for (let t = 0; t < now.rewards.length; t++) expect(now.rewards[t]).toBeCloseTo(fixture.rewards[t], 6);
+    for (let t = 0; t < now.rewards.length; t++)
+      expect(now.rewards[t]).toBeCloseTo(fixture.rewards[t], 6);
   });
 
   it('is deterministic given (task, seed), however many envs and bodies the process made before', () => {
@@ -182,7 +192,10 @@ describe.each(familyIds())('%s', (id) => {
     const trainKeys = new Set(train.map(key));
     expect(test.filter((t) => trainKeys.has(key(t)))).toEqual([]);
     // Each split is what the hash says it is.
-    const values = (t: JsonObject): number[] => JSON.stringify(t).match(/-?\d+(\.\d+)?(e-?\d+)?/g)!.map(Number);
+    const values = (t: JsonObject): number[] =>
+      JSON.stringify(t)
+        .match(/-?\d+(\.\d+)?(e-?\d+)?/g)!
+        .map(Number);
     expect(test.every((t) => splitOf(values(t)) === 'test')).toBe(true);
   });
 

@@ -1,13 +1,27 @@
 // The SI ↔ matter-js unit conversion the families rely on: gravity, forces and torques given
 // in SI produce the SI accelerations, whatever the pixel scale.
 import { describe, expect, it } from 'vitest';
-import { Composite, DELTA_MS, DT, Engine, Units, box, createEngine } from '../../envs/common/physics';
+import {
+  Composite,
+  DELTA_MS,
+  DT,
+  Engine,
+  Units,
+  box,
+  createEngine,
+} from '../../envs/common/physics';
 
 describe.each([100, 1000])('units at %i px/m', (pxPerM) => {
   const units = new Units(pxPerM);
 
   function world(gravity: number) {
-    const engine = createEngine({ constraintIterations: 2, positionIterations: 2, velocityIterations: 2, gravity, units });
+    const engine = createEngine({
+      constraintIterations: 2,
+      positionIterations: 2,
+      velocityIterations: 2,
+      gravity,
+      units,
+    });
     const b = box({ id: 1, x: 0, y: 0, w: 0.1 * pxPerM, h: 0.1 * pxPerM, massKg: 2, mask: 0 });
     Composite.add(engine.world, b);
     return { engine, b };
@@ -33,7 +47,10 @@ describe.each([100, 1000])('units at %i px/m', (pxPerM) => {
       b.torque += 0.01 * units.torque;
       Engine.update(engine, DELTA_MS);
     }
-    const v = (b.position.x - (b as unknown as { positionPrev: { x: number } }).positionPrev.x) / pxPerM / DT;
+    const v =
+      (b.position.x - (b as unknown as { positionPrev: { x: number } }).positionPrev.x) /
+      pxPerM /
+      DT;
     expect(v).toBeCloseTo(2 * 30 * DT, 6);
     const w = (b.angle - (b as unknown as { anglePrev: number }).anglePrev) / DT;
     expect(w).toBeCloseTo((0.01 / inertiaSi) * 30 * DT, 6);

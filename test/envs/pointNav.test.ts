@@ -56,7 +56,10 @@ describe('point-nav matches the MAML paper', () => {
   });
 
   it('auto-resets on the step after an episode ends (vector env)', () => {
-    const v = new SyncVectorEnv([pointNav.make({ goal: [0.05, 0.05] }), pointNav.make({ goal: [0.5, 0.5] })]);
+    const v = new SyncVectorEnv([
+      pointNav.make({ goal: [0.05, 0.05] }),
+      pointNav.make({ goal: [0.5, 0.5] }),
+    ]);
     v.reset(0);
     const first = v.step(new Float32Array([0.05, 0.05, 0.1, 0.1]));
     expect(first.terminated[0]).toBe(1);

@@ -73,7 +73,10 @@ describe('reacher', () => {
       const env = new ReacherEnv(task, 0);
       let o = env.reset({ seed: 1 }).obs;
       const [gx, gy] = task.goal;
-      const c2 = Math.max(-1, Math.min(1, (gx * gx + gy * gy - 0.1 * 0.1 - 0.11 * 0.11) / (2 * 0.1 * 0.11)));
+      const c2 = Math.max(
+        -1,
+        Math.min(1, (gx * gx + gy * gy - 0.1 * 0.1 - 0.11 * 0.11) / (2 * 0.1 * 0.11)),
+      );
       const q2 = Math.acos(c2);
       const q1 = Math.atan2(gy, gx) - Math.atan2(0.11 * Math.sin(q2), 0.1 + 0.11 * Math.cos(q2));
       for (let t = 0; t < 60; t++) {
@@ -86,8 +89,11 @@ describe('reacher', () => {
   });
 
   it('samples goals inside the disc of radius 0.2 m and rejects unreachable ones', () => {
-    for (const t of reacher.sampleTasks(300, new Rng(1), 'train')) expect(Math.hypot(...t.goal)).toBeLessThan(0.2);
-    expect(() => reacher.parseTask({ ...base, goal: [0.2, 0.2] })).toThrow(/task\.goal.*out of reach/);
+    for (const t of reacher.sampleTasks(300, new Rng(1), 'train'))
+      expect(Math.hypot(...t.goal)).toBeLessThan(0.2);
+    expect(() => reacher.parseTask({ ...base, goal: [0.2, 0.2] })).toThrow(
+      /task\.goal.*out of reach/,
+    );
     expect(() => reacher.parseTask({ ...base, masses: [0.1] })).toThrow(/task\.masses/);
   });
 });

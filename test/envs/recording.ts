@@ -22,10 +22,23 @@ export interface Recording {
 }
 
 /** The fixed inputs of each family's recording. */
-export const RECORDING_INPUTS: Record<string, { task: JsonObject; seed: number; actionSeed: number; steps: number }> = {
+export const RECORDING_INPUTS: Record<
+  string,
+  { task: JsonObject; seed: number; actionSeed: number; steps: number }
+> = {
   'point-nav': { task: { goal: [0.3, -0.2] }, seed: 7, actionSeed: 101, steps: 150 },
-  reacher: { task: { goal: [0.08, 0.15], masses: [0.12, 0.08], damping: [0.01, 0.005] }, seed: 7, actionSeed: 102, steps: 150 },
-  cartpole: { task: { poleMass: 0.2, poleLength: 0.8, gravity: 9.81, cartFriction: 0.05, gain: -10 }, seed: 7, actionSeed: 103, steps: 150 },
+  reacher: {
+    task: { goal: [0.08, 0.15], masses: [0.12, 0.08], damping: [0.01, 0.005] },
+    seed: 7,
+    actionSeed: 102,
+    steps: 150,
+  },
+  cartpole: {
+    task: { poleMass: 0.2, poleLength: 0.8, gravity: 9.81, cartFriction: 0.05, gain: -10 },
+    seed: 7,
+    actionSeed: 103,
+    steps: 150,
+  },
   'cheetah-vel': { task: { velocity: 1.2 }, seed: 7, actionSeed: 104, steps: 250 },
   'cheetah-dir': { task: { direction: -1 }, seed: 7, actionSeed: 105, steps: 250 },
   'mujoco-cheetah-vel': { task: { velocity: 1.2 }, seed: 7, actionSeed: 106, steps: 250 },

@@ -52,7 +52,12 @@ export const memoryBandit: TaskFamily<BanditTask> = {
   actionSize: 1,
   horizon: 2,
   params: [],
-  docs: { observation: 'step index', action: 'a in [-1, 1]', reward: 'goal·a at step 0, else 0', termination: 'after 2 steps' },
+  docs: {
+    observation: 'step index',
+    action: 'a in [-1, 1]',
+    reward: 'goal·a at step 0, else 0',
+    termination: 'after 2 steps',
+  },
   sampleTasks(n: number, rng: Rng): BanditTask[] {
     return Array.from({ length: n }, () => ({ goal: rng.uniform() < 0.5 ? -1 : 1 }));
   },

@@ -19,7 +19,11 @@ afterAll(async () => {
 
 describe('trainer process', () => {
   it('survives random junk and SIGINT, then answers', async () => {
-    const child = fork(TRAINER_ENTRY, ['--runs', dir], { execArgv: ['--import', 'tsx'], cwd: path.resolve(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(TRAINER_ENTRY, ['--runs', dir], {
+      execArgv: ['--import', 'tsx'],
+      cwd: path.resolve(import.meta.dirname, '../..'),
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
     let exited = false;
     child.on('exit', () => (exited = true));
     const replies: { id?: number; ok?: boolean; kind?: string; channel?: string }[] = [];
@@ -29,20 +33,33 @@ describe('trainer process', () => {
     // Once it answers, it is serving (a signal during its first instants, before any
     // handler can exist, would still end it — the host then reports a crash).
     child.send({ kind: 'call', id: 1, channel: 'mrl:trainer.status', payload: {} });
-    for (let i = 0; i < 400 && !replies.some((r) => r.id === 1); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 400 && !replies.some((r) => r.id === 1); i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(replies.some((r) => r.id === 1)).toBe(true);
     // JSON-serialisable junk (what IPC can carry), including call-shaped messages.
     const junk = fc.sample(
       fc.oneof(
         fc.jsonValue(),
-        fc.record({ kind: fc.constant('call'), id: fc.nat(), channel: fc.constantFrom('mrl:run.pause', 'mrl:run.adapt', 'mrl:run.open', 'mrl:tasks.sample', 'mrl:nope'), payload: fc.jsonValue() }),
+        fc.record({
+          kind: fc.constant('call'),
+          id: fc.nat(),
+          channel: fc.constantFrom(
+            'mrl:run.pause',
+            'mrl:run.adapt',
+            'mrl:run.open',
+            'mrl:tasks.sample',
+            'mrl:nope',
+          ),
+          payload: fc.jsonValue(),
+        }),
       ),
       { numRuns: 300, seed: 42 },
     );
     for (const j of junk) child.send(j as never);
     child.kill('SIGINT');
     child.send({ kind: 'call', id: 999_999, channel: 'mrl:trainer.status', payload: {} });
-    for (let i = 0; i < 300 && !replies.some((r) => r.id === 999_999); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 300 && !replies.some((r) => r.id === 999_999); i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(exited, stderr).toBe(false);
     expect(replies.find((r) => r.id === 999_999)).toMatchObject({ kind: 'reply', ok: true });
     // Junk without a usable id is reported as an error event, never answered with a made-up id.
@@ -56,25 +73,64 @@ describe('trainer process shutdown', () => {
   it('the shutdown message stops the live run with a checkpoint, then the process exits 0', async () => {
     const hill = path.resolve(import.meta.dirname, '../training/hillClimber.ts');
     const runs = path.join(dir, 'shutdown');
-    const child = fork(TRAINER_ENTRY, ['--runs', runs, '--preload', hill], { execArgv: ['--import', 'tsx'], cwd: path.resolve(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const messages: { kind?: string; id?: number; ok?: boolean; result?: { runId?: string }; channel?: string; payload?: { iteration?: number } }[] = [];
+    const child = fork(TRAINER_ENTRY, ['--runs', runs, '--preload', hill], {
+      execArgv: ['--import', 'tsx'],
+      cwd: path.resolve(import.meta.dirname, '../..'),
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
+    const messages: {
+      kind?: string;
+      id?: number;
+      ok?: boolean;
+      result?: { runId?: string };
+      channel?: string;
+      payload?: { iteration?: number };
+    }[] = [];
     child.on('message', (m) => messages.push(m as never));
-    child.send({ kind: 'call', id: 1, channel: 'mrl:run.start', payload: { config: { family: 'point-nav', algo: 'test-hill', backend: 'cpu', iterations: 1000, checkpointEvery: 1000, previewEvery: 0, workers: 1, hyper: { slowMs: 50 } } } });
-    for (let i = 0; i < 600 && !messages.some((m) => m.channel === 'mrl:metrics.added' && m.payload?.iteration === 2); i++) await new Promise((r) => setTimeout(r, 50));
+    child.send({
+      kind: 'call',
+      id: 1,
+      channel: 'mrl:run.start',
+      payload: {
+        config: {
+          family: 'point-nav',
+          algo: 'test-hill',
+          backend: 'cpu',
+          iterations: 1000,
+          checkpointEvery: 1000,
+          previewEvery: 0,
+          workers: 1,
+          hyper: { slowMs: 50 },
+        },
+      },
+    });
+    for (
+      let i = 0;
+      i < 600 &&
+      !messages.some((m) => m.channel === 'mrl:metrics.added' && m.payload?.iteration === 2);
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 50));
     const runId = messages.find((m) => m.id === 1)!.result!.runId!;
     child.send({ kind: 'shutdown' });
     expect(await exited).toBe(0);
     const state = JSON.parse(await fs.readFile(path.join(runs, runId, 'state.json'), 'utf8'));
     expect(state.state).toBe('stopped');
-    expect(await fs.readdir(path.join(runs, runId, 'checkpoints'))).toEqual([String(state.iteration)]);
+    expect(await fs.readdir(path.join(runs, runId, 'checkpoints'))).toEqual([
+      String(state.iteration),
+    ]);
     await expect(fs.access(path.join(runs, runId, 'run.lock'))).rejects.toThrow();
   }, 60_000);
 
   it('watchParent reports a parent pid that is gone', async () => {
     const { watchParent } = await import('../../src/host/trainerProcess');
     // Any process we can end will do as the "parent".
-    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+      stdio: 'ignore',
+    });
     await new Promise((r) => other.once('spawn', r));
     let gone = false;
     const stop = watchParent(() => (gone = true), other.pid!, 20);

@@ -28,7 +28,9 @@ describe('import rules per folder', () => {
     ["import 'matter-js';", 'src/core/x.ts'],
   ])('%s in %s is an error', async (code, file) => {
     const errs = await errors(code, file);
-    expect(errs.some((e) => e.startsWith('no-restricted-imports') && /must not import/.test(e))).toBe(true);
+    expect(
+      errs.some((e) => e.startsWith('no-restricted-imports') && /must not import/.test(e)),
+    ).toBe(true);
   });
 
   it.each([
@@ -41,7 +43,16 @@ describe('import rules per folder', () => {
   });
 
   it('forbids Math.random and matter-js Common.random anywhere', async () => {
-    expect((await errors('export const r = Math.random();', 'src/core/x.ts')).join()).toMatch(/seeded Rng/);
-    expect((await errors("import Matter from 'matter-js';\nconst { Common } = Matter;\nexport const r = Common.random();", 'envs/x.ts')).join()).toMatch(/Common\.random/);
+    expect((await errors('export const r = Math.random();', 'src/core/x.ts')).join()).toMatch(
+      /seeded Rng/,
+    );
+    expect(
+      (
+        await errors(
+          "import Matter from 'matter-js';\nconst { Common } = Matter;\nexport const r = Common.random();",
+          'envs/x.ts',
+        )
+      ).join(),
+    ).toMatch(/Common\.random/);
   });
 });

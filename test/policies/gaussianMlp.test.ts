@@ -17,11 +17,25 @@ beforeAll(async () => {
   await initBackend('wasm');
 });
 
-const spec: GaussianMlpSpec = { obsSize: 3, actSize: 2, hidden: [8, 5], activation: 'tanh', initStd: 0.7 };
+const spec: GaussianMlpSpec = {
+  obsSize: 3,
+  actSize: 2,
+  hidden: [8, 5],
+  activation: 'tanh',
+  initStd: 0.7,
+};
 
 describe('Gaussian MLP policy', () => {
   it('lays out W0, b0, …, logStd in one vector and initialises them', () => {
-    expect(paramLayout(spec).map((e) => e.name)).toEqual(['W0', 'b0', 'W1', 'b1', 'W2', 'b2', 'logStd']);
+    expect(paramLayout(spec).map((e) => e.name)).toEqual([
+      'W0',
+      'b0',
+      'W1',
+      'b1',
+      'W2',
+      'b2',
+      'logStd',
+    ]);
     expect(numParams(spec)).toBe(3 * 8 + 8 + 8 * 5 + 5 + 5 * 2 + 2 + 2);
     const theta = initParams(spec, new Rng(1));
     const logStd = paramLayout(spec).at(-1)!;
@@ -38,7 +52,9 @@ describe('Gaussian MLP policy', () => {
       for (let i = 0; i < theta.length; i++) theta[i] += 0.1 * rng.normal();
       const obs = rng.fillNormal(new Float32Array(4 * 3)) as Float32Array;
       const js = new MlpMeanJs(s).forward(theta, obs, 4, new Float32Array(8));
-      const t = tf.tidy(() => Array.from(meanTf(s, tf.tensor1d(theta), tf.tensor2d(obs, [4, 3])).dataSync()));
+      const t = tf.tidy(() =>
+        Array.from(meanTf(s, tf.tensor1d(theta), tf.tensor2d(obs, [4, 3])).dataSync()),
+      );
       for (let i = 0; i < 8; i++) expect(t[i]).toBeCloseTo(js[i], 5);
     });
   }
@@ -50,16 +66,35 @@ describe('Gaussian MLP policy', () => {
     const act = rng.fillNormal(new Float32Array(3 * 2)) as Float32Array;
     const mean = new MlpMeanJs(spec).forward(theta, obs, 3, new Float32Array(6));
     const ls = Math.log(0.7);
-    const lp = tf.tidy(() => Array.from(logProbTf(spec, tf.tensor1d(theta), tf.tensor2d(obs, [3, 3]), tf.tensor2d(act, [3, 2])).dataSync()));
+    const lp = tf.tidy(() =>
+      Array.from(
+        logProbTf(
+          spec,
+          tf.tensor1d(theta),
+          tf.tensor2d(obs, [3, 3]),
+          tf.tensor2d(act, [3, 2]),
+        ).dataSync(),
+      ),
+    );
     for (let n = 0; n < 3; n++) {
       let want = 0;
-      for (let k = 0; k < 2; k++) want += -0.5 * ((act[2 * n + k] - mean[2 * n + k]) / 0.7) ** 2 - ls - 0.5 * Math.log(2 * Math.PI);
+      for (let k = 0; k < 2; k++)
+        want +=
+          -0.5 * ((act[2 * n + k] - mean[2 * n + k]) / 0.7) ** 2 - ls - 0.5 * Math.log(2 * Math.PI);
       expect(lp[n]).toBeCloseTo(want, 4);
     }
     // KL(old ‖ new) with old = same mean shifted by 0.3, log-std −0.2.
     const kl = tf.tidy(() => {
       const oldMean = tf.add(tf.tensor2d(mean, [3, 2]), 0.3) as tf.Tensor2D;
-      return Array.from(klFromFixedTf(spec, oldMean, tf.tensor1d([-0.2, -0.2]), tf.tensor1d(theta), tf.tensor2d(obs, [3, 3])).dataSync());
+      return Array.from(
+        klFromFixedTf(
+          spec,
+          oldMean,
+          tf.tensor1d([-0.2, -0.2]),
+          tf.tensor1d(theta),
+          tf.tensor2d(obs, [3, 3]),
+        ).dataSync(),
+      );
     });
     const so = Math.exp(-0.2);
     const sn = 0.7;
@@ -68,7 +103,9 @@ describe('Gaussian MLP policy', () => {
     const self = tf.tidy(() => {
       const t = tf.tensor1d(theta);
       const o = tf.tensor2d(obs, [3, 3]);
-      return Array.from(klFromFixedTf(spec, meanTf(spec, t, o), tf.fill([2], ls) as tf.Tensor1D, t, o).dataSync());
+      return Array.from(
+        klFromFixedTf(spec, meanTf(spec, t, o), tf.fill([2], ls) as tf.Tensor1D, t, o).dataSync(),
+      );
     });
     for (const v of self) expect(Math.abs(v)).toBeLessThan(1e-6);
   });

@@ -3,7 +3,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng';
-import { type GaussianMlpSpec, initParams, klFromFixedTf, logProbTf, meanTf } from '../../src/policies/gaussianMlp';
+import {
+  type GaussianMlpSpec,
+  initParams,
+  klFromFixedTf,
+  logProbTf,
+  meanTf,
+} from '../../src/policies/gaussianMlp';
 import { PolicyBatch } from '../../src/policies/gaussianMlpDerivatives';
 import { initBackend } from '../../src/tf/backend';
 
@@ -23,7 +29,13 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 for (const activation of ['tanh', 'relu'] as const) {
   describe(`PolicyBatch (${activation})`, () => {
-    const spec: GaussianMlpSpec = { obsSize: 3, actSize: 2, hidden: [7, 5], activation, initStd: 0.8 };
+    const spec: GaussianMlpSpec = {
+      obsSize: 3,
+      actSize: 2,
+      hidden: [7, 5],
+      activation,
+      initStd: 0.8,
+    };
     const rng = new Rng(activation === 'tanh' ? 5 : 6);
     const theta = initParams(spec, rng);
     for (let i = 0; i < theta.length; i++) theta[i] += 0.2 * rng.normal();
@@ -51,9 +63,16 @@ for (const activation of ['tanh', 'relu'] as const) {
         const hvp = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(g(x), vt)))(th);
         const oldMean = meanTf(spec, th, obs);
         const oldLogStd = tf.slice(th, [theta.length - 2], [2]) as tf.Tensor1D;
-        const klg = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(klFromFixedTf(spec, oldMean, oldLogStd, x as tf.Tensor1D, obs), w)));
+        const klg = tf.grad((x: tf.Tensor) =>
+          tf.sum(tf.mul(klFromFixedTf(spec, oldMean, oldLogStd, x as tf.Tensor1D, obs), w)),
+        );
         const fvp = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(klg(x), vt)))(th);
-        return { g: g(th).dataSync(), hvp: hvp.dataSync(), fvp: fvp.dataSync(), logp: logProbTf(spec, th, obs, act).dataSync() };
+        return {
+          g: g(th).dataSync(),
+          hvp: hvp.dataSync(),
+          fvp: fvp.dataSync(),
+          logp: logProbTf(spec, th, obs, act).dataSync(),
+        };
       });
       expect(relErr(pb.logp.dataSync(), ref.logp)).toBeLessThan(1e-5);
       expect(relErr(pb.gradient(c), ref.g)).toBeLessThan(1e-4);

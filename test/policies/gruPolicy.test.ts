@@ -28,7 +28,10 @@ const sig = (x: number) => 1 / (1 + Math.exp(-x));
 /** Float64 GRU step: r, z, n gates as in torch.nn.GRU. */
 function refCell(p: P64, x: Float64Array, h: Float64Array): Float64Array {
   const out = new Float64Array(B * H);
-  const wx = p.wx.v, bx = p.bx.v, wh = p.wh.v, bh = p.bh.v;
+  const wx = p.wx.v,
+    bx = p.bx.v,
+    wh = p.wh.v,
+    bh = p.bh.v;
   for (let b = 0; b < B; b++) {
     const xp = new Float64Array(3 * H);
     const hp = new Float64Array(3 * H);
@@ -68,7 +71,8 @@ function refHeads(p: P64, h: Float64Array): { mean: Float64Array; value: Float64
 
 function toP64(p: GruParams): P64 {
   const o: P64 = {};
-  for (const n of GRU_PARAM_NAMES) o[n] = { shape: [...p[n].shape], v: Float64Array.from(p[n].dataSync()) };
+  for (const n of GRU_PARAM_NAMES)
+    o[n] = { shape: [...p[n].shape], v: Float64Array.from(p[n].dataSync()) };
   return o;
 }
 
@@ -90,7 +94,12 @@ function finiteDiff(p: P64, f: (p: P64) => number, eps = 1e-6): Record<string, F
   return g;
 }
 
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
+function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: number,
+  what: string,
+): void {
   expect(actual.length, what).toBe(expected.length);
   let worst = 0;
   for (let i = 0; i < actual.length; i++) {
@@ -111,12 +120,22 @@ describe('GRU policy', () => {
     await initBackend('cpu');
     // Larger-than-default weights so every gate is away from its linear regime.
     const init = initGruParams({ inputSize: I, actionSize: A, hiddenSize: H }, new Rng(3), -0.3);
-    params = paramsFromList(paramList(init).map((t) => tf.tidy(() => tf.add(tf.mul(t, 2), tf.randomNormal(t.shape, 0, 0.3, 'float32', 11)))));
+    params = paramsFromList(
+      paramList(init).map((t) =>
+        tf.tidy(() => tf.add(tf.mul(t, 2), tf.randomNormal(t.shape, 0, 0.3, 'float32', 11))),
+      ),
+    );
     for (const t of paramList(init)) t.dispose();
   });
 
   it('cell forward matches the float64 reference', () => {
-    const out = tf.tidy(() => gruCell(params, tf.tensor2d(Float32Array.from(x), [B, I]), tf.tensor2d(Float32Array.from(h0), [B, H])).dataSync());
+    const out = tf.tidy(() =>
+      gruCell(
+        params,
+        tf.tensor2d(Float32Array.from(x), [B, I]),
+        tf.tensor2d(Float32Array.from(h0), [B, H]),
+      ).dataSync(),
+    );
     expectClose(out, refCell(toP64(params), x, h0), 1e-5, 'h');
   });
 
@@ -124,15 +143,25 @@ describe('GRU policy', () => {
     const grads = tf.tidy(() => {
       const f = (...ps: tf.Tensor[]) => {
         const p = paramsFromList(ps);
-        const h = gruCell(p, tf.tensor2d(Float32Array.from(x), [B, I]), tf.tensor2d(Float32Array.from(h0), [B, H]));
+        const h = gruCell(
+          p,
+          tf.tensor2d(Float32Array.from(x), [B, I]),
+          tf.tensor2d(Float32Array.from(h0), [B, H]),
+        );
         return tf.sum(tf.mul(h, tf.tensor2d(Float32Array.from(coef), [B, H]))) as tf.Scalar;
       };
       // Only the four cell tensors reach h; list them alone.
       const cell = [params.wx, params.bx, params.wh, params.bh];
       const others = paramList(params).slice(4);
-      return tf.grads((wx: tf.Tensor, bx: tf.Tensor, wh: tf.Tensor, bh: tf.Tensor) => f(wx, bx, wh, bh, ...others))(cell).map((g) => g.dataSync());
+      return tf
+        .grads((wx: tf.Tensor, bx: tf.Tensor, wh: tf.Tensor, bh: tf.Tensor) =>
+          f(wx, bx, wh, bh, ...others),
+        )(cell)
+        .map((g) => g.dataSync());
     });
-    const fd = finiteDiff(toP64(params), (p) => refCell(p, x, h0).reduce((s, v, i) => s + v * coef[i], 0));
+    const fd = finiteDiff(toP64(params), (p) =>
+      refCell(p, x, h0).reduce((s, v, i) => s + v * coef[i], 0),
+    );
     ['wx', 'bx', 'wh', 'bh'].forEach((n, j) => expectClose(grads[j], fd[n], 1e-4, `d/d${n}`));
   });
 
@@ -162,19 +191,39 @@ describe('GRU policy', () => {
     const { loss, grads } = tf.tidy(() => {
       const f = (...ps: tf.Tensor[]) => {
         const p = paramsFromList(ps);
-        const { mean, value } = gruRollout(p, tf.tensor3d(Float32Array.from(xs), [T, B, I]), tf.zeros([B, H]));
-        const lp = gaussianLogProb(mean, p.logStd as tf.Tensor1D, tf.tensor2d(Float32Array.from(acts), [T * B, A]));
-        return tf.add(tf.sum(lp), tf.sum(tf.mul(value, tf.tensor1d(Float32Array.from(cv))))) as tf.Scalar;
+        const { mean, value } = gruRollout(
+          p,
+          tf.tensor3d(Float32Array.from(xs), [T, B, I]),
+          tf.zeros([B, H]),
+        );
+        const lp = gaussianLogProb(
+          mean,
+          p.logStd as tf.Tensor1D,
+          tf.tensor2d(Float32Array.from(acts), [T * B, A]),
+        );
+        return tf.add(
+          tf.sum(lp),
+          tf.sum(tf.mul(value, tf.tensor1d(Float32Array.from(cv)))),
+        ) as tf.Scalar;
       };
       const { value, grads } = tf.valueAndGrads(f)(paramList(params));
       return { loss: value.dataSync()[0], grads: grads.map((g) => g.dataSync()) };
     });
     // The hand-written BPTT used by the PPO update.
     const manual = tf.tidy(() => {
-      const r = gruRolloutGrads(params, tf.tensor3d(Float32Array.from(xs), [T, B, I]), (mean, value, logStd) =>
-        tf.add(tf.sum(gaussianLogProb(mean, logStd, tf.tensor2d(Float32Array.from(acts), [T * B, A]))), tf.sum(tf.mul(value, tf.tensor1d(Float32Array.from(cv))))) as tf.Scalar,
+      const r = gruRolloutGrads(
+        params,
+        tf.tensor3d(Float32Array.from(xs), [T, B, I]),
+        (mean, value, logStd) =>
+          tf.add(
+            tf.sum(gaussianLogProb(mean, logStd, tf.tensor2d(Float32Array.from(acts), [T * B, A]))),
+            tf.sum(tf.mul(value, tf.tensor1d(Float32Array.from(cv)))),
+          ) as tf.Scalar,
       );
-      return { loss: r.loss.dataSync()[0], grads: GRU_PARAM_NAMES.map((n) => r.grads[n].dataSync()) };
+      return {
+        loss: r.loss.dataSync()[0],
+        grads: GRU_PARAM_NAMES.map((n) => r.grads[n].dataSync()),
+      };
     });
     const p64 = toP64(params);
     expect(Math.abs(loss - refLoss(p64))).toBeLessThan(1e-3 * (1 + Math.abs(loss)));

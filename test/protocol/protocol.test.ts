@@ -35,24 +35,45 @@ describe('protocol schemas', () => {
     expect(() => parseRunConfig({ family: 'point-nav', algo: 'maml', seed: -3 })).toThrow(
       /config\.seed: must be an integer in \[0, 2147483647\] \(got -3\)/,
     );
-    expect(() => parseRunConfig({ family: 'point-nav', algo: 'maml', itrations: 5 })).toThrow(/unknown field "itrations"/);
-    expect(() => parseRunConfig({ family: 'point-nav', algo: 'maml', backend: 'gpu' })).toThrow(/config\.backend: must be one of auto/);
+    expect(() => parseRunConfig({ family: 'point-nav', algo: 'maml', itrations: 5 })).toThrow(
+      /unknown field "itrations"/,
+    );
+    expect(() => parseRunConfig({ family: 'point-nav', algo: 'maml', backend: 'gpu' })).toThrow(
+      /config\.backend: must be one of auto/,
+    );
   });
 
   it('validates call envelopes and payloads', () => {
-    const call = parseCall({ kind: 'call', id: 3, channel: 'mrl:run.pause', payload: { runId: 'r1' } });
+    const call = parseCall({
+      kind: 'call',
+      id: 3,
+      channel: 'mrl:run.pause',
+      payload: { runId: 'r1' },
+    });
     expect(call.channel).toBe('mrl:run.pause');
-    expect(() => parseCall({ kind: 'call', id: 3, channel: 'mrl:run.explode', payload: {} })).toThrow(ProtocolError);
-    expect(() => parseCall({ kind: 'call', id: -1, channel: 'mrl:run.pause', payload: {} })).toThrow(/id/);
+    expect(() =>
+      parseCall({ kind: 'call', id: 3, channel: 'mrl:run.explode', payload: {} }),
+    ).toThrow(ProtocolError);
+    expect(() =>
+      parseCall({ kind: 'call', id: -1, channel: 'mrl:run.pause', payload: {} }),
+    ).toThrow(/id/);
     expect(() => parseCommand('mrl:run.pause', { runId: '../etc' })).toThrow(/payload\.runId/);
-    expect(() => parseCommand('mrl:run.adapt', { runId: 'a', steps: 99 })).toThrow(/payload\.steps: must be an integer in \[0, 20\]/);
-    expect(() => parseCommand('mrl:run.adapt', { runId: 'a', stepSize: -1 })).toThrow(/payload\.stepSize/);
+    expect(() => parseCommand('mrl:run.adapt', { runId: 'a', steps: 99 })).toThrow(
+      /payload\.steps: must be an integer in \[0, 20\]/,
+    );
+    expect(() => parseCommand('mrl:run.adapt', { runId: 'a', stepSize: -1 })).toThrow(
+      /payload\.stepSize/,
+    );
     expect(parseCommand('mrl:run.adapt', { runId: 'a', stepSize: 0.02 }).stepSize).toBe(0.02);
     const adapt = parseCommand('mrl:run.adapt', { runId: 'a' });
     expect(adapt).toMatchObject({ steps: 3, episodesPerStage: 20, framesPerStage: 1, seed: 0 });
     expect(parseCommand('mrl:runs.list', undefined)).toEqual({});
-    expect(() => parseCommand('mrl:stream.subscribe', { streams: ['mrl:nope'] })).toThrow(/stream must be one of/);
-    const start = parseCommand('mrl:run.start', { config: { family: 'point-nav', algo: 'maml', hyper: { innerLr: 0.1 } } });
+    expect(() => parseCommand('mrl:stream.subscribe', { streams: ['mrl:nope'] })).toThrow(
+      /stream must be one of/,
+    );
+    const start = parseCommand('mrl:run.start', {
+      config: { family: 'point-nav', algo: 'maml', hyper: { innerLr: 0.1 } },
+    });
     expect(start.config.hyper).toEqual({ innerLr: 0.1 });
   });
 
@@ -61,7 +82,12 @@ describe('protocol schemas', () => {
       fc.property(
         fc.oneof(
           fc.anything(),
-          fc.record({ kind: fc.constant('call'), id: fc.anything(), channel: fc.constantFrom(...COMMAND_CHANNELS), payload: fc.anything() }),
+          fc.record({
+            kind: fc.constant('call'),
+            id: fc.anything(),
+            channel: fc.constantFrom(...COMMAND_CHANNELS),
+            payload: fc.anything(),
+          }),
         ),
         (junk) => {
           try {

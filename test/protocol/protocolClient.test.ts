@@ -15,10 +15,25 @@ function fakeTransport() {
     onClose: (h) => (closeHandler = h),
     close: () => closeHandler('closed by test'),
   };
-  return { transport, sent, receive: (m: unknown) => receive(m), close: (r: string) => closeHandler(r) };
+  return {
+    transport,
+    sent,
+    receive: (m: unknown) => receive(m),
+    close: (r: string) => closeHandler(r),
+  };
 }
 
-const status = { state: 'running', runId: 'r', family: 'point-nav', algo: 'maml', iteration: 2, iterations: 10, backend: 'wasm', elapsedMs: 5, etaMs: 20 };
+const status = {
+  state: 'running',
+  runId: 'r',
+  family: 'point-nav',
+  algo: 'maml',
+  iteration: 2,
+  iterations: 10,
+  backend: 'wasm',
+  elapsedMs: 5,
+  etaMs: 20,
+};
 
 describe('createProtocolClient', () => {
   it('matches replies to calls by id', async () => {
@@ -27,7 +42,14 @@ describe('createProtocolClient', () => {
     const a = client.call('mrl:trainer.status', {});
     const b = client.call('mrl:run.pause', { runId: 'x' });
     expect(t.sent.map((m) => m.channel)).toEqual(['mrl:trainer.status', 'mrl:run.pause']);
-    t.receive(JSON.stringify({ kind: 'reply', id: t.sent[1].id, ok: false, error: { message: 'no live run x', code: 'failed' } }));
+    t.receive(
+      JSON.stringify({
+        kind: 'reply',
+        id: t.sent[1].id,
+        ok: false,
+        error: { message: 'no live run x', code: 'failed' },
+      }),
+    );
     t.receive({ kind: 'reply', id: t.sent[0].id, ok: true, result: { status } });
     await expect(a).resolves.toEqual({ status });
     await expect(b).rejects.toThrow('no live run x');
@@ -42,7 +64,11 @@ describe('createProtocolClient', () => {
     const off2 = client.on('mrl:status.changed', (s) => got.push(s.iteration * 10));
     expect(t.sent.filter((m) => m.channel === 'mrl:stream.subscribe')).toHaveLength(1);
     t.receive({ kind: 'event', channel: 'mrl:status.changed', payload: status });
-    t.receive({ kind: 'event', channel: 'mrl:status.changed', payload: { ...status, iteration: 'two' } });
+    t.receive({
+      kind: 'event',
+      channel: 'mrl:status.changed',
+      payload: { ...status, iteration: 'two' },
+    });
     expect(got).toEqual([2, 20]);
     expect(errors).toHaveLength(1);
     off1();

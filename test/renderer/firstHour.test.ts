@@ -89,13 +89,25 @@ describe('runs in words', () => {
 describe('chart tools', () => {
   it('smooths with a debiased moving average and exports raw values as CSV', async () => {
     const { smoothSeries, seriesToCsv } = await import('../../renderer/src/lib/metrics');
-    const s = [{ key: 'returns/pre', label: 'Before, "raw"', points: [{ x: 1, y: 10 }, { x: 2, y: 0 }, { x: 3, y: 10 }] }];
+    const s = [
+      {
+        key: 'returns/pre',
+        label: 'Before, "raw"',
+        points: [
+          { x: 1, y: 10 },
+          { x: 2, y: 0 },
+          { x: 3, y: 10 },
+        ],
+      },
+    ];
     expect(smoothSeries(s, 0)).toBe(s);
     const sm = smoothSeries(s, 0.5)[0].points.map((p) => p.y);
     expect(sm[0]).toBeCloseTo(10); // debiased: the first point is itself
     expect(sm[1]).toBeCloseTo(10 / 3);
     expect(sm[2]).toBeCloseTo(50 / 7);
     const other = [...s, { key: 'returns/post_1', label: 'After', points: [{ x: 2, y: -1 }] }];
-    expect(seriesToCsv(other, 'Meta-iteration')).toBe('Meta-iteration,"Before, ""raw""",After\n1,10,\n2,0,-1\n3,10,\n');
+    expect(seriesToCsv(other, 'Meta-iteration')).toBe(
+      'Meta-iteration,"Before, ""raw""",After\n1,10,\n2,0,-1\n3,10,\n',
+    );
   });
 });

@@ -58,7 +58,11 @@ describe('training store', () => {
     useAppStore().use(f.t);
     const s = useTrainingStore();
     s.init();
-    f.replies['mrl:run.open'] = { metrics: [row(1), row(2)], summary: { runId: 'r1', name: 'my run' }, config: { previewEvery: 5, hyper: {} } };
+    f.replies['mrl:run.open'] = {
+      metrics: [row(1), row(2)],
+      summary: { runId: 'r1', name: 'my run' },
+      config: { previewEvery: 5, hyper: {} },
+    };
     f.emit('mrl:status.changed', status({ iteration: 2 }));
     f.emit('mrl:metrics.added', { runId: 'r1', ...row(3) }); // arrives while the file is read
     await flush();
@@ -76,12 +80,18 @@ describe('training store', () => {
     useAppStore().use(f.t);
     const s = useTrainingStore();
     s.init();
-    f.replies['mrl:run.open'] = { metrics: [], summary: { runId: 'r1' }, config: { previewEvery: 5, hyper: {} } };
+    f.replies['mrl:run.open'] = {
+      metrics: [],
+      summary: { runId: 'r1' },
+      config: { previewEvery: 5, hyper: {} },
+    };
     f.emit('mrl:status.changed', status({}));
     let answer: (v: unknown) => void = () => {};
     const base = f.t.call;
     f.t.call = (async (channel: string, payload: unknown) =>
-      channel === 'mrl:run.pause' ? new Promise<unknown>((r) => (answer = r)) : base(channel as never, payload as never)) as typeof f.t.call;
+      channel === 'mrl:run.pause'
+        ? new Promise<unknown>((r) => (answer = r))
+        : base(channel as never, payload as never)) as typeof f.t.call;
     const pausing = s.pause();
     expect(s.pauseRequested).toBe(true);
     f.emit('mrl:status.changed', status({ iteration: 2 })); // the iteration in flight finishes
@@ -99,7 +109,11 @@ describe('training store', () => {
     useAppStore().use(f.t);
     const s = useTrainingStore();
     s.init();
-    f.replies['mrl:run.open'] = { metrics: [], summary: { runId: 'r1' }, config: { previewEvery: 5, hyper: {} } };
+    f.replies['mrl:run.open'] = {
+      metrics: [],
+      summary: { runId: 'r1' },
+      config: { previewEvery: 5, hyper: {} },
+    };
     f.emit('mrl:status.changed', status({}));
     const ep = (iteration: number, stage: number) => ({
       runId: 'r1',

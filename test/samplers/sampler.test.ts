@@ -6,10 +6,23 @@ import { Sampler, type SampleRequest, type SampleResult } from '../../src/sample
 import { Box } from '../../src/core/spaces';
 import { pointNav } from '../../envs/pointNav';
 
-const spec: GaussianMlpSpec = { obsSize: 2, actSize: 2, hidden: [16, 16], activation: 'tanh', initStd: 0.5 };
+const spec: GaussianMlpSpec = {
+  obsSize: 2,
+  actSize: 2,
+  hidden: [16, 16],
+  activation: 'tanh',
+  initStd: 0.5,
+};
 const tasks = pointNav.sampleTasks(3, new Rng(7), 'train');
 const theta = initParams(spec, new Rng(1));
-const base: SampleRequest = { familyId: 'point-nav', tasks, params: [theta], spec, episodesPerTask: 5, seed: 11 };
+const base: SampleRequest = {
+  familyId: 'point-nav',
+  tasks,
+  params: [theta],
+  spec,
+  episodesPerTask: 5,
+  seed: 11,
+};
 
 const samplers: Sampler[] = [];
 function sampler(n: number): Sampler {
@@ -22,12 +35,18 @@ afterAll(async () => {
 });
 
 function flat(r: SampleResult): number[][] {
-  return r.episodes.flat().map((e) => [e.task, e.index, e.length, ...e.obs, ...e.actions, ...e.rewards]);
+  return r.episodes
+    .flat()
+    .map((e) => [e.task, e.index, e.length, ...e.obs, ...e.actions, ...e.rewards]);
 }
 
 describe('Sampler', () => {
   it('gives identical episodes with 0 (in-thread), 1 and 2 worker threads', async () => {
-    const [r0, r1, r2] = await Promise.all([sampler(0).sample(base), sampler(1).sample(base), sampler(2).sample(base)]);
+    const [r0, r1, r2] = await Promise.all([
+      sampler(0).sample(base),
+      sampler(1).sample(base),
+      sampler(2).sample(base),
+    ]);
     expect(r0.episodes.length).toBe(3);
     expect(r0.episodes.every((eps) => eps.length === 5)).toBe(true);
     expect(r0.steps).toBe(r0.episodes.flat().reduce((a, e) => a + e.length, 0));
@@ -43,8 +62,12 @@ describe('Sampler', () => {
     const other = initParams(spec, new Rng(99));
     const shared = await s.sample(base);
     const perTask = await s.sample({ ...base, params: [theta, other, theta] });
-    expect(flat({ ...perTask, episodes: [perTask.episodes[0]] })).toEqual(flat({ ...shared, episodes: [shared.episodes[0]] }));
-    expect(flat({ ...perTask, episodes: [perTask.episodes[1]] })).not.toEqual(flat({ ...shared, episodes: [shared.episodes[1]] }));
+    expect(flat({ ...perTask, episodes: [perTask.episodes[0]] })).toEqual(
+      flat({ ...shared, episodes: [shared.episodes[0]] }),
+    );
+    expect(flat({ ...perTask, episodes: [perTask.episodes[1]] })).not.toEqual(
+      flat({ ...shared, episodes: [shared.episodes[1]] }),
+    );
     await expect(s.sample({ ...base, params: [theta, other] })).rejects.toThrow(/one per task/);
   });
 
@@ -55,17 +78,23 @@ describe('Sampler', () => {
     expect(flat(a)).toEqual(flat(b));
     for (const e of a.episodes.flat()) {
       expect(e.frames?.length).toBe(e.length + 1);
-      expect(e.return).toBeCloseTo(e.rewards.reduce((x, y) => x + y, 0), 3);
+      expect(e.return).toBeCloseTo(
+        e.rewards.reduce((x, y) => x + y, 0),
+        3,
+      );
       expect(e.length).toBeGreaterThan(0);
       expect(e.length).toBeLessThanOrEqual(100);
     }
     // A frame holds the agent's pose: the first is the start (0, 0), the last where it ended.
     const e = a.episodes[0][0];
     const last = e.frames![e.length];
-    expect(last[7]).toBeCloseTo(e.obs[(e.length - 1) * 2] + Math.max(-0.1, Math.min(0.1, e.actions[(e.length - 1) * 2])), 5);
+    expect(last[7]).toBeCloseTo(
+      e.obs[(e.length - 1) * 2] + Math.max(-0.1, Math.min(0.1, e.actions[(e.length - 1) * 2])),
+      5,
+    );
   });
 
-  it('maps normalised actions onto the action bounds, keeping the policy\'s own actions in the episode', async () => {
+  it("maps normalised actions onto the action bounds, keeping the policy's own actions in the episode", async () => {
     const s = sampler(0);
     const raw = await s.sample({ ...base, seed: 3 });
     const norm = await s.sample({ ...base, seed: 3, normalizeActions: true });
@@ -78,7 +107,10 @@ describe('Sampler', () => {
       for (let t = 1; t < e.length; t++) {
         for (let k = 0; k < 2; k++) {
           const moved = e.obs[t * 2 + k] - e.obs[(t - 1) * 2 + k];
-          expect(moved).toBeCloseTo(Math.max(-0.1, Math.min(0.1, 0.1 * e.actions[(t - 1) * 2 + k])), 5);
+          expect(moved).toBeCloseTo(
+            Math.max(-0.1, Math.min(0.1, 0.1 * e.actions[(t - 1) * 2 + k])),
+            5,
+          );
         }
       }
     }

@@ -26,9 +26,27 @@ function maxRelErr(got: number[], want: number[]): number {
 
 const sig = (x: number) => 1 / (1 + Math.exp(-x));
 // f, f', f'' in closed form; d²/dx² [x f(x)] = x f''(x) + 2 f'(x).
-const cases: { name: string; mine: (x: tf.Tensor) => tf.Tensor; builtin: (x: tf.Tensor) => tf.Tensor; d1: (x: number) => number; d2: (x: number) => number }[] = [
-  { name: 'tanh', mine: tanh, builtin: tf.tanh, d1: (x) => 1 - Math.tanh(x) ** 2, d2: (x) => -2 * Math.tanh(x) * (1 - Math.tanh(x) ** 2) },
-  { name: 'sigmoid', mine: sigmoid, builtin: tf.sigmoid, d1: (x) => sig(x) * (1 - sig(x)), d2: (x) => sig(x) * (1 - sig(x)) * (1 - 2 * sig(x)) },
+const cases: {
+  name: string;
+  mine: (x: tf.Tensor) => tf.Tensor;
+  builtin: (x: tf.Tensor) => tf.Tensor;
+  d1: (x: number) => number;
+  d2: (x: number) => number;
+}[] = [
+  {
+    name: 'tanh',
+    mine: tanh,
+    builtin: tf.tanh,
+    d1: (x) => 1 - Math.tanh(x) ** 2,
+    d2: (x) => -2 * Math.tanh(x) * (1 - Math.tanh(x) ** 2),
+  },
+  {
+    name: 'sigmoid',
+    mine: sigmoid,
+    builtin: tf.sigmoid,
+    d1: (x) => sig(x) * (1 - sig(x)),
+    d2: (x) => sig(x) * (1 - sig(x)) * (1 - 2 * sig(x)),
+  },
   { name: 'exp', mine: exp, builtin: tf.exp, d1: Math.exp, d2: Math.exp },
 ];
 
@@ -37,9 +55,12 @@ describe('higher-order-safe activations', () => {
     it(`${c.name}: value and first derivative match tfjs`, () => {
       const [v1, v2, g1, g2] = tf.tidy(() => {
         const x = tf.tensor1d(xs);
-        return [c.mine(x), c.builtin(x), tf.grad((y: tf.Tensor) => tf.sum(c.mine(y)))(x), tf.grad((y: tf.Tensor) => tf.sum(c.builtin(y)))(x)].map((t) =>
-          Array.from(t.dataSync()),
-        );
+        return [
+          c.mine(x),
+          c.builtin(x),
+          tf.grad((y: tf.Tensor) => tf.sum(c.mine(y)))(x),
+          tf.grad((y: tf.Tensor) => tf.sum(c.builtin(y)))(x),
+        ].map((t) => Array.from(t.dataSync()));
       });
       expect(maxRelErr(v1, v2)).toBeLessThan(1e-5);
       expect(maxRelErr(g1, g2)).toBeLessThan(1e-5);
@@ -65,13 +86,27 @@ describe('higher-order-safe activations', () => {
       const a = tf.tensor2d(A0, [2, 3]);
       const v = tf.tensor2d(V, [2, 3]);
       const h = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(grad(x, matMul), v)))(a);
-      return [grad(a, matMul), grad(a, (p, q) => tf.matMul(p, q)), h].map((t) => Array.from(t.dataSync()));
+      return [grad(a, matMul), grad(a, (p, q) => tf.matMul(p, q)), h].map((t) =>
+        Array.from(t.dataSync()),
+      );
     });
     expect(maxRelErr(gMine, gTf)).toBeLessThan(1e-5);
     const eps = 1e-2;
     const fd = tf.tidy(() => {
-      const plus = grad(tf.tensor2d(A0.map((a, i) => a + eps * V[i]), [2, 3]), matMul);
-      const minus = grad(tf.tensor2d(A0.map((a, i) => a - eps * V[i]), [2, 3]), matMul);
+      const plus = grad(
+        tf.tensor2d(
+          A0.map((a, i) => a + eps * V[i]),
+          [2, 3],
+        ),
+        matMul,
+      );
+      const minus = grad(
+        tf.tensor2d(
+          A0.map((a, i) => a - eps * V[i]),
+          [2, 3],
+        ),
+        matMul,
+      );
       return Array.from(tf.div(tf.sub(plus, minus), 2 * eps).dataSync());
     });
     expect(maxRelErr(hvp, fd)).toBeLessThan(5e-3);

@@ -29,7 +29,10 @@ function ckpt(it: number, n = 1000): StoredCheckpoint {
     learner: {
       algo: 'x',
       iteration: it,
-      params: { w: { shape: [n / 10, 10], data: new Float32Array(n).fill(it) }, b: { shape: [3], data: Float32Array.of(it, -it, 0.5) } },
+      params: {
+        w: { shape: [n / 10, 10], data: new Float32Array(n).fill(it) },
+        b: { shape: [3], data: Float32Array.of(it, -it, 0.5) },
+      },
       optimizerTensors: { m: { shape: [2], data: Float32Array.of(1, 2) } },
       optimizerState: { steps: it, lr: 0.1 },
       rng: { bits: [1, 2, 3, 4], spare: 0.25 },
@@ -41,14 +44,21 @@ function ckpt(it: number, n = 1000): StoredCheckpoint {
 /** Start the writer child and SIGKILL it when it prints `killOn`; resolves once it is dead. */
 function killWriterAt(killOn: RegExp, mode = ''): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(import.meta.dirname, 'checkpointWriter.ts'), [dir, mode], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(path.join(import.meta.dirname, 'checkpointWriter.ts'), [dir, mode], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       if (killOn.test(out)) child.kill('SIGKILL');
     });
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve(out) : reject(new Error(`writer exited without being killed: ${out}`))));
+    child.on('exit', (_code, signal) =>
+      signal === 'SIGKILL'
+        ? resolve(out)
+        : reject(new Error(`writer exited without being killed: ${out}`)),
+    );
   });
 }
 
@@ -89,12 +99,20 @@ describe('checkpoints', () => {
 
   it('a failure before the rename (and when re-writing the same iteration) keeps the old one', async () => {
     await writeCheckpoint(dir, ckpt(3));
-    await expect(writeCheckpoint(dir, ckpt(4), { beforeRename: () => { throw new Error('disk full'); } })).rejects.toThrow('disk full');
+    await expect(
+      writeCheckpoint(dir, ckpt(4), {
+        beforeRename: () => {
+          throw new Error('disk full');
+        },
+      }),
+    ).rejects.toThrow('disk full');
     expect((await loadLatestCheckpoint(dir))?.learner.iteration).toBe(3);
     const again = ckpt(3);
     again.learner.optimizerState = { steps: 33 };
     await writeCheckpoint(dir, again);
-    expect((await readCheckpoint(checkpointDir(dir, 3))).learner.optimizerState).toEqual({ steps: 33 });
+    expect((await readCheckpoint(checkpointDir(dir, 3))).learner.optimizerState).toEqual({
+      steps: 33,
+    });
   });
 
   it('detects a corrupted data file and falls back to the previous checkpoint', async () => {
@@ -106,7 +124,9 @@ describe('checkpoints', () => {
     await fs.writeFile(file, buf);
     await expect(readCheckpoint(checkpointDir(dir, 2))).rejects.toThrow(/corrupt/);
     const skipped: number[] = [];
-    expect((await loadLatestCheckpoint(dir, Infinity, (it) => skipped.push(it)))?.learner.iteration).toBe(1);
+    expect(
+      (await loadLatestCheckpoint(dir, Infinity, (it) => skipped.push(it)))?.learner.iteration,
+    ).toBe(1);
     expect(skipped).toEqual([2]);
     await fs.writeFile(path.join(checkpointDir(dir, 1), 'manifest.json'), '{"format":1');
     expect(await loadLatestCheckpoint(dir)).toBeNull();

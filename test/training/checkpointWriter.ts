@@ -12,7 +12,14 @@ for (let it = 1; ; it++) {
   await writeCheckpoint(
     dir,
     {
-      learner: { algo: 'x', iteration: it, params: { w: { shape: [N], data } }, optimizerTensors: {}, optimizerState: { it }, rng: { bits: [1, 2, 3, 4], spare: null } },
+      learner: {
+        algo: 'x',
+        iteration: it,
+        params: { w: { shape: [N], data } },
+        optimizerTensors: {},
+        optimizerState: { it },
+        rng: { bits: [1, 2, 3, 4], spare: null },
+      },
       trainer: { rng: { bits: [5, 6, 7, 8], spare: null }, elapsedMs: it },
     },
     {

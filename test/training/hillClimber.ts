@@ -11,7 +11,14 @@
 import { z } from 'zod';
 import type { TaskFamily } from '../../src/core/env';
 import { Rng } from '../../src/core/rng';
-import type { AdaptBudget, AdaptResult, Checkpoint, EpisodeRecord, Metrics, MetaLearner } from '../../src/algos/metaLearner';
+import type {
+  AdaptBudget,
+  AdaptResult,
+  Checkpoint,
+  EpisodeRecord,
+  Metrics,
+  MetaLearner,
+} from '../../src/algos/metaLearner';
 import { ALGOS, type AlgoSpec } from '../../src/algos/registry';
 import type { JsonObject } from '../../src/shared/json';
 
@@ -46,7 +53,14 @@ export class HillClimber implements MetaLearner {
   }
 
   /** Return of one rollout of the constant action `a` (plus optional per-step noise). */
-  private rollout(task: JsonObject, a: Float32Array, noise: Rng | null, record: boolean, stage: number, index: number): EpisodeRecord {
+  private rollout(
+    task: JsonObject,
+    a: Float32Array,
+    noise: Rng | null,
+    record: boolean,
+    stage: number,
+    index: number,
+  ): EpisodeRecord {
     const env = this.family.make(task, 0);
     const obsSize = this.family.observationSize;
     const actSize = this.family.actionSize;
@@ -87,7 +101,13 @@ export class HillClimber implements MetaLearner {
   }
 
   /** Evolution-strategies gradient of the mean return at `a`. */
-  private gradient(tasks: JsonObject[], a: Float32Array, rng: Rng, base: number, report?: (f: number) => void): Float32Array {
+  private gradient(
+    tasks: JsonObject[],
+    a: Float32Array,
+    rng: Rng,
+    base: number,
+    report?: (f: number) => void,
+  ): Float32Array {
     const g = new Float32Array(a.length);
     const eps = new Float32Array(a.length);
     const probe = new Float32Array(a.length);
@@ -95,7 +115,8 @@ export class HillClimber implements MetaLearner {
       rng.fillNormal(eps, 0, this.hp.sigma);
       for (let i = 0; i < a.length; i++) probe[i] = a[i] + eps[i];
       const d = this.score(tasks, probe) - base;
-      for (let i = 0; i < a.length; i++) g[i] += (d * eps[i]) / (this.hp.perturbations * this.hp.sigma * this.hp.sigma);
+      for (let i = 0; i < a.length; i++)
+        g[i] += (d * eps[i]) / (this.hp.perturbations * this.hp.sigma * this.hp.sigma);
       report?.((k + 1) / this.hp.perturbations);
     }
     // Normalised ascent direction: returns over 100 steps make raw ES gradients huge.
@@ -115,7 +136,9 @@ export class HillClimber implements MetaLearner {
       const adapted = this.theta.map((v, i) => v + this.hp.adaptLr * g[i]);
       post += this.score([t], adapted) / tasks.length;
     }
-    const g = this.gradient(tasks, this.theta, this.rng, pre, (f) => this.onProgress?.('sampling', 0.9 * f));
+    const g = this.gradient(tasks, this.theta, this.rng, pre, (f) =>
+      this.onProgress?.('sampling', 0.9 * f),
+    );
     for (let i = 0; i < this.theta.length; i++) {
       this.momentum[i] = 0.5 * this.momentum[i] + g[i];
       this.theta[i] += this.hp.lr * this.momentum[i];
@@ -124,10 +147,19 @@ export class HillClimber implements MetaLearner {
     this.onProgress?.('outer', 1);
     if (this.hp.nanParamsAt === this.steps) this.theta[0] = Number.NaN;
     const loss = this.hp.nanAt === this.steps ? Number.NaN : -pre;
-    return { 'returns/pre': pre, 'returns/post_1': post, 'losses/loss': loss, 'time/total': (performance.now() - t0) / 1000 };
+    return {
+      'returns/pre': pre,
+      'returns/post_1': post,
+      'losses/loss': loss,
+      'time/total': (performance.now() - t0) / 1000,
+    };
   }
 
-  async adapt(task: JsonObject, budget: AdaptBudget, onEpisode?: (ep: EpisodeRecord) => void): Promise<AdaptResult> {
+  async adapt(
+    task: JsonObject,
+    budget: AdaptBudget,
+    onEpisode?: (ep: EpisodeRecord) => void,
+  ): Promise<AdaptResult> {
     const parsed = this.family.parseTask(task);
     const rng = new Rng(budget.seed);
     let a = Float32Array.from(this.theta);
@@ -155,7 +187,9 @@ export class HillClimber implements MetaLearner {
       algo: this.algo,
       iteration: this.steps,
       params: { theta: { shape: [this.theta.length], data: Float32Array.from(this.theta) } },
-      optimizerTensors: { momentum: { shape: [this.momentum.length], data: Float32Array.from(this.momentum) } },
+      optimizerTensors: {
+        momentum: { shape: [this.momentum.length], data: Float32Array.from(this.momentum) },
+      },
       optimizerState: { steps: this.steps },
       rng: this.rng.getState(),
     };

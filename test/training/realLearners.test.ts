@@ -18,15 +18,22 @@ let previews = 0;
 beforeEach(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'mrl-real-'));
   previews = 0;
-  trainer = new Trainer({ runsRoot: root, emit: (s) => void (s === 'mrl:preview.added' && previews++) });
+  trainer = new Trainer({
+    runsRoot: root,
+    emit: (s) => void (s === 'mrl:preview.added' && previews++),
+  });
 });
 afterEach(async () => {
   await trainer.shutdown();
   await fs.rm(root, { recursive: true, force: true });
 });
 
-const strip = (rows: MetricsRow[]) => rows.map((r) => Object.fromEntries(Object.entries(r.metrics).filter(([k]) => !k.startsWith('time/'))));
-const start = (t: Trainer, config: RunConfigInput) => t.dispatch('mrl:run.start', parseCommand('mrl:run.start', { config }));
+const strip = (rows: MetricsRow[]) =>
+  rows.map((r) =>
+    Object.fromEntries(Object.entries(r.metrics).filter(([k]) => !k.startsWith('time/'))),
+  );
+const start = (t: Trainer, config: RunConfigInput) =>
+  t.dispatch('mrl:run.start', parseCommand('mrl:run.start', { config }));
 
 async function resumeEqualsUninterrupted(config: RunConfigInput, firstKey: string): Promise<void> {
   const a = await start(trainer, config);
@@ -85,5 +92,5 @@ describe('runtime with RL²', () => {
 
   it('resumes from a checkpoint to the same metrics, with no tensor leak', async () => {
     await resumeEqualsUninterrupted(config, 'returns/episode_1');
-});
+  });
 });

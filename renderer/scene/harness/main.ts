@@ -7,13 +7,27 @@ import { trailFromFrames } from '../frames';
 import { pooledRenderers } from '../rendererPool';
 import type { BenchInput, BenchResult, HarnessWindow, LeakResult } from './api';
 
-const PALETTE = ['#ef4444', '#f97316', '#eab308', '#22c55e', '#06b6d4', '#3b82f6', '#8b5cf6', '#ec4899'];
+const PALETTE = [
+  '#ef4444',
+  '#f97316',
+  '#eab308',
+  '#22c55e',
+  '#06b6d4',
+  '#3b82f6',
+  '#8b5cf6',
+  '#ec4899',
+];
 
 function toFrames(r: number[][]): Float32Array[] {
   return r.map((f) => Float32Array.from(f));
 }
 
-function populate(view: SceneView, scene: SceneDescription, rollouts: Float32Array[][], trails = true): void {
+function populate(
+  view: SceneView,
+  scene: SceneDescription,
+  rollouts: Float32Array[][],
+  trails = true,
+): void {
   view.setScene(scene, rollouts[0][0]);
   rollouts.forEach((frames, i) => {
     const color = PALETTE[i % PALETTE.length];
@@ -46,7 +60,9 @@ async function bench(input: BenchInput): Promise<BenchResult> {
   populate(view, input.scene, rollouts, input.trails ?? true);
   const gl = view.renderer.getContext();
   const dbg = gl.getExtension('WEBGL_debug_renderer_info');
-  const glRenderer = dbg ? String(gl.getParameter(dbg.UNMASKED_RENDERER_WEBGL)) : String(gl.getParameter(gl.RENDERER));
+  const glRenderer = dbg
+    ? String(gl.getParameter(dbg.UNMASKED_RENDERER_WEBGL))
+    : String(gl.getParameter(gl.RENDERER));
 
   const deltas: number[] = [];
   const work: number[] = [];
@@ -121,7 +137,11 @@ function memory(): { geometries: number; textures: number } {
 }
 
 /** Open a view, fill it with the scene, agents and trails, draw a few frames, close it: `cycles` times. */
-async function leakCycles(scene: SceneDescription, rawRollouts: number[][][], cycles: number): Promise<LeakResult> {
+async function leakCycles(
+  scene: SceneDescription,
+  rawRollouts: number[][][],
+  cycles: number,
+): Promise<LeakResult> {
   const container = document.getElementById('view')!;
   const rollouts = rawRollouts.map(toFrames);
   // Shadows forced on (auto turns them off on software GL) so their depth texture must be released too.
@@ -138,7 +158,9 @@ async function leakCycles(scene: SceneDescription, rawRollouts: number[][][], cy
     view.resize(640, 400);
     populate(view, scene, rollouts);
     for (let k = 0; k < 3; k++) {
-      rollouts.forEach((frames, i) => view.setPose(`a${i}`, frames[Math.min(k * 10, frames.length - 1)]));
+      rollouts.forEach((frames, i) =>
+        view.setPose(`a${i}`, frames[Math.min(k * 10, frames.length - 1)]),
+      );
       view.render();
     }
     // A second scene in the same view must free the first one's resources too.
@@ -151,7 +173,14 @@ async function leakCycles(scene: SceneDescription, rawRollouts: number[][][], cy
     view.dispose();
     await new Promise((r) => requestAnimationFrame(() => r(null)));
   }
-  return { before, after: memory(), peakGeometries: peak, peakTextures, renderers: pooledRenderers().length, cycles };
+  return {
+    before,
+    after: memory(),
+    peakGeometries: peak,
+    peakTextures,
+    renderers: pooledRenderers().length,
+    cycles,
+  };
 }
 
 (window as unknown as HarnessWindow).sceneHarness = { bench, leakCycles, ready: true };

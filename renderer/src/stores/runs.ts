@@ -43,7 +43,12 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
-  async function evaluate(runId: string, tasks = 10, steps = 3, baselines: string[] = []): Promise<void> {
+  async function evaluate(
+    runId: string,
+    tasks = 10,
+    steps = 3,
+    baselines: string[] = [],
+  ): Promise<void> {
     evaluating.value = true;
     evaluateError.value = null;
     const how = { tasks, steps, episodesPerStage: 10, seed: 0 };
@@ -52,7 +57,12 @@ export const useRunsStore = defineStore('runs', () => {
         .api()
         .call('mrl:run.evaluate', { runId, ...how, ...(baselines.length ? { baselines } : {}) });
       if (opened.value?.summary.runId === runId) {
-        const saved: SavedEvaluation = { ...reply, savedAt: new Date().toISOString(), episodesPerStage: how.episodesPerStage, seed: how.seed };
+        const saved: SavedEvaluation = {
+          ...reply,
+          savedAt: new Date().toISOString(),
+          episodesPerStage: how.episodesPerStage,
+          seed: how.seed,
+        };
         evaluations.value = [...evaluations.value, saved];
       }
     } catch (err) {
@@ -74,5 +84,17 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
-  return { list, loading, error, opened, evaluations, evaluating, evaluateError, refresh, open, evaluate, remove };
+  return {
+    list,
+    loading,
+    error,
+    opened,
+    evaluations,
+    evaluating,
+    evaluateError,
+    refresh,
+    open,
+    evaluate,
+    remove,
+  };
 });

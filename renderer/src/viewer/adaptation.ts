@@ -13,7 +13,18 @@ export type ParamInfo = TaskParam;
  * Distinct hues per stage: grey before adaptation, then warm to cool as adaptation proceeds.
  * No red: that is the goal's colour (GOAL_COLOR), which no stage may be mistaken for.
  */
-const STAGE_COLORS = ['#9ca3af', '#f59e0b', '#10b981', '#3b82f6', '#8b5cf6', '#ec4899', '#0ea5e9', '#14b8a6', '#eab308', '#6366f1'];
+const STAGE_COLORS = [
+  '#9ca3af',
+  '#f59e0b',
+  '#10b981',
+  '#3b82f6',
+  '#8b5cf6',
+  '#ec4899',
+  '#0ea5e9',
+  '#14b8a6',
+  '#eab308',
+  '#6366f1',
+];
 
 export function stageColor(stage: number): string {
   return STAGE_COLORS[stage % STAGE_COLORS.length];
@@ -71,7 +82,10 @@ function meanRewards(episodes: readonly EpisodeJson[]): number[] {
 }
 
 /** One replayable episode per stage (by default the first recorded with frames), in stage order. */
-export function stagesOf(reply: Pick<AdaptReply, 'episodes' | 'returns' | 'stageUnit'>, pick: EpisodePick = 0): StageReplay[] {
+export function stagesOf(
+  reply: Pick<AdaptReply, 'episodes' | 'returns' | 'stageUnit'>,
+  pick: EpisodePick = 0,
+): StageReplay[] {
   const byStage = new Map<number, EpisodeJson[]>();
   for (const ep of reply.episodes) {
     if (!ep.frames || ep.frames.length === 0) continue;
@@ -83,12 +97,27 @@ export function stagesOf(reply: Pick<AdaptReply, 'episodes' | 'returns' | 'stage
     .sort((a, b) => a - b)
     .map((stage) => {
       const eps = byStage.get(stage)!.sort((a, b) => a.index - b.index);
-      const base = { stage, label: stageLabel(reply.stageUnit, stage), color: stageColor(stage), meanReturn: reply.returns[stage] ?? eps[0].return };
+      const base = {
+        stage,
+        label: stageLabel(reply.stageUnit, stage),
+        color: stageColor(stage),
+        meanReturn: reply.returns[stage] ?? eps[0].return,
+      };
       if (pick === 'mean') {
-        return { ...base, episodeReturn: eps.reduce((a, e) => a + e.return, 0) / eps.length, frames: meanFrames(eps.map((e) => e.frames!)), rewards: meanRewards(eps) };
+        return {
+          ...base,
+          episodeReturn: eps.reduce((a, e) => a + e.return, 0) / eps.length,
+          frames: meanFrames(eps.map((e) => e.frames!)),
+          rewards: meanRewards(eps),
+        };
       }
       const ep = eps.find((e) => e.index === pick) ?? eps[0];
-      return { ...base, episodeReturn: ep.return, frames: ep.frames!.map((f) => Float32Array.from(f)), rewards: ep.rewards };
+      return {
+        ...base,
+        episodeReturn: ep.return,
+        frames: ep.frames!.map((f) => Float32Array.from(f)),
+        rewards: ep.rewards,
+      };
     });
 }
 
@@ -96,7 +125,8 @@ export function stagesOf(reply: Pick<AdaptReply, 'episodes' | 'returns' | 'stage
 export function pickableEpisodes(reply: Pick<AdaptReply, 'episodes'> | null): number[] {
   if (!reply) return [];
   const per = new Map<number, Set<number>>();
-  for (const e of reply.episodes) if (e.frames?.length) per.set(e.stage, (per.get(e.stage) ?? new Set()).add(e.index));
+  for (const e of reply.episodes)
+    if (e.frames?.length) per.set(e.stage, (per.get(e.stage) ?? new Set()).add(e.index));
   const sets = [...per.values()];
   if (!sets.length) return [];
   return [...sets[0]].filter((i) => sets.every((s) => s.has(i))).sort((a, b) => a - b);
@@ -190,7 +220,8 @@ export type ParamStatus = 'in' | 'out' | 'invalid';
 
 /** 'in' the training range [low, high], 'out' of distribution but allowed [min, max], or 'invalid'. */
 export function paramStatus(p: ParamInfo, value: number | undefined): ParamStatus {
-  if (value === undefined || !Number.isFinite(value) || value < p.min || value > p.max) return 'invalid';
+  if (value === undefined || !Number.isFinite(value) || value < p.min || value > p.max)
+    return 'invalid';
   return value >= p.low && value <= p.high ? 'in' : 'out';
 }
 
@@ -232,7 +263,11 @@ export function taskFromFloorClick(
  * any rollout exists. Convention (src/shared/scene.ts): in a family with floor.goalParams
  * the first marker is the goal.
  */
-export function placeGoalMarker(scene: SceneDescription, frame: Float32Array, task: JsonObject): Float32Array {
+export function placeGoalMarker(
+  scene: SceneDescription,
+  frame: Float32Array,
+  task: JsonObject,
+): Float32Array {
   const gp = scene.floor?.goalParams;
   if (!gp || scene.markers.length === 0) return frame;
   const gx = getPath(task, gp[0]);
@@ -255,6 +290,16 @@ export interface AdaptationExport {
   runs: AdaptReply[];
 }
 
-export function exportRecord(task: JsonObject, replies: AdaptReply[], now = new Date()): AdaptationExport {
-  return { kind: 'metarl-adaptation', version: 1, exportedAt: now.toISOString(), task, runs: replies };
+export function exportRecord(
+  task: JsonObject,
+  replies: AdaptReply[],
+  now = new Date(),
+): AdaptationExport {
+  return {
+    kind: 'metarl-adaptation',
+    version: 1,
+    exportedAt: now.toISOString(),
+    task,
+    runs: replies,
+  };
 }

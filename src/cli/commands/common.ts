@@ -36,10 +36,14 @@ export function collect(value: string, previous: string[] = []): string[] {
 /** A run given as a path (runs/<id>) or as an id under `runsRoot`. */
 export function locateRun(arg: string, runsRoot: string): { root: string; runId: string } {
   const asPath = path.resolve(arg);
-  if (fs.existsSync(path.join(asPath, 'config.json'))) return { root: path.dirname(asPath), runId: path.basename(asPath) };
+  if (fs.existsSync(path.join(asPath, 'config.json')))
+    return { root: path.dirname(asPath), runId: path.basename(asPath) };
   const underRoot = path.resolve(runsRoot, arg);
-  if (fs.existsSync(path.join(underRoot, 'config.json'))) return { root: path.resolve(runsRoot), runId: arg };
-  throw new Error(`No run "${arg}": neither ${asPath} nor ${underRoot} holds a config.json. List runs with \`metarl runs --runs <dir>\`.`);
+  if (fs.existsSync(path.join(underRoot, 'config.json')))
+    return { root: path.resolve(runsRoot), runId: arg };
+  throw new Error(
+    `No run "${arg}": neither ${asPath} nor ${underRoot} holds a config.json. List runs with \`metarl runs --runs <dir>\`.`,
+  );
 }
 
 export interface TrainerSession {
@@ -50,8 +54,16 @@ export interface TrainerSession {
 
 /** A trainer child process (tsx) behind a host, with an in-process client. */
 export function startTrainer(runsRoot: string, preload: string[] = []): TrainerSession {
-  const host = new TrainerHost(forkTrainer({ runsRoot: path.resolve(runsRoot), preload, log: (l) => process.stderr.write(`[trainer] ${l}\n`) }));
-  const client = connectInProcess(host, { onProtocolError: (e) => process.stderr.write(`metarl: ${e.message}\n`) });
+  const host = new TrainerHost(
+    forkTrainer({
+      runsRoot: path.resolve(runsRoot),
+      preload,
+      log: (l) => process.stderr.write(`[trainer] ${l}\n`),
+    }),
+  );
+  const client = connectInProcess(host, {
+    onProtocolError: (e) => process.stderr.write(`metarl: ${e.message}\n`),
+  });
   return {
     host,
     client,
@@ -107,16 +119,29 @@ export async function followRun(
         if (tty) {
           if (!bar && s.iterations > 0) {
             bar = new SingleBar({
-              format: ' {bar} {value}/{total} it | {elapsed} elapsed | ETA {etaText} | return pre {pre} post {post} | {phase}',
+              format:
+                ' {bar} {value}/{total} it | {elapsed} elapsed | ETA {etaText} | return pre {pre} post {post} | {phase}',
               barCompleteChar: '█',
               barIncompleteChar: '░',
               hideCursor: true,
               etaBuffer: 20,
             });
-            bar.start(s.iterations, s.iteration, { etaText: '—', pre, post, phase, elapsed: '0m00s' });
+            bar.start(s.iterations, s.iteration, {
+              etaText: '—',
+              pre,
+              post,
+              phase,
+              elapsed: '0m00s',
+            });
           }
           bar?.setTotal(s.iterations);
-          bar?.update(s.iteration, { etaText: fmtMs(s.etaMs), pre, post, phase, elapsed: fmtMs(s.elapsedMs) });
+          bar?.update(s.iteration, {
+            etaText: fmtMs(s.etaMs),
+            pre,
+            post,
+            phase,
+            elapsed: fmtMs(s.elapsedMs),
+          });
         }
         if (['finished', 'stopped', 'failed', 'crashed'].includes(s.state)) resolve(s);
       }),
@@ -129,7 +154,9 @@ export async function followRun(
       pre = fmt(m.metrics['returns/pre'] ?? m.metrics['returns/episode_1']);
       post = k ? fmt(m.metrics[k]) : '—';
       if (!tty && !opts.quiet) {
-        process.stdout.write(`iteration ${m.iteration}/${last.iterations}  return pre ${pre}  post ${post}  (${(m.wallMs / 1000).toFixed(2)} s)\n`);
+        process.stdout.write(
+          `iteration ${m.iteration}/${last.iterations}  return pre ${pre}  post ${post}  (${(m.wallMs / 1000).toFixed(2)} s)\n`,
+        );
       }
     }),
   );
@@ -141,7 +168,8 @@ export async function followRun(
   unsubs.push(
     client.on('mrl:error.raised', (e) => {
       // Non-fatal notices (a damaged checkpoint skipped) are shown even over the progress bar.
-      if ((!tty || !e.fatal) && !opts.quiet) process.stderr.write(`${tty ? '\n' : ''}metarl: ${e.message}\n`);
+      if ((!tty || !e.fatal) && !opts.quiet)
+        process.stderr.write(`${tty ? '\n' : ''}metarl: ${e.message}\n`);
     }),
   );
 
@@ -154,14 +182,18 @@ export async function followRun(
       (bar as SingleBar | null)?.stop();
       bar = null;
       const again = sig === 'SIGINT' ? 'Ctrl-C' : sig;
-      process.stderr.write(`\n${sig === 'SIGINT' ? '' : `${sig}: `}Stopping after the current iteration and writing a checkpoint… (${again} again to kill)\n`);
+      process.stderr.write(
+        `\n${sig === 'SIGINT' ? '' : `${sig}: `}Stopping after the current iteration and writing a checkpoint… (${again} again to kill)\n`,
+      );
       if (runId) client.call('mrl:run.stop', { runId }).catch(() => {});
     } else {
       process.stderr.write('Killing the trainer.\n');
       host.killTrainer();
     }
   };
-  const handlers = (Object.keys(STOP_SIGNALS) as StopSignal[]).map((sig) => [sig, () => onSignal(sig)] as const);
+  const handlers = (Object.keys(STOP_SIGNALS) as StopSignal[]).map(
+    (sig) => [sig, () => onSignal(sig)] as const,
+  );
   for (const [sig, h] of handlers) process.on(sig, h);
   try {
     // Let the subscriptions reach the host first.

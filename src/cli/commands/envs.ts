@@ -15,7 +15,9 @@ export function formatFamilies(): string {
     lines.push('  task parameters:');
     for (const p of f.params) {
       const unit = p.unit ? ` ${p.unit}` : '';
-      lines.push(`    ${p.path.padEnd(18)} ${p.kind.padEnd(8)} train [${p.low}, ${p.high}]${unit}   allowed [${p.min}, ${p.max}]   ${p.label}`);
+      lines.push(
+        `    ${p.path.padEnd(18)} ${p.kind.padEnd(8)} train [${p.low}, ${p.high}]${unit}   allowed [${p.min}, ${p.max}]   ${p.label}`,
+      );
     }
     lines.push('');
   }

@@ -22,7 +22,8 @@ import { EVAL_PROTOCOLS, getEvalProtocol } from '../../training/evalProtocol';
 
 function intFlag(name: string, v: string, min: number, max: number): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer in [${min}, ${max}], got "${v}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${name} must be an integer in [${min}, ${max}], got "${v}"`);
   return n;
 }
 
@@ -37,7 +38,9 @@ export function formatTable(unit: 'step' | 'episode', columns: Record<string, nu
   const w = Math.max(10, ...names.map((n) => n.length + 2));
   const lines = [`${'stage'.padEnd(12)}${names.map((n) => n.padStart(w)).join('')}`];
   for (let s = 0; s < rows; s++) {
-    lines.push(`${stageLabel(unit, s).padEnd(12)}${names.map((n) => (columns[n][s] === undefined ? '' : columns[n][s].toFixed(2)).padStart(w)).join('')}`);
+    lines.push(
+      `${stageLabel(unit, s).padEnd(12)}${names.map((n) => (columns[n][s] === undefined ? '' : columns[n][s].toFixed(2)).padStart(w)).join('')}`,
+    );
   }
   return lines.join('\n');
 }
@@ -57,7 +60,8 @@ interface EvalFlags {
 
 function numberFlag(name: string, v: string, min: number, max: number): number {
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number in [${min}, ${max}], got "${v}"`);
+  if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max)
+    throw new Error(`${name} must be a number in [${min}, ${max}], got "${v}"`);
   return n;
 }
 
@@ -79,9 +83,16 @@ export function registerEval(program: Command): void {
         'Baselines: "random" (the same learner untrained, fine-tuned from scratch) or another run (e.g. a pretrained or oracle run), optionally name=path',
     )
     .option('--tasks <n>', 'held-out test tasks', '40')
-    .option('--steps <k>', 'adaptation steps (default 3) / episodes of a trial beyond the first (default: the trained trial length)')
+    .option(
+      '--steps <k>',
+      'adaptation steps (default 3) / episodes of a trial beyond the first (default: the trained trial length)',
+    )
     .option('--episodes <n>', "episodes per stage (default: the protocol's)")
-    .option('--protocol <name>', `evaluation protocol: ${EVAL_PROTOCOLS.map((p) => `${p.name} (${p.description})`).join('; ')}`, 'default')
+    .option(
+      '--protocol <name>',
+      `evaluation protocol: ${EVAL_PROTOCOLS.map((p) => `${p.name} (${p.description})`).join('; ')}`,
+      'default',
+    )
     .option('--seed <n>', 'evaluation seed (picks the test tasks)', '0')
     .option('--iteration <n>', 'checkpoint to evaluate (default: the latest)')
     .option('--json', 'print { returns, baselines? } as JSON')
@@ -91,25 +102,58 @@ export function registerEval(program: Command): void {
       'fine-tuning step size of the random-init and pretrained baselines: "tune" picks the best on training tasks; a number fixes it (e.g. the run\'s own, as the paper did)',
       'tune',
     )
-    .option('--preload <module>', 'module to import first (extra learners; repeatable)', collect, [])
+    .option(
+      '--preload <module>',
+      'module to import first (extra learners; repeatable)',
+      collect,
+      [],
+    )
     .action(async (run: string, baselines: string[], f: EvalFlags) => {
       for (const m of f.preload ?? []) await import(pathToFileURL(path.resolve(m)).href);
       const tasks = intFlag('--tasks', f.tasks, 1, 10000);
       const protocol = getEvalProtocol(f.protocol);
-      const episodes = f.episodes === undefined ? protocol.episodesPerStage : intFlag('--episodes', f.episodes, protocol.minEpisodesPerStage, 1000);
+      const episodes =
+        f.episodes === undefined
+          ? protocol.episodesPerStage
+          : intFlag('--episodes', f.episodes, protocol.minEpisodesPerStage, 1000);
       const seed = intFlag('--seed', f.seed, 0, 2147483647);
       const baselineStep = stepFlag(f.baselineStep);
       const { root, runId } = locateRun(run, f.runs);
-      const main = await loadRunLearner(root, runId, f.iteration === undefined ? undefined : intFlag('--iteration', f.iteration, 0, 1e9), {
-        onSkip: (it, err) => process.stderr.write(`metarl: checkpoint ${it} of ${runId} is damaged and was skipped (${err.message})\n`),
-      });
+      const main = await loadRunLearner(
+        root,
+        runId,
+        f.iteration === undefined ? undefined : intFlag('--iteration', f.iteration, 0, 1e9),
+        {
+          onSkip: (it, err) =>
+            process.stderr.write(
+              `metarl: checkpoint ${it} of ${runId} is damaged and was skipped (${err.message})\n`,
+            ),
+        },
+      );
       const unit = main.spec.stageUnit;
-      const steps = f.steps === undefined ? (unit === 'episode' ? Math.max(1, Number(main.meta.config.hyper.episodesPerTrial ?? 2) - 1) : 3) : intFlag('--steps', f.steps, 0, 50);
-      const opts = { tasks, steps, episodesPerStage: episodes, seed, ...(protocol.laterStepRatio !== undefined ? { laterStepRatio: protocol.laterStepRatio } : {}) };
-      const progress = (label: string) => (done: number, total: number) => {
-        if (!f.json && process.stderr.isTTY) process.stderr.write(`\r${label}: ${done}/${total} tasks`);
+      const steps =
+        f.steps === undefined
+          ? unit === 'episode'
+            ? Math.max(1, Number(main.meta.config.hyper.episodesPerTrial ?? 2) - 1)
+            : 3
+          : intFlag('--steps', f.steps, 0, 50);
+      const opts = {
+        tasks,
+        steps,
+        episodesPerStage: episodes,
+        seed,
+        ...(protocol.laterStepRatio !== undefined
+          ? { laterStepRatio: protocol.laterStepRatio }
+          : {}),
       };
-      const returns = await evaluateLearner(main.learner, main.family, { ...opts, onTask: progress(main.spec.id) });
+      const progress = (label: string) => (done: number, total: number) => {
+        if (!f.json && process.stderr.isTTY)
+          process.stderr.write(`\r${label}: ${done}/${total} tasks`);
+      };
+      const returns = await evaluateLearner(main.learner, main.family, {
+        ...opts,
+        onTask: progress(main.spec.id),
+      });
       await main.learner.dispose();
       const baselineReturns: Record<string, number[]> = {};
       const baselineSteps: Record<string, number> = {};
@@ -120,18 +164,35 @@ export function registerEval(program: Command): void {
         if (target === 'random') {
           // The same learner and hyper-parameters, never trained: fine-tuning from scratch.
           await initBackend(main.meta.config.backend as BackendName);
-          learner = await getAlgo(main.meta.config.algo).create({ family: main.family, config: main.meta.config.hyper, seed: main.meta.config.seed, workers: main.meta.config.workers });
+          learner = await getAlgo(main.meta.config.algo).create({
+            family: main.family,
+            config: main.meta.config.hyper,
+            seed: main.meta.config.seed,
+            workers: main.meta.config.workers,
+          });
         } else {
           const loc = locateRun(target, root);
           const other = await loadRunLearner(loc.root, loc.runId);
-          if (other.family.id !== main.family.id) throw new Error(`Baseline ${b} is a ${other.family.id} run; ${runId} is ${main.family.id}`);
+          if (other.family.id !== main.family.id)
+            throw new Error(
+              `Baseline ${b} is a ${other.family.id} run; ${runId} is ${main.family.id}`,
+            );
           learner = other.learner;
           algo = other.meta.config.algo;
         }
         try {
           const name = label === target && target !== 'random' ? path.basename(target) : label;
           const tune = tunesStepSize(algo, unit);
-          const r = await evaluateBaseline(learner, main.family, { ...opts, onTask: progress(label), ...(tune && baselineStep !== 'tune' ? { stepSize: baselineStep } : {}) }, tune);
+          const r = await evaluateBaseline(
+            learner,
+            main.family,
+            {
+              ...opts,
+              onTask: progress(label),
+              ...(tune && baselineStep !== 'tune' ? { stepSize: baselineStep } : {}),
+            },
+            tune,
+          );
           baselineReturns[name] = r.returns;
           if (r.stepSize !== undefined) baselineSteps[name] = r.stepSize;
         } finally {
@@ -140,12 +201,32 @@ export function registerEval(program: Command): void {
       }
       if (!f.json && process.stderr.isTTY) process.stderr.write('\n');
       if (f.json) {
-        const extra = baselines.length ? { baselines: baselineReturns, ...(Object.keys(baselineSteps).length ? { baselineStepSizes: baselineSteps } : {}) } : {};
-        process.stdout.write(JSON.stringify({ returns, ...extra, stageUnit: unit, tasks, episodesPerStage: episodes, protocol: protocol.name, seed, run: runId, iteration: main.iteration }) + '\n');
+        const extra = baselines.length
+          ? {
+              baselines: baselineReturns,
+              ...(Object.keys(baselineSteps).length ? { baselineStepSizes: baselineSteps } : {}),
+            }
+          : {};
+        process.stdout.write(
+          JSON.stringify({
+            returns,
+            ...extra,
+            stageUnit: unit,
+            tasks,
+            episodesPerStage: episodes,
+            protocol: protocol.name,
+            seed,
+            run: runId,
+            iteration: main.iteration,
+          }) + '\n',
+        );
         return;
       }
       const stepNote = Object.entries(baselineSteps)
-        .map(([n, a]) => `${n} fine-tuned with step size ${a}${baselineStep === 'tune' ? ' (best on training tasks)' : ''}`)
+        .map(
+          ([n, a]) =>
+            `${n} fine-tuned with step size ${a}${baselineStep === 'tune' ? ' (best on training tasks)' : ''}`,
+        )
         .join('; ');
       process.stdout.write(
         `${runId} (${main.spec.id}, checkpoint ${main.iteration}) on ${tasks} held-out ${main.family.id} test tasks, ${episodes} episodes per stage, protocol ${protocol.name}, seed ${seed}\n` +
@@ -158,8 +239,13 @@ export function registerEval(program: Command): void {
 
   program
     .command('adapt <run>')
-    .description('adapt a run to one task and write every stage\'s rollouts with scene frames to JSON')
-    .option('--task <json>', 'the task, e.g. \'{"goal":[0.3,0.2]}\' (default: a held-out test task drawn from --seed)')
+    .description(
+      "adapt a run to one task and write every stage's rollouts with scene frames to JSON",
+    )
+    .option(
+      '--task <json>',
+      'the task, e.g. \'{"goal":[0.3,0.2]}\' (default: a held-out test task drawn from --seed)',
+    )
     .option('--steps <k>', 'adaptation steps / extra episodes', '3')
     .option('--episodes <n>', 'episodes per stage', '20')
     .option('--frames <n>', 'episodes per stage with scene frames', '1')
@@ -167,42 +253,70 @@ export function registerEval(program: Command): void {
     .option('--iteration <n>', 'checkpoint (default: the latest)')
     .requiredOption('--out <file>', 'output JSON file')
     .option('--runs <dir>', 'runs directory (when <run> is an id)', 'runs')
-    .option('--preload <module>', 'module to import first (extra learners; repeatable)', collect, [])
-    .option('--step-size <α>', 'gradient-step learners: the first step\'s size, later steps a quarter (default: the run\'s own)')
-    .action(async (run: string, f: { task?: string; steps: string; episodes: string; frames: string; seed: string; iteration?: string; out: string; runs: string; stepSize?: string; preload?: string[] }) => {
-      for (const m of f.preload ?? []) await import(pathToFileURL(path.resolve(m)).href);
-      const { root, runId } = locateRun(run, f.runs);
-      let task: unknown;
-      if (f.task !== undefined) {
-        try {
-          task = JSON.parse(f.task);
-        } catch (err) {
-          throw new Error(`--task is not valid JSON: ${(err as Error).message}`);
+    .option(
+      '--preload <module>',
+      'module to import first (extra learners; repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--step-size <α>',
+      "gradient-step learners: the first step's size, later steps a quarter (default: the run's own)",
+    )
+    .action(
+      async (
+        run: string,
+        f: {
+          task?: string;
+          steps: string;
+          episodes: string;
+          frames: string;
+          seed: string;
+          iteration?: string;
+          out: string;
+          runs: string;
+          stepSize?: string;
+          preload?: string[];
+        },
+      ) => {
+        for (const m of f.preload ?? []) await import(pathToFileURL(path.resolve(m)).href);
+        const { root, runId } = locateRun(run, f.runs);
+        let task: unknown;
+        if (f.task !== undefined) {
+          try {
+            task = JSON.parse(f.task);
+          } catch (err) {
+            throw new Error(`--task is not valid JSON: ${(err as Error).message}`);
+          }
         }
-      }
-      const payload = parseCommand('mrl:run.adapt', {
-        runId,
-        ...(task !== undefined ? { task } : {}),
-        steps: intFlag('--steps', f.steps, 0, 20),
-        episodesPerStage: intFlag('--episodes', f.episodes, 1, 200),
-        framesPerStage: intFlag('--frames', f.frames, 0, 200),
-        seed: intFlag('--seed', f.seed, 0, 2147483647),
-        ...(f.iteration !== undefined ? { iteration: intFlag('--iteration', f.iteration, 0, 1e9) } : {}),
-        ...(f.stepSize !== undefined ? { stepSize: numberFlag('--step-size', f.stepSize, 0, 100) } : {}),
-      });
-      const trainer = new Trainer({ runsRoot: root, emit: () => {} });
-      try {
-        const r = await trainer.dispatch('mrl:run.adapt', payload);
-        await writeFileAtomic(f.out, JSON.stringify(r) + '\n');
-        process.stdout.write(
-          `Adapted ${runId} (checkpoint ${r.iteration}) to ${JSON.stringify(r.task)}${r.inDistribution ? '' : ' (outside the training distribution)'}\n` +
-            formatTable(r.stageUnit, { return: r.returns }) +
-            `\n→ ${f.out} (${r.episodes.length} episodes, ${r.episodes.filter((e) => e.frames).length} with frames)\n`,
-        );
-      } finally {
-        await trainer.shutdown();
-      }
-    });
+        const payload = parseCommand('mrl:run.adapt', {
+          runId,
+          ...(task !== undefined ? { task } : {}),
+          steps: intFlag('--steps', f.steps, 0, 20),
+          episodesPerStage: intFlag('--episodes', f.episodes, 1, 200),
+          framesPerStage: intFlag('--frames', f.frames, 0, 200),
+          seed: intFlag('--seed', f.seed, 0, 2147483647),
+          ...(f.iteration !== undefined
+            ? { iteration: intFlag('--iteration', f.iteration, 0, 1e9) }
+            : {}),
+          ...(f.stepSize !== undefined
+            ? { stepSize: numberFlag('--step-size', f.stepSize, 0, 100) }
+            : {}),
+        });
+        const trainer = new Trainer({ runsRoot: root, emit: () => {} });
+        try {
+          const r = await trainer.dispatch('mrl:run.adapt', payload);
+          await writeFileAtomic(f.out, JSON.stringify(r) + '\n');
+          process.stdout.write(
+            `Adapted ${runId} (checkpoint ${r.iteration}) to ${JSON.stringify(r.task)}${r.inDistribution ? '' : ' (outside the training distribution)'}\n` +
+              formatTable(r.stageUnit, { return: r.returns }) +
+              `\n→ ${f.out} (${r.episodes.length} episodes, ${r.episodes.filter((e) => e.frames).length} with frames)\n`,
+          );
+        } finally {
+          await trainer.shutdown();
+        }
+      },
+    );
 
   program
     .command('runs')
@@ -218,12 +332,28 @@ export function registerEval(program: Command): void {
         return;
       }
       if (!runs.length) {
-        process.stdout.write(`No runs in ${root}. Start one: metarl train --env point-nav --algo maml --out ${f.runs}\n`);
+        process.stdout.write(
+          `No runs in ${root}. Start one: metarl train --env point-nav --algo maml --out ${f.runs}\n`,
+        );
         return;
       }
       const head = ['run', 'family', 'algo', 'iter', 'best return', 'state', 'created'];
-      const rows = runs.map((r) => [r.runId, r.family, r.algo, `${r.iteration}/${r.iterations}`, r.bestReturn === null ? '—' : r.bestReturn.toFixed(2), r.state, r.createdAt.replace('T', ' ').slice(0, 19)]);
+      const rows = runs.map((r) => [
+        r.runId,
+        r.family,
+        r.algo,
+        `${r.iteration}/${r.iterations}`,
+        r.bestReturn === null ? '—' : r.bestReturn.toFixed(2),
+        r.state,
+        r.createdAt.replace('T', ' ').slice(0, 19),
+      ]);
       const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-      for (const r of [head, ...rows]) process.stdout.write(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd() + '\n');
+      for (const r of [head, ...rows])
+        process.stdout.write(
+          r
+            .map((c, i) => c.padEnd(widths[i]))
+            .join('  ')
+            .trimEnd() + '\n',
+        );
     });
 }

@@ -6,8 +6,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
-import { collect, describeEnd, ExitStatus, exitStatusOf, followRun, locateRun, startTrainer } from './common';
-import { BACKEND_NAMES, MAX_ITERATIONS, formatIssues, parseRunConfig, type RunConfigInput } from '../../shared/config';
+import {
+  collect,
+  describeEnd,
+  ExitStatus,
+  exitStatusOf,
+  followRun,
+  locateRun,
+  startTrainer,
+} from './common';
+import {
+  BACKEND_NAMES,
+  MAX_ITERATIONS,
+  formatIssues,
+  parseRunConfig,
+  type RunConfigInput,
+} from '../../shared/config';
 import { ALGOS, withFamilyDefaults } from '../../algos/registry';
 import { stripRedisPassword } from '../../samplers/redisUrl';
 import type { JsonObject, JsonValue } from '../../shared/json';
@@ -83,7 +97,8 @@ function readConfigFile(file: string): Record<string, unknown> {
   }
   try {
     const v = JSON.parse(text) as unknown;
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('the file must hold one JSON object');
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      throw new Error('the file must hold one JSON object');
     return v as Record<string, unknown>;
   } catch (err) {
     throw new Error(`--config ${file}: not valid JSON (${(err as Error).message})`);
@@ -109,7 +124,8 @@ export function configFromFlags(f: TrainFlags): RunConfigInput {
   const merged: Record<string, unknown> = { ...file };
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) merged[k] = v;
   const hyper = parseHyper(f.hp);
-  if (Object.keys(hyper).length) merged.hyper = { ...((file.hyper as JsonObject | undefined) ?? {}), ...hyper };
+  if (Object.keys(hyper).length)
+    merged.hyper = { ...((file.hyper as JsonObject | undefined) ?? {}), ...hyper };
   // Defaults that make `metarl train` work with nothing else.
   merged.family ??= 'point-nav';
   merged.algo ??= 'maml';
@@ -117,8 +133,14 @@ export function configFromFlags(f: TrainFlags): RunConfigInput {
   // hyper-parameters first (its schema knows each field's range), then the whole config.
   const spec = ALGOS.find((a) => a.id === merged.algo);
   if (spec && merged.hyper) {
-    const r = spec.configSchema.safeParse(withFamilyDefaults(spec, String(merged.family), merged.hyper as JsonObject), { reportInput: true });
-    if (!r.success) throw new Error(`Invalid run config:\n${formatIssues(r.error, 'config.hyper', spec.configSchema)}`);
+    const r = spec.configSchema.safeParse(
+      withFamilyDefaults(spec, String(merged.family), merged.hyper as JsonObject),
+      { reportInput: true },
+    );
+    if (!r.success)
+      throw new Error(
+        `Invalid run config:\n${formatIssues(r.error, 'config.hyper', spec.configSchema)}`,
+      );
   }
   parseRunConfig(merged);
   return merged as RunConfigInput;
@@ -127,12 +149,19 @@ export function configFromFlags(f: TrainFlags): RunConfigInput {
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('meta-train a learner on an environment family (a trainer process; Ctrl-C stops with a checkpoint)')
-    .option('--config <file>', 'run config JSON (family, algo, seed, backend, iterations, workers, checkpointEvery, previewEvery, preview, hyper); flags override it')
+    .description(
+      'meta-train a learner on an environment family (a trainer process; Ctrl-C stops with a checkpoint)',
+    )
+    .option(
+      '--config <file>',
+      'run config JSON (family, algo, seed, backend, iterations, workers, checkpointEvery, previewEvery, preview, hyper); flags override it',
+    )
     .option('--env <family>', 'environment family id (see `metarl envs`)', undefined)
     .option('--algo <id>', 'meta-learner: maml, rl2, pretrained, oracle, …')
     .option('--seed <n>', 'random seed, integer in [0, 2147483647] (default 1)')
-    .addOption(new Option('--backend <name>', 'tfjs backend (default auto)').choices([...BACKEND_NAMES]))
+    .addOption(
+      new Option('--backend <name>', 'tfjs backend (default auto)').choices([...BACKEND_NAMES]),
+    )
     .option('--iterations <n>', "meta-iterations (default: the learner's default for the family)")
     .option('--workers <n>', 'sampler worker threads (default: cores); results do not depend on it')
     .option(
@@ -140,13 +169,30 @@ export function registerTrain(program: Command): void {
       'local (default) or redis://host:port: roll out on `metarl worker`s (maml, pretrained, oracle); results do not depend on it',
     )
     .option('--checkpoint-every <n>', 'checkpoint every N meta-iterations (default 10)')
-    .option('--preview-every <n>', 'live-preview adaptation every N meta-iterations, 0 = off (default 10)')
+    .option(
+      '--preview-every <n>',
+      'live-preview adaptation every N meta-iterations, 0 = off (default 10)',
+    )
     .option('--name <label>', 'a label for the runs list')
-    .option('--hp <key=value...>', "learner hyper-parameter (repeatable), e.g. --hp innerLr=0.1 --hp metaBatchSize=20")
+    .option(
+      '--hp <key=value...>',
+      'learner hyper-parameter (repeatable), e.g. --hp innerLr=0.1 --hp metaBatchSize=20',
+    )
     .option('--out <dir>', 'runs directory', 'runs')
-    .option('--allow-large', "train even if the run's memory estimate is above half of this machine's memory")
+    .option(
+      '--allow-large',
+      "train even if the run's memory estimate is above half of this machine's memory",
+    )
     .option('--quiet', 'no progress output')
-    .addOption(new Option('--preload <module>', 'module the trainer imports first (extra learners; repeatable)').argParser(collect).default([]).hideHelp())
+    .addOption(
+      new Option(
+        '--preload <module>',
+        'module the trainer imports first (extra learners; repeatable)',
+      )
+        .argParser(collect)
+        .default([])
+        .hideHelp(),
+    )
     .action(async (f: TrainFlags) => {
       // The trainer's own checks (the learner's ranges, the memory estimate) run here first,
       // so a refused config starts no process; the trainer checks again (other clients).
@@ -172,37 +218,62 @@ export function registerTrain(program: Command): void {
 
   program
     .command('resume <run>')
-    .description('continue a stopped or interrupted run from its last checkpoint (a run path, or an id under --runs)')
+    .description(
+      'continue a stopped or interrupted run from its last checkpoint (a run path, or an id under --runs)',
+    )
     .option('--iterations <n>', 'new total length (needed to extend a finished run)')
     .option('--runs <dir>', 'runs directory (when <run> is an id)', 'runs')
     .option('--quiet', 'no progress output')
-    .addOption(new Option('--preload <module>', 'module the trainer imports first (extra learners; repeatable)').argParser(collect).default([]).hideHelp())
-    .action(async (run: string, f: { iterations?: string; runs: string; quiet?: boolean; preload?: string[] }) => {
-      const { root, runId } = locateRun(run, f.runs);
-      let iterations: number | undefined;
-      if (f.iterations !== undefined) {
-        // Checked here, before a trainer process starts.
-        iterations = Number(f.iterations);
-        if (f.iterations.trim() === '' || !Number.isInteger(iterations) || iterations < 1 || iterations > MAX_ITERATIONS) {
-          throw new Error(`--iterations must be an integer in [1, ${MAX_ITERATIONS}], got "${f.iterations}"`);
+    .addOption(
+      new Option(
+        '--preload <module>',
+        'module the trainer imports first (extra learners; repeatable)',
+      )
+        .argParser(collect)
+        .default([])
+        .hideHelp(),
+    )
+    .action(
+      async (
+        run: string,
+        f: { iterations?: string; runs: string; quiet?: boolean; preload?: string[] },
+      ) => {
+        const { root, runId } = locateRun(run, f.runs);
+        let iterations: number | undefined;
+        if (f.iterations !== undefined) {
+          // Checked here, before a trainer process starts.
+          iterations = Number(f.iterations);
+          if (
+            f.iterations.trim() === '' ||
+            !Number.isInteger(iterations) ||
+            iterations < 1 ||
+            iterations > MAX_ITERATIONS
+          ) {
+            throw new Error(
+              `--iterations must be an integer in [1, ${MAX_ITERATIONS}], got "${f.iterations}"`,
+            );
+          }
         }
-      }
-      const session = startTrainer(root, f.preload);
-      let code: number;
-      try {
-        const { end, signal } = await followRun(
-          session,
-          async () => {
-            await session.client.call('mrl:run.resume', { runId, ...(iterations ? { iterations } : {}) });
-            return runId;
-          },
-          { quiet: f.quiet },
-        );
-        process.stdout.write(describeEnd(end, path.join(root, runId)) + '\n');
-        code = exitStatusOf(end, signal);
-      } finally {
-        await session.close();
-      }
-      if (code !== 0) throw new ExitStatus(code);
-    });
+        const session = startTrainer(root, f.preload);
+        let code: number;
+        try {
+          const { end, signal } = await followRun(
+            session,
+            async () => {
+              await session.client.call('mrl:run.resume', {
+                runId,
+                ...(iterations ? { iterations } : {}),
+              });
+              return runId;
+            },
+            { quiet: f.quiet },
+          );
+          process.stdout.write(describeEnd(end, path.join(root, runId)) + '\n');
+          code = exitStatusOf(end, signal);
+        } finally {
+          await session.close();
+        }
+        if (code !== 0) throw new ExitStatus(code);
+      },
+    );
 }

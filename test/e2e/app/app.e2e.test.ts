@@ -175,8 +175,13 @@ describe('Meta-RL Studio in the browser', () => {
     // After a reload the live stream's preview is gone: a stopped run shows its final
     // checkpoint adapting instead of waiting for a preview that will never come.
     await page.reload();
-    await waitFor('the final policy', async () => (await attr('live-preview', 'data-episodes')) >= 2);
-    expect(await page.getByTestId('preview-note').textContent()).toMatch(/last checkpoint \(iteration \d+\)/);
+    await waitFor(
+      'the final policy',
+      async () => (await attr('live-preview', 'data-episodes')) >= 2,
+    );
+    expect(await page.getByTestId('preview-note').textContent()).toMatch(
+      /last checkpoint \(iteration \d+\)/,
+    );
   });
 
   it('lists the run in Runs and reopens it with its curves', async () => {
@@ -186,7 +191,10 @@ describe('Meta-RL Studio in the browser', () => {
     expect(await row.textContent()).toContain('MAML');
     // Ticked runs share one chart.
     await page.getByTestId(`compare-${runId}`).check();
-    await waitFor('the overlay chart', async () => (await attr('overlay-chart', 'data-points')) >= 2);
+    await waitFor(
+      'the overlay chart',
+      async () => (await attr('overlay-chart', 'data-points')) >= 2,
+    );
     await shot('runs');
     await row.click();
     await page.waitForURL(new RegExp(`#/runs/${runId}$`));
@@ -196,8 +204,13 @@ describe('Meta-RL Studio in the browser', () => {
     );
     expect(await page.getByTestId('resume-run').isDisabled()).toBe(false);
     // The curves' raw values as CSV; returns are negative, so no log scale is offered for them.
-    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('run-chart-returns-csv').click()]);
-    const lines = readFileSync((await csv.path())!, 'utf8').trim().split('\n');
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('run-chart-returns-csv').click(),
+    ]);
+    const lines = readFileSync((await csv.path())!, 'utf8')
+      .trim()
+      .split('\n');
     expect(lines[0]).toBe('Meta-iteration,Before adaptation,After step 1');
     expect(lines.length - 1).toBe((await attr('run-chart-returns', 'data-points')) / 2);
     expect(await page.getByTestId('run-chart-returns-log').isDisabled()).toBe(true);

@@ -34,12 +34,16 @@ export async function openApp(opts: { preload?: string[] } = {}): Promise<AppHar
     await fx.close();
   };
   try {
-    const page = await fx.browser.newPage({ viewport: { width: 1440, height: 960 }, acceptDownloads: true });
+    const page = await fx.browser.newPage({
+      viewport: { width: 1440, height: 960 },
+      acceptDownloads: true,
+    });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('console', (m) => {
       // The browser's own favicon probe is not the app's error.
-      if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) errors.push(`${m.text()} (${m.location().url})`);
+      if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico'))
+        errors.push(`${m.text()} (${m.location().url})`);
     });
 
     async function train(config: RunConfigInput): Promise<string> {
@@ -52,7 +56,11 @@ export async function openApp(opts: { preload?: string[] } = {}): Promise<AppHar
         if (!s || !settle) return;
         if (s.state === 'finished' || s.state === 'stopped') settle(null);
         else if (s.state === 'failed' || s.state === 'crashed')
-          settle(new Error(`training ${config.family}/${config.algo} ${s.state}: ${s.message}\n${trainerLog.slice(-20).join('\n')}`));
+          settle(
+            new Error(
+              `training ${config.family}/${config.algo} ${s.state}: ${s.message}\n${trainerLog.slice(-20).join('\n')}`,
+            ),
+          );
       };
       const done = new Promise<string>((resolveDone, reject) => {
         settle = (err) => {
@@ -87,15 +95,26 @@ export async function openApp(opts: { preload?: string[] } = {}): Promise<AppHar
  * How many pixels of a PNG (e.g. a screenshot of the scene) lie within `tol` per channel of
  * each colour. Decoded by the page's own canvas, so no PNG library is needed in Node.
  */
-export async function countColors(page: Page, png: Buffer, colors: string[], tol = 30): Promise<number[]> {
+export async function countColors(
+  page: Page,
+  png: Buffer,
+  colors: string[],
+  tol = 30,
+): Promise<number[]> {
   return page.evaluate(
     async ([b64, cols, t]) => {
       // Runs in the page; typed loosely because the Node test config has no DOM types. An
       // <img> from a data: URL is what the app's CSP allows (img-src data:), unlike fetch.
       const G = globalThis as unknown as {
         Image: new () => { src: string; width: number; height: number; decode(): Promise<void> };
-        OffscreenCanvas: new (w: number, h: number) => {
-          getContext(k: '2d'): { drawImage(i: unknown, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+        OffscreenCanvas: new (
+          w: number,
+          h: number,
+        ) => {
+          getContext(k: '2d'): {
+            drawImage(i: unknown, x: number, y: number): void;
+            getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+          };
         };
       };
       const bmp = new G.Image();
@@ -110,7 +129,12 @@ export async function countColors(page: Page, png: Buffer, colors: string[], tol
         const b = parseInt(hex.slice(5, 7), 16);
         let n = 0;
         for (let i = 0; i < d.length; i += 4) {
-          if (Math.abs(d[i] - r) <= t && Math.abs(d[i + 1] - gg) <= t && Math.abs(d[i + 2] - b) <= t) n++;
+          if (
+            Math.abs(d[i] - r) <= t &&
+            Math.abs(d[i + 1] - gg) <= t &&
+            Math.abs(d[i + 2] - b) <= t
+          )
+            n++;
         }
         return n;
       });

@@ -44,9 +44,15 @@ export async function openHarness(): Promise<Harness> {
       if (m.type() === 'error') errors.push(m.text());
     });
     await page.goto(url);
-    await page.waitForFunction(() => (globalThis as unknown as { sceneHarness?: { ready: boolean } }).sceneHarness?.ready === true, null, {
-      timeout: 60_000,
-    });
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { sceneHarness?: { ready: boolean } }).sceneHarness?.ready ===
+        true,
+      null,
+      {
+        timeout: 60_000,
+      },
+    );
     if (errors.length) throw new Error(`harness page errors: ${errors.join('; ')}`);
     const b = browser;
     return {
@@ -80,7 +86,12 @@ export interface SceneData {
  * `agents` rollouts of `steps` steps on one test task of a family, driven by smooth seeded
  * random actions (an AR(1) process, so the trails wander like a learning agent's rather than jitter).
  */
-export function makeRollouts(familyId: string, agents: number, steps: number, seed: number): SceneData {
+export function makeRollouts(
+  familyId: string,
+  agents: number,
+  steps: number,
+  seed: number,
+): SceneData {
   const family = getFamily(familyId);
   const rng = new Rng(seed);
   const [task] = family.sampleTasks(1, rng, 'test');

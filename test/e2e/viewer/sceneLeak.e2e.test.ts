@@ -21,7 +21,10 @@ describe('SceneView WebGL resources', () => {
   for (const id of familyIds()) {
     it(`${id}: 20 open/close cycles leave renderer.info.memory unchanged`, async () => {
       const { scene, rollouts } = makeRollouts(id, 20, 60, 3);
-      const r = await harness.page.evaluate(([s, ro]) => (globalThis as unknown as HarnessWindow).sceneHarness.leakCycles(s, ro, 20), [scene, rollouts] as const);
+      const r = await harness.page.evaluate(
+        ([s, ro]) => (globalThis as unknown as HarnessWindow).sceneHarness.leakCycles(s, ro, 20),
+        [scene, rollouts] as const,
+      );
       // The views really drew something (otherwise "no leak" proves nothing)...
       expect(r.peakGeometries).toBeGreaterThan(r.before.geometries);
       expect(r.peakTextures).toBeGreaterThan(r.before.textures); // the shadow map

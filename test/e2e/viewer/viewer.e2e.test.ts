@@ -23,10 +23,37 @@ let mamlCart = '';
 
 beforeAll(async () => {
   app = await openApp();
-  const common = { seed: 1, backend: 'wasm' as const, workers: 1, previewEvery: 0, checkpointEvery: 1 };
-  mamlNav = await app.train({ ...common, name: 'e2e maml nav', family: 'point-nav', algo: 'maml', iterations: 3, hyper: TINY_MAML });
-  rl2Nav = await app.train({ ...common, name: 'e2e rl2 nav', family: 'point-nav', algo: 'rl2', iterations: 2, hyper: TINY_RL2 });
-  mamlCart = await app.train({ ...common, name: 'e2e maml cart', family: 'cartpole', algo: 'maml', iterations: 2, hyper: TINY_MAML });
+  const common = {
+    seed: 1,
+    backend: 'wasm' as const,
+    workers: 1,
+    previewEvery: 0,
+    checkpointEvery: 1,
+  };
+  mamlNav = await app.train({
+    ...common,
+    name: 'e2e maml nav',
+    family: 'point-nav',
+    algo: 'maml',
+    iterations: 3,
+    hyper: TINY_MAML,
+  });
+  rl2Nav = await app.train({
+    ...common,
+    name: 'e2e rl2 nav',
+    family: 'point-nav',
+    algo: 'rl2',
+    iterations: 2,
+    hyper: TINY_RL2,
+  });
+  mamlCart = await app.train({
+    ...common,
+    name: 'e2e maml cart',
+    family: 'cartpole',
+    algo: 'maml',
+    iterations: 2,
+    hyper: TINY_MAML,
+  });
 }, 600_000);
 
 afterAll(async () => {
@@ -47,18 +74,24 @@ async function setSlider(page: Page, testId: string, value: number): Promise<voi
   await page.getByTestId(testId).evaluate((el, v) => {
     // Runs in the page; typed loosely because the Node test config has no DOM types.
     const input = el as unknown as { value: string; dispatchEvent(e: unknown): boolean };
-    const EventCtor = (globalThis as unknown as { Event: new (type: string, init: object) => unknown }).Event;
+    const EventCtor = (
+      globalThis as unknown as { Event: new (type: string, init: object) => unknown }
+    ).Event;
     input.value = String(v);
     input.dispatchEvent(new EventCtor('input', { bubbles: true }));
   }, value);
 }
 
-const attr = (page: Page, testId: string, name: string) => page.getByTestId(testId).getAttribute(name);
-const text = async (page: Page, testId: string) => (await page.getByTestId(testId).textContent()) ?? '';
+const attr = (page: Page, testId: string, name: string) =>
+  page.getByTestId(testId).getAttribute(name);
+const text = async (page: Page, testId: string) =>
+  (await page.getByTestId(testId).textContent()) ?? '';
 
 async function adaptAndWait(page: Page, trails: number, testId = 'viewer-scene'): Promise<void> {
   await page.getByTestId('viewer-adapt').click();
-  await page.waitForSelector(`[data-testid="${testId}"][data-trails="${trails}"]`, { timeout: 180_000 });
+  await page.waitForSelector(`[data-testid="${testId}"][data-trails="${trails}"]`, {
+    timeout: 180_000,
+  });
 }
 
 function returnsOf(attr: string | null): number[][] {
@@ -76,7 +109,9 @@ describe('adaptation viewer', () => {
     const box = (await scene.boundingBox())!;
     await page.mouse.click(box.x + box.width * 0.6, box.y + box.height * 0.4);
     await expect.poll(() => page.getByTestId('viewer-task').textContent()).toContain('placed');
-    const placed = JSON.parse((await page.getByTestId('viewer-task').textContent())!.split(' · ')[0]) as { goal: [number, number] };
+    const placed = JSON.parse(
+      (await page.getByTestId('viewer-task').textContent())!.split(' · ')[0],
+    ) as { goal: [number, number] };
     // Right of and beyond the centre of a top-down view: +x, +y.
     expect(placed.goal[0]).toBeGreaterThan(0.05);
     expect(placed.goal[1]).toBeGreaterThan(0.05);
@@ -87,11 +122,15 @@ describe('adaptation viewer', () => {
     const [goalPixels] = await countColors(page, before, [GOAL_COLOR], 40);
     expect(goalPixels).toBeGreaterThan(150);
     // The legend explains stages and returns; the run trained 1 step, so 1 is the default and 3 is beyond training.
-    await expect.poll(() => page.getByTestId('stage-legend').textContent()).toMatch(/Trained for 1 step/);
+    await expect
+      .poll(() => page.getByTestId('stage-legend').textContent())
+      .toMatch(/Trained for 1 step/);
     await expect.poll(() => page.getByTestId('viewer-steps').inputValue()).toBe('1');
     // Inline validation names the field as labelled, and blocks the adaptation.
     await setNumber(page, 'viewer-steps', 25);
-    expect(await text(page, 'viewer-steps-error')).toBe('Gradient steps must be a whole number from 0 to 20.');
+    expect(await text(page, 'viewer-steps-error')).toBe(
+      'Gradient steps must be a whole number from 0 to 20.',
+    );
     expect(await page.getByTestId('viewer-adapt').isDisabled()).toBe(true);
     await setNumber(page, 'viewer-steps', 3);
     expect(await text(page, 'viewer-beyond')).toMatch(/^\s*Beyond training/);
@@ -121,7 +160,9 @@ describe('adaptation viewer', () => {
     const colors = [0, 1, 2, 3].map(stageColor);
     const was = await countColors(page, before, colors);
     const now = await countColors(page, after, colors);
-    colors.forEach((_, i) => expect(now[i] - was[i], `stage ${i} colour ${colors[i]}`).toBeGreaterThan(20));
+    colors.forEach((_, i) =>
+      expect(now[i] - was[i], `stage ${i} colour ${colors[i]}`).toBeGreaterThan(20),
+    );
 
     // Scrubbing moves the replay.
     await setSlider(page, 'viewer-scrub', 10);
@@ -129,19 +170,31 @@ describe('adaptation viewer', () => {
     await page.screenshot({ path: join(SHOTS, 'viewer-point-nav.png'), fullPage: true });
 
     // Export: the adaptation record as JSON and the scene as PNG.
-    const [json] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
-    const rec = JSON.parse(readFileSync((await json.path())!, 'utf8')) as { kind: string; task: unknown; runs: { returns: number[] }[] };
+    const [json] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('export-json').click(),
+    ]);
+    const rec = JSON.parse(readFileSync((await json.path())!, 'utf8')) as {
+      kind: string;
+      task: unknown;
+      runs: { returns: number[] }[];
+    };
     expect(rec.kind).toBe('metarl-adaptation');
     expect(rec.task).toEqual(placed);
     expect(rec.runs[0].returns).toHaveLength(4);
-    const [png] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-png').click()]);
+    const [png] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('export-png').click(),
+    ]);
     const bytes = readFileSync((await png.path())!);
     expect(bytes.subarray(1, 4).toString()).toBe('PNG');
     expect(bytes.length).toBeGreaterThan(5000);
     // Full resolution even though software GL draws the screen at a lower pixel ratio (IHDR width at byte 16).
     expect(bytes.readUInt32BE(16)).toBeGreaterThanOrEqual(Math.floor(box.width) - 1);
     // The legend band under the scene makes it taller than the view (IHDR height at byte 20).
-    expect(bytes.readUInt32BE(20)).toBeGreaterThan(bytes.readUInt32BE(16) * (box.height / box.width) + 20);
+    expect(bytes.readUInt32BE(20)).toBeGreaterThan(
+      bytes.readUInt32BE(16) * (box.height / box.width) + 20,
+    );
     expect(app.errors).toEqual([]);
   });
 
@@ -150,7 +203,9 @@ describe('adaptation viewer', () => {
     await openViewer(page, `run=${mamlCart}`);
     await expect.poll(() => page.getByTestId('viewer-task').textContent()).toContain('sampled');
     expect(await text(page, 'task-status')).toMatch(/^\s*in distribution/);
-    await expect.poll(() => page.getByTestId('stage-legend').textContent()).toMatch(/Trained for 1 step/);
+    await expect
+      .poll(() => page.getByTestId('stage-legend').textContent())
+      .toMatch(/Trained for 1 step/);
     // Pole length 1.8 m: allowed (≤ 2) but outside the training range [0.5, 1.5].
     await setSlider(page, 'param-slider-poleLength', 1.8);
     await expect.poll(() => page.getByTestId('param-value-poleLength').inputValue()).toBe('1.8');
@@ -159,12 +214,19 @@ describe('adaptation viewer', () => {
     await adaptAndWait(page, 2);
     // The replay plays: the frame advances by itself.
     const f0 = Number(await page.getByTestId('viewer-scene').getAttribute('data-frame'));
-    await expect.poll(async () => Number(await page.getByTestId('viewer-scene').getAttribute('data-frame')), { timeout: 10_000 }).not.toBe(f0);
+    await expect
+      .poll(async () => Number(await page.getByTestId('viewer-scene').getAttribute('data-frame')), {
+        timeout: 10_000,
+      })
+      .not.toBe(f0);
     await page.screenshot({ path: join(SHOTS, 'viewer-cartpole.png'), fullPage: true });
 
     // A WebM of one pass of the replay (MediaRecorder on the canvas stream), at 4× to keep it short.
     await page.getByTestId('viewer-speed').selectOption('4');
-    const [webm] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByTestId('export-webm').click()]);
+    const [webm] = await Promise.all([
+      page.waitForEvent('download', { timeout: 60_000 }),
+      page.getByTestId('export-webm').click(),
+    ]);
     const video = readFileSync((await webm.path())!);
     expect(video.subarray(0, 4).toString('hex')).toBe('1a45dfa3'); // EBML magic: a Matroska/WebM file
     expect(video.length).toBeGreaterThan(1000);
@@ -176,10 +238,14 @@ describe('adaptation viewer', () => {
     await openViewer(page, `run=${mamlNav}&compare=${rl2Nav}`);
     await expect.poll(() => page.getByTestId('viewer-compare-toggle').isChecked()).toBe(true);
     await expect.poll(() => page.getByTestId('viewer-compare-run').inputValue()).toBe(rl2Nav);
-    await expect.poll(() => page.getByTestId('stage-legend').textContent()).toMatch(/Trained for 1 step/);
+    await expect
+      .poll(() => page.getByTestId('stage-legend').textContent())
+      .toMatch(/Trained for 1 step/);
     await setNumber(page, 'viewer-steps', 2);
     await adaptAndWait(page, 3);
-    await page.waitForSelector('[data-testid="viewer-scene-b"][data-trails="3"]', { timeout: 180_000 });
+    await page.waitForSelector('[data-testid="viewer-scene-b"][data-trails="3"]', {
+      timeout: 180_000,
+    });
     const returns = returnsOf(await page.getByTestId('viewer-chart').getAttribute('data-returns'));
     expect(returns).toHaveLength(2);
     expect(returns.every((r) => r.length === 3)).toBe(true);
@@ -194,7 +260,9 @@ describe('adaptation viewer', () => {
 
   it('lists the shipped example runs from the first start, and an example adapts in the viewer', async () => {
     const { page } = app;
-    const examples = readdirSync(resolve(import.meta.dirname, '../../../examples/runs'), { withFileTypes: true })
+    const examples = readdirSync(resolve(import.meta.dirname, '../../../examples/runs'), {
+      withFileTypes: true,
+    })
       .filter((e) => e.isDirectory())
       .map((e) => e.name);
     const maml = examples.find((id) => id.includes('point-nav-maml'))!;
@@ -205,7 +273,9 @@ describe('adaptation viewer', () => {
     await expect.poll(() => page.getByTestId('viewer-run').inputValue()).toBe(maml);
     await expect.poll(() => page.getByTestId('viewer-steps').inputValue()).toBe('1');
     await adaptAndWait(page, 2);
-    const [returns] = returnsOf(await page.getByTestId('viewer-chart').getAttribute('data-returns'));
+    const [returns] = returnsOf(
+      await page.getByTestId('viewer-chart').getAttribute('data-returns'),
+    );
     expect(returns[1]).toBeGreaterThan(returns[0]);
     // Read-only: its page offers neither resume nor delete.
     await page.goto(`${app.host.url}#/runs/${maml}`);
@@ -217,7 +287,14 @@ describe('adaptation viewer', () => {
 
   it('opening and closing the viewer 20 times leaves renderer.info.memory where it started', async () => {
     const { page } = app;
-    const memory = () => page.evaluate(() => (globalThis as unknown as { __mrlScene: { memory(): { geometries: number; textures: number; renderers: number } } }).__mrlScene.memory());
+    const memory = () =>
+      page.evaluate(() =>
+        (
+          globalThis as unknown as {
+            __mrlScene: { memory(): { geometries: number; textures: number; renderers: number } };
+          }
+        ).__mrlScene.memory(),
+      );
     await openViewer(page, `run=${mamlNav}`);
     await page.goto(`${app.host.url}#/runs`);
     const start = await memory();

@@ -39,6 +39,8 @@ describe('scene frame helpers', () => {
 
   it('rejects frames too short for the scene, naming the family', () => {
     expect(() => checkFrame(scene, new Float32Array(7))).toThrow(/point-nav.*need 21/);
-    expect(() => trailFromFrames({ ...scene, trail: 'ghost' }, [env.frame()])).toThrow(/trail body "ghost"/);
+    expect(() => trailFromFrames({ ...scene, trail: 'ghost' }, [env.frame()])).toThrow(
+      /trail body "ghost"/,
+    );
   });
 });

@@ -40,7 +40,13 @@ describe('stagesOf', () => {
     const stages = stagesOf({
       stageUnit: 'step',
       returns: [-40, -20, -12, -8],
-      episodes: [episode(2, 1, -11, 5), episode(0, 0, -41, 4), episode(2, 0, -13, 6), episode(1, 0, -19), episode(3, 0, -7, 3)],
+      episodes: [
+        episode(2, 1, -11, 5),
+        episode(0, 0, -41, 4),
+        episode(2, 0, -13, 6),
+        episode(1, 0, -19),
+        episode(3, 0, -7, 3),
+      ],
     });
     expect(stages.map((s) => s.stage)).toEqual([0, 2, 3]);
     expect(stages[1].episodeReturn).toBe(-13);
@@ -53,9 +59,25 @@ describe('stagesOf', () => {
 
   it('replays a chosen episode of every stage, or the mean path with the mean reward per step', () => {
     const ep = (stage: number, index: number, xs: number[], rewards: number[]): EpisodeJson => ({
-      stage, index, return: rewards.reduce((a, b) => a + b, 0), length: rewards.length, observations: [], actions: [], rewards, frames: xs.map((x) => [x, 2 * x]),
+      stage,
+      index,
+      return: rewards.reduce((a, b) => a + b, 0),
+      length: rewards.length,
+      observations: [],
+      actions: [],
+      rewards,
+      frames: xs.map((x) => [x, 2 * x]),
     });
-    const reply = { stageUnit: 'step' as const, returns: [-3, -1], episodes: [ep(0, 0, [0, 1, 2], [-1, -2]), ep(0, 1, [0, 3], [-3]), ep(1, 0, [0, 1], [-1]), ep(1, 1, [0, 5], [-5])] };
+    const reply = {
+      stageUnit: 'step' as const,
+      returns: [-3, -1],
+      episodes: [
+        ep(0, 0, [0, 1, 2], [-1, -2]),
+        ep(0, 1, [0, 3], [-3]),
+        ep(1, 0, [0, 1], [-1]),
+        ep(1, 1, [0, 5], [-5]),
+      ],
+    };
     expect(pickableEpisodes(reply)).toEqual([0, 1]);
     const second = stagesOf(reply, 1);
     expect(second.map((s) => s.episodeReturn)).toEqual([-3, -5]);
@@ -73,7 +95,11 @@ describe('stagesOf', () => {
   });
 
   it('labels RL² stages as episodes of the trial', () => {
-    const [a, b] = stagesOf({ stageUnit: 'episode', returns: [-30, -10], episodes: [episode(0, 0, -30, 2), episode(1, 0, -10, 2)] });
+    const [a, b] = stagesOf({
+      stageUnit: 'episode',
+      returns: [-30, -10],
+      episodes: [episode(0, 0, -30, 2), episode(1, 0, -10, 2)],
+    });
     expect([a.label, b.label]).toEqual(['Episode 1', 'Episode 2']);
   });
 });
@@ -99,16 +125,20 @@ describe('PlaybackClock', () => {
 
   it('never reports a frame outside [0, length)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 500 }), fc.array(fc.float({ min: 0, max: 5000, noNaN: true }), { maxLength: 20 }), (len, dts) => {
-        const c = new PlaybackClock(len);
-        c.playing = true;
-        c.speed = 3;
-        for (const dt of dts) {
-          const f = c.tick(dt);
-          if (f < 0 || (len > 0 && f >= len) || (len === 0 && f !== 0)) return false;
-        }
-        return true;
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 500 }),
+        fc.array(fc.float({ min: 0, max: 5000, noNaN: true }), { maxLength: 20 }),
+        (len, dts) => {
+          const c = new PlaybackClock(len);
+          c.playing = true;
+          c.speed = 3;
+          for (const dt of dts) {
+            const f = c.tick(dt);
+            if (f < 0 || (len > 0 && f >= len) || (len === 0 && f !== 0)) return false;
+          }
+          return true;
+        },
+      ),
     );
   });
 });
@@ -155,6 +185,12 @@ describe('task editing', () => {
 
   it('exports the task and every run of the adaptation', () => {
     const rec = exportRecord({ goal: [1, 2] }, [], new Date('2026-01-01T00:00:00Z'));
-    expect(rec).toEqual({ kind: 'metarl-adaptation', version: 1, exportedAt: '2026-01-01T00:00:00.000Z', task: { goal: [1, 2] }, runs: [] });
+    expect(rec).toEqual({
+      kind: 'metarl-adaptation',
+      version: 1,
+      exportedAt: '2026-01-01T00:00:00.000Z',
+      task: { goal: [1, 2] },
+      runs: [],
+    });
   });
 });

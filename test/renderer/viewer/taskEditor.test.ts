@@ -37,6 +37,8 @@ describe('TaskEditor', () => {
     expect(w.emitted('update:task')?.[0][0]).toEqual({ ...task, gravity: 12.5 });
     await w.get('[data-testid="param-value-poleLength"]').setValue('7');
     expect(w.emitted('update:task')).toHaveLength(1); // not applied
-    expect(w.get('[data-testid="param-error-poleLength"]').text()).toBe('Pole length must be a number from 0.2 to 2 m.');
+    expect(w.get('[data-testid="param-error-poleLength"]').text()).toBe(
+      'Pole length must be a number from 0.2 to 2 m.',
+    );
   });
 });
