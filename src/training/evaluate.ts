@@ -83,7 +83,7 @@ export function tunesStepSize(algo: string, stageUnit: 'step' | 'episode'): bool
  * One baseline under the protocol. With `tune`, its step size is first chosen on training
  * tasks (tuneStepSize) unless `opts.stepSize` fixes it; the chosen size comes back with the returns.
  */
-export async function evaluateBaseline(
+async function evaluateBaseline(
   learner: MetaLearner,
   family: TaskFamily,
   opts: EvaluationOptions,
