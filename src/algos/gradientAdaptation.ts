@@ -43,11 +43,8 @@ export interface OwnStepSizes {
   later?: number;
 }
 
-/** The step sizes an adaptation takes: the budget's, else the learner's own. Checks the budget. */
-export function adaptStepSizes(
-  budget: AdaptBudget,
-  own: OwnStepSizes,
-): { first: number; later: number } {
+/** Checks an adaptation budget's stage counts, naming the field. */
+export function checkAdaptBudget(budget: AdaptBudget): void {
   if (!Number.isInteger(budget.steps) || budget.steps < 0 || budget.steps > 50)
     throw new Error(`adapt: steps must be an integer in [0, 50], got ${budget.steps}`);
   if (!Number.isInteger(budget.episodesPerStage) || budget.episodesPerStage < 1) {
@@ -55,6 +52,13 @@ export function adaptStepSizes(
       `adapt: episodesPerStage must be a positive integer, got ${budget.episodesPerStage}`,
     );
   }
+}
+
+/** The step sizes an adaptation takes: the budget's (checked), else the learner's own. */
+export function adaptStepSizes(
+  budget: AdaptBudget,
+  own: OwnStepSizes,
+): { first: number; later: number } {
   if (budget.stepSize !== undefined && !(budget.stepSize >= 0 && budget.stepSize <= 100))
     throw new Error(`adapt: stepSize must be in [0, 100], got ${budget.stepSize}`);
   const first = budget.stepSize ?? own.first;
@@ -106,8 +110,9 @@ export async function adaptByGradient(
   taskSeeds: number[],
   onEpisode?: (task: number, ep: EpisodeRecord) => void,
 ): Promise<AdaptResult[]> {
-  const { first, later } = adaptStepSizes(budget, own);
+  checkAdaptBudget(budget);
   const parsed = tasks.map((t) => a.family.parseTask(t));
+  const { first, later } = adaptStepSizes(budget, own);
   let params = parsed.map(() => a.theta);
   const results: AdaptResult[] = parsed.map(() => ({ returns: [], episodes: [] }));
   const toEnvUnits = a.envActions(parsed[0]);
