@@ -20,6 +20,7 @@ import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import type { SceneDescription } from '../../src/shared/scene';
 import { GeometryCache } from './geometry';
 import { AgentsLayer, EnvironmentLayer, TaskLayer, TrailLayer } from './layers';
+import { AGENTS, CAMERA, FrameBudget, RENDER, TASK, TRAILS } from './frameBudget';
 import { checkFrame, poseIndex } from './frames';
 import {
   acquireRenderer,
@@ -81,6 +82,8 @@ export class SceneView {
   private disposed = false;
   /** Whether this view draws shadows (resolved from the 'auto' option). */
   readonly shadows: boolean;
+  /** Per-layer frame timings (off unless enabled). */
+  readonly budget = new FrameBudget();
   onFrame: ((now: number) => void) | undefined;
 
   /**
@@ -138,15 +141,19 @@ export class SceneView {
       this.dirty = true;
     }
     if (!this.dirty) return;
-    this.updateFollow();
-    this.renderer.render(this.scene, this.camera);
-    this.dirty = false;
+    this.render();
   };
 
   /** Render now (e.g. right before reading the canvas for a PNG). */
   render(): void {
+    const b = this.budget;
+    let t = b.start();
     this.updateFollow();
+    b.stop(CAMERA, t);
+    t = b.start();
     this.renderer.render(this.scene, this.camera);
+    b.stop(RENDER, t);
+    b.endFrame();
     this.dirty = false;
   }
 
@@ -242,8 +249,10 @@ export class SceneView {
   /** Pose the static bodies and markers (goal) from a frame. */
   setFrame(frame: Float32Array): void {
     if (!this.desc || !this.task) throw new Error('setFrame: no scene set');
+    const t = this.budget.start();
     checkFrame(this.desc, frame);
     this.task.setFrame(frame);
+    this.budget.stop(TASK, t);
     this.dirty = true;
   }
 
@@ -271,7 +280,10 @@ export class SceneView {
   }
 
   setPose(id: string, frame: Float32Array): void {
-    if (!this.agents?.setPose(id, frame)) throw new Error(`setPose: no agent "${id}"`);
+    const t = this.budget.start();
+    const posed = this.agents?.setPose(id, frame);
+    this.budget.stop(AGENTS, t);
+    if (!posed) throw new Error(`setPose: no agent "${id}"`);
     this.dirty = true;
   }
 
@@ -296,7 +308,9 @@ export class SceneView {
 
   /** Reveal the first `n` points of a trail (progressive drawing during replay). */
   revealTrail(id: string, n: number): void {
+    const t = this.budget.start();
     this.trails.get(id)?.reveal(n);
+    this.budget.stop(TRAILS, t);
     this.dirty = true;
   }
 

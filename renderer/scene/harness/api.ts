@@ -1,6 +1,7 @@
 // Types shared by the scene harness page and its Node drivers (no DOM here, so the Node
 // side type-checks without browser libs).
 import type { SceneDescription } from '../../../src/shared/scene';
+import type { BudgetSummary } from '../frameBudget';
 
 export interface BenchInput {
   scene: SceneDescription;
@@ -26,6 +27,8 @@ export interface BenchResult {
   medianWorkMs: number;
   /** One render forced to completion (readPixels), median: the frame cost without the compositor. */
   medianRenderMs: number;
+  /** Per-layer milliseconds per animation frame during the replay (SceneView's FrameBudget). */
+  budget: BudgetSummary;
   drawCalls: number;
   triangles: number;
   glRenderer: string;
