@@ -173,7 +173,7 @@ export class SceneView {
     this.root.rotation.set(desc.up === 'z' ? -Math.PI / 2 : 0, 0, 0);
     this.root.updateMatrixWorld(true);
     this.geometries = new GeometryCache(desc.up);
-    this.task = new TaskLayer(desc, this.geometries);
+    this.task = new TaskLayer(desc, this.geometries, this.shadows);
     this.root.add(this.task.object);
     // Runners follow their torso; any other family can follow its trail body on request.
     this.followIndex = desc.follow ? poseIndex(desc, desc.follow) : poseIndex(desc, desc.trail);

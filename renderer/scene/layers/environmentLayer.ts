@@ -18,17 +18,22 @@ import type { Layer } from './layer';
 
 /** Where the sun sits relative to the point it lights, in units of the scene's extent. */
 const SUN_OFFSET = new Vector3(0.6, 2.2, 1.1);
+/** The two lights: a white sky over a grey-blue ground (hemisphere) and a white sun. */
+const SKY = 0xffffff;
+const SKY_GROUND = 0xb9c2cc;
+const HEMI_INTENSITY = 1.6;
+const SUN_INTENSITY = 1.8;
 
 /**
  * The colour a Lambert surface facing straight up shows under the hemisphere light and the
- * sun (three.js's lighting: albedo / π × the irradiance of each light), for the unlit ground.
+ * sun, unshadowed (three.js's lighting: albedo / π × the irradiance of each light). Flat
+ * floors are drawn unlit in this colour when there are no shadows (ground, family floors).
  */
-export function litColor(albedo: Color, hemi: HemisphereLight, sun: DirectionalLight): Color {
+export function litColor(albedo: Color): Color {
   const dotNL = Math.max(0, SUN_OFFSET.clone().normalize().y);
-  const irradiance = hemi.color
-    .clone()
-    .multiplyScalar(hemi.intensity)
-    .add(sun.color.clone().multiplyScalar(sun.intensity * dotNL));
+  const irradiance = new Color(SKY)
+    .multiplyScalar(HEMI_INTENSITY)
+    .add(new Color(0xffffff).multiplyScalar(SUN_INTENSITY * dotNL));
   return albedo
     .clone()
     .multiply(irradiance)
@@ -59,10 +64,10 @@ export class EnvironmentLayer implements Layer {
     const gridMajor = dark ? background.clone().lerp(white, 0.24) : new Color(0xc3c9d1);
     const gridMinor = dark ? background.clone().lerp(white, 0.16) : new Color(0xdde1e6);
     this.object.name = 'environment';
-    this.hemi = new HemisphereLight(0xffffff, 0xb9c2cc, 1.6);
+    this.hemi = new HemisphereLight(SKY, SKY_GROUND, HEMI_INTENSITY);
     this.object.add(this.hemi);
 
-    this.sun = new DirectionalLight(0xffffff, 1.8);
+    this.sun = new DirectionalLight(0xffffff, SUN_INTENSITY);
     this.sun.castShadow = shadows;
     this.sun.shadow.mapSize.set(1024, 1024);
     this.sun.shadow.bias = -0.0005;
@@ -84,7 +89,7 @@ export class EnvironmentLayer implements Layer {
       new PlaneGeometry(groundSize, groundSize).rotateX(-Math.PI / 2),
       shadows
         ? new MeshLambertMaterial({ color: groundColor })
-        : new MeshBasicMaterial({ color: litColor(groundColor, this.hemi, this.sun) }),
+        : new MeshBasicMaterial({ color: litColor(groundColor) }),
     );
     this.ground.name = 'ground';
     // Just below the floor so a family's own floor plane wins the depth test.

@@ -1,20 +1,28 @@
 // The task layer: static bodies (floor, walls) and the task's markers (the goal), one per
 // scene and shared by every agent. The goal of a family with goals on the floor carries a
-// beacon (goalBeacon.ts).
-import { Color, DoubleSide, Group, Mesh, MeshLambertMaterial, type Material } from 'three';
+// beacon (goalBeacon.ts). Without shadows, flat floors are drawn unlit in the colour the
+// lights give them (litColor): the same picture for less work per pixel on software GL.
+import {
+  Color,
+  DoubleSide,
+  Group,
+  Mesh,
+  MeshBasicMaterial,
+  MeshLambertMaterial,
+  type Material,
+} from 'three';
 import type { Object3D } from 'three';
 import type { SceneBody, SceneDescription } from '../../../src/shared/scene';
 import type { GeometryCache } from '../geometry';
 import { GoalBeacon } from '../goalBeacon';
+import { litColor } from './environmentLayer';
 import { applyPose, type Layer } from './layer';
 
-function bodyMaterial(color: string, opacity = 1): MeshLambertMaterial {
-  return new MeshLambertMaterial({
-    color: new Color(color),
-    transparent: opacity < 1,
-    opacity,
-    side: DoubleSide,
-  });
+function bodyMaterial(color: string, opacity: number, unlit: boolean): Material {
+  const opts = { transparent: opacity < 1, opacity, side: DoubleSide };
+  return unlit
+    ? new MeshBasicMaterial({ ...opts, color: litColor(new Color(color)) })
+    : new MeshLambertMaterial({ ...opts, color: new Color(color) });
 }
 
 /** A mesh per body, each with its own material (colours differ per body). */
@@ -32,8 +40,9 @@ class BodyMeshes {
     color: string,
     opacity: number,
     isFloor: boolean,
+    unlit = false,
   ): Mesh {
-    const mat = bodyMaterial(color, opacity);
+    const mat = bodyMaterial(color, opacity, unlit);
     const mesh = new Mesh(geometries.get(body.geom), mat);
     mesh.name = body.name;
     mesh.castShadow = !isFloor;
@@ -70,10 +79,13 @@ export class TaskLayer implements Layer {
     return this.bodies.group;
   }
 
-  constructor(desc: SceneDescription, geometries: GeometryCache) {
+  /** `shadows`: whether the view draws shadows (without them, floors are drawn unlit). */
+  constructor(desc: SceneDescription, geometries: GeometryCache, shadows = true) {
     desc.bodies.forEach((b, i) => {
-      if (b.static)
-        this.bodies.add(b, i, geometries, b.color, b.opacity ?? 1, b.geom.type === 'plane');
+      if (!b.static) return;
+      // Planes are floors: normal to the up axis (the scene contract), so evenly lit.
+      const floor = b.geom.type === 'plane';
+      this.bodies.add(b, i, geometries, b.color, b.opacity ?? 1, floor, floor && !shadows);
     });
     desc.markers.forEach((m, i) => {
       const mesh = this.bodies.add(

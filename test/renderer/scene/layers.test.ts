@@ -2,13 +2,7 @@
 // lives in one LineSegments (one draw call), replay appends only the newly revealed points
 // and queues exactly that range for upload, and agents upload only the posed instance slots.
 import { describe, expect, it } from 'vitest';
-import {
-  Color,
-  DirectionalLight,
-  HemisphereLight,
-  type BufferAttribute,
-  type LineSegments,
-} from 'three';
+import { Color, type BufferAttribute, type LineSegments } from 'three';
 import { TrailsLayer } from '../../../renderer/scene/layers/trailsLayer';
 import { AgentsLayer } from '../../../renderer/scene/layers/agentsLayer';
 import { litColor } from '../../../renderer/scene/layers/environmentLayer';
@@ -225,10 +219,8 @@ describe('AgentsLayer uploads', () => {
 
 describe('unlit ground', () => {
   it('takes the colour the lights give a Lambert floor facing up', () => {
-    const hemi = new HemisphereLight(0xffffff, 0xb9c2cc, 1.6);
-    const sun = new DirectionalLight(0xffffff, 1.8);
     const albedo = new Color(0xf3f4f6);
-    const c = litColor(albedo, hemi, sun);
+    const c = litColor(albedo);
     // albedo / π × (1.6 from the sky + 1.8 × cos of the sun's angle from the vertical).
     const dotNL = 2.2 / Math.hypot(0.6, 2.2, 1.1);
     const k = (1.6 + 1.8 * dotNL) / Math.PI;
