@@ -82,6 +82,8 @@ export class SceneView {
   private extent = 1;
   private dirty = true;
   private disposed = false;
+  /** WebGL runs on the CPU (SwiftShader, llvmpipe): curved bodies get fewer segments. */
+  private readonly software: boolean;
   /** Whether this view draws shadows (resolved from the 'auto' option). */
   readonly shadows: boolean;
   /** Per-layer frame timings (off unless enabled). */
@@ -110,8 +112,9 @@ export class SceneView {
       target.appendChild(c);
       this.pooled = true;
     }
+    this.software = isSoftwareGl(this.renderer);
     const want = opts.shadows ?? 'auto';
-    this.shadows = want === 'auto' ? !isSoftwareGl(this.renderer) : want;
+    this.shadows = want === 'auto' ? !this.software : want;
     this.renderer.shadowMap.enabled = this.shadows;
     const bg = new Color(opts.background ?? '#f7f8fa');
     this.scene.background = bg;
@@ -172,7 +175,7 @@ export class SceneView {
     if (!desc) return;
     this.root.rotation.set(desc.up === 'z' ? -Math.PI / 2 : 0, 0, 0);
     this.root.updateMatrixWorld(true);
-    this.geometries = new GeometryCache(desc.up);
+    this.geometries = new GeometryCache(desc.up, this.software ? 'low' : 'full');
     this.task = new TaskLayer(desc, this.geometries, this.shadows);
     this.root.add(this.task.object);
     // Runners follow their torso; any other family can follow its trail body on request.

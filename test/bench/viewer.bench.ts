@@ -1,6 +1,6 @@
 // `npm run bench:viewer`: replay 20 agents at once in one scene in headless Chromium
 // (software GL on this machine) and print, per family, the frame rate measured inside the page
-// (requestAnimationFrame intervals, median) and the frame budget: median milliseconds per
+// (requestAnimationFrame intervals, median) and the frame budget: milliseconds per
 // frame spent updating each scene layer and in the render call (SceneView's FrameBudget),
 // plus one render forced to completion. A figure to report, not a test: the aim is 60 fps.
 //   npm run bench:viewer -- [--seconds 4] [--agents 20] [--family point-nav] [--shadows auto|on|off] [--no-trails]
@@ -95,9 +95,11 @@ try {
     '(fps = 1000 / median requestAnimationFrame interval, compositor included; forced render = one render completed with readPixels)',
   );
   console.log('');
-  console.log("frame budget: median ms per frame in each layer's updates and in the render call");
   console.log(
-    ['family'.padEnd(19), ...BUDGET_LAYERS.map((l) => l.padStart(8)), 'frames'.padStart(8)].join(
+    "frame budget: ms per frame in each layer's updates and in the render call, median (mean)",
+  );
+  console.log(
+    ['family'.padEnd(19), ...BUDGET_LAYERS.map((l) => l.padStart(15)), 'frames'.padStart(7)].join(
       ' ',
     ),
   );
@@ -105,13 +107,15 @@ try {
     console.log(
       [
         r.family.padEnd(19),
-        ...BUDGET_LAYERS.map((l) => r.budget.medianMs[l].toFixed(3).padStart(8)),
-        String(r.budget.frames).padStart(8),
+        ...BUDGET_LAYERS.map((l) =>
+          `${r.budget.medianMs[l].toFixed(3)} (${r.budget.meanMs[l].toFixed(3)})`.padStart(15),
+        ),
+        String(r.budget.frames).padStart(7),
       ].join(' '),
     );
   }
   console.log(
-    '(task: goal and static bodies posed; agents: instance matrices; trails: reveal and upload ranges; camera: follow; render: the render call, uploads included, GL work queued not finished)',
+    `(task: goal and static bodies posed; agents: instance matrices; trails: reveal and upload ranges; camera: follow; render: the render call, uploads included, GL work queued not finished; timer resolution in the page ${rows[0]?.timerResolutionMs ?? '?'} ms)`,
   );
   console.log(`uptime at the end: ${uptime()}`);
   console.log(`(${cpus().length} cores; other processes slow software GL)`);

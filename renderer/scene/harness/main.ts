@@ -123,6 +123,7 @@ async function bench(input: BenchInput): Promise<BenchResult> {
     medianWorkMs: median(work),
     medianRenderMs: median(renders),
     budget,
+    timerResolutionMs: timerResolution(),
     drawCalls: info.calls,
     triangles: info.triangles,
     glRenderer,
@@ -133,6 +134,18 @@ async function bench(input: BenchInput): Promise<BenchResult> {
 }
 
 let openView: SceneView | null = null;
+
+/** The smallest non-zero step between successive performance.now() readings. */
+function timerResolution(): number {
+  let best = Infinity;
+  let last = performance.now();
+  for (let i = 0; i < 10_000 && best > 0.001; i++) {
+    const t = performance.now();
+    if (t > last) best = Math.min(best, t - last);
+    last = t;
+  }
+  return Number(best.toFixed(4));
+}
 
 function memory(): { geometries: number; textures: number } {
   let geometries = 0;

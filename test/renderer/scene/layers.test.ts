@@ -2,11 +2,11 @@
 // lives in one LineSegments (one draw call), replay appends only the newly revealed points
 // and queues exactly that range for upload, and agents upload only the posed instance slots.
 import { describe, expect, it } from 'vitest';
-import { Color, type BufferAttribute, type LineSegments } from 'three';
+import { Color, Vector3, type BufferAttribute, type LineSegments } from 'three';
 import { TrailsLayer } from '../../../renderer/scene/layers/trailsLayer';
 import { AgentsLayer } from '../../../renderer/scene/layers/agentsLayer';
 import { litColor } from '../../../renderer/scene/layers/environmentLayer';
-import { GeometryCache } from '../../../renderer/scene/geometry';
+import { GeometryCache, buildGeometry } from '../../../renderer/scene/geometry';
 import { pointNav } from '../../../envs/pointNav';
 import { trailFromFrames } from '../../../renderer/scene/frames';
 import { Rng } from '../../../src/core/rng';
@@ -227,5 +227,31 @@ describe('unlit ground', () => {
     expect(c.r).toBeCloseTo(albedo.r * k, 6);
     expect(c.g).toBeCloseTo(albedo.g * k, 6);
     expect(c.b).toBeCloseTo(albedo.b * k, 6);
+  });
+});
+
+describe('geometry detail', () => {
+  it('low detail (software GL) has fewer triangles and the same size, near enough', () => {
+    const geoms = [
+      { type: 'sphere', radius: 0.05 },
+      { type: 'capsule', radius: 0.04, length: 0.3 },
+      { type: 'cylinder', radius: 0.02, length: 0.2 },
+      { type: 'ellipsoid', radii: [0.1, 0.05, 0.03] },
+    ] as const;
+    for (const g of geoms) {
+      const full = buildGeometry(g, 'z', 'full');
+      const low = buildGeometry(g, 'z', 'low');
+      expect(low.index!.count, g.type).toBeLessThan(full.index!.count * 0.6);
+      full.computeBoundingBox();
+      low.computeBoundingBox();
+      // Within 3% of the body's size: fewer facets, the same body.
+      const size = full.boundingBox!.getSize(new Vector3()).length();
+      expect(low.boundingBox!.max.distanceTo(full.boundingBox!.max), g.type).toBeLessThan(
+        0.03 * size,
+      );
+      expect(low.boundingBox!.min.distanceTo(full.boundingBox!.min), g.type).toBeLessThan(
+        0.03 * size,
+      );
+    }
   });
 });
