@@ -8,6 +8,7 @@ import { AgentsLayer } from '../../../renderer/scene/layers/agentsLayer';
 import { litColor } from '../../../renderer/scene/layers/environmentLayer';
 import { GeometryCache, buildGeometry } from '../../../renderer/scene/geometry';
 import { pointNav } from '../../../envs/pointNav';
+import type { Geom } from '../../../src/shared/scene';
 import { trailFromFrames } from '../../../renderer/scene/frames';
 import { Rng } from '../../../src/core/rng';
 
@@ -232,12 +233,12 @@ describe('unlit ground', () => {
 
 describe('geometry detail', () => {
   it('low detail (software GL) has fewer triangles and the same size, near enough', () => {
-    const geoms = [
+    const geoms: Geom[] = [
       { type: 'sphere', radius: 0.05 },
       { type: 'capsule', radius: 0.04, length: 0.3 },
       { type: 'cylinder', radius: 0.02, length: 0.2 },
       { type: 'ellipsoid', radii: [0.1, 0.05, 0.03] },
-    ] as const;
+    ];
     for (const g of geoms) {
       const full = buildGeometry(g, 'z', 'full');
       const low = buildGeometry(g, 'z', 'low');
