@@ -94,7 +94,10 @@ export function registerEval(program: Command): void {
       'default',
     )
     .option('--seed <n>', 'evaluation seed (picks the test tasks)', '0')
-    .option('--iteration <n>', 'checkpoint to evaluate (default: the latest)')
+    .option(
+      '--iteration <n|best>',
+      'checkpoint to evaluate (default: the latest); "best": the one meta-control chose on meta-validation',
+    )
     .option('--json', 'print { returns, baselines? } as JSON')
     .option('--runs <dir>', 'runs directory (when <run> is an id)', 'runs')
     .option(
@@ -122,7 +125,11 @@ export function registerEval(program: Command): void {
       const main = await loadRunLearner(
         root,
         runId,
-        f.iteration === undefined ? undefined : intFlag('--iteration', f.iteration, 0, 1e9),
+        f.iteration === undefined
+          ? undefined
+          : f.iteration === 'best'
+            ? 'best'
+            : intFlag('--iteration', f.iteration, 0, 1e9),
         {
           onSkip: (it, err) =>
             process.stderr.write(
