@@ -11,6 +11,7 @@ export function episodeToJson(ep: EpisodeRecord, withFrames: boolean): EpisodeJs
   return {
     stage: ep.stage,
     index: ep.index,
+    ...(ep.label !== undefined ? { label: ep.label } : {}),
     return: ep.return,
     length: ep.length,
     observations: Array.from(ep.observations),

@@ -110,6 +110,26 @@ describe('runtime with MAML and meta-control', () => {
   });
 });
 
+describe('runtime with nearest-task', () => {
+  it('resumes from a checkpoint to the same metrics, with no tensor leak', async () => {
+    await resumeEqualsUninterrupted(
+      {
+        family: 'point-nav',
+        algo: 'nearest-task',
+        seed: 5,
+        backend: 'wasm',
+        iterations: 4,
+        workers: 1,
+        checkpointEvery: 2,
+        previewEvery: 2,
+        preview: { episodesPerStage: 2 },
+        hyper: { prototypes: 3, episodesPerTask: 2, hidden: [8], epochs: 2 },
+      },
+      'returns/prototypes',
+    );
+  });
+});
+
 describe('runtime with RL²', () => {
   const config: RunConfigInput = {
     family: 'point-nav',
