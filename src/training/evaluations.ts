@@ -20,6 +20,7 @@ import {
   evaluateBaseline,
   evaluateWithSpread,
   inTrainingDistribution,
+  randomBaseline,
   tunesStepSize,
 } from './evaluate';
 import { saveEvaluation } from './savedEvaluations';
@@ -138,13 +139,9 @@ export class Evaluations {
       // 'random': the run's learner untrained (fine-tuned from scratch); otherwise another run's id.
       let learner: MetaLearner;
       let algo = 'random';
+      let unit = e.spec.stageUnit;
       if (b === 'random') {
-        learner = await e.spec.create({
-          family: e.family,
-          config: e.meta.config.hyper,
-          seed: e.meta.config.seed,
-          workers: e.meta.config.workers,
-        });
+        ({ learner, stageUnit: unit } = await randomBaseline(e.spec, e.family, e.meta.config));
       } else {
         const other = await loadRunLearner(this.opts.rootOf(b), b).catch((err: Error) => {
           throw new ProtocolError(
@@ -164,12 +161,7 @@ export class Evaluations {
       }
       try {
         // Random init and pretrained fine-tune with their best step size on training tasks.
-        const r = await evaluateBaseline(
-          learner,
-          e.family,
-          opts,
-          tunesStepSize(algo, e.spec.stageUnit),
-        );
+        const r = await evaluateBaseline(learner, e.family, opts, tunesStepSize(algo, unit));
         baselines[b] = r.returns;
         if (r.stepSize !== undefined) baselineStepSizes[b] = r.stepSize;
       } finally {

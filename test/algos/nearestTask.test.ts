@@ -16,6 +16,7 @@ import {
 } from '../../src/algos/nearestTask';
 import { explore, nearest, standardiser, sweepAction } from '../../src/algos/taskEmbedding';
 import { formatIssues } from '../../src/shared/config';
+import { randomBaseline } from '../../src/training/evaluate';
 import type { Metrics } from '../../src/algos/metaLearner';
 import type { JsonObject } from '../../src/shared/json';
 
@@ -158,6 +159,18 @@ describe('NearestTaskLearner', () => {
     await expect(make(1, { prototypes: 5 }).loadState(saved)).rejects.toThrow(/tasks must list 5/);
     await a.dispose();
     await b.dispose();
+  });
+
+  it('its random-init baseline is an untrained MLP fine-tuned by gradient steps', async () => {
+    const r = await randomBaseline(nearestTaskSpec, family, { hyper: {}, seed: 1, workers: 1 });
+    expect(r.stageUnit).toBe('step');
+    expect(r.learner.algo).toBe('random');
+    const res = await r.learner.adapt(
+      { goal: [0.2, 0.1] },
+      { steps: 1, episodesPerStage: 2, seed: 0 },
+    );
+    expect(res.returns).toHaveLength(2);
+    await r.learner.dispose();
   });
 
   it('says it needs training before it can adapt', async () => {

@@ -9,11 +9,15 @@ import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { collect } from './common';
 import writeFileAtomic from 'write-file-atomic';
-import { getAlgo } from '../../algos/registry';
 import { initBackend, type BackendName } from '../../tf/backend';
 import type { MetaLearner } from '../../algos/metaLearner';
 import { Trainer } from '../../training/trainer';
-import { evaluateBaseline, evaluateLearner, tunesStepSize } from '../../training/evaluate';
+import {
+  evaluateBaseline,
+  evaluateLearner,
+  randomBaseline,
+  tunesStepSize,
+} from '../../training/evaluate';
 import { loadRunLearner } from '../../training/runLoader';
 import { listRunIds, summarize } from '../../training/runDir';
 import { parseCommand } from '../../shared/protocol';
@@ -168,15 +172,15 @@ export function registerEval(program: Command): void {
         const [label, target] = b.includes('=') ? (b.split('=', 2) as [string, string]) : [b, b];
         let learner: MetaLearner;
         let algo = 'random';
+        let tuneUnit = unit;
         if (target === 'random') {
           // The same learner and hyper-parameters, never trained: fine-tuning from scratch.
           await initBackend(main.meta.config.backend as BackendName);
-          learner = await getAlgo(main.meta.config.algo).create({
-            family: main.family,
-            config: main.meta.config.hyper,
-            seed: main.meta.config.seed,
-            workers: main.meta.config.workers,
-          });
+          ({ learner, stageUnit: tuneUnit } = await randomBaseline(
+            main.spec,
+            main.family,
+            main.meta.config,
+          ));
         } else {
           const loc = locateRun(target, root);
           const other = await loadRunLearner(loc.root, loc.runId);
@@ -189,7 +193,7 @@ export function registerEval(program: Command): void {
         }
         try {
           const name = label === target && target !== 'random' ? path.basename(target) : label;
-          const tune = tunesStepSize(algo, unit);
+          const tune = tunesStepSize(algo, tuneUnit);
           const r = await evaluateBaseline(
             learner,
             main.family,
