@@ -2,8 +2,12 @@
 // meta-iteration at a time.
 //
 //   sample tasks with the run's own rng → learner.metaTrainStep → guard (finite metrics)
-//   → metrics.jsonl + event → live preview every N → learner.saveState → guard (finite
-//   params) → checkpoint every N and at the end / stop.
+//   → live preview every N → meta-validation every N (with meta-control) →
+//   learner.saveState → guard (finite params) → metrics.jsonl + event → checkpoint every N,
+//   at a new best on meta-validation, and at the end / stop / early stop.
+//
+// With meta-control (./metaControl.ts) the tasks exclude the meta-validation split and the
+// outer step size follows its schedule; its state is part of each checkpoint too.
 //
 // Pause and stop take effect between meta-iterations. The task rng is part of each
 // checkpoint, so a resumed run draws the same tasks and reproduces the uninterrupted metrics.
