@@ -149,6 +149,8 @@ export class NearestTaskLearner implements MetaLearner {
     const t0 = performance.now();
     const seed = this.rng.seed();
     const metrics: Metrics = {};
+    // Env steps of this iteration: the exploration episodes, the query and prototype episodes.
+    let steps = 0;
     if (this.tasks.length === 0) {
       if (tasks.length < K)
         throw new Error(
@@ -156,13 +158,16 @@ export class NearestTaskLearner implements MetaLearner {
         );
       // The first meta-batch becomes the library; the exploration runs once per prototype.
       this.tasks = tasks.slice(0, K).map((t) => this.family.parseTask(t));
-      this.features = this.tasks.map(
-        (t, k) => explore(this.family, t, episodeSeed(seed, k), c.sweepPeriod).feature,
-      );
+      this.features = this.tasks.map((t, k) => {
+        const ex = explore(this.family, t, episodeSeed(seed, k), c.sweepPeriod);
+        steps += ex.record.length;
+        return ex.feature;
+      });
     } else {
       // Later meta-batches are query tasks: explore, match, run the nearest policy.
       const matched = tasks.map((t, i) => {
         const ex = explore(this.family, t, episodeSeed(seed, i), c.sweepPeriod);
+        steps += ex.record.length;
         return { ...this.match(ex.feature), explored: ex.record.return };
       });
       const q = await this.sample(
@@ -173,7 +178,7 @@ export class NearestTaskLearner implements MetaLearner {
       metrics['returns/episode_1'] = meanOf(matched.map((m) => m.explored));
       metrics['returns/episode_2'] = meanOf(q.episodes.flat().map((e) => e.return));
       metrics['nearest/distance'] = meanOf(matched.map((m) => m.distance));
-      metrics['env/steps'] = q.steps;
+      steps += q.steps;
     }
     this.onProgress?.('sampling', 0.1);
     const t1 = performance.now();
@@ -187,7 +192,7 @@ export class NearestTaskLearner implements MetaLearner {
     metrics['returns/prototypes'] = meanOf(res.episodes.flat().map((e) => e.return));
     metrics['losses/surrogate'] = loss;
     metrics['policy/entropy'] = meanOf(this.thetas.map((th) => entropyOf(this.spec, th)));
-    metrics['env/steps'] = (metrics['env/steps'] ?? 0) + res.steps;
+    metrics['env/steps'] = steps + res.steps;
     metrics['time/sampling'] = (t2 - t1) / 1000;
     metrics['time/update'] = (performance.now() - t2) / 1000;
     metrics['time/total'] = (performance.now() - t0) / 1000;
