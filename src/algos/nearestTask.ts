@@ -58,6 +58,13 @@ export const nearestTaskConfigSchema = z
     /** PPO epochs (full-batch Adam steps) per meta-iteration. */
     epochs: z.number().int().min(1).max(100).default(5),
     clip: z.number().positive().max(1).default(0.2),
+    /**
+     * Stop a prototype's epochs once the approximate KL from the policy that sampled the
+     * batch exceeds this (0 = never): without it the policies, once near their goal, shrink
+     * their action noise and then diverge (point-nav, seed 1, 150 iterations: own-task return
+     * −1.6 at iteration 51, −44 at 150).
+     */
+    targetKl: z.number().min(0).max(10).default(0.01),
     gamma: z.number().min(0).max(1).default(0.99),
     gaeLambda: z.number().min(0).max(1).default(0.95),
     /** Period (steps) of the exploration sweep. */
@@ -200,7 +207,10 @@ export class NearestTaskLearner implements MetaLearner {
     return metrics;
   }
 
-  /** PPO epochs (clipped surrogate, full batch, Adam) on prototype k's own episodes; the first epoch's loss. */
+  /**
+   * PPO epochs (clipped surrogate, full batch, Adam) on prototype k's own episodes, until the
+   * approximate KL Σ w·((r − 1) − log r) passes targetKl; the first epoch's loss.
+   */
   private ppoUpdate(k: number, d: TaskData): number {
     const c = this.config;
     const O = this.spec.obsSize;
@@ -208,6 +218,7 @@ export class NearestTaskLearner implements MetaLearner {
     const obs = tf.tensor2d(d.obs, [d.n, O]);
     const act = tf.tensor2d(d.act, [d.n, A]);
     const advW = tf.tensor1d(d.advW);
+    const w = tf.tensor1d(d.w);
     const first = new PolicyBatch(this.spec, this.thetas[k], obs, act);
     const oldLogp = tf.keep(first.logp.clone());
     first.dispose();
@@ -215,22 +226,26 @@ export class NearestTaskLearner implements MetaLearner {
     try {
       for (let e = 0; e < c.epochs; e++) {
         const pb = new PolicyBatch(this.spec, this.thetas[k], obs, act);
-        const { coef, loss } = tf.tidy(() => {
-          const ratio = tf.exp(tf.sub(pb.logp, oldLogp));
+        const { coef, loss, kl } = tf.tidy(() => {
+          const logRatio = tf.sub(pb.logp, oldLogp);
+          const ratio = tf.exp(logRatio);
           const un = tf.mul(ratio, advW);
           const cl = tf.mul(tf.clipByValue(ratio, 1 - c.clip, 1 + c.clip), advW);
           // The gradient flows only where the unclipped term is the minimum.
           const coef = tf.mul(un, tf.cast(tf.lessEqual(un, cl), 'float32')) as tf.Tensor1D;
-          return { coef, loss: tf.neg(tf.sum(tf.minimum(un, cl))) };
+          const kl = tf.sum(tf.mul(tf.sub(tf.sub(ratio, 1), logRatio), w));
+          return { coef, loss: tf.neg(tf.sum(tf.minimum(un, cl))), kl };
         });
-        const g = pb.gradient(coef);
+        const far = c.targetKl > 0 && kl.dataSync()[0] > c.targetKl;
+        const g = far ? null : pb.gradient(coef);
         if (e === 0) firstLoss = loss.dataSync()[0];
-        tf.dispose([coef, loss]);
+        tf.dispose([coef, loss, kl]);
         pb.dispose();
+        if (!g) break;
         this.adamApply(k, g, this.adamStep + e + 1);
       }
     } finally {
-      tf.dispose([obs, act, advW, oldLogp]);
+      tf.dispose([obs, act, advW, w, oldLogp]);
     }
     return firstLoss;
   }
