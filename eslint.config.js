@@ -1,4 +1,5 @@
-// Lint rules, including the architecture's "rooms": which folder may import what.
+// Lint rules, including the architecture's "rooms" (which packages a folder may import) and
+// the layer order of src/ (which src/ folders it may import).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -8,7 +9,7 @@ const ui = ['vue', 'pinia', 'three', 'three/*', 'chart.js', 'chart.js/*', 'vue-c
 const electron = ['electron', 'electron/*'];
 
 /** A `no-restricted-imports` rule that names the room being violated. */
-function forbid(room, groups) {
+function forbid(room, groups, extra = []) {
   return {
     'no-restricted-imports': [
       'error',
@@ -18,10 +19,62 @@ function forbid(room, groups) {
             group: groups,
             message: `${room} must not import this (see shared ARCHITECTURE.md, "rooms").`,
           },
+          ...extra,
         ],
       },
     ],
   };
+}
+
+/**
+ * The layers of src/, innermost first: a folder may import only from folders to its left
+ * (and from itself). Folders in one entry are one layer.
+ */
+const LAYERS = [
+  ['shared'],
+  ['core'],
+  ['tf', 'policies'],
+  ['samplers'],
+  ['algos'],
+  ['training'],
+  ['host'],
+  ['cli'],
+];
+
+/** The packages each layer must not import (its "room"). */
+const ROOMS = {
+  shared: [...tf, ...physics, ...ui, ...electron],
+  core: [...tf, ...physics, ...ui, ...electron],
+  tf: [...physics, ...ui, ...electron],
+  policies: [...physics, ...ui, ...electron],
+  samplers: [...physics, ...ui, ...electron],
+  algos: [...physics, ...ui, ...electron],
+  training: [...ui, ...electron],
+  host: [...ui, ...electron],
+  cli: [...ui, ...electron],
+};
+
+/** One config block per src/ folder: its room's packages and the layers above it are off limits. */
+function layerBlocks() {
+  return LAYERS.flatMap((layer, i) => {
+    const above = LAYERS.slice(i + 1).flat();
+    const groups = above.flatMap((f) => [`../${f}`, `../${f}/*`, `../../${f}`, `../../${f}/*`]);
+    return layer.map((folder) => ({
+      files: [`src/${folder}/**`],
+      rules: forbid(
+        `src/${folder}`,
+        ROOMS[folder],
+        groups.length
+          ? [
+              {
+                group: groups,
+                message: `src/${folder} sits below ${above.map((f) => `src/${f}`).join(', ')} in the layer order (eslint.config.js, LAYERS): move what both need further down.`,
+              },
+            ]
+          : [],
+      ),
+    }));
+  });
 }
 
 export default tseslint.config(
@@ -64,19 +117,7 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    files: ['src/shared/**'],
-    rules: forbid('src/shared', [...tf, ...physics, ...ui, ...electron]),
-  },
-  { files: ['src/core/**'], rules: forbid('src/core', [...tf, ...physics, ...ui, ...electron]) },
+  ...layerBlocks(),
   { files: ['envs/**'], rules: forbid('envs/', [...tf, ...ui, ...electron]) },
-  {
-    files: ['src/algos/**', 'src/policies/**', 'src/tf/**', 'src/samplers/**'],
-    rules: forbid('learning code', [...physics, ...ui, ...electron]),
-  },
-  {
-    files: ['src/training/**', 'src/host/**', 'src/cli/**'],
-    rules: forbid('the trainer runtime', [...ui, ...electron]),
-  },
   { files: ['renderer/**'], rules: forbid('renderer/', [...tf, ...physics, ...electron]) },
 );

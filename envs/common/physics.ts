@@ -268,11 +268,6 @@ export function jointGap(c: MConstraint): number {
   return Math.abs(Math.hypot(a.x - b.x, a.y - b.y) - c.length);
 }
 
-/** Angular velocity in rad/s (matter-js sense) from the last update. */
-export function angularVelocity(b: MBody): number {
-  return (b.angle - b.anglePrev) / DT;
-}
-
 /**
  * A revolute joint between `parent` (null: the world) and `child`, driven by torques.
  * Joint angle = child.angle − parent.angle − rest, in matter-js's sense (clockwise on screen).
@@ -420,18 +415,5 @@ export function rotateAbout(b: MBody, pivot: Matter.Vector, delta: number, extra
   }
 }
 
-/** Moment of inertia (kg·m²) of a thin rod of mass m and length L about a point at distance d from its centre. */
-export function rodInertia(m: number, L: number, d: number): number {
-  return (m * L * L) / 12 + m * d * d;
-}
-
 /** Fraction of a limit violation removed per step. */
 const LIMIT_BAUMGARTE = 0.2;
-
-/** World pose of a matter-js body in a side view (up = 'y'): metres, y up, angle counter-clockwise. */
-export function sideX(b: MBody, units: Units): number {
-  return b.position.x / units.pxPerM;
-}
-export function sideY(b: MBody, units: Units): number {
-  return -b.position.y / units.pxPerM;
-}

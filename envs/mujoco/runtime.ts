@@ -51,10 +51,6 @@ export function mujoco(): MainModule {
   return runtime;
 }
 
-export function isMujocoLoaded(): boolean {
-  return runtime !== null;
-}
-
 /** The compiled model for an MJCF string (compiled on first use, then shared). */
 export function modelFor(xml: string): MjModel {
   let m = models.get(xml);

@@ -1,9 +1,11 @@
 // SceneView: draws any environment family from its SceneDescription and frames (plain data;
 // this module never sees tfjs or matter-js). One view = one camera + one canvas; it holds a
-// task layer (static bodies + goal markers), an instanced AgentsLayer (one instance per replaying agent), one
-// TrailLayer per trail, and the environment (lights, ground, grid). Used by the dashboard's
-// live preview and the adaptation viewer. Nothing is allocated per rendered frame: poses are
-// copied in place and the follow camera works on module-level scratch vectors.
+// task layer (static bodies + goal markers), an instanced AgentsLayer (one instance per
+// replaying agent), a TrailsLayer (every trail in one draw call), and the environment (lights,
+// ground, grid). Used by the dashboard's live preview and the adaptation viewer. Nothing is
+// allocated per rendered frame: poses are copied in place, only changed buffer ranges are
+// uploaded, and the follow camera works on module-level scratch vectors. `budget` times each
+// layer's share of a frame (the viewer benchmark prints it).
 import {
   Color,
   Fog,
@@ -19,7 +21,8 @@ import {
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import type { SceneDescription } from '../../src/shared/scene';
 import { GeometryCache } from './geometry';
-import { AgentsLayer, EnvironmentLayer, TaskLayer, TrailLayer } from './layers';
+import { AgentsLayer, EnvironmentLayer, TaskLayer, TrailsLayer } from './layers';
+import { AGENTS, CAMERA, FrameBudget, RENDER, TASK, TRAILS } from './frameBudget';
 import { checkFrame, poseIndex } from './frames';
 import {
   acquireRenderer,
@@ -67,7 +70,7 @@ export class SceneView {
   private env: EnvironmentLayer | null = null;
   private task: TaskLayer | null = null;
   private agents: AgentsLayer | null = null;
-  private readonly trails = new Map<string, TrailLayer>();
+  private trails: TrailsLayer | null = null;
   private followIndex = -1;
   private followAgent: string | null = null;
   private follow = true;
@@ -79,8 +82,12 @@ export class SceneView {
   private extent = 1;
   private dirty = true;
   private disposed = false;
+  /** WebGL runs on the CPU (SwiftShader, llvmpipe): curved bodies get fewer segments. */
+  private readonly software: boolean;
   /** Whether this view draws shadows (resolved from the 'auto' option). */
   readonly shadows: boolean;
+  /** Per-layer frame timings (off unless enabled). */
+  readonly budget = new FrameBudget();
   onFrame: ((now: number) => void) | undefined;
 
   /**
@@ -105,8 +112,9 @@ export class SceneView {
       target.appendChild(c);
       this.pooled = true;
     }
+    this.software = isSoftwareGl(this.renderer);
     const want = opts.shadows ?? 'auto';
-    this.shadows = want === 'auto' ? !isSoftwareGl(this.renderer) : want;
+    this.shadows = want === 'auto' ? !this.software : want;
     this.renderer.shadowMap.enabled = this.shadows;
     const bg = new Color(opts.background ?? '#f7f8fa');
     this.scene.background = bg;
@@ -138,15 +146,25 @@ export class SceneView {
       this.dirty = true;
     }
     if (!this.dirty) return;
-    this.updateFollow();
-    this.renderer.render(this.scene, this.camera);
-    this.dirty = false;
+    this.render();
   };
 
   /** Render now (e.g. right before reading the canvas for a PNG). */
   render(): void {
+    const b = this.budget;
+    let t = b.start();
+    this.agents?.flush();
+    b.stop(AGENTS, t);
+    t = b.start();
+    this.trails?.flush();
+    b.stop(TRAILS, t);
+    t = b.start();
     this.updateFollow();
+    b.stop(CAMERA, t);
+    t = b.start();
     this.renderer.render(this.scene, this.camera);
+    b.stop(RENDER, t);
+    b.endFrame();
     this.dirty = false;
   }
 
@@ -157,13 +175,15 @@ export class SceneView {
     if (!desc) return;
     this.root.rotation.set(desc.up === 'z' ? -Math.PI / 2 : 0, 0, 0);
     this.root.updateMatrixWorld(true);
-    this.geometries = new GeometryCache(desc.up);
-    this.task = new TaskLayer(desc, this.geometries);
+    this.geometries = new GeometryCache(desc.up, this.software ? 'low' : 'full');
+    this.task = new TaskLayer(desc, this.geometries, this.shadows);
     this.root.add(this.task.object);
     // Runners follow their torso; any other family can follow its trail body on request.
     this.followIndex = desc.follow ? poseIndex(desc, desc.follow) : poseIndex(desc, desc.trail);
     this.agents = new AgentsLayer(desc, this.geometries, this.followIndex);
     this.root.add(this.agents.object);
+    this.trails = new TrailsLayer();
+    this.root.add(this.trails.object);
     if (initialFrame) this.setFrame(initialFrame);
 
     const { min, max } = desc.bounds;
@@ -242,8 +262,10 @@ export class SceneView {
   /** Pose the static bodies and markers (goal) from a frame. */
   setFrame(frame: Float32Array): void {
     if (!this.desc || !this.task) throw new Error('setFrame: no scene set');
+    const t = this.budget.start();
     checkFrame(this.desc, frame);
     this.task.setFrame(frame);
+    this.budget.stop(TASK, t);
     this.dirty = true;
   }
 
@@ -271,51 +293,48 @@ export class SceneView {
   }
 
   setPose(id: string, frame: Float32Array): void {
-    if (!this.agents?.setPose(id, frame)) throw new Error(`setPose: no agent "${id}"`);
+    const t = this.budget.start();
+    const posed = this.agents?.setPose(id, frame);
+    this.budget.stop(AGENTS, t);
+    if (!posed) throw new Error(`setPose: no agent "${id}"`);
     this.dirty = true;
   }
 
   setAgentVisible(id: string, visible: boolean): void {
+    const t = this.budget.start();
     this.agents?.setVisible(id, visible);
+    this.budget.stop(AGENTS, t);
     this.dirty = true;
   }
 
   /** Draw (or replace) a trail: points are x, y, z flat in the family's coordinates. */
   setTrail(id: string, points: Float32Array, color: string): void {
-    let t = this.trails.get(id);
-    if (!t) {
-      t = new TrailLayer(id, color, Math.max(256, points.length / 3));
-      this.trails.set(id, t);
-      this.root.add(t.object);
-    } else {
-      t.setColor(color);
-    }
-    t.setPoints(points);
+    if (!this.trails) throw new Error(`setTrail("${id}"): no scene set`);
+    const t = this.budget.start();
+    this.trails.set(id, points, color);
+    this.budget.stop(TRAILS, t);
     this.dirty = true;
   }
 
   /** Reveal the first `n` points of a trail (progressive drawing during replay). */
   revealTrail(id: string, n: number): void {
-    this.trails.get(id)?.reveal(n);
+    const t = this.budget.start();
+    this.trails?.reveal(id, n);
+    this.budget.stop(TRAILS, t);
     this.dirty = true;
   }
 
   setTrailVisible(id: string, visible: boolean): void {
-    const t = this.trails.get(id);
-    if (t) t.visible = visible;
+    this.trails?.setVisible(id, visible);
     this.dirty = true;
   }
 
   removeTrail(id: string): void {
-    const t = this.trails.get(id);
-    if (!t) return;
-    t.dispose();
-    this.trails.delete(id);
-    this.dirty = true;
+    if (this.trails?.remove(id)) this.dirty = true;
   }
 
   trailIds(): string[] {
-    return [...this.trails.keys()];
+    return this.trails?.ids() ?? [];
   }
 
   /** Which agent the follow-camera tracks (runners only); null turns following off. */
@@ -404,8 +423,8 @@ export class SceneView {
   private clearScene(): void {
     this.agents?.dispose();
     this.agents = null;
-    for (const t of this.trails.values()) t.dispose();
-    this.trails.clear();
+    this.trails?.dispose();
+    this.trails = null;
     this.task?.dispose();
     this.task = null;
     this.env?.dispose();

@@ -14,7 +14,8 @@ import type { TaskFamily } from '../core/env';
 import type { JsonObject } from '../shared/json';
 import { withTaskInObservation } from '../samplers/taskInObservation';
 import { defaultWorkerCount } from '../samplers/sampler';
-import { type MamlConfig, mamlConfigSchema, MamlLearner } from './maml';
+import { MamlLearner } from './maml';
+import { type MamlConfig, mamlConfigSchema } from './mamlConfig';
 import type { AlgoSpec, CreateLearnerArgs } from './registry';
 
 const baselineSchema = mamlConfigSchema.extend({

@@ -1,9 +1,14 @@
-// The main thread's side of MAML's outer-update workers (mamlUpdateWorker.ts): one request
-// at a time per worker, replies matched by id. Used by MamlLearner when updateThreads > 1.
+// The main thread's side of MAML's outer-update workers (mamlUpdateWorker.ts): how the
+// TRPO step's tasks are shared between this thread and the workers, the step's oracle
+// that sums the shares, and the request/reply channel to one worker (one request at a
+// time per worker, replies matched by id). Used by MamlLearner when updateThreads > 1.
+import * as tf from '@tensorflow/tfjs';
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../samplers/workers';
 import type { JsonObject } from '../shared/json';
-import type { TaskData } from './maml';
+import type { MamlConfig } from './mamlConfig';
+import type { TaskData } from './taskData';
+import type { TrpoOracle, Vec } from './trpo';
 
 export type UpdateRequest =
   | {
@@ -77,4 +82,121 @@ export class UpdateWorker {
   async close(): Promise<void> {
     await this.worker.terminate();
   }
+}
+
+/** The TRPO step's split of a meta-batch's tasks between this thread and update workers. */
+export interface TaskShare {
+  /** Tasks [bounds[0], bounds[1]) here, [bounds[w + 1], bounds[w + 2]) on remotes[w]. */
+  bounds: number[];
+  remotes: UpdateWorker[];
+  /** Resolves once every remote holds its share. */
+  setupDone: Promise<unknown>;
+}
+
+/**
+ * How the TRPO step splits the tasks of `raw` (their flattened data and adaptation paths):
+ * [bounds[0], bounds[1]) in this thread, the rest over update workers (taken from `pool`, started as needed), each set up with its share
+ * as soon as this is called (so the workers build their tensors while this thread is still
+ * busy). Workers run their own backend; the native tfjs-node cannot load in a second
+ * thread (tfjs #8388), so with it (it is multi-threaded anyway) the update stays here.
+ */
+export function shareTasks(
+  pool: UpdateWorker[],
+  raw: { inner: TaskData[][]; outer: TaskData[]; paths: Float32Array[][] },
+  familyId: string,
+  config: MamlConfig,
+): TaskShare {
+  const T = raw.outer.length;
+  const backend = tf.getBackend();
+  const threads =
+    config.outer === 'trpo' && (backend === 'wasm' || backend === 'cpu')
+      ? Math.max(1, Math.min(config.updateThreads, T))
+      : 1;
+  const bounds = Array.from({ length: threads + 1 }, (_, i) => Math.floor((i * T) / threads));
+  const share: TaskShare = { bounds, remotes: [], setupDone: Promise.resolve() };
+  if (threads === 1) return share;
+  while (pool.length < threads - 1) pool.push(new UpdateWorker());
+  share.setupDone = Promise.all(
+    Array.from({ length: threads - 1 }, (_, w) => {
+      const [a, b] = [bounds[w + 1], bounds[w + 2]];
+      share.remotes.push(pool[w]);
+      return pool[w].request(
+        {
+          kind: 'setup',
+          backend,
+          familyId,
+          config: config as unknown as JsonObject,
+          inner: raw.inner.slice(a, b),
+          outer: raw.outer.slice(a, b),
+          paths: raw.paths.slice(a, b),
+        },
+        'ok',
+      );
+    }),
+  );
+  // Awaited by the first request that needs it; this only keeps an early failure elsewhere from leaving it unhandled.
+  share.setupDone.catch(() => {});
+  return share;
+}
+
+/** This thread's share of the TRPO step's quantities: means over its own tasks. */
+export interface LocalTrpoShare {
+  gradient(): { loss: number; grad: Float64Array };
+  /** Undamped. */
+  curvature(v: Vec): Float64Array;
+  objective(theta: Float32Array): { loss: number; kl: number };
+}
+
+/**
+ * The TRPO oracle over all T tasks of a share. Each request goes to the workers first,
+ * then this thread computes its share while they compute theirs, and the shares are
+ * summed in task order. A worker handles its requests in order, so the first one can
+ * follow its setup at once. `release()` frees the workers' batches.
+ */
+export function sharedTrpoOracle(
+  share: TaskShare,
+  T: number,
+  local: LocalTrpoShare,
+  damping: number,
+): TrpoOracle & { release(): Promise<void> } {
+  const { bounds, remotes, setupDone } = share;
+  const nLocal = bounds[1] - bounds[0];
+  return {
+    gradient: async () => {
+      const pending = remotes.map((w) => w.request({ kind: 'gradient' }, 'gradient'));
+      for (const p of pending) p.catch(() => {});
+      const lg = local.gradient();
+      await setupDone;
+      const P = lg.grad.length;
+      let loss = lg.loss * nLocal;
+      const g = lg.grad.map((x) => x * nLocal);
+      for (const r of await Promise.all(pending)) {
+        loss += r.loss;
+        for (let i = 0; i < P; i++) g[i] += r.grad[i];
+      }
+      return { loss: loss / T, grad: g.map((x) => x / T) };
+    },
+    curvature: async (v: Vec) => {
+      const pending = remotes.map((w) => w.request({ kind: 'curvature', v }, 'vector'));
+      const out = local.curvature(v).map((x) => x * nLocal);
+      const P = out.length;
+      for (const r of await Promise.all(pending)) for (let i = 0; i < P; i++) out[i] += r.v[i];
+      for (let i = 0; i < P; i++) out[i] = out[i] / T + damping * v[i];
+      return out;
+    },
+    objective: async (theta: Float32Array) => {
+      const pending = remotes.map((w) => w.request({ kind: 'objective', theta }, 'objective'));
+      const o = local.objective(theta);
+      let loss = o.loss * nLocal;
+      let kl = o.kl * nLocal;
+      for (const r of await Promise.all(pending)) {
+        loss += r.loss;
+        kl += r.kl;
+      }
+      return { loss: loss / T, kl: kl / T };
+    },
+    release: async () => {
+      await Promise.all(remotes.map((w) => w.request({ kind: 'release' }, 'ok')));
+    },
+  };
 }

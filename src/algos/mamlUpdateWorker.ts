@@ -1,20 +1,28 @@
 // An outer-update worker thread for MAML: holds a share of the meta-batch's tasks (their
-// tensors and cached policy batches, on its own tfjs wasm backend) and answers the TRPO
+// tensors and derivative points, on its own tfjs wasm backend) and answers the TRPO
 // step's requests — the meta-gradient, curvature products and line-search objectives —
 // as sums over its tasks. The main thread adds the shares (mamlUpdatePool.ts).
 import { parentPort } from 'node:worker_threads';
 import { prepareFamily } from '../core/env';
 import { resolveFamily } from '../samplers/families';
 import { initBackend } from '../tf/backend';
-import { disposeMetaBatch, mamlConfigSchema, MamlLearner, type MetaBatch } from './maml';
+import { createDerivatives, type PolicyDerivatives } from './derivatives';
+import { type MamlConfig, mamlConfigSchema, policySpecOf } from './mamlConfig';
+import { type MetaBatch, curvatureView, disposeMetaBatch, metaBatchAt } from './metaBatch';
+import { curvatureVp, metaGradient, metaObjective } from './metaGradient';
 import type { UpdateReply, UpdateRequest } from './mamlUpdatePool';
+import { outerTensors, toTensors } from './taskData';
 
 if (!parentPort) throw new Error('mamlUpdateWorker must run in a worker thread');
 const port = parentPort;
 let ready: Promise<unknown> | null = null;
-let learner: MamlLearner | null = null;
-let batch: { mb: MetaBatch; curv: { view: MetaBatch; dispose: () => void }; n: number } | null =
-  null;
+let batch: {
+  config: MamlConfig;
+  derivatives: PolicyDerivatives;
+  mb: MetaBatch;
+  curv: { view: MetaBatch; dispose: () => void };
+  n: number;
+} | null = null;
 
 function release(): void {
   if (batch) {
@@ -33,26 +41,36 @@ async function handle(m: UpdateRequest): Promise<UpdateReply> {
     const config = mamlConfigSchema.parse({ ...m.config, updateThreads: 1 });
     const family = resolveFamily(m.familyId);
     await prepareFamily(family);
-    learner = new MamlLearner({ family, config, seed: 0, workers: 0 });
-    const mb = learner.prepareFromData(m.inner, m.outer, m.paths);
-    batch = { mb, curv: learner.curvatureView(mb), n: m.outer.length };
+    const spec = policySpecOf(family, config);
+    const derivatives = createDerivatives(config.derivatives, spec);
+    const opts = { innerLr: config.innerLr, curvature: !config.firstOrder };
+    const mb = metaBatchAt(
+      derivatives,
+      opts,
+      m.inner.map((ds) => ds.map((d) => toTensors(d, spec.obsSize, spec.actSize))),
+      m.outer.map((d, t) => outerTensors(spec, d, m.paths[t][m.paths[t].length - 1])),
+      m.paths,
+    );
+    const curv = curvatureView(derivatives, opts, mb, config.cgSubsample);
+    batch = { config, derivatives, mb, curv, n: m.outer.length };
     return { id: m.id, kind: 'ok' };
   }
   if (m.kind === 'release') {
     release();
     return { id: m.id, kind: 'ok' };
   }
-  if (!learner || !batch) throw new Error('mamlUpdateWorker: no batch (setup first)');
-  const n = batch.n;
+  if (!batch) throw new Error('mamlUpdateWorker: no batch (setup first)');
+  const { n, config } = batch;
+  const opts = { innerLr: config.innerLr, firstOrder: config.firstOrder };
   if (m.kind === 'gradient') {
-    const { loss, grad } = learner.metaGradient(batch.mb, false);
+    const { loss, grad } = metaGradient(batch.mb, opts);
     return { id: m.id, kind: 'gradient', loss: loss * n, grad: grad.map((x) => x * n) };
   }
   if (m.kind === 'curvature') {
-    const r = learner.curvatureVp(batch.curv.view, m.v, 0);
+    const r = curvatureVp(batch.curv.view, m.v, 0, opts);
     return { id: m.id, kind: 'vector', v: r.map((x) => x * n) };
   }
-  const o = learner.metaObjective(m.theta, batch.mb);
+  const o = metaObjective(batch.derivatives, m.theta, batch.mb, opts);
   return { id: m.id, kind: 'objective', loss: o.loss * n, kl: o.kl * n };
 }
 

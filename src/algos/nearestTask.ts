@@ -25,7 +25,7 @@ import { createSampler, type RolloutSampler } from '../samplers/createSampler';
 import { actionMap, episodeSeed } from '../samplers/rollout';
 import { explore, nearest } from './taskEmbedding';
 import type { Episode } from '../samplers/sampler';
-import { buildTaskData, type TaskData } from './maml';
+import { buildTaskData, type TaskData } from './taskData';
 import type {
   AdaptBudget,
   AdaptResult,

@@ -6,13 +6,12 @@
 //   by what it earns in episode 2. Only the trial's end is terminal.
 // - Minibatches are whole trials; the GRU is unrolled from the zero state over the full
 //   trial (backpropagation through time), exactly as the sampler ran it.
-// - Adam is written out here (a few lines) so its moments are plain tensors we can put in
-//   a checkpoint and restore bit for bit.
+// - The optimiser is the shared Adam (adam.ts), whose moments a checkpoint restores bit for bit.
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/rng';
 import { exp } from '../tf/ops';
+import type { Adam } from './adam';
 import { gae } from './gae';
-import type { SavedTensor } from './metaLearner';
 import type { TrialBatch } from '../samplers/trialSampler';
 import {
   type GruParams,
@@ -74,92 +73,6 @@ export function trialGae(
     for (let s = a; s < b; s++) returns[s] = advantages[s] + values[s];
   }
   return { advantages, returns };
-}
-
-/** Adam (Kingma & Ba) with explicit, checkpointable state. */
-export class Adam {
-  private m: tf.Tensor[];
-  private v: tf.Tensor[];
-  step = 0;
-
-  constructor(
-    shapes: number[][],
-    public learningRate: number,
-    readonly beta1 = 0.9,
-    readonly beta2 = 0.999,
-    readonly epsilon = 1e-8,
-  ) {
-    this.m = shapes.map((s) => tf.zeros(s));
-    this.v = shapes.map((s) => tf.zeros(s));
-  }
-
-  /** New parameters after one step; the caller disposes the old ones. Grads are not disposed. */
-  apply(params: tf.Tensor[], grads: tf.Tensor[]): tf.Tensor[] {
-    this.step++;
-    const c1 = 1 - Math.pow(this.beta1, this.step);
-    const c2 = 1 - Math.pow(this.beta2, this.step);
-    const lr = this.learningRate;
-    const out: tf.Tensor[] = [];
-    for (let j = 0; j < params.length; j++) {
-      const [m, v, p] = tf.tidy(() => {
-        const m = tf.add(tf.mul(this.m[j], this.beta1), tf.mul(grads[j], 1 - this.beta1));
-        const v = tf.add(
-          tf.mul(this.v[j], this.beta2),
-          tf.mul(tf.square(grads[j]), 1 - this.beta2),
-        );
-        const upd = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), this.epsilon));
-        return [m, v, tf.sub(params[j], tf.mul(upd, lr))];
-      });
-      this.m[j].dispose();
-      this.v[j].dispose();
-      this.m[j] = m;
-      this.v[j] = v;
-      out.push(p);
-    }
-    return out;
-  }
-
-  saveTensors(): Record<string, SavedTensor> {
-    const out: Record<string, SavedTensor> = {};
-    this.m.forEach(
-      (t, j) =>
-        (out[`m${j}`] = {
-          shape: [...t.shape],
-          data: Float32Array.from(t.dataSync() as Float32Array),
-        }),
-    );
-    this.v.forEach(
-      (t, j) =>
-        (out[`v${j}`] = {
-          shape: [...t.shape],
-          data: Float32Array.from(t.dataSync() as Float32Array),
-        }),
-    );
-    return out;
-  }
-
-  loadTensors(saved: Record<string, SavedTensor>, step: number): void {
-    const take = (key: string, like: tf.Tensor): tf.Tensor => {
-      const s = saved[key];
-      if (!s) throw new Error(`Checkpoint is missing optimiser tensor "${key}"`);
-      if (s.shape.join(',') !== like.shape.join(',')) {
-        throw new Error(
-          `Checkpoint optimiser tensor "${key}" has shape [${s.shape}], expected [${like.shape}]`,
-        );
-      }
-      return tf.tensor(s.data, s.shape);
-    };
-    const m = this.m.map((t, j) => take(`m${j}`, t));
-    const v = this.v.map((t, j) => take(`v${j}`, t));
-    this.dispose();
-    this.m = m;
-    this.v = v;
-    this.step = step;
-  }
-
-  dispose(): void {
-    for (const t of [...this.m, ...this.v]) t.dispose();
-  }
 }
 
 export interface PpoUpdateResult {

@@ -20,7 +20,8 @@ import type {
   SavedTensor,
 } from './metaLearner';
 import type { AlgoSpec } from './registry';
-import { Adam, ppoUpdate, trialGae } from './ppo';
+import { Adam } from './adam';
+import { ppoUpdate, trialGae } from './ppo';
 import {
   GRU_PARAM_NAMES,
   type GruParams,
@@ -303,7 +304,6 @@ export class Rl2 implements MetaLearner {
   async dispose(): Promise<void> {
     await this.sampler.close();
     disposeParams(this.params);
-    this.adam.dispose();
   }
 
   /** Number of parameter tensors held (for leak tests). */

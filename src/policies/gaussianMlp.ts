@@ -227,18 +227,3 @@ export class MlpMeanJs {
     return theta.subarray(e.offset, e.offset + e.size);
   }
 }
-
-/** Draw one action: mean + σ·ε (ε from `rng`), or the mean itself when deterministic. */
-export function sampleAction(
-  mean: Float32Array,
-  meanOffset: number,
-  logStd: Float32Array,
-  rng: Rng | null,
-  out: Float32Array,
-  outOffset: number,
-): void {
-  for (let k = 0; k < logStd.length; k++) {
-    const m = mean[meanOffset + k];
-    out[outOffset + k] = rng ? m + Math.exp(logStd[k]) * rng.normal() : m;
-  }
-}

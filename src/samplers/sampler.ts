@@ -13,6 +13,27 @@ import { startWorker } from './workers';
 
 export type { Episode, SampleRequest } from './rollout';
 
+/** One episode of an adaptation, as the viewer replays it. */
+export interface EpisodeRecord {
+  /** 0 = before adaptation; MAML: after gradient step k; RL²: episode k+1 of the trial. */
+  stage: number;
+  /** Index of the episode within its stage. */
+  index: number;
+  /** The learner's own name for the stage, e.g. 'exploration' (default: the viewer's by stage unit). */
+  label?: string;
+  return: number;
+  length: number;
+  /**
+   * Per-step observations, actions and rewards (length × size, row-major). Actions are in the
+   * env's units, as the learner sent them (before the env clips them to its bounds).
+   */
+  observations: Float32Array;
+  actions: Float32Array;
+  rewards: Float32Array;
+  /** Scene frames, one per state (length + 1 of them, the reset state first), when recording was asked for. */
+  frames?: Float32Array[];
+}
+
 export interface SampleResult {
   /** episodes[task][index] */
   episodes: Episode[][];

@@ -20,7 +20,7 @@ import type { Worker } from 'node:worker_threads';
 import { prepareFamily, type TaskFamily, type Env } from '../core/env';
 import { Rng } from '../core/rng';
 import type { JsonObject } from '../shared/json';
-import type { EpisodeRecord } from '../algos/metaLearner';
+import type { EpisodeRecord } from './sampler';
 import { type GruWeights, GruJs } from '../policies/gruPolicyJs';
 import { episodeSeed } from './rollout';
 import { resolveFamily } from './families';

@@ -26,12 +26,6 @@ export function intIn(min: number, max: number) {
     .max(max, { error: msg });
 }
 
-/** A finite number field whose every error message names the allowed range. */
-export function numberIn(min: number, max: number) {
-  const msg = `must be a number in [${min}, ${max}]`;
-  return z.number({ error: msg }).min(min, { error: msg }).max(max, { error: msg });
-}
-
 export const JsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
   z.union([
     z.string(),

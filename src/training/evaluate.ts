@@ -107,7 +107,7 @@ export function tunesStepSize(algo: string, stageUnit: 'step' | 'episode'): bool
  * One baseline under the protocol. With `tune`, its step size is first chosen on training
  * tasks (tuneStepSize) unless `opts.stepSize` fixes it; the chosen size comes back with the returns.
  */
-export async function evaluateBaseline(
+async function evaluateBaseline(
   learner: MetaLearner,
   family: TaskFamily,
   opts: EvaluationOptions,
@@ -129,6 +129,57 @@ export async function evaluateBaseline(
     ...(stepSize !== undefined ? { stepSize } : {}),
   });
   return { returns, ...(tune && stepSize !== undefined ? { stepSize } : {}) };
+}
+
+/** A baseline to evaluate: how to build its learner, and whether to tune its step size. */
+export interface BaselineSpec {
+  /** Its key in the results. */
+  name: string;
+  /** Builds (or loads) the learner; evaluateBaselines disposes it afterwards. */
+  create(): Promise<{ learner: MetaLearner; tune: boolean }>;
+  /** Progress of this baseline's evaluation. */
+  onTask?: (done: number, total: number) => void;
+}
+
+export interface BaselineResults {
+  returns: Record<string, number[]>;
+  /** The step size each tuned baseline was fine-tuned with. */
+  stepSizes: Record<string, number>;
+}
+
+/**
+ * Every baseline under the same protocol, one after another (each learner is built,
+ * evaluated by evaluateBaseline and disposed before the next): what `metarl eval`, the
+ * trainer's evaluation and bench:meta-quality all run. `tunedStepSize` fixes the step size
+ * of the baselines that would otherwise be tuned.
+ */
+export async function evaluateBaselines(
+  family: TaskFamily,
+  baselines: BaselineSpec[],
+  opts: Omit<EvaluationOptions, 'stepSize' | 'onTask'>,
+  tunedStepSize?: number,
+): Promise<BaselineResults> {
+  const out: BaselineResults = { returns: {}, stepSizes: {} };
+  for (const b of baselines) {
+    const { learner, tune } = await b.create();
+    try {
+      const r = await evaluateBaseline(
+        learner,
+        family,
+        {
+          ...opts,
+          ...(b.onTask ? { onTask: b.onTask } : {}),
+          ...(tune && tunedStepSize !== undefined ? { stepSize: tunedStepSize } : {}),
+        },
+        tune,
+      );
+      out.returns[b.name] = r.returns;
+      if (r.stepSize !== undefined) out.stepSizes[b.name] = r.stepSize;
+    } finally {
+      await learner.dispose();
+    }
+  }
+  return out;
 }
 
 /** As evaluateLearner, with the standard error of each stage's mean across the tasks. */

@@ -2,7 +2,6 @@
 // `mrl:run.evaluate`: one learner loaded from a checkpoint is kept for repeated viewer calls,
 // and requests run one at a time (they share that learner and the tfjs backend).
 import { Rng } from '../core/rng';
-import type { MetaLearner } from '../algos/metaLearner';
 import { backendInfo } from '../tf/backend';
 import type { JsonObject } from '../shared/json';
 import {
@@ -17,7 +16,7 @@ import { loadRunLearner, type LoadedRun } from './runLoader';
 import { runDirOf } from './runDir';
 import {
   episodeToJson,
-  evaluateBaseline,
+  evaluateBaselines,
   evaluateWithSpread,
   inTrainingDistribution,
   randomBaseline,
@@ -133,41 +132,38 @@ export class Evaluations {
       seed: p.seed,
     };
     const { returns, stderr } = await evaluateWithSpread(e.learner, e.family, opts);
-    const baselines: Record<string, number[]> = {};
-    const baselineStepSizes: Record<string, number> = {};
-    for (const b of p.baselines ?? []) {
-      // 'random': the run's learner untrained (fine-tuned from scratch); otherwise another run's id.
-      let learner: MetaLearner;
-      let algo = 'random';
-      let unit = e.spec.stageUnit;
-      if (b === 'random') {
-        ({ learner, stageUnit: unit } = await randomBaseline(e.spec, e.family, e.meta.config));
-      } else {
-        const other = await loadRunLearner(this.opts.rootOf(b), b).catch((err: Error) => {
-          throw new ProtocolError(
-            `Baseline "${b}" is neither "random" nor a run with a checkpoint: ${err.message}`,
-            'invalid',
-          );
-        });
-        if (other.family.id !== e.family.id) {
-          await other.learner.dispose();
-          throw new ProtocolError(
-            `Baseline ${b} is a ${other.family.id} run; ${p.runId} is ${e.family.id}`,
-            'invalid',
-          );
-        }
-        learner = other.learner;
-        algo = other.meta.config.algo;
-      }
-      try {
+    const { returns: baselines, stepSizes: baselineStepSizes } = await evaluateBaselines(
+      e.family,
+      (p.baselines ?? []).map((b) => ({
+        name: b,
+        // 'random': the run's learner untrained (fine-tuned from scratch); otherwise another run's id.
         // Random init and pretrained fine-tune with their best step size on training tasks.
-        const r = await evaluateBaseline(learner, e.family, opts, tunesStepSize(algo, unit));
-        baselines[b] = r.returns;
-        if (r.stepSize !== undefined) baselineStepSizes[b] = r.stepSize;
-      } finally {
-        await learner.dispose();
-      }
-    }
+        create: async () => {
+          if (b === 'random') {
+            const { learner, stageUnit } = await randomBaseline(e.spec, e.family, e.meta.config);
+            return { learner, tune: tunesStepSize('random', stageUnit) };
+          }
+          const other = await loadRunLearner(this.opts.rootOf(b), b).catch((err: Error) => {
+            throw new ProtocolError(
+              `Baseline "${b}" is neither "random" nor a run with a checkpoint: ${err.message}`,
+              'invalid',
+            );
+          });
+          if (other.family.id !== e.family.id) {
+            await other.learner.dispose();
+            throw new ProtocolError(
+              `Baseline ${b} is a ${other.family.id} run; ${p.runId} is ${e.family.id}`,
+              'invalid',
+            );
+          }
+          return {
+            learner: other.learner,
+            tune: tunesStepSize(other.meta.config.algo, e.spec.stageUnit),
+          };
+        },
+      })),
+      opts,
+    );
     const extra = p.baselines?.length
       ? { baselines, ...(Object.keys(baselineStepSizes).length ? { baselineStepSizes } : {}) }
       : {};

@@ -5,7 +5,8 @@
 // `npm run bench:meta-quality`, not here.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getFamily } from '../../envs/registry';
-import { MamlLearner, mamlConfigSchema } from '../../src/algos/maml';
+import { MamlLearner } from '../../src/algos/maml';
+import { mamlConfigSchema } from '../../src/algos/mamlConfig';
 import type { MetaLearner, Metrics } from '../../src/algos/metaLearner';
 import { Rl2 } from '../../src/algos/rl2';
 import { Rng } from '../../src/core/rng';

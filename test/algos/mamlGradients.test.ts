@@ -4,13 +4,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFamily } from '../../envs/registry';
-import {
-  type MamlConfig,
-  mamlConfigSchema,
-  MamlLearner,
-  type MetaBatch,
-  disposeMetaBatch,
-} from '../../src/algos/maml';
+import { MamlLearner } from '../../src/algos/maml';
+import { type MamlConfig, mamlConfigSchema } from '../../src/algos/mamlConfig';
+import { type MetaBatch, disposeMetaBatch } from '../../src/algos/metaBatch';
 import { dot } from '../../src/algos/trpo';
 import { Rng } from '../../src/core/rng';
 import { klFromFixedTf, logProbTf, paramLayout } from '../../src/policies/gaussianMlp';

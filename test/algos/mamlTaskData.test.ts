@@ -1,7 +1,7 @@
 // A task's batch for MAML's losses: per-step weights under both weightings (the paper's
 // mean over all steps, pytorch-maml-rl's mean of per-episode means), normalised advantages.
 import { describe, expect, it } from 'vitest';
-import { buildTaskData } from '../../src/algos/maml';
+import { buildTaskData } from '../../src/algos/taskData';
 import type { Episode } from '../../src/samplers/sampler';
 
 function episode(length: number, index: number): Episode {

@@ -34,11 +34,10 @@ import { parseArgs } from 'node:util';
 import { familyIds, getFamily } from '../../envs/registry';
 import { prepareFamily, type TaskFamily } from '../../src/core/env';
 import { createRandomInit } from '../../src/algos/mamlSpecs';
-import type { MetaLearner } from '../../src/algos/metaLearner';
 import { getAlgo } from '../../src/algos/registry';
 import { locateRun } from '../../src/cli/commands/common';
 import { type EvalProtocol, getEvalProtocol } from '../../src/training/evalProtocol';
-import { evaluateBaseline, evaluateLearner } from '../../src/training/evaluate';
+import { evaluateBaselines, evaluateLearner } from '../../src/training/evaluate';
 import { listRunIds, readMeta, readMetrics, readState, runDirOf } from '../../src/training/runDir';
 import { loadRunLearner } from '../../src/training/runLoader';
 import { defaultWorkerCount } from '../../src/samplers/sampler';
@@ -248,36 +247,30 @@ console.log(
 const returns = await evaluateLearner(mainRun.learner, family, opts);
 await mainRun.learner.dispose();
 
-const baselines: Record<string, number[]> = {};
-const stepSizes: Record<string, number> = {};
-const fineTuned: [string, () => Promise<MetaLearner>][] = [
-  [
-    'pretrained',
-    async () =>
-      (await loadRunLearner(baseRoot, baseIds.pretrained, undefined, { workers })).learner,
-  ],
-];
-if (!values['no-random']) {
+// Pretrained and random init fine-tune with their best step size on training tasks.
+const random = async () =>
   // The same network as the learner's when it is a gradient learner; RL²'s is a GRU, so its
   // random-init baseline is the MAML paper's (an untrained MLP, fine-tuned by steps).
-  fineTuned.push([
-    'random',
-    async () =>
-      algo === 'maml'
-        ? getAlgo('maml').create({ family, config: mainRun.meta.config.hyper, seed, workers })
-        : createRandomInit(family, seed, workers),
-  ]);
-}
-for (const [name, make] of fineTuned) {
-  const learner = await make();
-  try {
-    const r = await evaluateBaseline(learner, family, opts, true);
-    baselines[name] = r.returns;
-    if (r.stepSize !== undefined) stepSizes[name] = r.stepSize;
-  } finally {
-    await learner.dispose();
-  }
-}
+  algo === 'maml'
+    ? getAlgo('maml').create({ family, config: mainRun.meta.config.hyper, seed, workers })
+    : createRandomInit(family, seed, workers);
+const { returns: baselines, stepSizes } = await evaluateBaselines(
+  family,
+  [
+    {
+      name: 'pretrained',
+      create: async () => ({
+        learner: (await loadRunLearner(baseRoot, baseIds.pretrained, undefined, { workers }))
+          .learner,
+        tune: true,
+      }),
+    },
+    ...(values['no-random']
+      ? []
+      : [{ name: 'random', create: async () => ({ learner: await random(), tune: true }) }]),
+  ],
+  opts,
+);
 const oracleRun = await loadRunLearner(baseRoot, baseIds.oracle, undefined, { workers });
 const oracle = (await evaluateLearner(oracleRun.learner, family, { ...opts, steps: 0 }))[0];
 await oracleRun.learner.dispose();

@@ -42,6 +42,38 @@ describe('import rules per folder', () => {
     expect(await errors(code, file)).toEqual([]);
   });
 
+  it.each([
+    ["import { Trainer } from '../training/trainer';\nexport const T = Trainer;", 'src/algos/x.ts'],
+    [
+      "import type { Metrics } from '../algos/metaLearner';\nexport type M = Metrics;",
+      'src/samplers/x.ts',
+    ],
+    ["import '../samplers/sampler';", 'src/policies/x.ts'],
+    ["import '../core/rng';", 'src/shared/x.ts'],
+    ["import '../cli/main';", 'src/host/x.ts'],
+    ["import '../host/client';", 'src/training/x.ts'],
+  ])('%s in %s breaks the layer order', async (code, file) => {
+    const errs = await errors(code, file);
+    expect(errs.some((e) => e.startsWith('no-restricted-imports') && /layer order/.test(e))).toBe(
+      true,
+    );
+  });
+
+  it.each([
+    ["import { Rng } from '../core/rng';\nexport const R = Rng;", 'src/algos/x.ts'],
+    ["import { exp } from '../tf/ops';\nexport const e = exp;", 'src/policies/x.ts'],
+    [
+      "import { Trainer } from '../../training/trainer';\nexport const T = Trainer;",
+      'src/cli/commands/x.ts',
+    ],
+    [
+      "import { getAlgo } from '../algos/registry';\nexport const g = getAlgo;",
+      'src/training/x.ts',
+    ],
+  ])('%s in %s follows the layer order', async (code, file) => {
+    expect(await errors(code, file)).toEqual([]);
+  });
+
   it('forbids Math.random and matter-js Common.random anywhere', async () => {
     expect((await errors('export const r = Math.random();', 'src/core/x.ts')).join()).toMatch(
       /seeded Rng/,

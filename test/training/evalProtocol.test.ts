@@ -3,7 +3,8 @@
 // learner against the same learner configured with that later size explicitly.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getFamily } from '../../envs/registry';
-import { MamlLearner, mamlConfigSchema } from '../../src/algos/maml';
+import { MamlLearner } from '../../src/algos/maml';
+import { mamlConfigSchema } from '../../src/algos/mamlConfig';
 import { EVAL_PROTOCOLS, getEvalProtocol } from '../../src/training/evalProtocol';
 import { initBackend } from '../../src/tf/backend';
 

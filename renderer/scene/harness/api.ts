@@ -1,6 +1,7 @@
 // Types shared by the scene harness page and its Node drivers (no DOM here, so the Node
 // side type-checks without browser libs).
 import type { SceneDescription } from '../../../src/shared/scene';
+import type { BudgetSummary } from '../frameBudget';
 
 export interface BenchInput {
   scene: SceneDescription;
@@ -26,6 +27,10 @@ export interface BenchResult {
   medianWorkMs: number;
   /** One render forced to completion (readPixels), median: the frame cost without the compositor. */
   medianRenderMs: number;
+  /** Per-layer milliseconds per animation frame during the replay (SceneView's FrameBudget). */
+  budget: BudgetSummary;
+  /** Smallest step of performance.now() seen in the page (5 µs when cross-origin isolated). */
+  timerResolutionMs: number;
   drawCalls: number;
   triangles: number;
   glRenderer: string;

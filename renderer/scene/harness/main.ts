@@ -74,7 +74,10 @@ async function bench(input: BenchInput): Promise<BenchResult> {
     view.onFrame = (now) => {
       const t0 = performance.now();
       if (start < 0) start = now;
-      if (last >= 0 && now - start > warmupMs) deltas.push(now - last);
+      if (last >= 0 && now - start > warmupMs) {
+        if (!view.budget.enabled) view.budget.enabled = true;
+        deltas.push(now - last);
+      }
       last = now;
       for (let i = 0; i < rollouts.length; i++) {
         const frames = rollouts[i];
@@ -82,6 +85,8 @@ async function bench(input: BenchInput): Promise<BenchResult> {
         view.setPose(`a${i}`, frames[k]);
         if (input.trails ?? true) view.revealTrail(`a${i}`, k + 1);
       }
+      // The task's markers follow the first rollout, as the viewer's panes do.
+      view.setFrame(rollouts[0][step % rollouts[0].length]);
       step++;
       if (now - start > warmupMs + input.seconds * 1000) {
         view.onFrame = undefined;
@@ -90,6 +95,8 @@ async function bench(input: BenchInput): Promise<BenchResult> {
       work.push(performance.now() - t0);
     };
   });
+  const budget = view.budget.summary();
+  view.budget.enabled = false;
   // Time renders on their own, each forced to completion by a 1-pixel readPixels (gl.finish
   // returns before SwiftShader is done): the GPU-side cost the rAF figure also pays.
   const renders: number[] = [];
@@ -115,6 +122,8 @@ async function bench(input: BenchInput): Promise<BenchResult> {
     fps: 1000 / median(deltas),
     medianWorkMs: median(work),
     medianRenderMs: median(renders),
+    budget,
+    timerResolutionMs: timerResolution(),
     drawCalls: info.calls,
     triangles: info.triangles,
     glRenderer,
@@ -125,6 +134,18 @@ async function bench(input: BenchInput): Promise<BenchResult> {
 }
 
 let openView: SceneView | null = null;
+
+/** The smallest non-zero step between successive performance.now() readings. */
+function timerResolution(): number {
+  let best = Infinity;
+  let last = performance.now();
+  for (let i = 0; i < 10_000 && best > 0.001; i++) {
+    const t = performance.now();
+    if (t > last) best = Math.min(best, t - last);
+    last = t;
+  }
+  return Number(best.toFixed(4));
+}
 
 function memory(): { geometries: number; textures: number } {
   let geometries = 0;

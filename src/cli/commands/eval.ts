@@ -10,10 +10,10 @@ import type { Command } from 'commander';
 import { collect } from './common';
 import writeFileAtomic from 'write-file-atomic';
 import { initBackend, type BackendName } from '../../tf/backend';
-import type { MetaLearner } from '../../algos/metaLearner';
 import { Trainer } from '../../training/trainer';
 import {
-  evaluateBaseline,
+  type BaselineSpec,
+  evaluateBaselines,
   evaluateLearner,
   randomBaseline,
   tunesStepSize,
@@ -166,50 +166,39 @@ export function registerEval(program: Command): void {
         onTask: progress(main.spec.id),
       });
       await main.learner.dispose();
-      const baselineReturns: Record<string, number[]> = {};
-      const baselineSteps: Record<string, number> = {};
-      for (const b of baselines) {
-        const [label, target] = b.includes('=') ? (b.split('=', 2) as [string, string]) : [b, b];
-        let learner: MetaLearner;
-        let algo = 'random';
-        let tuneUnit = unit;
-        if (target === 'random') {
-          // The same learner and hyper-parameters, never trained: fine-tuning from scratch.
-          await initBackend(main.meta.config.backend as BackendName);
-          ({ learner, stageUnit: tuneUnit } = await randomBaseline(
-            main.spec,
-            main.family,
-            main.meta.config,
-          ));
-        } else {
-          const loc = locateRun(target, root);
-          const other = await loadRunLearner(loc.root, loc.runId);
-          if (other.family.id !== main.family.id)
-            throw new Error(
-              `Baseline ${b} is a ${other.family.id} run; ${runId} is ${main.family.id}`,
-            );
-          learner = other.learner;
-          algo = other.meta.config.algo;
-        }
-        try {
-          const name = label === target && target !== 'random' ? path.basename(target) : label;
-          const tune = tunesStepSize(algo, tuneUnit);
-          const r = await evaluateBaseline(
-            learner,
-            main.family,
-            {
-              ...opts,
-              onTask: progress(label),
-              ...(tune && baselineStep !== 'tune' ? { stepSize: baselineStep } : {}),
+      const { returns: baselineReturns, stepSizes: baselineSteps } = await evaluateBaselines(
+        main.family,
+        baselines.map((b): BaselineSpec => {
+          const [label, target] = b.includes('=') ? (b.split('=', 2) as [string, string]) : [b, b];
+          return {
+            name: label === target && target !== 'random' ? path.basename(target) : label,
+            onTask: progress(label),
+            create: async () => {
+              if (target === 'random') {
+                // The same learner and hyper-parameters, never trained: fine-tuning from scratch.
+                await initBackend(main.meta.config.backend as BackendName);
+                const { learner, stageUnit } = await randomBaseline(
+                  main.spec,
+                  main.family,
+                  main.meta.config,
+                );
+                return { learner, tune: tunesStepSize('random', stageUnit) };
+              }
+              const loc = locateRun(target, root);
+              const other = await loadRunLearner(loc.root, loc.runId);
+              if (other.family.id !== main.family.id) {
+                await other.learner.dispose();
+                throw new Error(
+                  `Baseline ${b} is a ${other.family.id} run; ${runId} is ${main.family.id}`,
+                );
+              }
+              return { learner: other.learner, tune: tunesStepSize(other.meta.config.algo, unit) };
             },
-            tune,
-          );
-          baselineReturns[name] = r.returns;
-          if (r.stepSize !== undefined) baselineSteps[name] = r.stepSize;
-        } finally {
-          await learner.dispose();
-        }
-      }
+          };
+        }),
+        opts,
+        baselineStep === 'tune' ? undefined : baselineStep,
+      );
       if (!f.json && process.stderr.isTTY) process.stderr.write('\n');
       if (f.json) {
         const extra = baselines.length

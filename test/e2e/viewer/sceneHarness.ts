@@ -26,7 +26,17 @@ export async function openHarness(): Promise<Harness> {
     root,
     configFile: false,
     logLevel: 'error',
-    server: { host: '127.0.0.1', port: 0, strictPort: false },
+    server: {
+      host: '127.0.0.1',
+      port: 0,
+      strictPort: false,
+      // Cross-origin isolation: performance.now() then ticks in microseconds, not 0.1 ms
+      // steps, so the frame budget can time layer updates that take a few microseconds.
+      headers: {
+        'Cross-Origin-Opener-Policy': 'same-origin',
+        'Cross-Origin-Embedder-Policy': 'require-corp',
+      },
+    },
     optimizeDeps: { include: ['three', 'three/examples/jsm/controls/OrbitControls.js'] },
   });
   await server.listen();

@@ -103,7 +103,11 @@ describe('adaptation viewer', () => {
     const { page } = app;
     await openViewer(page, `run=${mamlNav}`);
     await expect.poll(() => page.getByTestId('viewer-run').inputValue()).toBe(mamlNav);
-    await expect.poll(() => page.getByTestId('viewer-task').textContent()).toContain('sampled');
+    // The sampled task itself, not the empty one shown until the trainer's reply: a reply
+    // arriving after the edit below would replace the edited task.
+    await expect
+      .poll(() => page.getByTestId('viewer-task').textContent())
+      .toMatch(/\{".+\} · sampled/);
 
     const scene = page.getByTestId('viewer-scene');
     const box = (await scene.boundingBox())!;
@@ -201,7 +205,11 @@ describe('adaptation viewer', () => {
   it('sets a cartpole dynamics slider out of distribution, adapts and replays', async () => {
     const { page } = app;
     await openViewer(page, `run=${mamlCart}`);
-    await expect.poll(() => page.getByTestId('viewer-task').textContent()).toContain('sampled');
+    // The sampled task itself, not the empty one shown until the trainer's reply: a reply
+    // arriving after the edit below would replace the edited task.
+    await expect
+      .poll(() => page.getByTestId('viewer-task').textContent())
+      .toMatch(/\{".+\} · sampled/);
     expect(await text(page, 'task-status')).toMatch(/^\s*in distribution/);
     await expect
       .poll(() => page.getByTestId('stage-legend').textContent())

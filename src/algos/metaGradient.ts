@@ -1,0 +1,101 @@
+// The meta-objective of gradient-based meta-learning and its derivatives, on a meta-batch:
+//   objective   mean_t L_out(φ_t(θ)) (and the mean KL to the sampling policy);
+//   gradient    mean_t J_tᵀ ∇φ L_out(φ_t), J_t = ∂φ_t/∂θ = Π_k (I − diag(α) H_k), exact
+//               second order by Hessian-vector products; first order takes J = I;
+//   curvature   (mean_t J_tᵀ F_t J_t + δI) v, the Hessian of the mean KL through the
+//               adaptation (TRPO's metric; the KL's gradient vanishes at φ_t).
+import type { PolicyDerivatives, StepSize } from './derivatives';
+import { adaptOnData } from './gradientAdaptation';
+import type { MetaBatch } from './metaBatch';
+
+export interface MetaGradientOptions {
+  /** The inner step size α the batch's paths were taken with. */
+  innerLr: StepSize;
+  firstOrder: boolean;
+}
+
+function meanOf(xs: number[]): number {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+}
+
+/** J_t v (k = 0 first): each factor is v − α ∘ (H_k v). */
+function jvp(mb: MetaBatch, t: number, v: ArrayLike<number>, o: MetaGradientOptions): Float64Array {
+  const out = Float64Array.from(v);
+  if (o.firstOrder) return out;
+  const lr = o.innerLr;
+  for (let k = 0; k < mb.inner[t].length; k++) {
+    const h = mb.innerAt[t][k].hvp(out);
+    if (typeof lr === 'number') for (let i = 0; i < out.length; i++) out[i] -= lr * h[i];
+    else for (let i = 0; i < out.length; i++) out[i] -= lr[i] * h[i];
+  }
+  return out;
+}
+
+/** J_tᵀ w (k = K−1 first): each factor is w − H_k (α ∘ w) (H_k is symmetric). */
+function vjp(mb: MetaBatch, t: number, w: ArrayLike<number>, o: MetaGradientOptions): Float64Array {
+  const out = Float64Array.from(w);
+  if (o.firstOrder) return out;
+  const lr = o.innerLr;
+  for (let k = mb.inner[t].length - 1; k >= 0; k--) {
+    if (typeof lr === 'number') {
+      const h = mb.innerAt[t][k].hvp(out);
+      for (let i = 0; i < out.length; i++) out[i] -= lr * h[i];
+    } else {
+      const h = mb.innerAt[t][k].hvp(out.map((x, i) => lr[i] * x));
+      for (let i = 0; i < out.length; i++) out[i] -= h[i];
+    }
+  }
+  return out;
+}
+
+/** The meta-objective mean_t L_out(φ_t(θ)) and mean KL at θ, on the batch's data. */
+export function metaObjective(
+  d: PolicyDerivatives,
+  theta: Float32Array,
+  mb: MetaBatch,
+  o: MetaGradientOptions,
+): { loss: number; kl: number } {
+  const parts = mb.outer.map((out, t) =>
+    d.lossAndKl(
+      adaptOnData(d, theta, mb.inner[t], o.innerLr, false).path.at(-1) as Float32Array,
+      out,
+    ),
+  );
+  return { loss: meanOf(parts.map((p) => p.loss)), kl: meanOf(parts.map((p) => p.kl)) };
+}
+
+/** The meta-gradient mean_t J_tᵀ ∇φ L_out(φ_t) and the loss, at the batch's θ (PPO-clipped at `clip` if given). */
+export function metaGradient(
+  mb: MetaBatch,
+  o: MetaGradientOptions,
+  clip?: number,
+): { loss: number; grad: Float64Array } {
+  const P = mb.paths[0]?.[0]?.length ?? 0;
+  const g = new Float64Array(P);
+  let loss = 0;
+  const T = mb.outer.length;
+  for (let t = 0; t < T; t++) {
+    const lg = mb.outerAt[t].lossGrad(clip);
+    loss += lg.loss / T;
+    const jt = vjp(mb, t, lg.grad, o);
+    for (let i = 0; i < P; i++) g[i] += jt[i] / T;
+  }
+  return { loss, grad: g };
+}
+
+/** (mean_t J_tᵀ F_t J_t + δI) v. */
+export function curvatureVp(
+  mb: MetaBatch,
+  v: ArrayLike<number>,
+  damping: number,
+  o: MetaGradientOptions,
+): Float64Array {
+  const out = new Float64Array(v.length);
+  const T = mb.outer.length;
+  for (let t = 0; t < T; t++) {
+    const r = vjp(mb, t, mb.outerAt[t].fisherVp(jvp(mb, t, v, o)), o);
+    for (let i = 0; i < v.length; i++) out[i] += r[i] / T;
+  }
+  for (let i = 0; i < v.length; i++) out[i] += damping * v[i];
+  return out;
+}
