@@ -19,6 +19,8 @@ export interface EvaluateOptions {
   seed: number;
   /** Where the tasks come from: held-out 'test' tasks (the default) or 'train' tasks (to choose settings on). */
   split?: 'train' | 'test';
+  /** Explicit tasks and per-task seeds instead of the split's (meta-validation tasks); `tasks` must equal their number. */
+  taskList?: { tasks: JsonObject[]; seeds: number[] };
   /** Gradient-step learners: the first adaptation step's size (AdaptBudget.stepSize); default their own. */
   stepSize?: number;
   /** Gradient-step learners: later steps' size as a fraction of the first's (default: their own rule). */
@@ -69,7 +71,10 @@ export async function evaluateLearner(
   const E = opts.episodesPerStage ?? 20;
   if (!Number.isInteger(E) || E < 1)
     throw new Error(`evaluate: episodesPerStage must be a positive integer, got ${E}`);
-  const { tasks, seeds } = evaluationTasks(family, opts.tasks, opts.seed, opts.split);
+  const { tasks, seeds } =
+    opts.taskList ?? evaluationTasks(family, opts.tasks, opts.seed, opts.split);
+  if (tasks.length !== opts.tasks || seeds.length !== tasks.length)
+    throw new Error(`evaluate: taskList must hold ${opts.tasks} tasks and as many seeds`);
   const budget: Omit<AdaptBudget, 'seed'> = {
     steps: opts.steps,
     episodesPerStage: E,

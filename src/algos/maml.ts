@@ -226,6 +226,8 @@ export class MamlLearner implements MetaLearner {
   /** PPO epochs with Adam: each re-adapts from the current θ on the same inner data (the outer data stay the old policy's). */
   private ppoOuterStep(mb: MetaBatch): Metrics {
     const cfg = this.config;
+    // Read at every step: meta-control's schedules change it between meta-iterations.
+    this.adam.learningRate = cfg.ppoLr;
     let first = NaN;
     for (let e = 0; e < cfg.ppoEpochs; e++) {
       const cur = readaptedBatch(this.derivatives, this.batchOptions, mb, this.theta);

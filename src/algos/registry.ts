@@ -7,6 +7,7 @@ import type { JsonObject } from '../shared/json';
 import type { MetaLearner } from './metaLearner';
 import { mamlSpec, oracleSpec, pretrainedSpec } from './mamlSpecs';
 import { rl2Spec } from './rl2';
+import { nearestTaskSpec } from './nearestTask';
 
 export interface CreateLearnerArgs {
   family: TaskFamily;
@@ -42,7 +43,7 @@ export interface AlgoSpec {
 }
 
 /** Filled by the learner modules (MAML, RL², baselines) as they land. */
-export const ALGOS: AlgoSpec[] = [mamlSpec, rl2Spec, pretrainedSpec, oracleSpec];
+export const ALGOS: AlgoSpec[] = [mamlSpec, rl2Spec, pretrainedSpec, oracleSpec, nearestTaskSpec];
 
 export function getAlgo(id: string): AlgoSpec {
   const a = ALGOS.find((x) => x.id === id);

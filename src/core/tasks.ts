@@ -66,3 +66,52 @@ export function readObject(value: unknown, what = 'task'): Record<string, unknow
   }
   return value as Record<string, unknown>;
 }
+
+// ---------------------------------------------------------------------------------------
+// The meta-validation split (meta-control, src/training/metaControl.ts): a fifth of the
+// training split, chosen by a second hash of every number of the task (keys in sorted
+// order), salted so it is independent of the family's train/test hash. Validation tasks are
+// drawn from the training split and kept only if they fall in it; a run with meta-control
+// trains only on the training tasks outside it. So the three are disjoint by construction.
+
+/** Fraction of the training split held out for meta-validation. */
+export const VALIDATION_FRACTION = 0.2;
+const VALIDATION_SALT = 0.731;
+
+/** Every number of a task, depth first, object keys sorted. */
+export function taskNumbers(task: unknown, out: number[] = []): number[] {
+  if (typeof task === 'number') out.push(task);
+  else if (Array.isArray(task)) for (const v of task) taskNumbers(v, out);
+  else if (typeof task === 'object' && task !== null) {
+    const o = task as Record<string, unknown>;
+    for (const k of Object.keys(o).sort()) taskNumbers(o[k], out);
+  }
+  return out;
+}
+
+/** True when a (training-split) task belongs to the meta-validation split. */
+export function isValidationTask(task: unknown): boolean {
+  return taskHash([VALIDATION_SALT, ...taskNumbers(task)]) < VALIDATION_FRACTION;
+}
+
+/**
+ * `n` tasks drawn one at a time from `sampleTrain` (a family's training split), keeping those
+ * for which `keep` holds: the meta-training tasks (keep = not validation) or the
+ * meta-validation tasks (keep = validation).
+ */
+export function sampleFiltered<T>(
+  n: number,
+  rng: Rng,
+  sampleTrain: (rng: Rng) => T,
+  keep: (task: T) => boolean,
+  what: string,
+): T[] {
+  const out: T[] = [];
+  let tries = 0;
+  while (out.length < n) {
+    if (++tries > 1000 * (n + 1)) throw new Error(`sampleTasks: could not draw ${n} ${what} tasks`);
+    const t = sampleTrain(rng);
+    if (keep(t)) out.push(t);
+  }
+  return out;
+}

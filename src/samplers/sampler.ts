@@ -19,6 +19,8 @@ export interface EpisodeRecord {
   stage: number;
   /** Index of the episode within its stage. */
   index: number;
+  /** The learner's own name for the stage, e.g. 'exploration' (default: the viewer's by stage unit). */
+  label?: string;
   return: number;
   length: number;
   /**

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { JsonObject, JsonValue } from './json';
 import { SamplerChoiceSchema } from './cluster';
+import { MetaControlSchema } from './metaControl';
 
 export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_NAMES)[number];
@@ -79,6 +80,8 @@ export const RunConfigSchema = z.strictObject({
   preview: PreviewConfigSchema.default({ episodesPerStage: 10, framesPerStage: 1 }),
   /** The learner's hyper-parameters (validated by its own schema; `{}` = its defaults). */
   hyper: JsonObjectSchema.default({}),
+  /** Meta-validation, best checkpoint, early stopping, step-size schedule (./metaControl.ts); absent = off. */
+  metaControl: MetaControlSchema.optional(),
   /**
    * Train even when the run's memory estimate (src/training/resources.ts) is above this
    * machine's limit: for machines with more memory than the estimate assumes usable.

@@ -178,6 +178,8 @@ export const EpisodeJsonSchema = z.object({
   /** 0 = before adaptation; MAML: after gradient step k; RL²: episode k+1 of the trial. */
   stage: z.number(),
   index: z.number(),
+  /** The learner's own name for the stage (nearest-task: 'exploration', 'nearest: task #k (d=…)'). */
+  label: z.string().optional(),
   return: z.number(),
   length: z.number(),
   /** Per step, row-major (length × observation size / action size). */

@@ -20,6 +20,7 @@ import { z } from 'zod';
 import type { Checkpoint, SavedTensor } from '../algos/metaLearner';
 import type { RngState } from '../core/rng';
 import { JsonObjectSchema } from '../shared/config';
+import type { JsonObject } from '../shared/json';
 
 export const CHECKPOINT_FORMAT = 2;
 const MANIFEST = 'manifest.json';
@@ -30,6 +31,8 @@ export interface TrainerCheckpointState {
   /** The trainer's task-sampling rng: resuming needs it to draw the same tasks. */
   rng: RngState;
   elapsedMs: number;
+  /** Meta-control's state (best validation so far, patience count), when the run has it. */
+  metaControl?: JsonObject;
 }
 
 export interface StoredCheckpoint {
@@ -53,7 +56,11 @@ const ManifestSchema = z.object({
   tensors: z.array(TensorEntrySchema),
   optimizerState: JsonObjectSchema,
   rng: RngStateSchema,
-  trainer: z.object({ rng: RngStateSchema, elapsedMs: z.number() }),
+  trainer: z.object({
+    rng: RngStateSchema,
+    elapsedMs: z.number(),
+    metaControl: JsonObjectSchema.optional(),
+  }),
   data: z.object({
     file: z.literal(DATA),
     bytes: z.number().int().nonnegative(),

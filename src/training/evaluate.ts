@@ -5,12 +5,15 @@ import type { TaskFamily } from '../core/env';
 import type { EpisodeRecord, MetaLearner } from '../algos/metaLearner';
 import { evaluateLearner as evaluateProtocol, tuneStepSize } from '../algos/evaluate';
 import type { JsonObject, JsonValue } from '../shared/json';
+import type { AlgoSpec } from '../algos/registry';
+import { createRandomInit } from '../algos/mamlSpecs';
 import type { EpisodeJson } from '../shared/protocol';
 
 export function episodeToJson(ep: EpisodeRecord, withFrames: boolean): EpisodeJson {
   return {
     stage: ep.stage,
     index: ep.index,
+    ...(ep.label !== undefined ? { label: ep.label } : {}),
     return: ep.return,
     length: ep.length,
     observations: Array.from(ep.observations),
@@ -69,6 +72,27 @@ export async function evaluateLearner(
     ...(opts.laterStepRatio !== undefined ? { laterStepRatio: opts.laterStepRatio } : {}),
   });
   return r.returns;
+}
+
+/**
+ * The "random" baseline of a run: its learner untrained, fine-tuned from scratch, with the
+ * stage unit its fine-tuning has. A nearest-task learner knows no task untrained, so its
+ * random baseline is the MAML paper's: an untrained MLP fine-tuned by gradient steps.
+ */
+export async function randomBaseline(
+  spec: AlgoSpec,
+  family: TaskFamily,
+  run: { hyper: JsonObject; seed: number; workers: number },
+): Promise<{ learner: MetaLearner; stageUnit: 'step' | 'episode' }> {
+  if (spec.id === 'nearest-task')
+    return { learner: createRandomInit(family, run.seed, run.workers), stageUnit: 'step' };
+  const learner = await spec.create({
+    family,
+    config: run.hyper,
+    seed: run.seed,
+    workers: run.workers,
+  });
+  return { learner, stageUnit: spec.stageUnit };
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   evaluateBaselines,
   evaluateWithSpread,
   inTrainingDistribution,
+  randomBaseline,
   tunesStepSize,
 } from './evaluate';
 import { saveEvaluation } from './savedEvaluations';
@@ -139,13 +140,8 @@ export class Evaluations {
         // Random init and pretrained fine-tune with their best step size on training tasks.
         create: async () => {
           if (b === 'random') {
-            const learner = await e.spec.create({
-              family: e.family,
-              config: e.meta.config.hyper,
-              seed: e.meta.config.seed,
-              workers: e.meta.config.workers,
-            });
-            return { learner, tune: tunesStepSize('random', e.spec.stageUnit) };
+            const { learner, stageUnit } = await randomBaseline(e.spec, e.family, e.meta.config);
+            return { learner, tune: tunesStepSize('random', stageUnit) };
           }
           const other = await loadRunLearner(this.opts.rootOf(b), b).catch((err: Error) => {
             throw new ProtocolError(

@@ -2,8 +2,12 @@
 // meta-iteration at a time.
 //
 //   sample tasks with the run's own rng → learner.metaTrainStep → guard (finite metrics)
-//   → metrics.jsonl + event → live preview every N → learner.saveState → guard (finite
-//   params) → checkpoint every N and at the end / stop.
+//   → live preview every N → meta-validation every N (with meta-control) →
+//   learner.saveState → guard (finite params) → metrics.jsonl + event → checkpoint every N,
+//   at a new best on meta-validation, and at the end / stop / early stop.
+//
+// With meta-control (./metaControl.ts) the tasks exclude the meta-validation split and the
+// outer step size follows its schedule; its state is part of each checkpoint too.
 //
 // Pause and stop take effect between meta-iterations. The task rng is part of each
 // checkpoint, so a resumed run draws the same tasks and reproduces the uninterrupted metrics.
@@ -30,6 +34,8 @@ import { writeCheckpoint } from './checkpoint';
 import { appendMetrics, logEvent, writeState, type RunMeta } from './runDir';
 import { describeHolder, type RunLock } from './runLock';
 import { episodeToJson } from './evaluate';
+import { MetaController, writeBest } from './metaControl';
+import { firstNonFinite, nonFiniteTensor } from './finiteGuards';
 
 export type Emit = <S extends StreamName>(stream: S, payload: StreamPayloads[S]) => void;
 
@@ -61,27 +67,8 @@ export interface LiveRunArgs {
   checkpoint: Checkpoint | null;
   elapsedMs?: number;
   lock: RunLock;
-}
-
-/** First non-finite scalar of a metrics record, or null. */
-function firstNonFinite(metrics: Record<string, number>): string | null {
-  for (const [k, v] of Object.entries(metrics))
-    if (typeof v !== 'number' || !Number.isFinite(v)) return `${k} = ${v}`;
-  return null;
-}
-
-function nonFiniteTensor(c: Checkpoint): string | null {
-  for (const [group, tensors] of [
-    ['parameter', c.params],
-    ['optimiser tensor', c.optimizerTensors],
-  ] as const) {
-    for (const [name, t] of Object.entries(tensors)) {
-      for (let i = 0; i < t.data.length; i++) {
-        if (!Number.isFinite(t.data[i])) return `${group} "${name}"[${i}] = ${t.data[i]}`;
-      }
-    }
-  }
-  return null;
+  /** Meta-control's state from the checkpoint resumed from. */
+  metaControlState?: JsonObject;
 }
 
 export class LiveRun {
@@ -109,6 +96,10 @@ export class LiveRun {
   private readonly rng: Rng;
   private readonly previewTask: JsonObject;
   private readonly lock: RunLock;
+  /** Meta-validation, best checkpoint, early stopping and schedules, when the run has them. */
+  private readonly control: MetaController | null;
+  /** Early stopping ended training (the run finishes at this iteration). */
+  private earlyStopped = false;
   /** Rollout workers for the dashboard, when the run samples through Redis. */
   private cluster: {
     monitor: ClusterMonitor | null;
@@ -135,6 +126,9 @@ export class LiveRun {
     this.lastCheckpoint = a.checkpoint ? a.iteration : null;
     this.elapsedMs = a.elapsedMs ?? 0;
     this.lock = a.lock;
+    this.control = a.meta.config.metaControl
+      ? new MetaController(a.family, a.meta.config.metaControl, a.metaControlState)
+      : null;
     this.lock.onLost = (holder) => {
       this.lostLock = holder;
       this.stopRequested = true;
@@ -203,7 +197,7 @@ export class LiveRun {
   private async run(): Promise<void> {
     const cfg = this.meta.config;
     try {
-      while (this.iteration < cfg.iterations) {
+      while (this.iteration < cfg.iterations && !this.earlyStopped) {
         if (this.stopRequested) break;
         if (this.pauseRequested) {
           this.state = 'paused';
@@ -231,7 +225,9 @@ export class LiveRun {
         );
       }
       await this.finish(
-        this.iteration >= cfg.iterations && !this.stopRequested ? 'finished' : 'stopped',
+        (this.iteration >= cfg.iterations || this.earlyStopped) && !this.stopRequested
+          ? 'finished'
+          : 'stopped',
       );
     } catch (err) {
       await this.fail(`iteration ${this.iteration + 1}: ${(err as Error).message}`, true);
@@ -249,12 +245,12 @@ export class LiveRun {
       phase: 'sampling',
       fraction: 0,
     });
-    const tasks = this.family.sampleTasks(
-      this.spec.metaBatchSize(cfg.hyper),
-      this.rng,
-      'train',
-    ) as JsonObject[];
-    const metrics = await learner.metaTrainStep(tasks);
+    const n = this.spec.metaBatchSize(cfg.hyper);
+    const tasks = this.control
+      ? this.control.trainingTasks(n, this.rng)
+      : (this.family.sampleTasks(n, this.rng, 'train') as JsonObject[]);
+    const scheduled = this.control?.applySchedule(learner, it, cfg.iterations) ?? {};
+    const metrics = { ...(await learner.metaTrainStep(tasks)), ...scheduled };
     if (this.lostLock !== undefined) return;
     const bad = firstNonFinite(metrics);
     if (bad) return this.fail(`iteration ${it}: non-finite metric ${bad}`, true);
@@ -272,6 +268,11 @@ export class LiveRun {
           true,
         );
     }
+    // Validation, like the preview, comes before the state is saved: the checkpoint is the
+    // learner as the next iteration starts from it, whatever adaptation may have touched.
+    const validated = await this.validate(it);
+    if (validated === 'failed') return;
+    Object.assign(metrics, validated?.metrics ?? {});
     const state = await learner.saveState();
     const badParam = nonFiniteTensor(state);
     if (badParam) return this.fail(`iteration ${it}: non-finite ${badParam}`, true);
@@ -291,7 +292,13 @@ export class LiveRun {
       ...row,
       emittedAt: performance.timeOrigin + performance.now(),
     });
-    if (it % cfg.checkpointEvery === 0 || it === cfg.iterations || this.stopRequested) {
+    if (
+      it % cfg.checkpointEvery === 0 ||
+      it === cfg.iterations ||
+      this.stopRequested ||
+      this.earlyStopped ||
+      validated?.isBest
+    ) {
       this.ctx.emit('mrl:progress.changed', {
         runId: this.runId,
         iteration: it,
@@ -300,7 +307,39 @@ export class LiveRun {
       });
       await this.checkpoint(state);
     }
+    if (validated?.isBest) {
+      const best = this.control!.state;
+      await writeBest(this.dir, { iteration: it, validationReturn: best.best! });
+      await logEvent(this.dir, `best on meta-validation: iteration ${it} (${best.best})`);
+    }
     this.ctx.statusChanged();
+  }
+
+  /** Meta-validation at iteration `it` when due; sets `earlyStopped` when patience runs out. */
+  private async validate(it: number) {
+    const cfg = this.meta.config;
+    if (!this.control?.due(it, cfg.iterations)) return null;
+    this.ctx.emit('mrl:progress.changed', {
+      runId: this.runId,
+      iteration: it,
+      phase: 'validation',
+      fraction: 0.97,
+    });
+    const v = await this.control.validate(this.learner!, it);
+    const bad = firstNonFinite(v.metrics);
+    if (bad) {
+      await this.fail(`iteration ${it}: non-finite meta-validation ${bad}`, true);
+      return 'failed' as const;
+    }
+    if (v.stop && it < cfg.iterations) {
+      this.earlyStopped = true;
+      const s = this.control.state;
+      await logEvent(
+        this.dir,
+        `early stopping at iteration ${it}: ${s.sinceImprovement} validations without an improvement above ${this.control.config.earlyStopping!.threshold}; best iteration ${s.bestIteration} (${s.best})`,
+      );
+    }
+    return v;
   }
 
   private async preview(it: number): Promise<string | null> {
@@ -341,7 +380,14 @@ export class LiveRun {
     state.iteration = this.iteration;
     const res = await writeCheckpoint(
       this.dir,
-      { learner: state, trainer: { rng: this.rng.getState(), elapsedMs: this.elapsedMs } },
+      {
+        learner: state,
+        trainer: {
+          rng: this.rng.getState(),
+          elapsedMs: this.elapsedMs,
+          ...(this.control ? { metaControl: this.control.state as unknown as JsonObject } : {}),
+        },
+      },
       this.ctx.checkpointHooks,
     );
     this.lastCheckpoint = this.iteration;

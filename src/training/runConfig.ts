@@ -14,6 +14,7 @@ import { isRemoteSampler } from '../shared/cluster';
 import { ProtocolError } from '../shared/protocol';
 import type { RunMeta } from './runDir';
 import { estimateTrainingMemory, memoryRefusal } from './resources';
+import { metaControlRefusal } from './metaControl';
 
 export interface ResolvedConfig {
   config: ResolvedRunConfig;
@@ -76,6 +77,9 @@ export function resolveRunConfig(config: RunConfig): ResolvedConfig {
       `Invalid run config:\n${formatIssues(hyper.error, 'config.hyper', spec.configSchema)}`,
       'invalid',
     );
+  const noControl = config.metaControl ? metaControlRefusal(family) : null;
+  if (noControl)
+    throw new ProtocolError(`Invalid run config:\nconfig.metaControl: ${noControl}`, 'invalid');
   if (config.preview.task) {
     try {
       family.parseTask(config.preview.task);

@@ -1,5 +1,5 @@
-// Load a run's meta-learner from one of its checkpoints (the latest by default), for
-// adaptation and evaluation in the trainer and in the CLI.
+// Load a run's meta-learner from one of its checkpoints (the latest by default, or the best on
+// meta-validation), for adaptation and evaluation in the trainer and in the CLI.
 import { prepareFamily, type TaskFamily } from '../core/env';
 import type { MetaLearner } from '../algos/metaLearner';
 import { getAlgo, type AlgoSpec } from '../algos/registry';
@@ -8,6 +8,7 @@ import { initBackend, type BackendName } from '../tf/backend';
 import { formatIssues } from '../shared/config';
 import { checkpointDir, loadLatestCheckpoint, readCheckpoint } from './checkpoint';
 import { readMeta, runDirOf, type RunMeta } from './runDir';
+import { readBest } from './metaControl';
 
 export interface LoadedRun {
   runId: string;
@@ -28,10 +29,19 @@ export interface LoadOptions {
 export async function loadRunLearner(
   runsRoot: string,
   runId: string,
-  iteration?: number,
+  which?: number | 'best',
   opts: LoadOptions = {},
 ): Promise<LoadedRun> {
   const dir = runDirOf(runsRoot, runId);
+  // 'best': the iteration meta-control chose on meta-validation (never on test tasks).
+  const iteration =
+    which === 'best'
+      ? (
+          await readBest(dir).catch((err: Error) => {
+            throw new Error(`Run ${runId}: ${err.message}`);
+          })
+        ).iteration
+      : which;
   const meta = await readMeta(dir);
   const skipped: string[] = [];
   const stored =

@@ -48,6 +48,7 @@ import {
   type ResolvedConfig,
 } from './runConfig';
 import { LiveRun, type CheckpointStat, type Emit } from './liveRun';
+import { restoreBest } from './metaControl';
 import { Evaluations } from './evaluations';
 import { algoCatalog, familyCatalog, warmFamilyCatalog } from './catalog';
 import { acquireRunLock, RunLockedError, type RunLock } from './runLock';
@@ -377,6 +378,7 @@ export class Trainer {
       }
       await writeMeta(dir, meta);
       await truncateMetrics(dir, start);
+      await restoreBest(dir, stored?.trainer.metaControl);
       const seedRng = new Rng(meta.config.seed);
       const freshRng = seedRng.split();
       const previewTask = (
@@ -403,6 +405,7 @@ export class Trainer {
         checkpoint: stored ? stored.learner : null,
         elapsedMs: stored?.trainer.elapsedMs ?? 0,
         lock,
+        metaControlState: stored?.trainer.metaControl,
       });
     } finally {
       // Once launched, the live run owns the lock (and releases it when it ends).

@@ -7,12 +7,18 @@
 //   oracle      a policy that sees the task parameters, evaluated as it is.
 // Pretrained and oracle runs of a family and seed are trained once into --baselines and reused
 // by every learner's benchmark (a finished run there with the same family, seed and length).
-// For RL², stage k is episode k+1 of a trial; its baselines take as many gradient steps.
+// For RL², stage k is episode k+1 of a trial; its baselines take as many gradient steps. For
+// nearest-task, stage 0 is its exploration episode and stage 1 the nearest known task's policy
+// (default --steps 1, so the baselines take one gradient step).
+// --meta-control JSON trains with meta-control (src/shared/metaControl.ts: meta-validation,
+// early stopping, schedules) and --checkpoint best evaluates the checkpoint it chose on
+// meta-validation (default: the latest).
 //
-//   npm run bench:meta-quality -- --family F --algo maml|rl2 --seed S [--iterations N]
-//     [--run DIR] [--baselines DIR] [--baseline-iterations N] [--protocol default|paper]
-//     [--tasks 40] [--steps K] [--eval-seed 0] [--out runs/bench-meta] [--preview-every 0]
-//     [--hp key=value …] [--no-random]
+//   npm run bench:meta-quality -- --family F --algo maml|rl2|nearest-task --seed S
+//     [--iterations N] [--run DIR] [--baselines DIR] [--baseline-iterations N]
+//     [--protocol default|paper] [--tasks 40] [--steps K] [--eval-seed 0]
+//     [--out runs/bench-meta] [--preview-every 0] [--hp key=value …] [--no-random]
+//     [--meta-control JSON] [--checkpoint latest|best]
 //
 // Prints a table, then as its LAST line one JSON object:
 //   {"family","algo","seed","iterations","wallMinutes","envSteps","returns":[R0,R1,…],
@@ -36,7 +42,7 @@ import { listRunIds, readMeta, readMetrics, readState, runDirOf } from '../../sr
 import { loadRunLearner } from '../../src/training/runLoader';
 import { defaultWorkerCount } from '../../src/samplers/sampler';
 
-const LEARNERS = ['maml', 'rl2'] as const;
+const LEARNERS = ['maml', 'rl2', 'nearest-task'] as const;
 type Learner = (typeof LEARNERS)[number];
 
 const { values } = parseArgs({
@@ -57,6 +63,8 @@ const { values } = parseArgs({
     hp: { type: 'string', multiple: true, default: [] },
     'no-random': { type: 'boolean', default: false },
     workers: { type: 'string' },
+    'meta-control': { type: 'string' },
+    checkpoint: { type: 'string', default: 'latest' },
   },
 });
 
@@ -97,6 +105,15 @@ const baselineIterations = intArg('baseline-iterations', values['baseline-iterat
 const tasks = intArg('tasks', values.tasks, 1)!;
 const evalSeed = intArg('eval-seed', values['eval-seed'], 0)!;
 const workers = intArg('workers', values.workers, 1) ?? defaultWorkerCount();
+if (values.checkpoint !== 'latest' && values.checkpoint !== 'best')
+  fail(`--checkpoint must be latest or best, got "${values.checkpoint}"`);
+if (values['meta-control'] !== undefined) {
+  try {
+    JSON.parse(values['meta-control']);
+  } catch (err) {
+    fail(`--meta-control is not valid JSON: ${(err as Error).message}`);
+  }
+}
 const BIN = fileURLToPath(new URL('../../bin/metarl.js', import.meta.url));
 const load = () =>
   loadavg()
@@ -109,6 +126,7 @@ function train(
   learner: string,
   iters: number | undefined,
   hp: string[],
+  metaControl?: string,
 ): Promise<string> {
   const args = [
     BIN,
@@ -129,6 +147,7 @@ function train(
   ];
   if (iters !== undefined) args.push('--iterations', String(iters));
   for (const h of hp) args.push('--hp', h);
+  if (metaControl !== undefined) args.push('--meta-control', metaControl);
   console.log(`training: metarl ${args.slice(1).join(' ')}  (load ${load()})`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -184,10 +203,15 @@ if (values.run) {
   fs.mkdirSync(values.out!, { recursive: true });
   main = {
     root: path.resolve(values.out!),
-    runId: await train(values.out!, algo, iterations, values.hp!),
+    runId: await train(values.out!, algo, iterations, values.hp!, values['meta-control']),
   };
 }
-const mainRun = await loadRunLearner(main.root, main.runId, undefined, { workers });
+const mainRun = await loadRunLearner(
+  main.root,
+  main.runId,
+  values.checkpoint === 'best' ? 'best' : undefined,
+  { workers },
+);
 if (mainRun.meta.config.family !== family.id || mainRun.meta.config.algo !== algo) {
   fail(
     `--run ${values.run} is a ${mainRun.meta.config.family} / ${mainRun.meta.config.algo} run, not ${family.id} / ${algo}`,
@@ -205,7 +229,11 @@ for (const b of ['pretrained', 'oracle'] as const) {
 
 const steps =
   intArg('steps', values.steps, 0) ??
-  (algo === 'rl2' ? Number(mainRun.meta.config.hyper.episodesPerTrial ?? 2) - 1 : 3);
+  (algo === 'rl2'
+    ? Number(mainRun.meta.config.hyper.episodesPerTrial ?? 2) - 1
+    : algo === 'nearest-task'
+      ? 1
+      : 3);
 const opts = {
   tasks,
   steps,
@@ -255,6 +283,11 @@ const label = (k: number) =>
 console.log(
   `\n${family.id} · ${algo} · seed ${seed} · ${totals.iterations} iterations (${totals.wallMinutes.toFixed(1)} min training, ${totals.envSteps} env steps) · run ${path.join(main.root, main.runId)}`,
 );
+const mc = mainRun.meta.config.metaControl;
+if (mc)
+  console.log(
+    `meta-control ${JSON.stringify(mc)}: trained ${totals.iterations} of ${mainRun.meta.config.iterations} iterations; evaluated checkpoint ${mainRun.iteration} (${values.checkpoint})`,
+  );
 console.log(
   `baselines: pretrained ${baseIds.pretrained}, oracle ${baseIds.oracle} in ${baseRoot}; step sizes ${JSON.stringify(stepSizes)} (best on training tasks)`,
 );
@@ -284,6 +317,8 @@ console.log(
     protocol: protocol.name,
     tasks,
     evalSeed,
+    checkpoint: mainRun.iteration,
+    ...(mc ? { metaControl: mc, plannedIterations: mainRun.meta.config.iterations } : {}),
     run: path.join(main.root, main.runId),
   }),
 );

@@ -176,6 +176,12 @@ describe('metarl CLI', () => {
       HILL,
     ]);
     expect(unknown.stderr).toMatch(/Unknown evaluation protocol "bogus"\. Known: default, paper/);
+    // --iteration best: the checkpoint meta-control chose; this run trained without it.
+    const best = await inproc(['eval', `runs/${runId}`, '--iteration', 'best', '--preload', HILL]);
+    expect(best.code).toBe(1);
+    expect(best.stderr).toMatch(
+      /has no best checkpoint: best\.json is written by runs trained with meta-control/,
+    );
 
     const adapt = await metarl([
       'adapt',

@@ -8,6 +8,7 @@ import {
   returnSeries,
   RIGHT_AXIS,
   stepsPerSecond,
+  validationSeries,
 } from '../../renderer/src/lib/metrics';
 import type { MetricsRow } from '../../src/shared/protocol';
 
@@ -19,6 +20,35 @@ const row = (iteration: number, metrics: Record<string, number>, wallMs = 2000):
 });
 
 describe('metrics', () => {
+  it('charts the meta-validation return only at the iterations that validated', () => {
+    const rows = [
+      row(1, { 'returns/pre': -40 }),
+      row(2, { 'returns/pre': -30, 'validation/return': -20, 'validation/best': -20 }),
+      row(3, { 'returns/pre': -25 }),
+      row(4, { 'returns/pre': -24, 'validation/return': -22, 'validation/best': -20 }),
+    ];
+    expect(validationSeries(rows)).toEqual([
+      {
+        key: 'validation/best',
+        label: 'Best so far',
+        points: [
+          { x: 2, y: -20 },
+          { x: 4, y: -20 },
+        ],
+      },
+      {
+        key: 'validation/return',
+        label: 'Meta-validation return',
+        points: [
+          { x: 2, y: -20 },
+          { x: 4, y: -22 },
+        ],
+      },
+    ]);
+    expect(validationSeries(rows.slice(0, 1))).toEqual([]);
+    expect(returnSeries(rows).map((s) => s.key)).toEqual(['returns/pre']);
+  });
+
   it('charts MAML before/after stages in stage order with readable labels', () => {
     const rows = [
       row(1, {

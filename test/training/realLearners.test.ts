@@ -35,7 +35,10 @@ const strip = (rows: MetricsRow[]) =>
 const start = (t: Trainer, config: RunConfigInput) =>
   t.dispatch('mrl:run.start', parseCommand('mrl:run.start', { config }));
 
-async function resumeEqualsUninterrupted(config: RunConfigInput, firstKey: string): Promise<void> {
+async function resumeEqualsUninterrupted(
+  config: RunConfigInput,
+  firstKey: string,
+): Promise<Record<string, number>[]> {
   const a = await start(trainer, config);
   await trainer.whenIdle();
   expect(trainer.status()).toMatchObject({ state: 'finished', iteration: 4 });
@@ -54,6 +57,7 @@ async function resumeEqualsUninterrupted(config: RunConfigInput, firstKey: strin
   expect(strip(await readMetrics(dir))).toEqual(full);
   // Learners are disposed when runs end: nothing of either run stays behind.
   expect(tf.memory().numTensors).toBe(tensorsAfterFirstRun);
+  return full;
 }
 
 describe('runtime with MAML', () => {
@@ -72,6 +76,56 @@ describe('runtime with MAML', () => {
         hyper: { metaBatchSize: 2, episodesPerTask: 2, hidden: [8], cgIters: 2 },
       },
       'returns/post_1',
+    );
+  });
+});
+
+describe('runtime with MAML and meta-control', () => {
+  it('resumes to the same metrics with validation, best checkpoint and a KL schedule', async () => {
+    const full = await resumeEqualsUninterrupted(
+      {
+        family: 'point-nav',
+        algo: 'maml',
+        seed: 6,
+        backend: 'wasm',
+        iterations: 4,
+        workers: 1,
+        checkpointEvery: 2,
+        previewEvery: 2,
+        preview: { episodesPerStage: 2, steps: 1 },
+        hyper: { metaBatchSize: 2, episodesPerTask: 2, hidden: [8], cgIters: 2 },
+        metaControl: {
+          validateEvery: 1,
+          validationTasks: 2,
+          episodesPerStage: 2,
+          schedule: { kind: 'cosine', minFactor: 0.2 },
+        },
+      },
+      'validation/return',
+    );
+    // Cosine from 1 to 0.2 over the 4 iterations, on TRPO's KL radius (default 0.01).
+    expect(full.map((m) => m['optim/maxKl'])).toEqual(
+      [1, 0.8, 0.4, 0.2].map((f) => expect.closeTo(0.01 * f, 12)),
+    );
+  });
+});
+
+describe('runtime with nearest-task', () => {
+  it('resumes from a checkpoint to the same metrics, with no tensor leak', async () => {
+    await resumeEqualsUninterrupted(
+      {
+        family: 'point-nav',
+        algo: 'nearest-task',
+        seed: 5,
+        backend: 'wasm',
+        iterations: 4,
+        workers: 1,
+        checkpointEvery: 2,
+        previewEvery: 2,
+        preview: { episodesPerStage: 2 },
+        hyper: { prototypes: 3, episodesPerTask: 2, hidden: [8], epochs: 2 },
+      },
+      'returns/prototypes',
     );
   });
 });

@@ -65,7 +65,7 @@ describe('memory estimate', () => {
     expect(
       estimateTrainingMemory({ ...fam, horizon: 200 }, maml, resolveHyper(maml, 'point-nav')).bytes,
     ).toBeGreaterThan(1.9 * base.bytes);
-    for (const algo of ['maml', 'rl2', 'pretrained', 'oracle']) {
+    for (const algo of ['maml', 'rl2', 'pretrained', 'oracle', 'nearest-task']) {
       const spec = getAlgo(algo);
       for (const f of listFamilies()) {
         const e = estimateTrainingMemory(f, spec, resolveHyper(spec, f.id));

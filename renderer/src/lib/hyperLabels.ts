@@ -52,6 +52,8 @@ const LABELS: Record<string, HyperLabel> = {
   entropyCoef: { label: 'Exploration bonus', abbr: 'entropy coefficient c₂' },
   maxGradNorm: { label: 'Gradient norm limit', abbr: 'max grad norm' },
   targetKl: { label: 'Stop epochs above KL', abbr: 'target KL' },
+  prototypes: { label: 'Known tasks', abbr: 'K prototypes' },
+  sweepPeriod: { label: 'Exploration sweep period (steps)' },
 };
 
 /** The label of a key, or the key split into words when it is not known. */

@@ -66,6 +66,14 @@ export function lossSeries(rows: readonly MetricsRow[]): Series[] {
   return seriesByPrefix(rows, 'losses/', /norm|epochs|clip_fraction|entropy_coef/);
 }
 
+/** Meta-control's curves: the meta-validation return and the best so far (runs with meta-control only). */
+export function validationSeries(rows: readonly MetricsRow[]): Series[] {
+  return seriesByPrefix(rows, 'validation/').map((s) => ({
+    ...s,
+    label: s.key === 'validation/best' ? 'Best so far' : 'Meta-validation return',
+  }));
+}
+
 /** Keys drawn on the chart's right-hand axis: the KL is orders of magnitude below the losses. */
 export const RIGHT_AXIS = /(^|\/)(kl|approx_kl)$/;
 

@@ -99,7 +99,7 @@ export function stagesOf(
       const eps = byStage.get(stage)!.sort((a, b) => a.index - b.index);
       const base = {
         stage,
-        label: stageLabel(reply.stageUnit, stage),
+        label: eps[0].label ?? stageLabel(reply.stageUnit, stage),
         color: stageColor(stage),
         meanReturn: reply.returns[stage] ?? eps[0].return,
       };

@@ -9,13 +9,13 @@ import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { collect } from './common';
 import writeFileAtomic from 'write-file-atomic';
-import { getAlgo } from '../../algos/registry';
 import { initBackend, type BackendName } from '../../tf/backend';
 import { Trainer } from '../../training/trainer';
 import {
   type BaselineSpec,
   evaluateBaselines,
   evaluateLearner,
+  randomBaseline,
   tunesStepSize,
 } from '../../training/evaluate';
 import { loadRunLearner } from '../../training/runLoader';
@@ -98,7 +98,10 @@ export function registerEval(program: Command): void {
       'default',
     )
     .option('--seed <n>', 'evaluation seed (picks the test tasks)', '0')
-    .option('--iteration <n>', 'checkpoint to evaluate (default: the latest)')
+    .option(
+      '--iteration <n|best>',
+      'checkpoint to evaluate (default: the latest); "best": the one meta-control chose on meta-validation',
+    )
     .option('--json', 'print { returns, baselines? } as JSON')
     .option('--runs <dir>', 'runs directory (when <run> is an id)', 'runs')
     .option(
@@ -126,7 +129,11 @@ export function registerEval(program: Command): void {
       const main = await loadRunLearner(
         root,
         runId,
-        f.iteration === undefined ? undefined : intFlag('--iteration', f.iteration, 0, 1e9),
+        f.iteration === undefined
+          ? undefined
+          : f.iteration === 'best'
+            ? 'best'
+            : intFlag('--iteration', f.iteration, 0, 1e9),
         {
           onSkip: (it, err) =>
             process.stderr.write(
@@ -170,13 +177,12 @@ export function registerEval(program: Command): void {
               if (target === 'random') {
                 // The same learner and hyper-parameters, never trained: fine-tuning from scratch.
                 await initBackend(main.meta.config.backend as BackendName);
-                const learner = await getAlgo(main.meta.config.algo).create({
-                  family: main.family,
-                  config: main.meta.config.hyper,
-                  seed: main.meta.config.seed,
-                  workers: main.meta.config.workers,
-                });
-                return { learner, tune: tunesStepSize('random', unit) };
+                const { learner, stageUnit } = await randomBaseline(
+                  main.spec,
+                  main.family,
+                  main.meta.config,
+                );
+                return { learner, tune: tunesStepSize('random', stageUnit) };
               }
               const loc = locateRun(target, root);
               const other = await loadRunLearner(loc.root, loc.runId);

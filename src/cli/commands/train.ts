@@ -44,6 +44,7 @@ interface TrainFlags {
   quiet?: boolean;
   preload?: string[];
   allowLarge?: boolean;
+  metaControl?: string;
 }
 
 /** A flag's text as a number (Infinity included: the schema reports it as not finite), or the text itself so the schema reports it ("got "abc""). */
@@ -88,6 +89,15 @@ function samplerFlag(v: string | undefined): string | undefined {
   return parts.url;
 }
 
+function jsonFlag(name: string, v: string | undefined): unknown {
+  if (v === undefined) return undefined;
+  try {
+    return JSON.parse(v) as unknown;
+  } catch (err) {
+    throw new Error(`${name} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
 function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {
@@ -120,6 +130,7 @@ export function configFromFlags(f: TrainFlags): RunConfigInput {
     previewEvery: num(f.previewEvery),
     name: f.name,
     allowLarge: f.allowLarge ? true : undefined,
+    metaControl: jsonFlag('--meta-control', f.metaControl),
   };
   const merged: Record<string, unknown> = { ...file };
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) merged[k] = v;
@@ -174,6 +185,10 @@ export function registerTrain(program: Command): void {
       'live-preview adaptation every N meta-iterations, 0 = off (default 10)',
     )
     .option('--name <label>', 'a label for the runs list')
+    .option(
+      '--meta-control <json>',
+      'meta-validation, best checkpoint, early stopping, schedules, e.g. \'{"validateEvery":10,"earlyStopping":{"patience":3}}\'',
+    )
     .option(
       '--hp <key=value...>',
       'learner hyper-parameter (repeatable), e.g. --hp innerLr=0.1 --hp metaBatchSize=20',

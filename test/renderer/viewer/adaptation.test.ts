@@ -36,6 +36,27 @@ function episode(stage: number, index: number, ret: number, frames?: number): Ep
 }
 
 describe('stagesOf', () => {
+  it("uses the learner's own stage labels when its episodes carry them (nearest-task)", () => {
+    const stages = stagesOf({
+      stageUnit: 'episode',
+      returns: [-60, -15],
+      episodes: [
+        { ...episode(0, 0, -60, 3), label: 'exploration' },
+        { ...episode(1, 0, -15, 3), label: 'nearest: task #4 (d=0.31) [0.10, -0.20]' },
+      ],
+    });
+    expect(stages.map((s) => s.label)).toEqual([
+      'exploration',
+      'nearest: task #4 (d=0.31) [0.10, -0.20]',
+    ]);
+    const plain = stagesOf({
+      stageUnit: 'episode',
+      returns: [-1],
+      episodes: [episode(0, 0, -1, 3)],
+    });
+    expect(plain[0].label).toBe('Episode 1');
+  });
+
   it('keeps one framed episode per stage, in stage order, with the stage mean return', () => {
     const stages = stagesOf({
       stageUnit: 'step',
