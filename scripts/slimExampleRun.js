@@ -12,6 +12,12 @@ if (!dir || !existsSync(path.join(dir, 'config.json'))) {
   console.error('usage: node scripts/slimExampleRun.js <run directory with a config.json>');
   process.exit(2);
 }
+if (existsSync(path.join(dir, 'run.lock'))) {
+  console.error(
+    `${dir} is being trained (it holds run.lock): stop it first (Ctrl-C checkpoints it), then slim it`,
+  );
+  process.exit(1);
+}
 const ckDir = path.join(dir, 'checkpoints');
 const its = existsSync(ckDir)
   ? readdirSync(ckDir)

@@ -14,6 +14,7 @@ import {
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { menuTemplate } from './menu';
+import { examplesFolder } from './examplesFolder';
 import { chooseRunsFolder, fallbackNotice } from './runsFolder';
 import { registerRelay } from './relay';
 import {
@@ -120,6 +121,11 @@ if (!app.requestSingleInstanceLock()) {
         fork: (modulePath, args, options) => utilityProcess.fork(modulePath, args, options),
         entry: path.join(here, 'trainer.js'),
         runsRoot: runsDir,
+        examplesRoot: examplesFolder({
+          isPackaged: app.isPackaged,
+          resourcesPath: process.resourcesPath,
+          bundleDir: here,
+        }),
         log: (line) => console.log(line),
       }),
     );

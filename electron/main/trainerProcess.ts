@@ -19,6 +19,8 @@ export interface UtilityTrainerOptions {
   entry: string;
   /** Directory of the run folders. */
   runsRoot: string;
+  /** The example runs shipped with the app (examplesFolder.ts); default: the trainer's own. */
+  examplesRoot?: string;
   env?: Record<string, string>;
   log?: (line: string) => void;
   /** How long the trainer may take to checkpoint and exit after the shutdown message before it is killed. */
@@ -27,7 +29,9 @@ export interface UtilityTrainerOptions {
 
 export function utilityTrainerLauncher(opts: UtilityTrainerOptions): TrainerLauncher {
   return (): TrainerChannel => {
-    const child = opts.fork(opts.entry, ['--runs', opts.runsRoot], {
+    const args = ['--runs', opts.runsRoot];
+    if (opts.examplesRoot) args.push('--examples', opts.examplesRoot);
+    const child = opts.fork(opts.entry, args, {
       serviceName: 'Meta-RL Studio trainer',
       stdio: 'pipe',
       env: { ...process.env, ...opts.env },

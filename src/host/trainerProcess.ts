@@ -2,7 +2,9 @@
 // its parent over whichever channel the process has:
 //   - Electron utilityProcess: `process.parentPort` (message events carry `.data`);
 //   - Node child_process.fork: `process.send` / `process.on('message')`.
-// Arguments: --runs <dir> (run directories; default ./runs), --preload <module> (repeatable:
+// Arguments: --runs <dir> (run directories; default ./runs), --examples <dir> (the read-only
+// example runs; default the checkout's examples/runs, see src/training/exampleRuns.ts; the
+// packaged desktop app passes its resources folder's), --preload <module> (repeatable:
 // modules imported first, e.g. to register extra learners in tests).
 // It stops the live run with a checkpoint, then exits, on any of: the parent's `shutdown`
 // message (how every host stops it, on every platform), SIGTERM or SIGHUP, and the parent
@@ -84,13 +86,17 @@ export function watchParent(
 }
 
 /** Serve the protocol on `port` until the parent disconnects or a signal arrives. */
-export async function serveTrainer(port: TrainerPort, runsRoot: string): Promise<Trainer> {
+export async function serveTrainer(
+  port: TrainerPort,
+  runsRoot: string,
+  examplesRoot?: string,
+): Promise<Trainer> {
   // Loaded here, not at the top: tfjs and the learners take seconds to import, and the
   // signal handlers of the entry below must be in place before that.
   const { Trainer } = await import('../training/trainer');
   const emit = <S extends StreamName>(channel: S, payload: StreamPayloads[S]) =>
     port.send({ kind: 'event', channel, payload } as WireMessage);
-  const trainer = new Trainer({ runsRoot, emit });
+  const trainer = new Trainer({ runsRoot, emit, ...(examplesRoot ? { examplesRoot } : {}) });
   let exiting = false;
   const exit = (code: number) => {
     if (exiting) return;
@@ -113,14 +119,20 @@ export async function serveTrainer(port: TrainerPort, runsRoot: string): Promise
   return trainer;
 }
 
-function parseArgs(argv: string[]): { runs: string; preload: string[] } {
+function parseArgs(argv: string[]): { runs: string; examples?: string; preload: string[] } {
   let runs = 'runs';
+  let examples: string | undefined;
   const preload: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--runs') runs = argv[++i];
+    else if (argv[i] === '--examples') examples = argv[++i];
     else if (argv[i] === '--preload') preload.push(argv[++i]);
   }
-  return { runs: path.resolve(runs), preload };
+  return {
+    runs: path.resolve(runs),
+    ...(examples ? { examples: path.resolve(examples) } : {}),
+    preload,
+  };
 }
 
 const isMain = isEntryPoint(import.meta.url);
@@ -139,7 +151,7 @@ if (isMain || isUtility) {
   const args = parseArgs(process.argv.slice(2));
   for (const m of args.preload) await import(pathToFileURL(path.resolve(m)).href);
   const port = parentTrainerPort();
-  await serveTrainer(port, args.runs);
+  await serveTrainer(port, args.runs, args.examples);
   process.off('SIGTERM', early);
   process.off('SIGHUP', early);
 }

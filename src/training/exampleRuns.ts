@@ -5,13 +5,25 @@
 // a run in either folder and opens it.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { RunSummary } from '../shared/protocol';
 import type { JsonObject } from '../shared/json';
 import { listRunIds, readMeta, readMetrics, runDirOf, summarize } from './runDir';
 import { evaluationsDir, loadEvaluations } from './savedEvaluations';
 
-/** The examples folder of a source checkout (the packaged app passes its own). */
-export const DEFAULT_EXAMPLES_ROOT = path.resolve(import.meta.dirname, '../../examples/runs');
+/** In the electron-vite bundle: the path from the chunk holding this code to out/main (set by the build). */
+declare const __METARL_BUNDLE_ROOT__: string | undefined;
+
+/**
+ * The examples folder of the checkout this code runs from: examples/runs beside src/ for the
+ * sources (CLI, web host, tests), and beside out/ for the electron-vite bundle (out/main is
+ * two levels below the checkout, whichever chunk this code lands in). The packaged app keeps
+ * them in its resources folder and passes that folder to the trainer (`--examples`).
+ */
+export const DEFAULT_EXAMPLES_ROOT =
+  typeof __METARL_BUNDLE_ROOT__ === 'string'
+    ? fileURLToPath(new URL(`${__METARL_BUNDLE_ROOT__}/../../examples/runs`, import.meta.url))
+    : path.resolve(import.meta.dirname, '../../examples/runs');
 
 type LiveOf = (runId: string) => Parameters<typeof summarize>[2];
 

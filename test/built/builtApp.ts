@@ -60,11 +60,14 @@ export function builtTrainerLauncher(opts: {
   runsRoot: string;
   log?: (line: string) => void;
   out?: string;
+  /** The example runs folder the desktop app passes (default: none, the trainer's own). */
+  examplesRoot?: string;
 }): TrainerLauncher {
   return utilityTrainerLauncher({
     fork: nodeUtilityFork,
     entry: path.join(opts.out ?? OUT, 'main', 'trainer.js'),
     runsRoot: opts.runsRoot,
+    ...(opts.examplesRoot ? { examplesRoot: opts.examplesRoot } : {}),
     log: opts.log,
   });
 }

@@ -1,9 +1,11 @@
 // What the desktop package holds (dist/linux-unpacked from `npm run pack:dir`): the bundles
 // and the packages they load at run time, nothing of the renderer's libraries (bundled into
-// out/renderer) or the CLI's, tfjs-wasm's binaries outside the asar archive. Then the
-// trainer is run from the package's own files, extracted outside the repository so that no
-// module can come from the repository's node_modules: a MAML run (sampler and update
-// workers) and an RL² run must train, so nothing they need was left out.
+// out/renderer) or the CLI's, tfjs-wasm's binaries outside the asar archive, the example runs
+// as plain files in resources/examples/runs (where the desktop app points its trainer). Then
+// the trainer is run from the package's own files, extracted outside the repository so that
+// no module can come from the repository's node_modules: it lists and evaluates the example
+// runs, and a MAML run (sampler and update workers) and an RL² run must train, so nothing
+// they need was left out.
 import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,8 @@ import { connectInProcess } from '../../src/host/client';
 import { TrainerHost } from '../../src/host/trainerHost';
 import { WORKER_ENTRIES } from '../../src/samplers/workers';
 import type { ProtocolClient } from '../../src/shared/protocolClient';
+import { examplesFolder } from '../../electron/main/examplesFolder';
+import { listRunIds } from '../../src/training/runDir';
 import { builtTrainerLauncher, ROOT } from './builtApp';
 
 const asar = createRequire(import.meta.url)('@electron/asar') as {
@@ -117,6 +121,54 @@ describe('the desktop package', () => {
     // runtime itself is about 50 MiB, 22 of it MuJoCo's WebAssembly build.
     expect(total / 2 ** 20).toBeLessThan(70);
   });
+
+  it('ships the example runs as plain files beside the archive, small, and its trainer lists and evaluates them', async () => {
+    const source = path.join(ROOT, 'examples', 'runs');
+    const shipped = examplesFolder({
+      isPackaged: true,
+      resourcesPath: RESOURCES,
+      bundleDir: path.join(ARCHIVE, 'out', 'main'),
+    });
+    const ids = await listRunIds(source);
+    expect(ids.length).toBeGreaterThanOrEqual(2);
+    // Exactly the repository's run folders, file for file (its README stays behind).
+    const files = (root: string) =>
+      filesUnder(root)
+        .map((f) => `${path.relative(root, f)} ${statSync(f).size}`)
+        .sort();
+    expect(files(shipped)).toEqual(files(source).filter((f) => !f.startsWith('README.md ')));
+    const bytes = filesUnder(shipped).reduce((sum, f) => sum + statSync(f).size, 0);
+    // One checkpoint and the return curve per run: tens of KB each.
+    expect(bytes / 2 ** 20).toBeLessThan(0.25 * ids.length);
+
+    const runsRoot = mkdtempSync(path.join(tmpdir(), 'metarl-package-runs-'));
+    const host = new TrainerHost(
+      builtTrainerLauncher({
+        runsRoot,
+        out: path.join(extracted, 'out'),
+        examplesRoot: shipped,
+      }),
+    );
+    const client: ProtocolClient = connectInProcess(host);
+    try {
+      const { runs } = await client.call('mrl:runs.list', {});
+      expect(runs.filter((r) => r.example).map((r) => r.runId)).toEqual(ids);
+      for (const runId of ids) {
+        const ev = await client.call('mrl:run.evaluate', {
+          runId,
+          tasks: 2,
+          steps: 1,
+          episodesPerStage: 2,
+        });
+        expect(ev.returns).toHaveLength(2);
+        for (const r of ev.returns) expect(Number.isFinite(r)).toBe(true);
+      }
+    } finally {
+      client.close();
+      await host.close(10_000);
+      rmSync(runsRoot, { recursive: true, force: true });
+    }
+  }, 240_000);
 
   it('trains MAML and RL² from its own files', async () => {
     const runsRoot = mkdtempSync(path.join(tmpdir(), 'metarl-package-runs-'));

@@ -2,8 +2,9 @@
 // desktop app starts it (its utilityProcess launcher, played by a Node child process) and
 // driven over the protocol by the shared host. Every learner the New run screen offers trains
 // two meta-iterations on point-nav and on a matter-js family with the default worker layout
-// (2 sampler workers, 2 MAML update threads), then evaluates and adapts. A missing module,
-// a worker the bundle lacks, or a hang fails it (every wait has a timeout).
+// (2 sampler workers, 2 MAML update threads), then evaluates and adapts; the checkout's
+// example runs are listed as examples and evaluate. A missing module, a worker the bundle
+// lacks, or a hang fails it (every wait has a timeout).
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,7 +13,8 @@ import { connectInProcess } from '../../src/host/client';
 import { TrainerHost } from '../../src/host/trainerHost';
 import type { RunConfigInput } from '../../src/shared/config';
 import type { ProtocolClient } from '../../src/shared/protocolClient';
-import { assertBuilt, builtTrainerLauncher, OUT } from './builtApp';
+import { listRunIds } from '../../src/training/runDir';
+import { assertBuilt, builtTrainerLauncher, OUT, ROOT } from './builtApp';
 
 const pkg = JSON.parse(
   readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8'),
@@ -111,6 +113,31 @@ describe('the built trainer bundle (out/main/trainer.js)', () => {
   afterAll(async () => {
     await s?.close();
   });
+
+  it("lists the checkout's example runs (examples/runs beside out/) as examples, and evaluates one", async () => {
+    const shipped = await listRunIds(path.join(ROOT, 'examples', 'runs'));
+    expect(shipped.length).toBeGreaterThanOrEqual(2);
+    const { runs } = await within(
+      'listing runs',
+      60_000,
+      s.client.call('mrl:runs.list', {}),
+      s.log,
+    );
+    expect(runs.filter((r) => r.example).map((r) => r.runId)).toEqual(shipped);
+    const ev = await within(
+      `evaluating example ${shipped[0]}`,
+      60_000,
+      s.client.call('mrl:run.evaluate', {
+        runId: shipped[0],
+        tasks: 2,
+        steps: 1,
+        episodesPerStage: 2,
+      }),
+      s.log,
+    );
+    expect(ev.returns).toHaveLength(2);
+    for (const r of ev.returns) expect(Number.isFinite(r)).toBe(true);
+  }, 120_000);
 
   for (const { family, algo } of CASES) {
     it(`trains ${algo} on ${family} for 2 iterations, then evaluates and adapts`, async () => {

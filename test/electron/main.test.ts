@@ -130,7 +130,13 @@ describe('electron main entry', () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(forks).toHaveLength(1);
     expect(forks[0].modulePath).toMatch(/trainer\.js$/);
-    expect(forks[0].args).toEqual(['--runs', path.join(dir, 'runs')]);
+    // In development the example runs are the checkout's (examplesFolder.ts).
+    expect(forks[0].args).toEqual([
+      '--runs',
+      path.join(dir, 'runs'),
+      '--examples',
+      path.resolve(import.meta.dirname, '../../examples/runs'),
+    ]);
 
     const ids = JSON.stringify(menu);
     for (const id of ['open-runs-folder', 'about', 'quit']) expect(ids).toContain(`"id":"${id}"`);

@@ -1,7 +1,8 @@
 // The main process entry on first launch, against a double of the whole Electron module:
 // with Documents refused, the window still opens, runs go to the user-data folder, a notice
 // says so and the trainer gets that folder; a packaged app ignores ELECTRON_RENDERER_URL
-// (its own page, the production CSP), while development honours it.
+// (its own page, the production CSP), while development honours it; the trainer gets the
+// example runs of the app's resources folder.
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +44,8 @@ async function launch(opts: {
     policies: { production: '', development: '' },
   };
   const userData = opts.userData ?? path.join(dir, 'userData');
+  // Electron's: the packaged app's resources folder, where its example runs are.
+  (process as { resourcesPath?: string }).resourcesPath = path.join(dir, 'resources');
   vi.resetModules();
   vi.doMock('electron', () => {
     class BrowserWindow extends EventEmitter {
@@ -144,6 +147,7 @@ async function launch(opts: {
 const saved = { renderer: process.env.ELECTRON_RENDERER_URL, runs: process.env.METARL_RUNS_DIR };
 afterEach(() => {
   vi.doUnmock('electron');
+  delete (process as { resourcesPath?: string }).resourcesPath;
   for (const [k, v] of [
     ['ELECTRON_RENDERER_URL', saved.renderer],
     ['METARL_RUNS_DIR', saved.runs],
@@ -174,7 +178,14 @@ describe('electron main on first launch', () => {
       {},
     ).catch(() => {});
     await new Promise((r) => setTimeout(r, 0));
-    expect(l.forks.map((f) => f.args)).toEqual([['--runs', path.join(l.dir, 'userData', 'runs')]]);
+    expect(l.forks.map((f) => f.args)).toEqual([
+      [
+        '--runs',
+        path.join(l.dir, 'userData', 'runs'),
+        '--examples',
+        path.join(l.dir, 'resources', 'examples', 'runs'),
+      ],
+    ]);
   });
 
   it('shows no notice when Documents works', async () => {

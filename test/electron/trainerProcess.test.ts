@@ -75,6 +75,23 @@ describe('utilityTrainerLauncher', () => {
     return { channel, child };
   }
 
+  it('passes the example runs folder when given one', () => {
+    const forks: (string[] | undefined)[] = [];
+    const launch = utilityTrainerLauncher({
+      fork: (_path, args) => {
+        forks.push(args);
+        return new FakeChild() as unknown as UtilityProcess;
+      },
+      entry: '/app/out/main/trainer.js',
+      runsRoot: '/home/u/runs',
+      examplesRoot: '/opt/app/resources/examples/runs',
+    });
+    launch();
+    expect(forks).toEqual([
+      ['--runs', '/home/u/runs', '--examples', '/opt/app/resources/examples/runs'],
+    ]);
+  });
+
   it('stops the trainer with the shutdown message, not a kill, when it exits in time', () => {
     vi.useFakeTimers();
     try {

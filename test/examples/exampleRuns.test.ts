@@ -1,25 +1,71 @@
-// The trained example runs shipped in examples/runs/: each one loads from its checkpoint
-// and adapts — on a few held-out test tasks, the mean return after the stages it was trained
-// with is above the return before adaptation. A MAML run on point-nav must be among them.
+// The trained example runs shipped in examples/runs/: a MAML and an RL² run on point-nav are
+// among them; each is small as shipped (its config, state, return curve and one checkpoint:
+// what scripts/slimExampleRun.js leaves), finished training, listed with its command in
+// examples/runs/README.md, loads from its checkpoint and adapts — on a few held-out test
+// tasks, the mean return after the stages it was trained with (MAML's inner steps, RL²'s
+// later episodes of a trial) is above the return before adaptation. `metarl eval` on an
+// example writes nothing into it.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main';
 import { evaluateLearner } from '../../src/training/evaluate';
-import { listRunIds, readMeta } from '../../src/training/runDir';
+import { listRunIds, readMeta, readMetrics, readState } from '../../src/training/runDir';
 import { loadRunLearner } from '../../src/training/runLoader';
 
 const EXAMPLES = path.resolve(import.meta.dirname, '../../examples/runs');
 const ids = await listRunIds(EXAMPLES);
 const metas = await Promise.all(ids.map((id) => readMeta(path.join(EXAMPLES, id))));
 
+/** Every file under a folder with its size and modification time. */
+function snapshot(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => {
+      const p = path.join(e.parentPath, e.name);
+      const st = statSync(p);
+      return `${path.relative(dir, p)} ${st.size} ${st.mtimeMs}`;
+    })
+    .sort();
+}
+
 describe('example runs', () => {
-  it('include a trained MAML run on point-nav, each with one checkpoint', async () => {
-    expect(metas.some((m) => m.config.algo === 'maml' && m.config.family === 'point-nav')).toBe(
-      true,
-    );
+  it('include a trained MAML run and a trained RL² run on point-nav', () => {
+    for (const algo of ['maml', 'rl2'])
+      expect(
+        metas.some((m) => m.config.algo === algo && m.config.family === 'point-nav'),
+        algo,
+      ).toBe(true);
   });
 
   for (const [i, id] of ids.entries()) {
-    it(`${id} (${metas[i].config.algo} on ${metas[i].config.family}) adapts: return after adaptation above before`, async () => {
+    const { algo, family, iterations } = metas[i].config;
+
+    it(`${id} is shipped small and finished, and the README says how it was made`, async () => {
+      const dir = path.join(EXAMPLES, id);
+      expect(readdirSync(dir).sort()).toEqual([
+        'checkpoints',
+        'config.json',
+        'metrics.jsonl',
+        'state.json',
+      ]);
+      const checkpoints = readdirSync(path.join(dir, 'checkpoints'));
+      expect(checkpoints).toEqual([String(iterations)]);
+      expect(await readState(dir)).toMatchObject({ state: 'finished', iteration: iterations });
+      const rows = await readMetrics(dir);
+      expect(rows.map((r) => r.iteration)).toEqual(
+        Array.from({ length: iterations }, (_, k) => k + 1),
+      );
+      for (const r of rows)
+        for (const k of Object.keys(r.metrics)) expect(k.startsWith('returns/'), k).toBe(true);
+      const bytes = snapshot(dir).reduce((s, line) => s + Number(line.split(' ').at(-2)), 0);
+      expect(bytes).toBeLessThan(256 * 1024);
+      const readme = readFileSync(path.join(EXAMPLES, 'README.md'), 'utf8');
+      expect(readme).toContain(`examples/runs/${id}`);
+      expect(readme).toContain(`--env ${family} --algo ${algo} --seed ${metas[i].config.seed}`);
+    });
+
+    it(`${id} (${algo} on ${family}) adapts: return after adaptation above before`, async () => {
       const run = await loadRunLearner(EXAMPLES, id, undefined, { workers: 1 });
       try {
         const hyper = run.meta.config.hyper;
@@ -40,4 +86,36 @@ describe('example runs', () => {
       }
     });
   }
+
+  it('metarl eval on an example evaluates it and writes nothing into examples/runs', async () => {
+    const id = ids[metas.findIndex((m) => m.config.family === 'point-nav')];
+    const before = snapshot(EXAMPLES);
+    const out: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      out.push(String(chunk));
+      return true;
+    });
+    let code: number;
+    try {
+      code = await main([
+        'eval',
+        path.join(EXAMPLES, id),
+        '--tasks',
+        '2',
+        '--steps',
+        '1',
+        '--episodes',
+        '2',
+        '--json',
+      ]);
+    } finally {
+      write.mockRestore();
+    }
+    expect(code).toBe(0);
+    const result = JSON.parse(out.join('')) as { run: string; returns: number[] };
+    expect(result.run).toBe(id);
+    expect(result.returns).toHaveLength(2);
+    expect(result.returns.every(Number.isFinite)).toBe(true);
+    expect(snapshot(EXAMPLES)).toEqual(before);
+  });
 });

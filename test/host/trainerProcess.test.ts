@@ -1,6 +1,7 @@
 // The trainer process itself (forked as in the CLI and web host): random junk sent straight
 // over its IPC channel never kills it — it still answers a real call afterwards — and SIGINT
-// (Ctrl-C reaching the process group) is left to the parent.
+// (Ctrl-C reaching the process group) is left to the parent; --examples names the folder of
+// the read-only example runs.
 import { fork, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -67,6 +68,39 @@ describe('trainer process', () => {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
   });
+});
+
+describe('trainer process arguments', () => {
+  it('lists the runs of --examples <dir> as read-only examples', async () => {
+    const shipped = path.resolve(import.meta.dirname, '../../examples/runs');
+    const [id] = (await fs.readdir(shipped, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+    // Under an id of its own, so that only --examples can have listed it (the checkout's
+    // example folder is the default).
+    const examples = path.join(dir, 'examples');
+    const copy = '20200101-000000-point-nav-maml-s9';
+    await fs.cp(path.join(shipped, id), path.join(examples, copy), { recursive: true });
+    const configFile = path.join(examples, copy, 'config.json');
+    const meta = JSON.parse(await fs.readFile(configFile, 'utf8')) as { runId: string };
+    await fs.writeFile(configFile, JSON.stringify({ ...meta, runId: copy }));
+    const child = fork(TRAINER_ENTRY, ['--runs', path.join(dir, 'own'), '--examples', examples], {
+      execArgv: ['--import', 'tsx'],
+      cwd: path.resolve(import.meta.dirname, '../..'),
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const replies: { id?: number; ok?: boolean; result?: { runs: { runId: string }[] } }[] = [];
+    child.on('message', (m) => replies.push(m as never));
+    child.send({ kind: 'call', id: 1, channel: 'mrl:runs.list', payload: {} });
+    for (let i = 0; i < 600 && !replies.some((r) => r.id === 1); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    expect(replies.find((r) => r.id === 1)).toMatchObject({
+      ok: true,
+      result: { runs: [{ runId: copy, example: true }] },
+    });
+  }, 60_000);
 });
 
 describe('trainer process shutdown', () => {
