@@ -52,6 +52,7 @@ const LABELS: Record<string, HyperLabel> = {
   entropyCoef: { label: 'Exploration bonus', abbr: 'entropy coefficient c₂' },
   maxGradNorm: { label: 'Gradient norm limit', abbr: 'max grad norm' },
   targetKl: { label: 'Stop epochs above KL', abbr: 'target KL' },
+  lrTargetKl: { label: 'Learning rate follows KL', abbr: 'KL-adaptive learning rate target' },
 };
 
 /** The label of a key, or the key split into words when it is not known. */
