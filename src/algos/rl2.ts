@@ -355,10 +355,10 @@ export function nextLearningRate(
 
 /**
  * Meta-iterations `metarl train --algo rl2` runs by default, per family, measured with the
- * config of the time (seed 1, `npm run bench:rl2-quality`, fixed learning rate): point-nav reaches episode 1 → 2 =
- * −4.2 → −2.0 on 40 held-out tasks after 400 (1.76 M env steps; trials end early once the
- * goal is found); cartpole 154 → 196 after 80 (0.99 M env steps) when its gain was always
- * positive. With the signed gain, 80 is not yet measured to be enough.
+ * config of the time (seed 1, `npm run bench:rl2-quality`, a fixed learning rate): point-nav
+ * reaches episode 1 → 2 = −4.2 → −2.0 on 40 held-out tasks after 400 (1.76 M env steps;
+ * trials end early once the goal is found); cartpole 154 → 196 after 80 (0.99 M env steps)
+ * when its gain was always positive. With the signed gain, 80 is not yet measured to be enough.
  */
 const DEFAULT_ITERATIONS: Record<string, number> = {
   'point-nav': 400,
