@@ -61,6 +61,12 @@ export const rl2ConfigSchema = z
     maxGradNorm: z.number().min(0).max(1000).default(1),
     /** Early stop of the PPO epochs above this approximate KL (0 = off). */
     targetKl: z.number().min(0).max(10).default(0),
+    /**
+     * Keep the approximate KL of an update near this by adapting the learning rate between
+     * updates (0 = the learning rate stays fixed). Above 2× it the rate is divided by 1.5,
+     * below half of it multiplied by 1.5, never above learningRate nor below 1/100 of it.
+     */
+    lrTargetKl: z.number().min(0).max(1).default(0.01),
   })
   .strict();
 
@@ -86,6 +92,8 @@ export class Rl2 implements MetaLearner {
   onProgress: ((phase: string, fraction: number) => void) | null = null;
   /** Running RMS of the value targets: the value head predicts returns / valueScale. */
   private valueScale = 0;
+  /** Adam's current learning rate (moves only when lrTargetKl > 0). */
+  private lr: number;
 
   constructor(opts: Rl2Options) {
     this.config = rl2ConfigSchema.parse(opts.config);
@@ -93,6 +101,7 @@ export class Rl2 implements MetaLearner {
     const rng = new Rng(opts.seed);
     this.params = initGruParams(this.shape(), rng.split(), this.config.initLogStd);
     this.rng = rng;
+    this.lr = this.config.learningRate;
     this.adam = new Adam(
       GRU_PARAM_NAMES.map((n) => [...this.params[n].shape]),
       this.config.learningRate,
@@ -168,7 +177,7 @@ export class Rl2 implements MetaLearner {
         valueCoef: c.valueCoef,
         entropyCoef: c.entropyCoef,
         maxGradNorm: c.maxGradNorm,
-        learningRate: c.learningRate,
+        learningRate: this.lr,
         targetKl: c.targetKl,
       },
       this.rng,
@@ -176,6 +185,8 @@ export class Rl2 implements MetaLearner {
       (f) => this.onProgress?.('update', 0.05 + 0.95 * f),
     );
     this.params = params;
+    const usedLr = this.lr;
+    this.lr = nextLearningRate(this.lr, losses['losses/approx_kl'], c);
     const t2 = performance.now();
     this.iteration++;
 
@@ -193,6 +204,7 @@ export class Rl2 implements MetaLearner {
     const logStd = logStdValues(this.params);
     metrics['policy/std'] = logStd.reduce((a, v) => a + Math.exp(v), 0) / logStd.length;
     metrics['policy/value_scale'] = this.valueScale;
+    metrics['policy/learning_rate'] = usedLr;
     metrics['samples/env_steps'] = batch.envSteps;
     metrics['samples/trials'] = N;
     metrics['time/sampling'] = (t1 - t0) / 1000;
@@ -256,6 +268,7 @@ export class Rl2 implements MetaLearner {
       optimizerState: {
         step: this.adam.step,
         valueScale: this.valueScale,
+        learningRate: this.lr,
         config: this.config as unknown as JsonObject,
       },
       rng: this.rng.getState(),
@@ -293,10 +306,20 @@ export class Rl2 implements MetaLearner {
       throw new Error(
         `Checkpoint optimizerState.valueScale is invalid: ${c.optimizerState.valueScale}`,
       );
+    // Checkpoints from before the learning rate could move carry none: it was the configured one.
+    const lr =
+      c.optimizerState.learningRate === undefined
+        ? this.config.learningRate
+        : Number(c.optimizerState.learningRate);
+    if (!Number.isFinite(lr) || lr <= 0)
+      throw new Error(
+        `Checkpoint optimizerState.learningRate is invalid: ${c.optimizerState.learningRate}`,
+      );
     this.adam.loadTensors(c.optimizerTensors, step);
     disposeParams(this.params);
     this.params = fresh as GruParams;
     this.valueScale = valueScale;
+    this.lr = lr;
     this.iteration = c.iteration;
     this.rng = Rng.fromState(c.rng);
   }
@@ -313,11 +336,29 @@ export class Rl2 implements MetaLearner {
 }
 
 /**
+ * The learning rate for the next update from the approximate KL of the last one (KL-adaptive
+ * rate as in rsl_rl's PPO): with Adam a fixed rate moves the parameters by about the same
+ * amount every update, so as the policy's σ shrinks the same step changes the policy more
+ * and the KL per update grows; scaling the rate by the measured KL keeps it near the target.
+ */
+export function nextLearningRate(
+  lr: number,
+  approxKl: number,
+  c: Pick<Rl2Config, 'lrTargetKl' | 'learningRate'>,
+): number {
+  if (c.lrTargetKl <= 0) return c.learningRate;
+  let next = lr;
+  if (approxKl > 2 * c.lrTargetKl) next = lr / 1.5;
+  else if (approxKl < c.lrTargetKl / 2) next = lr * 1.5;
+  return Math.min(c.learningRate, Math.max(c.learningRate / 100, next));
+}
+
+/**
  * Meta-iterations `metarl train --algo rl2` runs by default, per family, measured with the
- * default config (seed 1, `npm run bench:rl2-quality`): point-nav reaches episode 1 → 2 =
- * −4.2 → −2.0 on 40 held-out tasks after 400 (1.76 M env steps; trials end early once the
- * goal is found); cartpole 154 → 196 after 80 (0.99 M env steps) when its gain was always
- * positive. With the signed gain, 80 is not yet measured to be enough.
+ * config of the time (seed 1, `npm run bench:rl2-quality`, a fixed learning rate): point-nav
+ * reaches episode 1 → 2 = −4.2 → −2.0 on 40 held-out tasks after 400 (1.76 M env steps;
+ * trials end early once the goal is found); cartpole 154 → 196 after 80 (0.99 M env steps)
+ * when its gain was always positive. With the signed gain, 80 is not yet measured to be enough.
  */
 const DEFAULT_ITERATIONS: Record<string, number> = {
   'point-nav': 400,

@@ -54,6 +54,7 @@ const LABELS: Record<string, HyperLabel> = {
   targetKl: { label: 'Stop epochs above KL', abbr: 'target KL' },
   prototypes: { label: 'Known tasks', abbr: 'K prototypes' },
   sweepPeriod: { label: 'Exploration sweep period (steps)' },
+  lrTargetKl: { label: 'Learning rate follows KL', abbr: 'KL-adaptive learning rate target' },
 };
 
 /** The label of a key, or the key split into words when it is not known. */
