@@ -7,6 +7,7 @@ import type { JsonObject } from '../shared/json';
 import type { MetaLearner } from './metaLearner';
 import { mamlSpec, oracleSpec, pretrainedSpec } from './mamlSpecs';
 import { rl2Spec } from './rl2';
+import { metaSgdSpec, reptileSpec } from './mamlFamilySpecs';
 
 export interface CreateLearnerArgs {
   family: TaskFamily;
@@ -43,6 +44,7 @@ export interface AlgoSpec {
 
 /** Filled by the learner modules (MAML, RL², baselines) as they land. */
 export const ALGOS: AlgoSpec[] = [mamlSpec, rl2Spec, pretrainedSpec, oracleSpec];
+ALGOS.push(reptileSpec, metaSgdSpec);
 
 export function getAlgo(id: string): AlgoSpec {
   const a = ALGOS.find((x) => x.id === id);

@@ -52,6 +52,9 @@ const LABELS: Record<string, HyperLabel> = {
   entropyCoef: { label: 'Exploration bonus', abbr: 'entropy coefficient c₂' },
   maxGradNorm: { label: 'Gradient norm limit', abbr: 'max grad norm' },
   targetKl: { label: 'Stop epochs above KL', abbr: 'target KL' },
+  outerStepSize: { label: 'Meta step size', abbr: 'Reptile ε' },
+  annealIterations: { label: 'Anneal meta step size over iterations', abbr: 'ε → 0 linearly' },
+  stepSizeLr: { label: 'Step-size learning rate', abbr: 'Meta-SGD α Adam lr' },
 };
 
 /** The label of a key, or the key split into words when it is not known. */
