@@ -9,7 +9,7 @@
 // by every learner's benchmark (a finished run there with the same family, seed and length).
 // For RL², stage k is episode k+1 of a trial; its baselines take as many gradient steps.
 //
-//   npm run bench:meta-quality -- --family F --algo maml|rl2 --seed S [--iterations N]
+//   npm run bench:meta-quality -- --family F --algo maml|rl2|reptile|meta-sgd --seed S [--iterations N]
 //     [--run DIR] [--baselines DIR] [--baseline-iterations N] [--protocol default|paper]
 //     [--tasks 40] [--steps K] [--eval-seed 0] [--out runs/bench-meta] [--preview-every 0]
 //     [--hp key=value …] [--no-random]
@@ -36,7 +36,7 @@ import { listRunIds, readMeta, readMetrics, readState, runDirOf } from '../../sr
 import { loadRunLearner } from '../../src/training/runLoader';
 import { defaultWorkerCount } from '../../src/samplers/sampler';
 
-const LEARNERS = ['maml', 'rl2'] as const;
+const LEARNERS = ['maml', 'rl2', 'reptile', 'meta-sgd'] as const;
 type Learner = (typeof LEARNERS)[number];
 
 const { values } = parseArgs({
