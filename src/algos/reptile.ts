@@ -96,7 +96,11 @@ export class ReptileLearner extends MamlLearner {
     }
     // θ ← θ + ε · mean_t (φ_t − θ).
     const eps = this.outerStepSizeNow();
-    this.theta = reptileUpdate(this.theta, params, eps);
+    const next = reptileUpdate(this.theta, params, eps);
+    let n2 = 0;
+    for (let i = 0; i < next.length; i++) n2 += (next[i] - this.theta[i]) ** 2;
+    this.theta = next;
+    metrics['optim/step_norm'] = Math.sqrt(n2);
     this.iteration++;
     metrics['optim/outer_step_size'] = eps;
     metrics['env/steps'] = envSteps;
