@@ -42,6 +42,8 @@ export interface PolicyDerivatives {
     lr: StepSize,
     keep: boolean,
   ): { next: Float32Array; point: InnerPoint | null };
+  /** ∇L_in(θ) on batch d. */
+  innerGradient(theta: Float32Array, d: TaskTensors): Float32Array;
   /** The inner point at given parameters. */
   innerPoint(theta: Float32Array, d: TaskTensors): InnerPoint;
   outerPoint(phi: Float32Array, o: OuterTensors): OuterPoint;
@@ -75,6 +77,15 @@ class ManualDerivatives implements PolicyDerivatives {
     }
     pb.setCoefficients(d.advW);
     return { next, point: innerPointOf(pb) };
+  }
+
+  innerGradient(theta: Float32Array, d: TaskTensors): Float32Array {
+    const pb = new PolicyBatch(this.spec, theta, d.obs, d.act);
+    try {
+      return pb.gradient(d.advW);
+    } finally {
+      pb.dispose();
+    }
   }
 
   innerPoint(theta: Float32Array, d: TaskTensors): InnerPoint {
@@ -160,6 +171,10 @@ class AutodiffDerivatives implements PolicyDerivatives {
       return tf.sub(th, tf.mul(this.innerGrad(th, d), step)).dataSync() as Float32Array;
     });
     return { next, point: keep ? this.innerPoint(theta, d) : null };
+  }
+
+  innerGradient(theta: Float32Array, d: TaskTensors): Float32Array {
+    return tf.tidy(() => this.innerGrad(tf.tensor1d(theta), d).dataSync() as Float32Array);
   }
 
   innerPoint(theta: Float32Array, d: TaskTensors): InnerPoint {

@@ -90,6 +90,8 @@ export interface GradientAdapter {
   envActions(task: JsonObject | undefined): (a: Float32Array) => Float32Array;
   /** false: every stage re-samples θ as it is (the oracle already sees the task). */
   fineTune: boolean;
+  /** Per-parameter factors of every step size (Meta-SGD's α / innerLr); absent: one size for all. */
+  stepShape?: Float32Array;
 }
 
 function meanOf(xs: number[]): number {
@@ -141,10 +143,13 @@ export async function adaptByGradient(
       }
     }
     if (k < budget.steps && a.fineTune) {
+      const size = k === 0 ? first : later;
+      const shape = a.stepShape;
+      const lr: StepSize = shape ? shape.map((s) => s * size) : size;
       params = params.map((p, t) => {
         const d = toTensors(a.taskData(res.episodes[t]), a.obsSize, a.actSize);
         try {
-          return a.derivatives.innerStep(p, d, k === 0 ? first : later, false).next;
+          return a.derivatives.innerStep(p, d, lr, false).next;
         } finally {
           disposeTaskTensors([d]);
         }

@@ -29,7 +29,7 @@ import { actionMap } from '../samplers/rollout';
 import type { Episode } from '../samplers/sampler';
 import { createSampler, type RolloutSampler } from '../samplers/createSampler';
 import { Adam } from './adam';
-import { createDerivatives, type PolicyDerivatives } from './derivatives';
+import { createDerivatives, type PolicyDerivatives, type StepSize } from './derivatives';
 import { adaptByGradient, type GradientAdapter } from './gradientAdaptation';
 import { type MamlConfig, policySpecOf } from './mamlConfig';
 import { type TaskShare, UpdateWorker, sharedTrpoOracle, shareTasks } from './mamlUpdatePool';
@@ -80,11 +80,11 @@ export class MamlLearner implements MetaLearner {
   onProgress: ((phase: string, fraction: number) => void) | null = null;
   /** Meta-parameters θ. */
   theta: Float32Array;
-  private readonly family: TaskFamily;
-  private readonly sampler: RolloutSampler;
-  private readonly derivatives: PolicyDerivatives;
-  private rng: Rng;
-  private iteration = 0;
+  protected readonly family: TaskFamily;
+  protected readonly sampler: RolloutSampler;
+  protected readonly derivatives: PolicyDerivatives;
+  protected rng: Rng;
+  protected iteration = 0;
   /** The PPO option's optimiser. */
   private readonly adam: Adam;
   /** Outer-update worker threads (updateThreads − 1 of them), started on first use. */
@@ -111,12 +111,22 @@ export class MamlLearner implements MetaLearner {
     return this.theta.length;
   }
 
-  private get batchOptions(): MetaBatchOptions {
-    return { innerLr: this.config.innerLr, curvature: !this.config.firstOrder };
+  /** The inner step size of meta-training: MAML's one α (Meta-SGD: its learned vector). */
+  protected innerStepSize(): StepSize {
+    return this.config.innerLr;
   }
 
-  private get gradientOptions(): MetaGradientOptions {
-    return { innerLr: this.config.innerLr, firstOrder: this.config.firstOrder };
+  /** Per-parameter factors of the adaptation step sizes (Meta-SGD: α / innerLr); none for MAML. */
+  protected adaptStepShape(): Float32Array | undefined {
+    return undefined;
+  }
+
+  protected get batchOptions(): MetaBatchOptions {
+    return { innerLr: this.innerStepSize(), curvature: !this.config.firstOrder };
+  }
+
+  protected get gradientOptions(): MetaGradientOptions {
+    return { innerLr: this.innerStepSize(), firstOrder: this.config.firstOrder };
   }
 
   // ----- one meta-iteration ---------------------------------------------------------------
@@ -167,7 +177,8 @@ export class MamlLearner implements MetaLearner {
           );
         } else {
           const raw = { inner: rawInner, outer: data, paths: batch.mb.paths };
-          share = shareTasks(this.updateWorkers, raw, this.family.id, cfg);
+          const lr = this.innerStepSize();
+          share = shareTasks(this.updateWorkers, raw, this.family.id, cfg, lr);
           batch.outerStage(data.map((d, t) => outerTensors(this.spec, d, params[t])));
         }
         tInner += now() - t1;
@@ -175,12 +186,7 @@ export class MamlLearner implements MetaLearner {
       // The outer step on the meta-objective.
       this.progress('outer', (K + 1) / (K + 2));
       const t2 = now();
-      Object.assign(
-        metrics,
-        cfg.outer === 'trpo'
-          ? await this.trpoOuterStep(batch.mb, share as TaskShare)
-          : this.ppoOuterStep(batch.mb),
-      );
+      Object.assign(metrics, await this.outerStep(batch.mb, share as TaskShare));
       metrics['time/outer'] = now() - t2;
     } finally {
       disposeMetaBatch(batch.mb);
@@ -193,6 +199,11 @@ export class MamlLearner implements MetaLearner {
     metrics['policy/entropy'] = entropyOf(this.spec, this.theta);
     this.progress('done', 1);
     return metrics;
+  }
+
+  /** The outer step on a meta-batch whose adaptation paths start at θ. */
+  protected async outerStep(mb: MetaBatch, share: TaskShare): Promise<Metrics> {
+    return this.config.outer === 'trpo' ? this.trpoOuterStep(mb, share) : this.ppoOuterStep(mb);
   }
 
   /** TRPO on the meta-objective; this thread takes its share of the tasks, update workers the rest. */
@@ -249,11 +260,11 @@ export class MamlLearner implements MetaLearner {
 
   // ----- sampling and data --------------------------------------------------------------
 
-  private progress(phase: string, fraction: number): void {
+  protected progress(phase: string, fraction: number): void {
     this.onProgress?.(phase, Math.max(0, Math.min(1, fraction)));
   }
 
-  private async sampleStage(
+  protected async sampleStage(
     tasks: JsonObject[],
     params: Float32Array[],
     seed: number,
@@ -272,7 +283,7 @@ export class MamlLearner implements MetaLearner {
     });
   }
 
-  private taskData(eps: Episode[]): TaskData {
+  protected taskData(eps: Episode[]): TaskData {
     const c = this.config;
     const { obsSize, actSize } = this.spec;
     return buildTaskData(eps, obsSize, actSize, c.gamma, c.gaeLambda, c.lossWeighting);
@@ -316,6 +327,7 @@ export class MamlLearner implements MetaLearner {
       envActions: (task) => this.envActions(task),
       // The oracle already sees the task: the paper evaluates it as it is, without fine-tuning.
       fineTune: this.algo !== 'oracle',
+      stepShape: this.adaptStepShape(),
     };
     const own = {
       first: this.config.adaptLr ?? this.config.innerLr,

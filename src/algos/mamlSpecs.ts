@@ -24,7 +24,7 @@ const baselineSchema = mamlConfigSchema.extend({
 });
 
 /** Default meta-iterations per family: point-nav reaches the paper's figures well within this. */
-function iterationsFor(familyId: string): number {
+export function iterationsFor(familyId: string): number {
   return familyId === 'point-nav' ? 200 : 500;
 }
 
@@ -32,7 +32,7 @@ function iterationsFor(familyId: string): number {
  * Per-family defaults. point-nav: the inner step of the paper's 2-D navigation code (0.5,
  * on actions normalised to [-1, 1]); its text's 0.1 is the locomotion code's value.
  */
-function familyDefaults(familyId: string): JsonObject {
+export function familyDefaults(familyId: string): JsonObject {
   return familyId === 'point-nav' ? { innerLr: 0.5 } : {};
 }
 
@@ -64,7 +64,7 @@ export function upgradeStoredConfig(c: JsonObject): JsonObject {
   };
 }
 
-function asJsonSchema(s: z.ZodType): z.ZodType<JsonObject> {
+export function asJsonSchema(s: z.ZodType): z.ZodType<JsonObject> {
   return s as unknown as z.ZodType<JsonObject>;
 }
 

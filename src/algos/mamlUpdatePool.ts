@@ -20,6 +20,8 @@ export type UpdateRequest =
       inner: TaskData[][];
       outer: TaskData[];
       paths: Float32Array[][];
+      /** A per-parameter inner step size (Meta-SGD's α), instead of the config's innerLr. */
+      stepSizes?: Float32Array;
     }
   | { id: number; kind: 'gradient' }
   | { id: number; kind: 'curvature'; v: Float64Array }
@@ -105,6 +107,7 @@ export function shareTasks(
   raw: { inner: TaskData[][]; outer: TaskData[]; paths: Float32Array[][] },
   familyId: string,
   config: MamlConfig,
+  innerLr: number | Float32Array = config.innerLr,
 ): TaskShare {
   const T = raw.outer.length;
   const backend = tf.getBackend();
@@ -129,6 +132,7 @@ export function shareTasks(
           inner: raw.inner.slice(a, b),
           outer: raw.outer.slice(a, b),
           paths: raw.paths.slice(a, b),
+          ...(typeof innerLr === 'number' ? {} : { stepSizes: innerLr }),
         },
         'ok',
       );

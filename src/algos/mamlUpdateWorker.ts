@@ -6,7 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import { prepareFamily } from '../core/env';
 import { resolveFamily } from '../samplers/families';
 import { initBackend } from '../tf/backend';
-import { createDerivatives, type PolicyDerivatives } from './derivatives';
+import { createDerivatives, type PolicyDerivatives, type StepSize } from './derivatives';
 import { type MamlConfig, mamlConfigSchema, policySpecOf } from './mamlConfig';
 import { type MetaBatch, curvatureView, disposeMetaBatch, metaBatchAt } from './metaBatch';
 import { curvatureVp, metaGradient, metaObjective } from './metaGradient';
@@ -18,6 +18,7 @@ const port = parentPort;
 let ready: Promise<unknown> | null = null;
 let batch: {
   config: MamlConfig;
+  innerLr: StepSize;
   derivatives: PolicyDerivatives;
   mb: MetaBatch;
   curv: { view: MetaBatch; dispose: () => void };
@@ -43,7 +44,8 @@ async function handle(m: UpdateRequest): Promise<UpdateReply> {
     await prepareFamily(family);
     const spec = policySpecOf(family, config);
     const derivatives = createDerivatives(config.derivatives, spec);
-    const opts = { innerLr: config.innerLr, curvature: !config.firstOrder };
+    const innerLr = m.stepSizes ?? config.innerLr;
+    const opts = { innerLr, curvature: !config.firstOrder };
     const mb = metaBatchAt(
       derivatives,
       opts,
@@ -52,7 +54,7 @@ async function handle(m: UpdateRequest): Promise<UpdateReply> {
       m.paths,
     );
     const curv = curvatureView(derivatives, opts, mb, config.cgSubsample);
-    batch = { config, derivatives, mb, curv, n: m.outer.length };
+    batch = { config, innerLr, derivatives, mb, curv, n: m.outer.length };
     return { id: m.id, kind: 'ok' };
   }
   if (m.kind === 'release') {
@@ -61,7 +63,7 @@ async function handle(m: UpdateRequest): Promise<UpdateReply> {
   }
   if (!batch) throw new Error('mamlUpdateWorker: no batch (setup first)');
   const { n, config } = batch;
-  const opts = { innerLr: config.innerLr, firstOrder: config.firstOrder };
+  const opts = { innerLr: batch.innerLr, firstOrder: config.firstOrder };
   if (m.kind === 'gradient') {
     const { loss, grad } = metaGradient(batch.mb, opts);
     return { id: m.id, kind: 'gradient', loss: loss * n, grad: grad.map((x) => x * n) };

@@ -2,6 +2,8 @@
 //   objective   mean_t L_out(φ_t(θ)) (and the mean KL to the sampling policy);
 //   gradient    mean_t J_tᵀ ∇φ L_out(φ_t), J_t = ∂φ_t/∂θ = Π_k (I − diag(α) H_k), exact
 //               second order by Hessian-vector products; first order takes J = I;
+//   step sizes  ∂/∂α of the objective for a per-parameter α (Meta-SGD):
+//               −mean_t Σ_k ∇L_in(θ_k) ∘ w_{k+1}, w_K = ∇φ L_out, w_k = J_kᵀ w_{k+1};
 //   curvature   (mean_t J_tᵀ F_t J_t + δI) v, the Hessian of the mean KL through the
 //               adaptation (TRPO's metric; the KL's gradient vanishes at φ_t).
 import type { PolicyDerivatives, StepSize } from './derivatives';
@@ -98,4 +100,34 @@ export function curvatureVp(
   }
   for (let i = 0; i < v.length; i++) out[i] += damping * v[i];
   return out;
+}
+
+/**
+ * The meta-gradient with respect to a per-parameter inner step size α at the batch's θ:
+ * θ_{k+1} = θ_k − α ∘ g_k with g_k = ∇L_in(θ_k), so ∂L_out/∂α = −Σ_k g_k ∘ w_{k+1}, where
+ * w_{k+1} = ∂L_out/∂θ_{k+1} is backpropagated from w_K = ∇φ L_out by w_k = J_kᵀ w_{k+1}
+ * (first order: every w_k = w_K). Averaged over the tasks.
+ */
+export function stepSizeGradient(
+  d: PolicyDerivatives,
+  mb: MetaBatch,
+  o: MetaGradientOptions,
+): Float64Array {
+  const P = mb.paths[0]?.[0]?.length ?? 0;
+  const g = new Float64Array(P);
+  const lr = o.innerLr;
+  const T = mb.outer.length;
+  for (let t = 0; t < T; t++) {
+    let w = Float64Array.from(mb.outerAt[t].lossGrad().grad);
+    for (let k = mb.inner[t].length - 1; k >= 0; k--) {
+      const gk = d.innerGradient(mb.paths[t][k], mb.inner[t][k]);
+      for (let i = 0; i < P; i++) g[i] -= (gk[i] * w[i]) / T;
+      if (o.firstOrder) continue;
+      const h = mb.innerAt[t][k].hvp(
+        typeof lr === 'number' ? w.map((x) => lr * x) : w.map((x, i) => lr[i] * x),
+      );
+      w = w.map((x, i) => x - h[i]);
+    }
+  }
+  return g;
 }

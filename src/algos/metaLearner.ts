@@ -1,4 +1,4 @@
-// The one interface every meta-learner implements (MAML, RL², later Reptile, Meta-SGD and
+// The one interface every meta-learner implements (MAML, RL², Reptile, Meta-SGD and
 // the baselines). The trainer, the evaluation protocol and the adaptation viewer speak only
 // this, so they treat all learners alike (garage's meta_rl_algorithm is the model).
 import type { JsonObject } from '../shared/json';

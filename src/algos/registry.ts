@@ -8,6 +8,7 @@ import type { MetaLearner } from './metaLearner';
 import { mamlSpec, oracleSpec, pretrainedSpec } from './mamlSpecs';
 import { rl2Spec } from './rl2';
 import { nearestTaskSpec } from './nearestTask';
+import { metaSgdSpec, reptileSpec } from './mamlFamilySpecs';
 
 export interface CreateLearnerArgs {
   family: TaskFamily;
@@ -43,7 +44,15 @@ export interface AlgoSpec {
 }
 
 /** Filled by the learner modules (MAML, RL², baselines) as they land. */
-export const ALGOS: AlgoSpec[] = [mamlSpec, rl2Spec, pretrainedSpec, oracleSpec, nearestTaskSpec];
+export const ALGOS: AlgoSpec[] = [
+  mamlSpec,
+  rl2Spec,
+  pretrainedSpec,
+  oracleSpec,
+  reptileSpec,
+  metaSgdSpec,
+  nearestTaskSpec,
+];
 
 export function getAlgo(id: string): AlgoSpec {
   const a = ALGOS.find((x) => x.id === id);

@@ -89,6 +89,21 @@ export const REGRESSION_RUNS: RegressionRun[] = [
     iterations: 3,
     tasksPerIteration: 4,
   },
+  // Reptile (three inner steps, ε annealed) and Meta-SGD (α learned, the update over two threads).
+  {
+    name: 'reptile',
+    algo: 'reptile',
+    hyper: { ...tiny, annealIterations: 5 },
+    iterations: 3,
+    tasksPerIteration: 4,
+  },
+  {
+    name: 'meta-sgd',
+    algo: 'meta-sgd',
+    hyper: { ...tiny, updateThreads: 2 },
+    iterations: 3,
+    tasksPerIteration: 4,
+  },
 ];
 
 export interface RegressionResult {

@@ -14,7 +14,7 @@
 // early stopping, schedules) and --checkpoint best evaluates the checkpoint it chose on
 // meta-validation (default: the latest).
 //
-//   npm run bench:meta-quality -- --family F --algo maml|rl2|nearest-task --seed S
+//   npm run bench:meta-quality -- --family F --algo maml|rl2|reptile|meta-sgd|nearest-task --seed S
 //     [--iterations N] [--run DIR] [--baselines DIR] [--baseline-iterations N]
 //     [--protocol default|paper] [--tasks 40] [--steps K] [--eval-seed 0]
 //     [--out runs/bench-meta] [--preview-every 0] [--hp key=value …] [--no-random]
@@ -42,7 +42,7 @@ import { listRunIds, readMeta, readMetrics, readState, runDirOf } from '../../sr
 import { loadRunLearner } from '../../src/training/runLoader';
 import { defaultWorkerCount } from '../../src/samplers/sampler';
 
-const LEARNERS = ['maml', 'rl2', 'nearest-task'] as const;
+const LEARNERS = ['maml', 'rl2', 'reptile', 'meta-sgd', 'nearest-task'] as const;
 type Learner = (typeof LEARNERS)[number];
 
 const { values } = parseArgs({

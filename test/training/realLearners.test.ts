@@ -148,3 +148,39 @@ describe('runtime with RL²', () => {
     await resumeEqualsUninterrupted(config, 'returns/episode_1');
   });
 });
+
+describe('runtime with Reptile and Meta-SGD', () => {
+  const base: RunConfigInput = {
+    family: 'point-nav',
+    seed: 5,
+    backend: 'wasm',
+    iterations: 4,
+    workers: 1,
+    checkpointEvery: 2,
+    previewEvery: 2,
+    preview: { episodesPerStage: 2, steps: 1 },
+    algo: 'reptile',
+  };
+
+  it('Reptile (ε annealed) resumes from a checkpoint to the same metrics, with no tensor leak', async () => {
+    await resumeEqualsUninterrupted(
+      {
+        ...base,
+        algo: 'reptile',
+        hyper: { metaBatchSize: 2, episodesPerTask: 2, hidden: [8], annealIterations: 6 },
+      },
+      'returns/post_2',
+    );
+  });
+
+  it('Meta-SGD (θ, α and α’s optimiser) resumes from a checkpoint to the same metrics, with no tensor leak', async () => {
+    await resumeEqualsUninterrupted(
+      {
+        ...base,
+        algo: 'meta-sgd',
+        hyper: { metaBatchSize: 2, episodesPerTask: 2, hidden: [8], cgIters: 2 },
+      },
+      'alpha/W0/mean',
+    );
+  });
+});

@@ -55,6 +55,9 @@ const LABELS: Record<string, HyperLabel> = {
   prototypes: { label: 'Known tasks', abbr: 'K prototypes' },
   sweepPeriod: { label: 'Exploration sweep period (steps)' },
   lrTargetKl: { label: 'Learning rate follows KL', abbr: 'KL-adaptive learning rate target' },
+  outerStepSize: { label: 'Meta step size', abbr: 'Reptile ε' },
+  annealIterations: { label: 'Anneal meta step size over iterations', abbr: 'ε → 0 linearly' },
+  stepSizeLr: { label: 'Step-size learning rate', abbr: 'Meta-SGD α Adam lr' },
 };
 
 /** The label of a key, or the key split into words when it is not known. */
