@@ -54,7 +54,11 @@ export function parentTrainerPort(): TrainerPort {
   }
   return {
     send: (m) => {
-      if (process.connected) process.send!(m);
+      // A parent killed outright leaves `connected` true until the 'disconnect' event: a
+      // send in that window fails with EPIPE, which Node raises as an 'error' event on the
+      // process (an uncaught exception) unless a callback takes it. The disconnect handler
+      // then stops the run with its checkpoint.
+      if (process.connected) process.send!(m, undefined, {}, () => {});
     },
     onMessage: (h) => process.on('message', (m) => h(m)),
     onDisconnect: (h) => {
