@@ -66,7 +66,7 @@ class ManualDerivatives implements PolicyDerivatives {
 
   innerStep(theta: Float32Array, d: TaskTensors, lr: StepSize, keep: boolean) {
     const pb = new PolicyBatch(this.spec, theta, d.obs, d.act);
-    const g = pb.gradient(d.advW);
+    const g = keep ? pb.gradientAndCoefficients(d.advW) : pb.gradient(d.advW);
     const next = new Float32Array(theta.length);
     if (typeof lr === 'number')
       for (let i = 0; i < next.length; i++) next[i] = theta[i] - lr * g[i];
@@ -75,7 +75,6 @@ class ManualDerivatives implements PolicyDerivatives {
       pb.dispose();
       return { next, point: null };
     }
-    pb.setCoefficients(d.advW);
     return { next, point: innerPointOf(pb) };
   }
 

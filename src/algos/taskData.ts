@@ -2,7 +2,7 @@
 // advantages from GAE over the linear feature baseline (the MAML paper's choice), and
 // the same data as tfjs tensors for the length of a meta-iteration.
 import * as tf from '@tensorflow/tfjs';
-import { type GaussianMlpSpec, logProbTf, logStdTf, meanTf } from '../policies/gaussianMlp';
+import { type GaussianMlpSpec, logProbOfMeanTf, logStdTf, meanTf } from '../policies/gaussianMlp';
 import type { Episode } from '../samplers/sampler';
 import { discountedReturns, gae, normalizeInPlace } from './gae';
 import { LinearFeatureBaseline } from './linearBaseline';
@@ -81,7 +81,9 @@ export function outerTensors(spec: GaussianMlpSpec, d: TaskData, phi: Float32Arr
   const base = toTensors(d, spec.obsSize, spec.actSize);
   const [oldLogp, oldMean, oldLogStd] = tf.tidy(() => {
     const p = tf.tensor1d(phi);
-    return [logProbTf(spec, p, base.obs, base.act), meanTf(spec, p, base.obs), logStdTf(spec, p)];
+    const mean = meanTf(spec, p, base.obs);
+    const logStd = logStdTf(spec, p);
+    return [logProbOfMeanTf(spec, mean, logStd, base.act), mean, logStd];
   });
   return { ...base, oldLogp, oldMean, oldLogStd } as OuterTensors;
 }

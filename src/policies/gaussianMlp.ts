@@ -120,8 +120,16 @@ export function logProbTf(
   obs: tf.Tensor2D,
   actions: tf.Tensor2D,
 ): tf.Tensor1D {
-  const mean = meanTf(spec, theta, obs);
-  const logStd = logStdTf(spec, theta);
+  return logProbOfMeanTf(spec, meanTf(spec, theta, obs), logStdTf(spec, theta), actions);
+}
+
+/** log π(a|s) per sample [N] from the policy's means [N, actSize] and log-std. */
+export function logProbOfMeanTf(
+  spec: GaussianMlpSpec,
+  mean: tf.Tensor2D,
+  logStd: tf.Tensor1D,
+  actions: tf.Tensor2D,
+): tf.Tensor1D {
   const invVar = exp(tf.mul(logStd, -2));
   const z = tf.mul(tf.square(tf.sub(actions, mean)), invVar);
   return tf.sub(

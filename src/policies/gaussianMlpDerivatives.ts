@@ -202,6 +202,22 @@ export class PolicyBatch {
     });
   }
 
+  /**
+   * gradient(c) and setCoefficients(c) from one backward pass (the same kernels on the same
+   * inputs as calling both, so the same numbers, at half the cost).
+   */
+  gradientAndCoefficients(c: tf.Tensor1D): Float32Array {
+    this.disposeGrads();
+    let grad = new Float32Array(0);
+    this.grads = tf.tidy(() => {
+      const { G, gLs } = this.outputGrads(c);
+      const { gW, gb, deltas, es } = this.backward(G);
+      grad = flatten(gW, gb, gLs);
+      return { deltas, es, c: tf.clone(c) };
+    });
+    return grad;
+  }
+
   private disposeGrads(): void {
     if (this.grads) {
       tf.dispose([...this.grads.deltas, ...this.grads.es.filter(Boolean), this.grads.c]);
