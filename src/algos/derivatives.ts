@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type GaussianMlpSpec, klFromFixedTf, logProbTf } from '../policies/gaussianMlp';
 import { PolicyBatch } from '../policies/gaussianMlpDerivatives';
 import { exp } from '../tf/ops';
+import { tidyScalarAndValues, tidyValues } from '../tf/tidy';
 import type { OuterTensors, TaskTensors } from './taskData';
 
 /** An inner step size: one α for every parameter, or one per parameter (Meta-SGD's). */
@@ -164,28 +165,27 @@ class AutodiffDerivatives implements PolicyDerivatives {
   }
 
   innerStep(theta: Float32Array, d: TaskTensors, lr: StepSize, keep: boolean) {
-    const next = tf.tidy(() => {
+    const next = tidyValues(() => {
       const th = tf.tensor1d(theta);
       const step = typeof lr === 'number' ? lr : tf.tensor1d(lr);
-      return tf.sub(th, tf.mul(this.innerGrad(th, d), step)).dataSync() as Float32Array;
+      return tf.sub(th, tf.mul(this.innerGrad(th, d), step));
     });
     return { next, point: keep ? this.innerPoint(theta, d) : null };
   }
 
   innerGradient(theta: Float32Array, d: TaskTensors): Float32Array {
-    return tf.tidy(() => this.innerGrad(tf.tensor1d(theta), d).dataSync() as Float32Array);
+    return tidyValues(() => this.innerGrad(tf.tensor1d(theta), d));
   }
 
   innerPoint(theta: Float32Array, d: TaskTensors): InnerPoint {
     return {
       // H_in(θ) v, exact, by differentiating ∇L_in · v once more.
       hvp: (v) =>
-        tf.tidy(() => {
+        tidyValues(() => {
           const vt = tf.tensor1d(Float32Array.from(v));
-          const h = tf.grad((th: tf.Tensor) =>
+          return tf.grad((th: tf.Tensor) =>
             tf.sum(tf.mul(this.innerGrad(th as tf.Tensor1D, d), vt)),
           )(tf.tensor1d(theta));
-          return h.dataSync() as Float32Array;
         }),
       dispose: () => {},
     };
@@ -193,21 +193,21 @@ class AutodiffDerivatives implements PolicyDerivatives {
 
   outerPoint(phi: Float32Array, o: OuterTensors): OuterPoint {
     return {
-      lossGrad: (clip) =>
-        tf.tidy(() => {
+      lossGrad: (clip) => {
+        const [loss, grad] = tidyScalarAndValues(() => {
           const { value, grad } = tf.valueAndGrad((p: tf.Tensor) =>
             this.surrogate(p as tf.Tensor1D, o, clip),
           )(tf.tensor1d(phi));
-          return { loss: value.dataSync()[0], grad: grad.dataSync() as Float32Array };
-        }),
+          return [value, grad];
+        });
+        return { loss, grad };
+      },
       fisherVp: (u) =>
-        tf.tidy(() => {
+        tidyValues(() => {
           const ut = tf.tensor1d(Float32Array.from(u));
           const klGrad = (p: tf.Tensor) =>
             tf.grad((q: tf.Tensor) => this.kl(q as tf.Tensor1D, o))(p);
-          return tf
-            .grad((p: tf.Tensor) => tf.sum(tf.mul(klGrad(p), ut)))(tf.tensor1d(phi))
-            .dataSync() as Float32Array;
+          return tf.grad((p: tf.Tensor) => tf.sum(tf.mul(klGrad(p), ut)))(tf.tensor1d(phi));
         }),
       dispose: () => {},
     };
