@@ -1,6 +1,7 @@
 // The sampler: rolls out tasks × episodes of a Gaussian MLP policy, spread over worker
-// threads (one per core by default). Episodes are split into contiguous ranges, one per
-// worker; per-episode seeds (rollout.ts) make the result identical for any worker count.
+// threads (one per core by default). Episodes are split into contiguous ranges of about one
+// task each, handed to whichever worker is free; per-episode seeds (rollout.ts) make the
+// result identical for any worker count and any split.
 // `workers: 0` runs in the calling thread (tests, tiny jobs). Where a worker's file is, from
 // the sources or from the bundle, is decided in workers.ts.
 import os from 'node:os';
@@ -49,9 +50,26 @@ export function defaultWorkerCount(): number {
   );
 }
 
+/**
+ * Episode ranges [g0, g1) covering [0, total): one task's episodes each (a vector env of one
+ * task's episodes keeps its physics in cache better than one of all of a thread's episodes),
+ * cut smaller when there are fewer ranges than workers, so every worker has work.
+ */
+export function chunkRanges(
+  total: number,
+  episodesPerTask: number,
+  workers: number,
+): [number, number][] {
+  const size = Math.max(1, Math.min(episodesPerTask, Math.ceil(total / workers)));
+  const out: [number, number][] = [];
+  for (let g0 = 0; g0 < total; g0 += size) out.push([g0, Math.min(total, g0 + size)]);
+  return out;
+}
+
 export class Sampler {
   private readonly workers: Worker[] = [];
   private nextId = 1;
+  private nextReqId = 1;
   private readonly pending = new Map<
     number,
     { resolve: (e: Episode[]) => void; reject: (err: Error) => void }
@@ -96,26 +114,12 @@ export class Sampler {
     const total = req.tasks.length * req.episodesPerTask;
     const family = resolveFamily(req.familyId);
     await prepareFamily(family);
+    const chunks = chunkRanges(total, req.episodesPerTask, Math.max(1, this.workers.length));
     let flat: Episode[];
     if (this.workers.length === 0) {
-      flat = rolloutRange(family, req, 0, total);
+      flat = chunks.flatMap(([g0, g1]) => rolloutRange(family, req, g0, g1));
     } else {
-      const W = Math.min(this.workers.length, total);
-      const parts: Promise<Episode[]>[] = [];
-      for (let w = 0; w < W; w++) {
-        const g0 = Math.floor((w * total) / W);
-        const g1 = Math.floor(((w + 1) * total) / W);
-        const id = this.nextId++;
-        const job: WorkerJob = { id, req, g0, g1 };
-        parts.push(
-          new Promise<Episode[]>((resolve, reject) => {
-            this.pending.set(id, { resolve, reject });
-            this.workers[w].ref();
-            this.workers[w].postMessage(job);
-          }).finally(() => this.workers[w].unref()),
-        );
-      }
-      flat = (await Promise.all(parts)).flat();
+      flat = (await this.runChunks(req, chunks)).flat();
     }
     const episodes: Episode[][] = req.tasks.map(() => []);
     let steps = 0;
@@ -124,6 +128,52 @@ export class Sampler {
       steps += e.length;
     }
     return { episodes, steps };
+  }
+
+  /**
+   * The chunks go to the workers one at a time, each worker taking the next as soon as it
+   * has finished one, so a worker whose episodes end early (terminations) takes more of them.
+   */
+  private async runChunks(req: SampleRequest, chunks: [number, number][]): Promise<Episode[][]> {
+    const reqId = this.nextReqId++;
+    const out: Episode[][] = new Array(chunks.length);
+    let next = 0;
+    let failed = false;
+    const W = Math.min(this.workers.length, chunks.length);
+    await Promise.all(
+      Array.from({ length: W }, async (_, w) => {
+        let sent = false;
+        while (next < chunks.length && !failed) {
+          const c = next++;
+          const [g0, g1] = chunks[c];
+          const last = next >= chunks.length;
+          const job: WorkerJob = {
+            id: this.nextId++,
+            reqId,
+            g0,
+            g1,
+            ...(sent ? {} : { req }),
+            ...(last ? { last } : {}),
+          };
+          sent = true;
+          try {
+            out[c] = await this.post(w, job);
+          } catch (err) {
+            failed = true;
+            throw err;
+          }
+        }
+      }),
+    );
+    return out;
+  }
+
+  private post(w: number, job: WorkerJob): Promise<Episode[]> {
+    return new Promise<Episode[]>((resolve, reject) => {
+      this.pending.set(job.id, { resolve, reject });
+      this.workers[w].ref();
+      this.workers[w].postMessage(job);
+    }).finally(() => this.workers[w].unref());
   }
 
   async close(): Promise<void> {

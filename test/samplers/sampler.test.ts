@@ -1,8 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng';
 import { type GaussianMlpSpec, initParams } from '../../src/policies/gaussianMlp';
-import { actionMap } from '../../src/samplers/rollout';
-import { Sampler, type SampleRequest, type SampleResult } from '../../src/samplers/sampler';
+import { actionMap, rolloutRange } from '../../src/samplers/rollout';
+import {
+  Sampler,
+  type SampleRequest,
+  type SampleResult,
+  chunkRanges,
+} from '../../src/samplers/sampler';
 import { Box } from '../../src/core/spaces';
 import { pointNav } from '../../envs/pointNav';
 
@@ -55,6 +60,18 @@ describe('Sampler', () => {
     // And a different seed gives different noise.
     const other = await sampler(0).sample({ ...base, seed: 12 });
     expect(flat(other)).not.toEqual(flat(r0));
+  });
+
+  it('matches one vector env over all episodes, also for concurrent calls on one sampler', async () => {
+    const other = { ...base, seed: 12, params: tasks.map((_, t) => initParams(spec, new Rng(t))) };
+    const whole = (req: SampleRequest) => {
+      const eps = rolloutRange(pointNav, req, 0, req.tasks.length * req.episodesPerTask);
+      return eps.map((e) => [e.task, e.index, e.length, ...e.obs, ...e.actions, ...e.rewards]);
+    };
+    const s = sampler(2);
+    const [a, b] = await Promise.all([s.sample(base), s.sample(other)]);
+    expect(flat(a)).toEqual(whole(base));
+    expect(flat(b)).toEqual(whole(other));
   });
 
   it('uses each task’s own parameters', async () => {
@@ -114,6 +131,25 @@ describe('Sampler', () => {
         }
       }
     }
+  });
+});
+
+describe('chunkRanges', () => {
+  it('cuts one task per chunk, smaller when there would be fewer chunks than workers', () => {
+    expect(chunkRanges(60, 20, 2)).toEqual([
+      [0, 20],
+      [20, 40],
+      [40, 60],
+    ]);
+    expect(chunkRanges(20, 20, 2)).toEqual([
+      [0, 10],
+      [10, 20],
+    ]);
+    expect(chunkRanges(3, 5, 4)).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+    ]);
   });
 });
 
