@@ -32,7 +32,13 @@ import { Adam } from './adam';
 import { createDerivatives, type PolicyDerivatives, type StepSize } from './derivatives';
 import { adaptByGradient, type GradientAdapter } from './gradientAdaptation';
 import { type MamlConfig, policySpecOf } from './mamlConfig';
-import { type TaskShare, UpdateWorker, sharedTrpoOracle, shareTasks } from './mamlUpdatePool';
+import {
+  StagedShare,
+  type TaskShare,
+  UpdateWorker,
+  sharedTrpoOracle,
+  shareTasks,
+} from './mamlUpdatePool';
 import {
   type MetaBatch,
   type MetaBatchOptions,
@@ -111,6 +117,9 @@ export class MamlLearner implements MetaLearner {
     return this.theta.length;
   }
 
+  /** This thread builds the whole meta-batch, update workers get theirs from it (Meta-SGD's step-size gradient needs all tasks here). */
+  protected readonly buildsWholeBatch: boolean = false;
+
   /** The inner step size of meta-training: MAML's one α (Meta-SGD: its learned vector). */
   protected innerStepSize(): StepSize {
     return this.config.innerLr;
@@ -146,12 +155,18 @@ export class MamlLearner implements MetaLearner {
     let tInner = 0;
     const metrics: Metrics = {};
     const seed = this.rng.seed();
+    // Update workers build their share of the batch themselves, stage by stage, unless this
+    // thread needs the whole batch (Meta-SGD's step-size gradient).
+    const staged = this.buildsWholeBatch
+      ? null
+      : new StagedShare(this.updateWorkers, tasks.length, this.family.id, cfg, this.theta);
+    const nHere = staged ? staged.local : tasks.length;
     const batch = new MetaBatchBuilder(
       this.derivatives,
       this.batchOptions,
-      tasks.map(() => this.theta),
+      tasks.slice(0, nHere).map(() => this.theta),
     );
-    // The flattened data too: update workers build their share of the batch from them.
+    // The flattened data too: with the whole batch here, update workers build theirs from them.
     const rawInner: TaskData[][] = tasks.map(() => []);
     let params = tasks.map(() => this.theta);
     let envSteps = 0;
@@ -168,17 +183,21 @@ export class MamlLearner implements MetaLearner {
           res.episodes.flat().map((e) => e.return),
         );
         const t1 = now();
-        const data = res.episodes.map((eps) => this.taskData(eps));
+        const remote = k < K ? staged?.inner(res.episodes) : undefined;
+        if (k === K) staged?.outer(res.episodes);
+        const data = res.episodes.slice(0, nHere).map((eps) => this.taskData(eps));
         if (k < K) {
           // The inner step on the episodes just sampled.
-          data.forEach((d, t) => rawInner[t].push(d));
-          params = batch.innerStage(
+          if (!staged) data.forEach((d, t) => rawInner[t].push(d));
+          const next = batch.innerStage(
             data.map((d) => toTensors(d, this.spec.obsSize, this.spec.actSize)),
           );
+          params = [...next, ...((await remote) ?? [])];
         } else {
-          const raw = { inner: rawInner, outer: data, paths: batch.mb.paths };
-          const lr = this.innerStepSize();
-          share = shareTasks(this.updateWorkers, raw, this.family.id, cfg, lr);
+          if (!staged) {
+            const raw = { inner: rawInner, outer: data, paths: batch.mb.paths };
+            share = shareTasks(this.updateWorkers, raw, this.family.id, cfg, this.innerStepSize());
+          } else share = staged.share;
           batch.outerStage(data.map((d, t) => outerTensors(this.spec, d, params[t])));
         }
         tInner += now() - t1;
@@ -214,7 +233,7 @@ export class MamlLearner implements MetaLearner {
     const localCurv = curvatureView(this.derivatives, this.batchOptions, local, cfg.cgSubsample);
     const oracle = sharedTrpoOracle(
       share,
-      mb.outer.length,
+      share.bounds[share.bounds.length - 1],
       {
         gradient: () => metaGradient(local, o),
         curvature: (v) => curvatureVp(localCurv.view, v, 0, o),

@@ -1,17 +1,28 @@
 // An outer-update worker thread for MAML: holds a share of the meta-batch's tasks (their
 // tensors and derivative points, on its own tfjs wasm backend) and answers the TRPO
 // step's requests — the meta-gradient, curvature products and line-search objectives —
-// as sums over its tasks. The main thread adds the shares (mamlUpdatePool.ts).
+// as sums over its tasks. The main thread adds the shares (mamlUpdatePool.ts). Its share
+// comes either whole ('setup': the main thread's data and adaptation paths) or stage by
+// stage as episodes ('begin', 'inner', 'outer': it takes its tasks' inner steps itself).
 import { parentPort } from 'node:worker_threads';
 import { prepareFamily } from '../core/env';
 import { resolveFamily } from '../samplers/families';
 import { initBackend } from '../tf/backend';
 import { createDerivatives, type PolicyDerivatives, type StepSize } from './derivatives';
 import { type MamlConfig, mamlConfigSchema, policySpecOf } from './mamlConfig';
-import { type MetaBatch, curvatureView, disposeMetaBatch, metaBatchAt } from './metaBatch';
+import {
+  type MetaBatch,
+  MetaBatchBuilder,
+  curvatureView,
+  disposeMetaBatch,
+  metaBatchAt,
+} from './metaBatch';
 import { curvatureVp, metaGradient, metaObjective } from './metaGradient';
 import type { UpdateReply, UpdateRequest } from './mamlUpdatePool';
-import { outerTensors, toTensors } from './taskData';
+import { type TaskData, buildTaskData, outerTensors, toTensors } from './taskData';
+import type { GaussianMlpSpec } from '../policies/gaussianMlp';
+import type { Episode } from '../samplers/sampler';
+import type { JsonObject } from '../shared/json';
 
 if (!parentPort) throw new Error('mamlUpdateWorker must run in a worker thread');
 const port = parentPort;
@@ -31,19 +42,72 @@ function release(): void {
     disposeMetaBatch(batch.mb);
     batch = null;
   }
+  if (staged) {
+    disposeMetaBatch(staged.builder.mb);
+    staged = null;
+  }
+}
+
+/** A batch being built stage by stage (StagedShare): its builder until the outer stage. */
+let staged: {
+  config: MamlConfig;
+  spec: GaussianMlpSpec;
+  derivatives: PolicyDerivatives;
+  builder: MetaBatchBuilder;
+} | null = null;
+
+async function start(backend: string, familyId: string, configIn: JsonObject) {
+  // The same backend as the main thread (wasm or cpu), so the shares compute alike.
+  ready ??= initBackend(backend === 'cpu' ? 'cpu' : 'wasm');
+  await ready;
+  release();
+  const config = mamlConfigSchema.parse({ ...configIn, updateThreads: 1 });
+  const family = resolveFamily(familyId);
+  await prepareFamily(family);
+  const spec = policySpecOf(family, config);
+  return { config, spec, derivatives: createDerivatives(config.derivatives, spec) };
+}
+
+/** The learner's TaskData of each task's episodes (MamlLearner.taskData). */
+function taskDataOf(episodes: Episode[][], config: MamlConfig, spec: GaussianMlpSpec): TaskData[] {
+  const { gamma, gaeLambda, lossWeighting } = config;
+  return episodes.map((eps) =>
+    buildTaskData(eps, spec.obsSize, spec.actSize, gamma, gaeLambda, lossWeighting),
+  );
+}
+
+async function handleStaged(m: UpdateRequest): Promise<UpdateReply | null> {
+  if (m.kind === 'begin') {
+    const s = await start(m.backend, m.familyId, m.config);
+    const opts = { innerLr: s.config.innerLr, curvature: !s.config.firstOrder };
+    const thetas = Array.from({ length: m.tasks }, () => m.theta);
+    staged = { ...s, builder: new MetaBatchBuilder(s.derivatives, opts, thetas) };
+    return { id: m.id, kind: 'ok' };
+  }
+  if (m.kind !== 'inner' && m.kind !== 'outer') return null;
+  if (!staged) throw new Error(`mamlUpdateWorker: ${m.kind} stage without a begin`);
+  const { config, spec, derivatives, builder } = staged;
+  const data = taskDataOf(m.episodes, config, spec);
+  if (m.kind === 'inner') {
+    const params = builder.innerStage(data.map((d) => toTensors(d, spec.obsSize, spec.actSize)));
+    return { id: m.id, kind: 'params', params };
+  }
+  staged = null;
+  const paths = builder.mb.paths;
+  const mb = builder.outerStage(
+    data.map((d, t) => outerTensors(spec, d, paths[t][paths[t].length - 1])),
+  );
+  const opts = { innerLr: config.innerLr, curvature: !config.firstOrder };
+  const curv = curvatureView(derivatives, opts, mb, config.cgSubsample);
+  batch = { config, innerLr: config.innerLr, derivatives, mb, curv, n: data.length };
+  return { id: m.id, kind: 'ok' };
 }
 
 async function handle(m: UpdateRequest): Promise<UpdateReply> {
+  const reply = await handleStaged(m);
+  if (reply) return reply;
   if (m.kind === 'setup') {
-    // The same backend as the main thread (wasm or cpu), so the shares compute alike.
-    ready ??= initBackend(m.backend === 'cpu' ? 'cpu' : 'wasm');
-    await ready;
-    release();
-    const config = mamlConfigSchema.parse({ ...m.config, updateThreads: 1 });
-    const family = resolveFamily(m.familyId);
-    await prepareFamily(family);
-    const spec = policySpecOf(family, config);
-    const derivatives = createDerivatives(config.derivatives, spec);
+    const { config, spec, derivatives } = await start(m.backend, m.familyId, m.config);
     const innerLr = m.stepSizes ?? config.innerLr;
     const opts = { innerLr, curvature: !config.firstOrder };
     const mb = metaBatchAt(
@@ -72,6 +136,7 @@ async function handle(m: UpdateRequest): Promise<UpdateReply> {
     const r = curvatureVp(batch.curv.view, m.v, 0, opts);
     return { id: m.id, kind: 'vector', v: r.map((x) => x * n) };
   }
+  if (m.kind !== 'objective') throw new Error(`mamlUpdateWorker: unexpected ${m.kind} request`);
   const o = metaObjective(batch.derivatives, m.theta, batch.mb, opts);
   return { id: m.id, kind: 'objective', loss: o.loss * n, kl: o.kl * n };
 }

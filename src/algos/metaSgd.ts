@@ -54,6 +54,8 @@ export class MetaSgdLearner extends MamlLearner {
     return this.alpha;
   }
 
+  protected override readonly buildsWholeBatch = true;
+
   protected override adaptStepShape(): Float32Array {
     const lr = this.config.innerLr;
     return this.alpha.map((a) => a / lr);
