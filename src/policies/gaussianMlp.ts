@@ -167,6 +167,15 @@ export function entropyOf(spec: GaussianMlpSpec, theta: Float32Array): number {
   return h;
 }
 
+/** θ laid out for MlpMeanJs.forwardPrepared: per layer, Wᵀ and b as float64, and the action std. */
+export interface PreparedMlp {
+  /** wT[l][j·nIn + i] = W_l[i][j]. */
+  wT: Float64Array[];
+  b: Float64Array[];
+  /** exp(log-std) per action dimension. */
+  std: Float64Array;
+}
+
 /**
  * Plain-JS action means for `rows` observations (row-major) with parameters θ, into `out`.
  * Float64 accumulation; deterministic across machines and thread counts.
@@ -176,6 +185,8 @@ export class MlpMeanJs {
   private readonly sizes: number[];
   private bufA: Float64Array;
   private bufB: Float64Array;
+  /** Indices of an input's nonzero entries. */
+  private readonly nonzero: Int32Array;
 
   constructor(readonly spec: GaussianMlpSpec) {
     validateSpec(spec);
@@ -184,6 +195,93 @@ export class MlpMeanJs {
     const widest = Math.max(...this.sizes);
     this.bufA = new Float64Array(widest);
     this.bufB = new Float64Array(widest);
+    this.nonzero = new Int32Array(widest);
+  }
+
+  /** θ laid out for forwardPrepared (exact copies: float32 → float64 loses nothing). */
+  prepare(theta: Float32Array): PreparedMlp {
+    const sizes = this.sizes;
+    const wT: Float64Array[] = [];
+    const b: Float64Array[] = [];
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      const W = this.layout[2 * l].offset;
+      const B = this.layout[2 * l + 1].offset;
+      const [nIn, nOut] = [sizes[l], sizes[l + 1]];
+      const w = new Float64Array(nIn * nOut);
+      for (let i = 0; i < nIn; i++)
+        for (let j = 0; j < nOut; j++) w[j * nIn + i] = theta[W + i * nOut + j];
+      wT.push(w);
+      b.push(Float64Array.from(theta.subarray(B, B + nOut)));
+    }
+    const std = Float64Array.from(this.logStd(theta), (x) => Math.exp(x));
+    return { wT, b, std };
+  }
+
+  /**
+   * forwardOne with prepared parameters, and the same result to the bit: every output sums
+   * its bias and then x_i·W_ij over the nonzero inputs i in increasing order, in float64,
+   * exactly as forwardOne does, but in a register and over contiguous weights.
+   */
+  forwardPrepared(
+    p: PreparedMlp,
+    obs: ArrayLike<number>,
+    obsOffset: number,
+    out: Float32Array,
+    outOffset: number,
+  ): void {
+    const sizes = this.sizes;
+    const nz = this.nonzero;
+    let inp = this.bufA;
+    let outp = this.bufB;
+    for (let i = 0; i < sizes[0]; i++) inp[i] = obs[obsOffset + i];
+    const tanh = this.spec.activation === 'tanh';
+    const L = sizes.length - 1;
+    for (let l = 0; l < L; l++) {
+      const nIn = sizes[l];
+      const nOut = sizes[l + 1];
+      const w = p.wT[l];
+      const b = p.b[l];
+      let m = 0;
+      for (let i = 0; i < nIn; i++) if (inp[i] !== 0) nz[m++] = i;
+      // Four outputs at a time: four independent sums, each in its own order.
+      let j = 0;
+      for (; j + 4 <= nOut; j += 4) {
+        const [r0, r1, r2, r3] = [j * nIn, (j + 1) * nIn, (j + 2) * nIn, (j + 3) * nIn];
+        let a0 = b[j];
+        let a1 = b[j + 1];
+        let a2 = b[j + 2];
+        let a3 = b[j + 3];
+        for (let k = 0; k < m; k++) {
+          const i = nz[k];
+          const x = inp[i];
+          a0 += x * w[r0 + i];
+          a1 += x * w[r1 + i];
+          a2 += x * w[r2 + i];
+          a3 += x * w[r3 + i];
+        }
+        outp[j] = a0;
+        outp[j + 1] = a1;
+        outp[j + 2] = a2;
+        outp[j + 3] = a3;
+      }
+      for (; j < nOut; j++) {
+        let acc = b[j];
+        const row = j * nIn;
+        for (let k = 0; k < m; k++) {
+          const i = nz[k];
+          acc += inp[i] * w[row + i];
+        }
+        outp[j] = acc;
+      }
+      if (l + 1 < L) {
+        if (tanh) for (let j = 0; j < nOut; j++) outp[j] = Math.tanh(outp[j]);
+        else for (let j = 0; j < nOut; j++) outp[j] = outp[j] > 0 ? outp[j] : 0;
+      }
+      const t = inp;
+      inp = outp;
+      outp = t;
+    }
+    for (let j = 0; j < sizes[L]; j++) out[outOffset + j] = inp[j];
   }
 
   /** Mean for one observation (obs[obsOffset…]) into out[outOffset…]. */

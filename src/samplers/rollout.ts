@@ -10,7 +10,7 @@ import type { Box } from '../core/spaces';
 import { Rng } from '../core/rng';
 import { SyncVectorEnv } from '../core/vectorEnv';
 import type { JsonObject } from '../shared/json';
-import { type GaussianMlpSpec, MlpMeanJs } from '../policies/gaussianMlp';
+import { type GaussianMlpSpec, MlpMeanJs, type PreparedMlp } from '../policies/gaussianMlp';
 
 export interface SampleRequest {
   familyId: string;
@@ -137,6 +137,13 @@ export function rolloutRange(
       `sample: policy sizes (${req.spec.obsSize}→${req.spec.actSize}) do not match family ${family.id} (${O}→${A})`,
     );
   }
+  // θ prepared once per distinct parameter vector (one per task, or one shared).
+  const prepared = new Map<Float32Array, PreparedMlp>();
+  const prepOf = paramOf.map((p) => {
+    let q = prepared.get(p);
+    if (!q) prepared.set(p, (q = policy.prepare(p)));
+    return q;
+  });
   const map = req.normalizeActions ? actionMap(envs[0].actionSpace) : null;
   const obsBuf = envs.map(() => new Float32Array(H * O));
   const actBuf = envs.map(() => new Float32Array(H * A));
@@ -161,11 +168,11 @@ export function rolloutRange(
     // The batched forward: one pass over every live row, each with its own task's θ.
     for (let i = 0; i < n; i++) {
       if (!alive[i]) continue;
-      policy.forwardOne(paramOf[i], obs, i * O, mean, 0);
-      const logStd = policy.logStd(paramOf[i]);
+      policy.forwardPrepared(prepOf[i], obs, i * O, mean, 0);
+      const std = prepOf[i].std;
       const rng = rngs[i];
       for (let k = 0; k < A; k++)
-        actions[i * A + k] = rng ? mean[k] + Math.exp(logStd[k]) * rng.normal() : mean[k];
+        actions[i * A + k] = rng ? mean[k] + std[k] * rng.normal() : mean[k];
       obsBuf[i].set(obs.subarray(i * O, (i + 1) * O), t * O);
       actBuf[i].set(actions.subarray(i * A, (i + 1) * A), t * A);
     }

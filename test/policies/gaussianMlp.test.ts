@@ -59,6 +59,30 @@ describe('Gaussian MLP policy', () => {
     });
   }
 
+  for (const activation of ['tanh', 'relu'] as const) {
+    it(`the prepared JS forward gives forwardOne's outputs exactly, zero inputs included (${activation})`, () => {
+      // Odd widths (not multiples of the four outputs computed at a time), large weights so
+      // ReLU zeroes many hidden units, exact zeros and a negative zero in the observations.
+      const s = { ...spec, obsSize: 5, hidden: [7, 9], actSize: 3, activation };
+      const rng = new Rng(3);
+      const theta = initParams(s, rng);
+      for (let i = 0; i < theta.length; i++) theta[i] += rng.normal();
+      const obs = rng.fillNormal(new Float32Array(50 * 5)) as Float32Array;
+      for (let i = 0; i < obs.length; i += 3) obs[i] = 0;
+      obs[1] = -0;
+      const policy = new MlpMeanJs(s);
+      const prepared = policy.prepare(theta);
+      const [a, b] = [new Float32Array(3), new Float32Array(3)];
+      for (let r = 0; r < 50; r++) {
+        policy.forwardOne(theta, obs, r * 5, a, 0);
+        policy.forwardPrepared(prepared, obs, r * 5, b, 0);
+        for (let k = 0; k < 3; k++) expect(Object.is(a[k], b[k])).toBe(true);
+      }
+      const logStd = policy.logStd(theta);
+      expect(Array.from(prepared.std)).toEqual(Array.from(logStd, (x) => Math.exp(x)));
+    });
+  }
+
   it('log-likelihood and KL match the closed forms', () => {
     const rng = new Rng(4);
     const theta = initParams(spec, rng);
