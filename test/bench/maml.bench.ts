@@ -162,12 +162,15 @@ if (!values.against) {
     });
   const sides = { this: here, against: other };
   const rows: Record<keyof typeof sides, Row[]> = { this: [], against: [] };
+  // Every run is the same seeded iterations: all results but the timings must be equal.
+  const runs: Row[][] = [];
   for (let r = 0; r < rounds; r++) {
     const order: (keyof typeof sides)[] = r % 2 ? ['this', 'against'] : ['against', 'this'];
     for (const side of order) {
       const before = load();
       const got = await child(sides[side]);
       rows[side].push(...got);
+      runs.push(got);
       console.log(
         `round ${r + 1} ${side === 'this' ? 'this checkout' : other}: ${got.map((g) => g['time/total'].toFixed(2)).join(', ')} s/it (CPU ${got.map((g) => g.cpu.toFixed(2)).join(', ')} s), load average ${before} → ${load()}`,
       );
@@ -183,6 +186,14 @@ if (!values.against) {
   const ratio = (k: string) => (med(rows.this, k) / med(rows.against, k)).toFixed(2);
   console.log(
     `| ratio (this / other) | ${ratio('time/total')} | ${ph.map((k) => ratio(k)).join(' | ')} | ${ratio('cpu')} |`,
+  );
+  const results = (r: Row) =>
+    JSON.stringify(Object.entries(r).filter(([k]) => !k.startsWith('time/') && k !== 'cpu'));
+  const differ = runs.filter((run) => run.some((r, i) => results(r) !== results(runs[0][i])));
+  console.log(
+    differ.length === 0
+      ? `results (every metric but the timings) identical in all ${runs.length} runs`
+      : `results DIFFER between runs (${differ.length} of ${runs.length} differ from the first)`,
   );
   console.log(`load average after: ${load()}`);
 }
