@@ -199,6 +199,19 @@ export function policyStep(
 }
 
 /**
+ * The T slices [B, C] of a time-major [T, B, C] tensor, as tf.unstack gives them but from
+ * one download: the wasm backend's slice kernel copies its whole input for every slice, so
+ * unstacking T steps copied the sequence T times. Constants (no gradient flows to `x`).
+ */
+function timeSlices(x: tf.Tensor3D): tf.Tensor2D[] {
+  const [T, B, C] = x.shape;
+  const v = x.dataSync() as Float32Array;
+  return Array.from({ length: T }, (_, t) =>
+    tf.tensor2d(v.subarray(t * B * C, (t + 1) * B * C), [B, C]),
+  );
+}
+
+/**
  * Loss and gradients of a whole-trial rollout by hand-written backpropagation through
  * time. Same maths as differentiating `gruRollout` with tf.grads (a test checks they agree,
  * and both against finite differences), at about half the cost: the forward pass runs
@@ -217,7 +230,7 @@ export function gruRolloutGrads(
     const [T, B, I] = xs.shape;
     const H = p.wh.shape[0];
     const A = p.bMu.shape[0];
-    const inputs = tf.unstack(xs) as tf.Tensor2D[];
+    const inputs = timeSlices(xs);
     const wOut = tf.concat([p.wMu, p.wV], 1) as tf.Tensor2D;
     const bOut = tf.concat([p.bMu, p.bV]);
     const wx = p.wx as tf.Tensor2D;
@@ -271,7 +284,7 @@ export function gruRolloutGrads(
       );
     })([out, p.logStd]);
     const [dOut, dLogStd] = grads;
-    const dOuts = tf.unstack(tf.reshape(dOut, [T, B, A + 1])) as tf.Tensor2D[];
+    const dOuts = timeSlices(tf.reshape(dOut, [T, B, A + 1]) as tf.Tensor3D);
 
     // Backward through time.
     const wOutT = tf.transpose(wOut) as tf.Tensor2D;
