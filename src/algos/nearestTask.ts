@@ -114,6 +114,11 @@ export class NearestTaskLearner implements MetaLearner {
   /** The library: known tasks, their exploration features, their policies' parameters. */
   tasks: JsonObject[] = [];
   features: Float32Array[] = [];
+  /**
+   * Each known task's cell: itself first, then the candidates nearer to it than to any other
+   * known task (the same distance a new task is matched by); its policy trains on all of them.
+   */
+  cells: JsonObject[][] = [];
   thetas: Float32Array[];
   private readonly family: TaskFamily;
   private readonly sampler: RolloutSampler;
@@ -141,16 +146,20 @@ export class NearestTaskLearner implements MetaLearner {
     return nearest(feature, this.features);
   }
 
-  private sample(tasks: JsonObject[], params: Float32Array[], seed: number, taskSeeds?: number[]) {
+  private sample(
+    tasks: JsonObject[],
+    params: Float32Array[],
+    seed: number,
+    episodesPerTask = this.config.episodesPerTask,
+  ) {
     return this.sampler.sample({
       familyId: this.family.id,
       tasks,
       params,
       spec: this.spec,
-      episodesPerTask: this.config.episodesPerTask,
+      episodesPerTask,
       seed,
       normalizeActions: this.config.normalizeActions,
-      ...(taskSeeds ? { taskSeeds } : {}),
     });
   }
 
@@ -183,6 +192,11 @@ export class NearestTaskLearner implements MetaLearner {
       const picked = spreadOut(explored, K);
       this.tasks = picked.map((i) => pool[i]);
       this.features = picked.map((i) => explored[i]);
+      this.cells = this.tasks.map((t) => [t]);
+      const isPicked = new Set(picked);
+      pool.forEach((t, i) => {
+        if (!isPicked.has(i)) this.cells[this.match(explored[i]).index].push(t);
+      });
     } else {
       // Later meta-batches: the first queryTasks are explored, matched, run with the nearest policy.
       const queries = tasks.slice(0, c.queryTasks);
@@ -203,17 +217,23 @@ export class NearestTaskLearner implements MetaLearner {
     }
     this.onProgress?.('sampling', 0.1);
     const t1 = performance.now();
-    const res = await this.sample(this.tasks, this.thetas, seed);
+    // Each known task's policy: one episode on each of E tasks of its cell, taken in turn.
+    const E = c.episodesPerTask;
+    const cellTasks = this.cells.flatMap((cell) =>
+      Array.from({ length: E }, (_, e) => cell[(this.iteration * E + e) % cell.length]),
+    );
+    const res = await this.sample(
+      cellTasks,
+      cellTasks.map((_, i) => this.thetas[Math.floor(i / E)]),
+      seed,
+      1,
+    );
     const t2 = performance.now();
     this.onProgress?.('update', 0.5);
     const sums: Record<string, number> = {};
     for (let k = 0; k < K; k++) {
-      const step = await prototypeTrpoStep(
-        this.spec,
-        this.thetas[k],
-        this.taskData(res.episodes[k]),
-        c,
-      );
+      const eps = res.episodes.slice(k * E, (k + 1) * E).flat();
+      const step = await prototypeTrpoStep(this.spec, this.thetas[k], this.taskData(eps), c);
       this.thetas[k] = step.theta;
       for (const [key, v] of Object.entries(step.metrics)) sums[key] = (sums[key] ?? 0) + v / K;
       this.onProgress?.('update', 0.5 + (0.5 * (k + 1)) / K);
@@ -354,7 +374,7 @@ export class NearestTaskLearner implements MetaLearner {
       iteration: this.iteration,
       params,
       optimizerTensors: {},
-      optimizerState: { tasks: this.tasks },
+      optimizerState: { tasks: this.tasks, cells: this.cells },
       rng: this.rng.getState(),
     };
   }
@@ -379,6 +399,15 @@ export class NearestTaskLearner implements MetaLearner {
     const ks = Array.from({ length: K }, (_, k) => k);
     this.thetas = ks.map((k) => take(c.params, `theta${k}`, P));
     this.tasks = tasks.map((t) => this.family.parseTask(t));
+    // Checkpoints from before the cells: each known task trains on itself alone.
+    const cells = c.optimizerState.cells;
+    if (cells !== undefined && (!Array.isArray(cells) || cells.length !== tasks.length))
+      throw new Error(`checkpoint optimizerState.cells must list ${K} cells`);
+    this.cells = this.tasks.map((t, k) =>
+      Array.isArray(cells?.[k]) && cells[k].length
+        ? cells[k].map((x) => this.family.parseTask(x))
+        : [t],
+    );
     this.features = tasks.length ? ks.map((k) => take(c.params, `feature${k}`)) : [];
     this.iteration = c.iteration;
     this.rng = Rng.fromState(c.rng);
