@@ -50,6 +50,7 @@ export async function resolveCheckpoint(
   });
   if (which === undefined || which === 'latest')
     return { iteration: undefined, kind: 'latest', best };
+  await readMeta(dir); // an unknown run is refused as such, not for its missing checkpoints
   const saved = await listCheckpoints(dir);
   const offered = best && saved.includes(best.iteration) ? best : null;
   const choices = () =>
