@@ -105,4 +105,15 @@ describe('Evaluate a chosen checkpoint', () => {
       .map((o) => (o.element as HTMLOptionElement).value);
     expect(values).toEqual(['latest', '30', '20', '10']);
   });
+
+  it('falls back to the latest when the chosen checkpoint is no longer offered', async () => {
+    const asked = setup();
+    const w = mountPanel(BEST);
+    await flushPromises();
+    await w.get('[data-testid="evaluate-checkpoint"]').setValue('best');
+    await w.setProps({ best: null, checkpoints: [10, 30] });
+    await w.get('[data-testid="evaluate-run"]').trigger('click');
+    await flushPromises();
+    expect(asked.map((p) => p.iteration)).toEqual(['latest']);
+  });
 });
