@@ -4,7 +4,7 @@
 // meta-iteration changes that iteration's step:
 //   maml, pretrained, oracle   TRPO's KL radius `maxKl`, or `ppoLr` with outer 'ppo';
 //   rl2                        Adam's `learningRate` (PPO);
-//   nearest-task               its policy-gradient `learningRate`.
+//   nearest-task               its prototypes' TRPO KL radius `maxKl`.
 import type { MetaLearner } from './metaLearner';
 
 export interface OuterStepKnob {
@@ -19,7 +19,8 @@ export interface OuterStepKnob {
 function fieldOf(algo: string, config: Record<string, unknown>): string | null {
   if (['maml', 'pretrained', 'oracle', 'random'].includes(algo))
     return config.outer === 'ppo' ? 'ppoLr' : 'maxKl';
-  if (algo === 'rl2' || algo === 'nearest-task') return 'learningRate';
+  if (algo === 'nearest-task') return 'maxKl';
+  if (algo === 'rl2') return 'learningRate';
   return null;
 }
 

@@ -104,3 +104,33 @@ export function nearest(
   });
   return best;
 }
+
+/**
+ * Indices of `k` entries spread over the feature space: farthest-point sampling (each pick
+ * the entry farthest, in standardised distance, from those already picked), from entry 0.
+ * Entries equal to one already picked are taken last, in order.
+ */
+export function spreadOut(features: Float32Array[], k: number): number[] {
+  if (k > features.length)
+    throw new Error(`spreadOut: cannot pick ${k} of ${features.length} entries`);
+  const std = standardiser(features);
+  const dist = (a: Float32Array, b: Float32Array) => {
+    let d2 = 0;
+    for (let i = 0; i < a.length; i++) d2 += ((a[i] - b[i]) * std.inv[i]) ** 2;
+    return d2;
+  };
+  const picked = [0];
+  const taken = new Uint8Array(features.length);
+  taken[0] = 1;
+  const gap = features.map((f) => dist(f, features[0]));
+  while (picked.length < k) {
+    let best = -1;
+    for (let i = 0; i < features.length; i++)
+      if (!taken[i] && (best < 0 || gap[i] > gap[best])) best = i;
+    picked.push(best);
+    taken[best] = 1;
+    for (let i = 0; i < features.length; i++)
+      gap[i] = Math.min(gap[i], dist(features[i], features[best]));
+  }
+  return picked;
+}

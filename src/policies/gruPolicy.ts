@@ -171,34 +171,6 @@ export function logStdValues(p: GruParams): Float32Array {
 }
 
 /**
- * One batched policy step for sampling: returns the new hidden state (a tensor the caller
- * owns) and, downloaded in one transfer, the action means [B·A] and values [B].
- */
-export function policyStep(
-  p: GruParams,
-  x: Float32Array,
-  h: tf.Tensor2D,
-  batch: number,
-): { h: tf.Tensor2D; mean: Float32Array; value: Float32Array } {
-  const A = p.bMu.shape[0];
-  const I = p.wx.shape[0];
-  const [hNew, out] = tf.tidy(() => {
-    const hn = gruCell(p, tf.tensor2d(x, [batch, I]), h);
-    const { mean, value } = heads(p, hn);
-    return [hn, tf.concat([mean, tf.reshape(value, [batch, 1])], 1)];
-  });
-  const flat = out.dataSync() as Float32Array;
-  out.dispose();
-  const mean = new Float32Array(batch * A);
-  const value = new Float32Array(batch);
-  for (let b = 0; b < batch; b++) {
-    for (let k = 0; k < A; k++) mean[b * A + k] = flat[b * (A + 1) + k];
-    value[b] = flat[b * (A + 1) + A];
-  }
-  return { h: hNew as tf.Tensor2D, mean, value };
-}
-
-/**
  * The T slices [B, C] of a time-major [T, B, C] tensor, as tf.unstack gives them but from
  * one download: the wasm backend's slice kernel copies its whole input for every slice, so
  * unstacking T steps copied the sequence T times. Constants (no gradient flows to `x`).

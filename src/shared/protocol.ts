@@ -41,6 +41,27 @@ import {
 const empty = z.strictObject({}).default({});
 const runRef = z.strictObject({ runId: RunIdSchema });
 
+const CHECKPOINT_CHOICE =
+  'must be "latest", "best" (the best checkpoint on meta-validation) or a saved iteration (an integer in [0, 1000000])';
+/**
+ * Which checkpoint of a run: "latest" (also when left out), "best" (the one meta-control chose
+ * on meta-validation) or a saved iteration. Whether the run has it is checked by the trainer,
+ * which refuses a choice the run does not offer naming the run's choices.
+ */
+export const CheckpointChoiceSchema = z.union(
+  [
+    z.literal('latest'),
+    z.literal('best'),
+    z
+      .number({ error: CHECKPOINT_CHOICE })
+      .int({ error: CHECKPOINT_CHOICE })
+      .min(0, { error: CHECKPOINT_CHOICE })
+      .max(1_000_000, { error: CHECKPOINT_CHOICE }),
+  ],
+  { error: CHECKPOINT_CHOICE },
+);
+export type CheckpointChoice = z.infer<typeof CheckpointChoiceSchema>;
+
 export const CommandSchemas = {
   /** Create a run from a config and start training it. */
   'mrl:run.start': z.strictObject({ config: RunConfigSchema }),
@@ -58,8 +79,8 @@ export const CommandSchemas = {
     runId: RunIdSchema,
     /** A task of the run's family; default: a held-out test task drawn from `seed`. */
     task: JsonObjectSchema.optional(),
-    /** Checkpoint iteration; default: the latest. */
-    iteration: intIn(0, 1_000_000).optional(),
+    /** Checkpoint: "latest" (default), "best" on meta-validation, or a saved iteration. */
+    iteration: CheckpointChoiceSchema.optional(),
     steps: intIn(0, 20).default(3),
     episodesPerStage: intIn(1, 200).default(20),
     /** Episodes per stage with scene frames in the reply. */
@@ -71,7 +92,8 @@ export const CommandSchemas = {
   /** The paper's evaluation: mean return after 0..k stages over held-out test tasks. */
   'mrl:run.evaluate': z.strictObject({
     runId: RunIdSchema,
-    iteration: intIn(0, 1_000_000).optional(),
+    /** Checkpoint: "latest" (default), "best" on meta-validation, or a saved iteration. */
+    iteration: CheckpointChoiceSchema.optional(),
     tasks: intIn(1, 1000).default(40),
     steps: intIn(0, 20).default(3),
     episodesPerStage: intIn(1, 200).default(20),

@@ -210,7 +210,12 @@ export type AdaptReply = z.infer<typeof AdaptReplySchema>;
 
 export const EvaluateReplySchema = z.object({
   runId: z.string(),
+  /** The checkpoint evaluated (its iteration). */
   iteration: z.number(),
+  /** How it was chosen: the latest, the best on meta-validation, or a saved iteration by number (absent in evaluations saved before the choice existed). */
+  checkpoint: z.enum(['latest', 'best', 'iteration']).optional(),
+  /** For the best checkpoint: its meta-validation return. */
+  validationReturn: z.number().optional(),
   stageUnit: StageUnitSchema,
   tasks: z.number(),
   /** Mean return per stage over the held-out test tasks. */
@@ -256,6 +261,8 @@ export const RunSummarySchema = z.object({
   checkpoints: z.array(z.number()),
   /** Best mean return after full adaptation seen in the metrics, if any. */
   bestReturn: z.number().nullable(),
+  /** The best checkpoint on meta-validation (runs trained with meta-control), when it is saved. */
+  bestCheckpoint: z.object({ iteration: z.number(), validationReturn: z.number() }).optional(),
   /** Live states only for a run being trained (by this trainer, or by another process: see lockedBy); otherwise from the run's files. */
   state: RunStateSchema,
   /** Set when another process is training the run (it holds the run's lock): it cannot be resumed or deleted from here. */

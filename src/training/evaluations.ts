@@ -12,7 +12,14 @@ import {
   type StreamPayloads,
 } from '../shared/protocol';
 import { listCheckpoints } from './checkpoint';
-import { loadRunLearner, type LoadedRun } from './runLoader';
+import {
+  CheckpointChoiceError,
+  loadRunLearner,
+  resolveCheckpoint,
+  type CheckpointChoice,
+  type LoadedRun,
+  type ResolvedCheckpoint,
+} from './runLoader';
 import { runDirOf } from './runDir';
 import {
   episodeToJson,
@@ -59,7 +66,20 @@ export class Evaluations {
     if (e) await e.learner.dispose().catch(() => {});
   }
 
-  private async learnerFor(runId: string, iteration?: number) {
+  /** Which checkpoint of a run a request names; a choice the run does not offer is refused naming it. */
+  private async resolve(runId: string, which: CheckpointChoice): Promise<ResolvedCheckpoint> {
+    try {
+      return await resolveCheckpoint(this.opts.rootOf(runId), runId, which, 'payload.iteration');
+    } catch (err) {
+      throw new ProtocolError(
+        (err as Error).message,
+        err instanceof CheckpointChoiceError ? 'invalid' : 'failed',
+      );
+    }
+  }
+
+  private async learnerFor(runId: string, which: CheckpointChoice) {
+    const { iteration } = await this.resolve(runId, which);
     const key = iteration === undefined ? null : `${runId}@${iteration}`;
     if (key && this.evalLearner?.key === key) return this.evalLearner;
     if (iteration === undefined && this.evalLearner?.key.startsWith(`${runId}@`)) {
@@ -71,6 +91,7 @@ export class Evaluations {
     let loaded;
     try {
       loaded = await loadRunLearner(this.opts.rootOf(runId), runId, iteration, {
+        field: 'payload.iteration',
         onSkip: (it, err) =>
           this.opts.onSkipped({
             runId,
@@ -80,7 +101,10 @@ export class Evaluations {
           }),
       });
     } catch (err) {
-      throw new ProtocolError((err as Error).message, 'failed');
+      throw new ProtocolError(
+        (err as Error).message,
+        err instanceof CheckpointChoiceError ? 'invalid' : 'failed',
+      );
     }
     this.opts.onBackend(backendInfo()?.name ?? null);
     this.evalLearner = { ...loaded, key: `${runId}@${loaded.iteration}` };
@@ -124,7 +148,9 @@ export class Evaluations {
   async evaluate(
     p: CommandPayload<'mrl:run.evaluate'>,
   ): Promise<CommandReplies['mrl:run.evaluate']> {
-    const e = await this.learnerFor(p.runId, p.iteration);
+    // The checkpoint asked for, resolved once: the evaluation says which one it scored.
+    const chosen = await this.resolve(p.runId, p.iteration);
+    const e = await this.learnerFor(p.runId, chosen.iteration ?? 'latest');
     const opts = {
       tasks: p.tasks,
       steps: p.steps,
@@ -170,6 +196,8 @@ export class Evaluations {
     const reply = {
       runId: p.runId,
       iteration: e.iteration,
+      checkpoint: chosen.kind,
+      ...(chosen.kind === 'best' ? { validationReturn: chosen.best!.validationReturn } : {}),
       stageUnit: e.spec.stageUnit,
       tasks: p.tasks,
       returns,

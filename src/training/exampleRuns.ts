@@ -10,6 +10,7 @@ import type { RunSummary } from '../shared/protocol';
 import type { JsonObject } from '../shared/json';
 import { listRunIds, readMeta, readMetrics, runDirOf, summarize } from './runDir';
 import { evaluationsDir, loadEvaluations } from './savedEvaluations';
+import { findBest } from './metaControl';
 
 /** In the electron-vite bundle: the path from the chunk holding this code to out/main (set by the build). */
 declare const __METARL_BUNDLE_ROOT__: string | undefined;
@@ -56,8 +57,13 @@ export class RunRoots {
 
   async summary(runId: string, live: LiveOf): Promise<RunSummary> {
     const example = this.isExample(runId);
-    const s = await summarize(this.rootOf(runId), runId, example ? undefined : live(runId));
-    return example ? { ...s, example: true } : s;
+    const root = this.rootOf(runId);
+    const s = await summarize(root, runId, example ? undefined : live(runId));
+    // The best checkpoint on meta-validation, offered for evaluation while it is saved.
+    const best = await findBest(runDirOf(root, runId)).catch(() => null);
+    const withBest =
+      best && s.checkpoints.includes(best.iteration) ? { ...s, bestCheckpoint: best } : s;
+    return example ? { ...withBest, example: true } : withBest;
   }
 
   /** The user's runs, then the examples they do not shadow; unreadable directories are skipped. */

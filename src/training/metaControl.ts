@@ -186,18 +186,32 @@ export async function restoreBest(runDir: string, state: JsonObject | undefined)
     await writeBest(runDir, { iteration: s.bestIteration, validationReturn: s.best });
 }
 
-/** The run's best checkpoint iteration; throws naming why there is none. */
-export async function readBest(runDir: string): Promise<BestRecord> {
+/** The run's best checkpoint, or null when it has none (no best.json); throws if best.json is malformed. */
+export async function findBest(runDir: string): Promise<BestRecord | null> {
   let raw: string;
   try {
     raw = await fs.readFile(path.join(runDir, 'best.json'), 'utf8');
   } catch {
-    throw new Error(
-      `the run has no best checkpoint: best.json is written by runs trained with meta-control (metaControl in the run config) once they validate`,
-    );
+    return null;
   }
-  const v = JSON.parse(raw) as Partial<BestRecord>;
-  if (!Number.isInteger(v.iteration) || typeof v.validationReturn !== 'number')
+  let v: Partial<BestRecord> | null = null;
+  try {
+    v = JSON.parse(raw) as Partial<BestRecord>;
+  } catch {
+    /* reported below */
+  }
+  if (!v || !Number.isInteger(v.iteration) || typeof v.validationReturn !== 'number')
     throw new Error(`best.json is malformed: ${raw.trim()}`);
-  return v as BestRecord;
+  return { iteration: v.iteration!, validationReturn: v.validationReturn };
+}
+
+/** Why a run has no best checkpoint. */
+export const NO_BEST =
+  'best.json is written by runs trained with meta-control (metaControl in the run config) once they validate';
+
+/** The run's best checkpoint iteration; throws naming why there is none. */
+export async function readBest(runDir: string): Promise<BestRecord> {
+  const best = await findBest(runDir);
+  if (!best) throw new Error(`the run has no best checkpoint: ${NO_BEST}`);
+  return best;
 }

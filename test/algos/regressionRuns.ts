@@ -104,6 +104,14 @@ export const REGRESSION_RUNS: RegressionRun[] = [
     iterations: 3,
     tasksPerIteration: 4,
   },
+  // Nearest-task: the library spread over a pool of 8 candidates, TRPO per known task.
+  {
+    name: 'nearest-task',
+    algo: 'nearest-task',
+    hyper: { prototypes: 4, candidates: 8, queryTasks: 3, hidden: [16, 16], episodesPerTask: 5 },
+    iterations: 3,
+    tasksPerIteration: 8,
+  },
 ];
 
 export interface RegressionResult {

@@ -1,7 +1,8 @@
 // Reptile: the outer update on a quadratic toy problem against its closed form; a short
 // run on point-nav improves returns; save → load → continue equals an uninterrupted run
-// (with ε annealed); adaptation takes MAML's inner steps; bad hyper-parameters are refused
-// naming the field.
+// (with ε annealed); adaptation takes MAML's inner steps; its loss curves (inner losses, KL,
+// norms) are logged and consistent with each other; bad hyper-parameters are refused naming
+// the field.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFamily } from '../../envs/registry';
@@ -85,6 +86,27 @@ describe('Reptile on point-nav', () => {
     const late = (xs: number[]) => (xs[6] + xs[7]) / 2;
     expect(late(pre)).toBeGreaterThan(early(pre));
     expect(late(post)).toBeGreaterThan(early(post));
+  });
+
+  it('logs the inner loss per step, the KL θ → φ and norms that bound one another', async () => {
+    const l = await make({ innerSteps: 2, innerLr: 0.1 }, 5);
+    const m = await l.metaTrainStep(family.sampleTasks(6, new Rng(11), 'train'));
+    const losses = Object.keys(m).filter((k) => k.startsWith('losses/'));
+    expect(losses.sort()).toEqual([
+      'losses/inner_1',
+      'losses/inner_2',
+      'losses/inner_grad_norm',
+      'losses/kl',
+    ]);
+    for (const k of losses) expect(Number.isFinite(m[k])).toBe(true);
+    const [g, d, kl] = [m['losses/inner_grad_norm'], m['optim/adaptation_norm'], m['losses/kl']];
+    expect(g).toBeGreaterThan(0);
+    expect(kl).toBeGreaterThan(0);
+    // ‖φ_t − θ‖ ≤ Σ_j α‖∇L_in(θ_j)‖ for each task, so mean_t ‖φ_t − θ‖ ≤ k·α·(mean gradient norm);
+    // and the outer step ε·‖mean_t (φ_t − θ)‖ ≤ ε·mean_t ‖φ_t − θ‖.
+    expect(d).toBeGreaterThan(0);
+    expect(d).toBeLessThanOrEqual(2 * 0.1 * g * (1 + 1e-5));
+    expect(m['optim/step_norm']).toBeLessThanOrEqual(0.5 * d * (1 + 1e-5));
   });
 
   it('keeps tf.memory().numTensors unchanged across meta-iterations and adaptations', async () => {

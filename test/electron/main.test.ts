@@ -2,14 +2,13 @@
 // double: one secure window on the app page, the session hardened, a handler per protocol
 // command, the trainer forked lazily as a utilityProcess, and the application menu.
 import { EventEmitter } from 'node:events';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { BrowserWindowConstructorOptions, MenuItemConstructorOptions } from 'electron';
 import { COMMAND_CHANNELS } from '../../src/shared/protocol';
+import { tempDir } from '../helpers/tempDir';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'metarl-main-'));
+const dir = tempDir('metarl-main-');
 type FakeWinContents = EventEmitter & {
   setWindowOpenHandler: ReturnType<typeof vi.fn>;
   send: ReturnType<typeof vi.fn>;

@@ -4,10 +4,11 @@
 // (its own page, the production CSP), while development honours it; the trainer gets the
 // example runs of the app's resources folder.
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { tempDir } from '../helpers/tempDir';
 
 interface Launch {
   dir: string;
@@ -30,7 +31,7 @@ async function launch(opts: {
   documents: () => string;
   userData?: string;
 }): Promise<Launch> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'metarl-first-launch-'));
+  const dir = tempDir('metarl-first-launch-');
   const l: Launch = {
     dir,
     urls: [],
@@ -190,7 +191,7 @@ describe('electron main on first launch', () => {
 
   it('shows no notice when Documents works', async () => {
     delete process.env.METARL_RUNS_DIR;
-    const docs = mkdtempSync(path.join(tmpdir(), 'metarl-docs-'));
+    const docs = tempDir('metarl-docs-');
     const l = await launch({ isPackaged: true, documents: () => docs });
     expect(l.urls).toHaveLength(1);
     expect(l.dialogs).toEqual([]);
@@ -199,7 +200,7 @@ describe('electron main on first launch', () => {
   it('says plainly why it cannot start when no folder at all can hold runs', async () => {
     delete process.env.METARL_RUNS_DIR;
     // A user-data "folder" that is a file cannot hold a runs folder.
-    const blocker = path.join(mkdtempSync(path.join(tmpdir(), 'metarl-blocked-')), 'userData');
+    const blocker = path.join(tempDir('metarl-blocked-'), 'userData');
     writeFileSync(blocker, '');
     const l = await launch({
       isPackaged: true,
@@ -217,7 +218,7 @@ describe('electron main on first launch', () => {
 
   it('ignores ELECTRON_RENDERER_URL when packaged: its own page, the production CSP', async () => {
     process.env.ELECTRON_RENDERER_URL = 'http://127.0.0.1:5173/';
-    process.env.METARL_RUNS_DIR = mkdtempSync(path.join(tmpdir(), 'metarl-runs-'));
+    process.env.METARL_RUNS_DIR = tempDir('metarl-runs-');
     const l = await launch({ isPackaged: true, documents: () => tmpdir() });
     expect(l.urls).toHaveLength(1);
     expect(l.urls[0]).toMatch(/^file:\/\/.*\/renderer\/index\.html$/);
@@ -226,7 +227,7 @@ describe('electron main on first launch', () => {
 
   it('loads the dev server in development', async () => {
     process.env.ELECTRON_RENDERER_URL = 'http://127.0.0.1:5173/';
-    process.env.METARL_RUNS_DIR = mkdtempSync(path.join(tmpdir(), 'metarl-runs-'));
+    process.env.METARL_RUNS_DIR = tempDir('metarl-runs-');
     const l = await launch({ isPackaged: false, documents: () => tmpdir() });
     expect(l.urls).toEqual(['http://127.0.0.1:5173/']);
     expect(l.csp).toEqual([l.policies.development]);

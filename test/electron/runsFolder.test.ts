@@ -1,12 +1,12 @@
 // The runs folder: Documents (or METARL_RUNS_DIR) when it can be created, else the app's
 // user-data folder with a notice naming both folders and the reason.
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chooseRunsFolder, fallbackNotice } from '../../electron/main/runsFolder';
+import { tempDir } from '../helpers/tempDir';
 
-const base = () => mkdtempSync(path.join(tmpdir(), 'metarl-runs-folder-'));
+const base = () => tempDir('metarl-runs-folder-');
 
 describe('chooseRunsFolder', () => {
   it('uses Documents/Meta-RL Studio/runs, or METARL_RUNS_DIR, and creates it', () => {

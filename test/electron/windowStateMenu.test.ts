@@ -1,18 +1,18 @@
 // Window state persistence (atomic file, bad files and vanished displays handled) and the
 // application menu's entries.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { MenuItemConstructorOptions } from 'electron';
 import { DEFAULT_BOUNDS, loadWindowState, saveWindowState } from '../../electron/main/windowState';
 import { menuTemplate } from '../../electron/main/menu';
+import { tempDir } from '../helpers/tempDir';
 
 const DISPLAY = [{ x: 0, y: 0, width: 1920, height: 1080 }];
 
 describe('window state', () => {
   it('round-trips and falls back to defaults on a missing or corrupt file', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'winstate-'));
+    const dir = tempDir('winstate-');
     const file = path.join(dir, 'window-state.json');
     expect(loadWindowState(file, DISPLAY)).toEqual({ ...DEFAULT_BOUNDS, maximized: false });
     saveWindowState(file, { x: 100, y: 50, width: 1400, height: 900, maximized: true });
@@ -29,7 +29,7 @@ describe('window state', () => {
   });
 
   it('drops a position that is on no display', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'winstate-'));
+    const dir = tempDir('winstate-');
     const file = path.join(dir, 'window-state.json');
     saveWindowState(file, { x: 3000, y: 200, width: 1000, height: 700, maximized: false });
     expect(loadWindowState(file, DISPLAY)).toEqual({ width: 1000, height: 700, maximized: false });

@@ -1,17 +1,17 @@
 // isEntryPoint compares real paths: a folder with spaces or non-ASCII characters (percent-
 // encoded in a file URL) and a symlinked path to the same file both count as the entry point.
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isEntryPoint } from '../../src/host/entryPoint';
+import { tempDir } from '../helpers/tempDir';
 
 describe('isEntryPoint', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'metarl entry é 学 '));
+  const dir = tempDir('metarl entry é 学 ');
   const file = path.join(dir, 'main.js');
   writeFileSync(file, '');
-  const link = path.join(mkdtempSync(path.join(tmpdir(), 'metarl-link-')), 'linked main.js');
+  const link = path.join(tempDir('metarl-link-'), 'linked main.js');
   symlinkSync(file, link);
 
   it('matches the file through its percent-encoded URL, its path and a symlink to it', () => {

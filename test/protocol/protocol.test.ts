@@ -77,6 +77,21 @@ describe('protocol schemas', () => {
     expect(start.config.hyper).toEqual({ innerLr: 0.1 });
   });
 
+  it('a checkpoint choice is "latest", "best" or an iteration; anything else is refused naming the field and the choices', () => {
+    for (const channel of ['mrl:run.evaluate', 'mrl:run.adapt'] as const) {
+      expect(parseCommand(channel, { runId: 'a' }).iteration).toBeUndefined();
+      for (const ok of ['latest', 'best', 0, 40] as const)
+        expect(parseCommand(channel, { runId: 'a', iteration: ok }).iteration).toBe(ok);
+      for (const bad of ['bets', 'Best', '', -1, 2.5, 1_000_001, null, { iteration: 3 }])
+        expect(() => parseCommand(channel, { runId: 'a', iteration: bad })).toThrow(
+          /payload\.iteration: must be "latest", "best" \(the best checkpoint on meta-validation\) or a saved iteration \(an integer in \[0, 1000000\]\)/,
+        );
+    }
+    expect(() => parseCommand('mrl:run.evaluate', { runId: 'a', iteration: '7' })).toThrow(
+      ProtocolError,
+    );
+  });
+
   it('random junk is rejected with a ProtocolError, never another exception', () => {
     fc.assert(
       fc.property(

@@ -1,10 +1,11 @@
-// Metric rows → chart series and headline figures, for MAML's and RL²'s metric names.
+// Metric rows → chart series and headline figures, for MAML's, RL²'s and Reptile's metric names.
 import { describe, expect, it } from 'vitest';
 import {
   finalReturnKey,
   formatDuration,
   lossSeries,
   metricLabel,
+  normSeries,
   returnSeries,
   RIGHT_AXIS,
   stepsPerSecond,
@@ -105,6 +106,38 @@ describe('metrics', () => {
         .sort(),
     ).toEqual(['losses/approx_kl', 'losses/policy']);
     expect(RIGHT_AXIS.test('losses/approx_kl')).toBe(true);
+  });
+
+  it("charts Reptile's inner losses and KL, and its norms on a chart of their own", () => {
+    const rows = [
+      row(1, {
+        'returns/pre': -40,
+        'returns/post_1': -30,
+        'losses/inner_2': -0.01,
+        'losses/inner_1': 0.02,
+        'losses/kl': 0.003,
+        'losses/inner_grad_norm': 0.4,
+        'optim/adaptation_norm': 0.05,
+        'optim/step_norm': 0.02,
+        'optim/outer_step_size': 0.5,
+        'policy/entropy': 2.8,
+      }),
+    ];
+    const losses = lossSeries(rows);
+    expect(losses.map((x) => [x.key, x.label])).toEqual([
+      ['losses/inner_1', 'Inner loss, step 1'],
+      ['losses/inner_2', 'Inner loss, step 2'],
+      ['losses/kl', 'Kl'],
+    ]);
+    expect(losses.filter((x) => RIGHT_AXIS.test(x.key)).map((x) => x.key)).toEqual(['losses/kl']);
+    expect(normSeries(rows).map((x) => [x.key, x.label, x.points[0].y])).toEqual([
+      ['losses/inner_grad_norm', 'Inner grad norm', 0.4],
+      ['optim/adaptation_norm', 'Adaptation norm', 0.05],
+      ['optim/step_norm', 'Step norm', 0.02],
+    ]);
+    // Other learners' norms land there too; a run without any has no norms chart.
+    expect(normSeries([row(1, { 'losses/grad_norm': 2, 'losses/policy': 0.1 })])).toHaveLength(1);
+    expect(normSeries([row(1, { 'losses/kl': 0.01, 'returns/pre': -3 })])).toEqual([]);
   });
 
   it('labels and formats', () => {

@@ -1,7 +1,7 @@
 // The worker resolver: every worker entry in the sources is registered (so the build makes
 // it an input), the source entries exist, and a worker that cannot start or dies makes the
 // request that needs it fail at once, naming its file, instead of waiting forever.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
@@ -13,6 +13,7 @@ import {
   workerEntry,
   type WorkerName,
 } from '../../src/samplers/workers';
+import { tempDir } from '../helpers/tempDir';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -61,7 +62,7 @@ describe('worker entries', () => {
   });
 
   it('reports a worker that fails while loading to every later request, naming its file', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'metarl-workers-'));
+    const dir = tempDir('metarl-workers-');
     const file = path.join(dir, 'brokenWorker.mjs');
     writeFileSync(file, "import './missingModule.mjs';\n");
     const w = startWorkerAt('brokenWorker', { file });
@@ -75,7 +76,7 @@ describe('worker entries', () => {
   });
 
   it('turns an exit nobody asked for into an error naming the file', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'metarl-workers-'));
+    const dir = tempDir('metarl-workers-');
     const file = path.join(dir, 'quitterWorker.mjs');
     writeFileSync(file, 'process.exit(3);\n');
     const w = startWorkerAt('quitterWorker', { file });

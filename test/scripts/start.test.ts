@@ -3,13 +3,13 @@
 // is already installed, the availability check must say so instead. The script must act
 // from any folder: one whose path has spaces and non-ASCII characters, and a symlink to it.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain ESM script without type declarations
 import { electronAvailable, OFFLINE_MESSAGE } from '../../scripts/start.js';
+import { tempDir } from '../helpers/tempDir';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -19,7 +19,7 @@ const installed = existsSync(path.join(electronDir, 'dist', 'version'));
 const offlineEnv = {
   ...process.env,
   ELECTRON_MIRROR: 'http://127.0.0.1:9/',
-  electron_config_cache: mkdtempSync(path.join(tmpdir(), 'electron-cache-')),
+  electron_config_cache: tempDir('electron-cache-'),
 };
 
 describe('scripts/start.js', () => {
@@ -47,7 +47,7 @@ describe('scripts/start.js', () => {
   );
 
   it('runs from a folder whose path has spaces and non-ASCII characters, and through a symlink to it', () => {
-    const base = mkdtempSync(path.join(tmpdir(), 'metarl start '));
+    const base = tempDir('metarl start ');
     const app = path.join(base, 'Méta RL – études 学习');
     mkdirSync(path.join(app, 'scripts'), { recursive: true });
     copyFileSync(path.join(ROOT, 'scripts', 'start.js'), path.join(app, 'scripts', 'start.js'));

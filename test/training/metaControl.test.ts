@@ -2,7 +2,8 @@
 // early stopping fires on a scripted validation curve exactly when patience runs out; the
 // schedules give their documented factors; bad settings are refused naming the field; and a
 // run with meta-control (hill-climber test learner) records its best checkpoint on
-// meta-validation, stops early, and resumes to the same metrics as an uninterrupted run.
+// meta-validation, stops early, and resumes to the same metrics as an uninterrupted run; the
+// trainer evaluates the best checkpoint when asked for "best" and refuses choices a run lacks.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -234,10 +235,78 @@ describe('a run with meta-control', () => {
     );
   });
 
+  it('mrl:run.evaluate of "best" scores the best checkpoint and says so; unknown choices are refused', async () => {
+    const a = await start(trainer, { ...base, iterations: 6, checkpointEvery: 2 });
+    await trainer.whenIdle();
+    const best = await readBest(path.join(root, a.runId));
+    const how = { runId: a.runId, tasks: 3, steps: 1, episodesPerStage: 2, seed: 4 };
+    const evaluate = (iteration: unknown) =>
+      trainer.dispatch('mrl:run.evaluate', parseCommand('mrl:run.evaluate', { ...how, iteration }));
+    const byBest = await evaluate('best');
+    expect(byBest).toMatchObject({
+      iteration: best.iteration,
+      checkpoint: 'best',
+      validationReturn: best.validationReturn,
+    });
+    // The same numbers as that iteration asked for by number, which is not the latest here.
+    const byNumber = await evaluate(best.iteration);
+    expect(byNumber.checkpoint).toBe('iteration');
+    expect(byNumber.returns).toEqual(byBest.returns);
+    const latest = await evaluate('latest');
+    expect(latest).toMatchObject({ iteration: 6, checkpoint: 'latest' });
+    expect(best.iteration).not.toBe(6);
+    expect(latest.returns).not.toEqual(byBest.returns);
+    // Saved with the run, each saying which checkpoint it scored; the run offers its best.
+    const opened = await trainer.dispatch('mrl:run.open', { runId: a.runId });
+    expect(opened.evaluations.map((e) => [e.iteration, e.checkpoint])).toEqual([
+      [best.iteration, 'best'],
+      [best.iteration, 'iteration'],
+      [6, 'latest'],
+    ]);
+    expect(opened.summary.bestCheckpoint).toEqual(best);
+    // The viewer's adapt takes the same choice.
+    const adapted = await trainer.dispatch(
+      'mrl:run.adapt',
+      parseCommand('mrl:run.adapt', {
+        runId: a.runId,
+        iteration: 'best',
+        steps: 1,
+        episodesPerStage: 2,
+      }),
+    );
+    expect(adapted.iteration).toBe(best.iteration);
+    // An iteration never saved: refused naming the field and the run's choices.
+    const saved = await listCheckpoints(path.join(root, a.runId));
+    const reply = await trainer.handle({
+      kind: 'call',
+      id: 1,
+      channel: 'mrl:run.evaluate',
+      payload: { ...how, iteration: 3 },
+    });
+    expect(reply).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    expect(reply && !reply.ok && reply.error.message).toBe(
+      `payload.iteration: run ${a.runId} has no checkpoint at iteration 3. Choices: "latest", ` +
+        `"best" (iteration ${best.iteration}, validation return ${best.validationReturn.toFixed(2)}), ` +
+        `a saved iteration: ${saved.join(', ')}`,
+    );
+  });
+
   it('eval --iteration best needs a run with meta-control', async () => {
     const { metaControl: _, ...plain } = base;
     const a = await start(trainer, { ...plain, iterations: 2 });
     await trainer.whenIdle();
     await expect(loadRunLearner(root, a.runId, 'best')).rejects.toThrow(/has no best checkpoint/);
+    // The same refusal from the trainer, naming the field and what the run offers.
+    await expect(
+      trainer.dispatch(
+        'mrl:run.evaluate',
+        parseCommand('mrl:run.evaluate', { runId: a.runId, iteration: 'best', tasks: 1 }),
+      ),
+    ).rejects.toThrow(
+      /^payload\.iteration: run \S+ has no best checkpoint: best\.json is written by runs trained with meta-control .*\. Choices: "latest", a saved iteration: 2$/,
+    );
+    expect((await trainer.dispatch('mrl:run.open', { runId: a.runId })).summary).not.toHaveProperty(
+      'bestCheckpoint',
+    );
   });
 });

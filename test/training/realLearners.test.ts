@@ -123,7 +123,7 @@ describe('runtime with nearest-task', () => {
         checkpointEvery: 2,
         previewEvery: 2,
         preview: { episodesPerStage: 2 },
-        hyper: { prototypes: 3, episodesPerTask: 2, hidden: [8], epochs: 2 },
+        hyper: { prototypes: 3, candidates: 6, queryTasks: 3, episodesPerTask: 2, hidden: [8] },
       },
       'returns/prototypes',
     );

@@ -53,6 +53,8 @@ const LABELS: Record<string, HyperLabel> = {
   maxGradNorm: { label: 'Gradient norm limit', abbr: 'max grad norm' },
   targetKl: { label: 'Stop epochs above KL', abbr: 'target KL' },
   prototypes: { label: 'Known tasks', abbr: 'K prototypes' },
+  candidates: { label: 'Candidate tasks the known ones are picked from', abbr: 'candidate pool' },
+  queryTasks: { label: 'New tasks per iteration for the live curves', abbr: 'query tasks' },
   sweepPeriod: { label: 'Exploration sweep period (steps)' },
   lrTargetKl: { label: 'Learning rate follows KL', abbr: 'KL-adaptive learning rate target' },
   outerStepSize: { label: 'Meta step size', abbr: 'Reptile ε' },

@@ -23,6 +23,8 @@ export function metricLabel(key: string): string {
     if (name === 'post') return 'After adaptation';
     if ((m = name.match(/^(?:episode|ep)_?(\d+)$/))) return `Episode ${m[1]}`;
   }
+  if (key.startsWith('losses/') && (m = name.match(/^inner_(\d+)$/)))
+    return `Inner loss, step ${m[1]}`;
   return name.replace(/_/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
 }
 
@@ -64,6 +66,11 @@ export function returnSeries(rows: readonly MetricsRow[]): Series[] {
 /** Loss and KL (gradient norms and the like are on other scales and left out). */
 export function lossSeries(rows: readonly MetricsRow[]): Series[] {
   return seriesByPrefix(rows, 'losses/', /norm|epochs|clip_fraction|entropy_coef/);
+}
+
+/** Gradient and step norms (every learner's `…norm` metrics under losses/ and optim/), on a chart of their own. */
+export function normSeries(rows: readonly MetricsRow[]): Series[] {
+  return seriesByPrefix(rows, '').filter((s) => /^(losses|optim)\/\w*norm$/.test(s.key));
 }
 
 /** Meta-control's curves: the meta-validation return and the best so far (runs with meta-control only). */

@@ -2,7 +2,12 @@
 // evaluation on held-out tasks.
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
-import type { CommandReply, RunSummary, SavedEvaluation } from '../../../src/shared/protocol';
+import type {
+  CheckpointChoice,
+  CommandReply,
+  RunSummary,
+  SavedEvaluation,
+} from '../../../src/shared/protocol';
 import { useAppStore } from './app';
 
 export const useRunsStore = defineStore('runs', () => {
@@ -48,14 +53,19 @@ export const useRunsStore = defineStore('runs', () => {
     tasks = 10,
     steps = 3,
     baselines: string[] = [],
+    /** The checkpoint: the latest, the best on meta-validation, or a saved iteration. */
+    checkpoint: CheckpointChoice = 'latest',
   ): Promise<void> {
     evaluating.value = true;
     evaluateError.value = null;
     const how = { tasks, steps, episodesPerStage: 10, seed: 0 };
     try {
-      const reply = await app
-        .api()
-        .call('mrl:run.evaluate', { runId, ...how, ...(baselines.length ? { baselines } : {}) });
+      const reply = await app.api().call('mrl:run.evaluate', {
+        runId,
+        iteration: checkpoint,
+        ...how,
+        ...(baselines.length ? { baselines } : {}),
+      });
       if (opened.value?.summary.runId === runId) {
         const saved: SavedEvaluation = {
           ...reply,

@@ -135,6 +135,7 @@ export function registerEval(program: Command): void {
             ? 'best'
             : intFlag('--iteration', f.iteration, 0, 1e9),
         {
+          field: '--iteration',
           onSkip: (it, err) =>
             process.stderr.write(
               `metarl: checkpoint ${it} of ${runId} is damaged and was skipped (${err.message})\n`,
@@ -218,6 +219,10 @@ export function registerEval(program: Command): void {
             seed,
             run: runId,
             iteration: main.iteration,
+            checkpoint: main.chosen.kind,
+            ...(main.chosen.kind === 'best'
+              ? { validationReturn: main.chosen.best!.validationReturn }
+              : {}),
           }) + '\n',
         );
         return;
@@ -229,7 +234,7 @@ export function registerEval(program: Command): void {
         )
         .join('; ');
       process.stdout.write(
-        `${runId} (${main.spec.id}, checkpoint ${main.iteration}) on ${tasks} held-out ${main.family.id} test tasks, ${episodes} episodes per stage, protocol ${protocol.name}, seed ${seed}\n` +
+        `${runId} (${main.spec.id}, checkpoint ${main.iteration}${main.chosen.kind === 'best' ? `, the best on meta-validation: validation return ${main.chosen.best!.validationReturn.toFixed(2)}` : ''}) on ${tasks} held-out ${main.family.id} test tasks, ${episodes} episodes per stage, protocol ${protocol.name}, seed ${seed}\n` +
           'mean return:\n' +
           formatTable(unit, { [main.spec.id]: returns, ...baselineReturns }) +
           '\n' +
@@ -250,7 +255,10 @@ export function registerEval(program: Command): void {
     .option('--episodes <n>', 'episodes per stage', '20')
     .option('--frames <n>', 'episodes per stage with scene frames', '1')
     .option('--seed <n>', 'seed', '0')
-    .option('--iteration <n>', 'checkpoint (default: the latest)')
+    .option(
+      '--iteration <n|best>',
+      'checkpoint (default: the latest); "best": the one meta-control chose on meta-validation',
+    )
     .requiredOption('--out <file>', 'output JSON file')
     .option('--runs <dir>', 'runs directory (when <run> is an id)', 'runs')
     .option(
@@ -297,7 +305,10 @@ export function registerEval(program: Command): void {
           framesPerStage: intFlag('--frames', f.frames, 0, 200),
           seed: intFlag('--seed', f.seed, 0, 2147483647),
           ...(f.iteration !== undefined
-            ? { iteration: intFlag('--iteration', f.iteration, 0, 1e9) }
+            ? {
+                iteration:
+                  f.iteration === 'best' ? 'best' : intFlag('--iteration', f.iteration, 0, 1e9),
+              }
             : {}),
           ...(f.stepSize !== undefined
             ? { stepSize: numberFlag('--step-size', f.stepSize, 0, 100) }

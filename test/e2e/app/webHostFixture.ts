@@ -3,7 +3,7 @@
 // runs directory; and headless Chromium (test/e2e/browser.ts) driven by playwright-core.
 // The browser starts first: when it cannot, nothing else has been started.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -92,6 +92,7 @@ export async function startFixture(opts: FixtureOptions = {}): Promise<Fixture> 
     async close() {
       await browser.close().catch(() => {});
       await host.close();
+      rmSync(runsRoot, { recursive: true, force: true });
     },
   };
 }

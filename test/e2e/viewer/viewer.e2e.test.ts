@@ -103,8 +103,8 @@ describe('adaptation viewer', () => {
     const { page } = app;
     await openViewer(page, `run=${mamlNav}`);
     await expect.poll(() => page.getByTestId('viewer-run').inputValue()).toBe(mamlNav);
-    // The sampled task itself, not the empty one shown until the trainer's reply: a reply
-    // arriving after the edit below would replace the edited task.
+    // The sampled task itself (in distribution), not the empty one shown until the trainer's
+    // reply.
     await expect
       .poll(() => page.getByTestId('viewer-task').textContent())
       .toMatch(/\{".+\} · sampled/);
@@ -205,8 +205,8 @@ describe('adaptation viewer', () => {
   it('sets a cartpole dynamics slider out of distribution, adapts and replays', async () => {
     const { page } = app;
     await openViewer(page, `run=${mamlCart}`);
-    // The sampled task itself, not the empty one shown until the trainer's reply: a reply
-    // arriving after the edit below would replace the edited task.
+    // The sampled task itself (in distribution), not the empty one shown until the trainer's
+    // reply.
     await expect
       .poll(() => page.getByTestId('viewer-task').textContent())
       .toMatch(/\{".+\} · sampled/);
