@@ -199,7 +199,7 @@ describe('Meta-SGD on point-nav', () => {
     expect(() => schema.parse({ stepSizeLr: Number.POSITIVE_INFINITY })).toThrow(/stepSizeLr/);
     expect(() => schema.parse({ innerLr: -0.5 })).toThrow(/innerLr/);
     expect(() => schema.parse({ innerLr: Number.NaN })).toThrow(/innerLr/);
-    expect(schema.parse({})).toMatchObject({ stepSizeLr: 0.003, innerSteps: 1 });
+    expect(schema.parse({})).toMatchObject({ stepSizeLr: 0.01, innerSteps: 1 });
   });
 });
 
