@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { getFamily } from '../../envs/registry';
 import { Rng } from '../../src/core/rng';
 import { initBackend } from '../../src/tf/backend';
-import { getAlgo } from '../../src/algos/registry';
+import { getAlgo, withFamilyDefaults } from '../../src/algos/registry';
 import {
   NearestTaskLearner,
   nearestTaskConfigSchema,
@@ -152,6 +152,15 @@ describe('NearestTaskLearner', () => {
     expect(bad({ adaptLr: Infinity })).toMatch(/config\.hyper\.adaptLr: not finite/);
     expect(bad({ prototypes: 0 })).toMatch(/config\.hyper\.prototypes/);
     expect(bad({ k: 3 })).toMatch(/unknown field "k"/);
+  });
+
+  it('takes 40 known tasks × 5 episodes on point-nav and 10 × 20 on the robot families', () => {
+    const resolved = (family: string, hyper: JsonObject = {}) =>
+      nearestTaskSpec.configSchema.parse(withFamilyDefaults(nearestTaskSpec, family, hyper));
+    expect(resolved('point-nav')).toMatchObject({ prototypes: 40, episodesPerTask: 5 });
+    for (const family of ['reacher', 'cartpole', 'cheetah-vel'])
+      expect(resolved(family)).toMatchObject({ prototypes: 10, episodesPerTask: 20 });
+    expect(resolved('cartpole', { prototypes: 30 })).toMatchObject({ prototypes: 30 });
   });
 
   it('loads a run stored with the former PPO settings, with the TRPO defaults', async () => {
