@@ -1,9 +1,25 @@
 // Registry entries of the learners that build on MAML's pieces: Reptile and Meta-SGD. Both
-// take MAML's per-family defaults (point-nav: inner step 0.5) and default iterations.
+// take MAML's default iterations and per-family defaults (point-nav: inner step 0.5); Reptile
+// has its own on cart-pole (reptileFamilyDefaults).
+import type { JsonObject } from '../shared/json';
 import type { AlgoSpec, CreateLearnerArgs } from './registry';
 import { asJsonSchema, familyDefaults, iterationsFor } from './mamlSpecs';
 import { MetaSgdLearner, metaSgdConfigSchema } from './metaSgd';
 import { ReptileLearner, reptileConfigSchema } from './reptile';
+
+/**
+ * Reptile's per-family defaults: MAML's, except on cart-pole, where inner steps of 0.1 hardly
+ * move the policy (KL from θ to φ about 0.01 after 3 steps) and Reptile barely learns
+ * (seed 1, 150 iterations: 69.3 → 80.9 after one step). There it takes inner steps of 1 and
+ * moves θ all the way to the adapted parameters' mean (ε = 1): seed 1, 300 iterations,
+ * 40 held-out tasks, 92.8 → 173.7, against the pretrained baseline's 137.7 → 136.6 trained
+ * as long.
+ */
+export function reptileFamilyDefaults(familyId: string): JsonObject {
+  return familyId === 'cartpole'
+    ? { ...familyDefaults(familyId), innerLr: 1, outerStepSize: 1 }
+    : familyDefaults(familyId);
+}
 
 export const reptileSpec: AlgoSpec = {
   id: 'reptile',
@@ -14,7 +30,7 @@ export const reptileSpec: AlgoSpec = {
   configSchema: asJsonSchema(reptileConfigSchema),
   metaBatchSize: (c) => reptileConfigSchema.parse(c).metaBatchSize,
   defaultIterations: iterationsFor,
-  familyDefaults,
+  familyDefaults: reptileFamilyDefaults,
   remoteSampling: true,
   create: async (a: CreateLearnerArgs) =>
     new ReptileLearner({
