@@ -47,13 +47,18 @@ import type { AlgoSpec } from './registry';
 
 /**
  * The defaults, measured with `bench:meta-quality` (40 held-out tasks, eval seed 0; 150
- * iterations on point-nav, 300 on reacher), exploration → nearest policy, against the
- * pretrained baseline after one tuned step (trained 60 iterations, reacher 50) and the oracle:
+ * iterations on point-nav, 300 elsewhere), exploration → nearest policy, against the
+ * pretrained baseline after one tuned step (trained 60 iterations on point-nav, 30 elsewhere)
+ * and the oracle:
  *   point-nav seed 1  −53.2 → −6.0  (pretrained −13.4, oracle −0.48; 2.6 min, 2.04 M env steps)
  *   point-nav seed 2  −53.2 → −5.8  (pretrained −14.5, oracle −0.49; 1.7 min, 2.00 M)
  *   point-nav seed 3  −53.2 → −7.3  (pretrained −12.0, oracle −0.49; 1.9 min, 2.04 M)
- *   reacher seed 1    −21.5 → −14.4 (pretrained −11.9, oracle −10.8; 5.5 min, 4.15 M)
- * (2-core machine shared with other jobs, load average 7–8.) Each known task's policy trains
+ *   cart-pole seed 1   60.2 → 145.4 (pretrained 134.7, oracle 154.1; 3.2 min, 14.8 M)
+ *   cart-pole seed 2   60.2 → 185.7 (pretrained 108.9, oracle 188.9; 2.5 min, 14.2 M)
+ *   cart-pole seed 3   60.2 → 174.7 (pretrained 117.0, oracle 190.9; 2.6 min, 14.8 M)
+ *   reacher seed 1    −21.5 → −14.3 (pretrained −12.5, oracle −11.6; 1.6 min, 5.49 M)
+ * (point-nav on a 2-core machine shared with other jobs, load average 7–8; the others run
+ * alone, load 2–2.7.) Each known task's policy trains
  * on its cell, not its own task alone: alone, a policy whose task is solved by running at full
  * speed and terminating never learns to stop (point-nav seed 3: −22.1, one held-out task −600).
  */
