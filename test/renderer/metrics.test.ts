@@ -127,7 +127,7 @@ describe('metrics', () => {
     expect(losses.map((x) => [x.key, x.label])).toEqual([
       ['losses/inner_1', 'Inner loss, step 1'],
       ['losses/inner_2', 'Inner loss, step 2'],
-      ['losses/kl', 'Kl'],
+      ['losses/kl', 'KL'],
     ]);
     expect(losses.filter((x) => RIGHT_AXIS.test(x.key)).map((x) => x.key)).toEqual(['losses/kl']);
     expect(normSeries(rows).map((x) => [x.key, x.label, x.points[0].y])).toEqual([
@@ -142,6 +142,9 @@ describe('metrics', () => {
 
   it('labels and formats', () => {
     expect(metricLabel('losses/surrogate_after')).toBe('Surrogate after');
+    expect(metricLabel('losses/kl')).toBe('KL');
+    expect(metricLabel('policy/learning_rate')).toBe('Learning rate');
+    expect(metricLabel('optim/cg_residual')).toBe('CG residual');
     expect(formatDuration(3_725_000)).toBe('1h 02m');
     expect(formatDuration(65_000)).toBe('1m 05s');
     expect(formatDuration(null)).toBe('—');

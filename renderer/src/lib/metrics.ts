@@ -25,8 +25,16 @@ export function metricLabel(key: string): string {
   }
   if (key.startsWith('losses/') && (m = name.match(/^inner_(\d+)$/)))
     return `Inner loss, step ${m[1]}`;
-  return name.replace(/_/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
+  return name
+    .split('_')
+    .map((w, i) =>
+      ACRONYMS.has(w) ? w.toUpperCase() : i === 0 ? w.replace(/^\w/, (c) => c.toUpperCase()) : w,
+    )
+    .join(' ');
 }
+
+/** Words of metric names that read as acronyms ('losses/kl' → 'KL'). */
+const ACRONYMS = new Set(['kl', 'lr', 'cg', 'gae', 'ppo', 'trpo', 'rl2']);
 
 /** Order keys so 'pre' comes first, then numbered stages in numeric order. */
 function stageOrder(key: string): number {
