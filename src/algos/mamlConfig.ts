@@ -27,8 +27,8 @@ export const mamlConfigSchema = z
     /** Inner gradient steps during meta-training (the paper: 1). 0 = no adaptation (pretrained / oracle). */
     innerSteps: z.number().int().min(0).max(10).default(1),
     /**
-     * Inner step size α. 0.1 as in the paper's text and its locomotion code; point-nav's
-     * default is 0.5, the value of the paper's 2-D navigation code (see familyDefaults).
+     * Inner step size α. 0.1 as in the paper's text and its locomotion code, on every family
+     * (mamlSpecs.ts familyDefaults says why point-nav does not take its code's 0.5).
      */
     innerLr: z.number().positive().max(100).default(0.1),
     /** Step size of the first adaptation step at evaluation / in the viewer; defaults to innerLr. */

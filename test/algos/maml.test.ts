@@ -13,7 +13,14 @@ import { Rng } from '../../src/core/rng';
 import { initBackend } from '../../src/tf/backend';
 
 const family = getFamily('point-nav');
-const small = { hidden: [16, 16], metaBatchSize: 6, episodesPerTask: 6, updateThreads: 1 };
+// The step these tests were written for: a few small meta-iterations move the policy visibly.
+const small = {
+  hidden: [16, 16],
+  metaBatchSize: 6,
+  episodesPerTask: 6,
+  updateThreads: 1,
+  innerLr: 0.5,
+};
 const toDispose: { dispose(): Promise<void> }[] = [];
 
 async function make(
@@ -207,10 +214,10 @@ describe('registry entries', () => {
     expect(() => getAlgo('pretrained').configSchema.parse({ innerSteps: 1 })).toThrow(/innerSteps/);
   });
 
-  it('lays per-family defaults under the user’s values (point-nav: the reference code’s step size)', () => {
-    for (const id of ['maml', 'pretrained', 'oracle']) {
+  it('lays per-family defaults under the user’s values (the paper’s inner step on every family)', () => {
+    for (const id of ['maml', 'pretrained', 'oracle', 'meta-sgd']) {
       const spec = getAlgo(id);
-      expect(resolveHyper(spec, 'point-nav').innerLr).toBe(0.5);
+      expect(resolveHyper(spec, 'point-nav').innerLr).toBe(0.1);
       expect(resolveHyper(spec, 'cheetah-vel').innerLr).toBe(0.1);
       expect(resolveHyper(spec, 'point-nav', { innerLr: 0.2 }).innerLr).toBe(0.2);
       expect(resolveHyper(spec, 'point-nav')).toMatchObject({
@@ -227,7 +234,7 @@ describe('registry entries', () => {
     // The random-init baseline fine-tunes with the same step as the learner it is compared with.
     const rand = createRandomInit(family, 1, 0);
     toDispose.push(rand);
-    expect(rand.config.innerLr).toBe(0.5);
+    expect(rand.config.innerLr).toBe(0.1);
   });
 
   it('keeps a run stored before action normalisation on the behaviour it was trained with', async () => {
@@ -248,7 +255,7 @@ describe('registry entries', () => {
     expect(l.config).toMatchObject({
       normalizeActions: false,
       lossWeighting: 'episode',
-      adaptLrLater: 0.5,
+      adaptLrLater: today.innerLr,
     });
     expect(upgradeStoredConfig(today)).toBe(today);
   });

@@ -20,7 +20,14 @@ import { type Episode, Sampler } from '../../src/samplers/sampler';
 import { initBackend } from '../../src/tf/backend';
 
 const family = getFamily('point-nav');
-const small = { hidden: [16, 16], metaBatchSize: 6, episodesPerTask: 6, updateThreads: 1 };
+// The step these tests were written for: a few small meta-iterations move the policy visibly.
+const small = {
+  hidden: [16, 16],
+  metaBatchSize: 6,
+  episodesPerTask: 6,
+  updateThreads: 1,
+  innerLr: 0.5,
+};
 const toDispose: { dispose(): Promise<void> }[] = [];
 
 async function make(overrides: Record<string, unknown> = {}, seed = 1): Promise<MetaSgdLearner> {

@@ -143,7 +143,11 @@ describe('Reptile on point-nav', () => {
     const r = await make({}, 4);
     const maml = await getAlgo('maml').create({
       family,
-      config: resolveHyper(getAlgo('maml'), family.id, { ...small, updateThreads: 1 }),
+      config: resolveHyper(getAlgo('maml'), family.id, {
+        ...small,
+        updateThreads: 1,
+        innerLr: 0.5,
+      }),
       seed: 4,
       workers: 0,
     });
