@@ -9,7 +9,7 @@ import { ReptileLearner, reptileConfigSchema } from './reptile';
 
 /**
  * Reptile's per-family defaults: MAML's, except on point-nav and cart-pole. On point-nav its
- * three inner steps are 0.5 each (with 0.5, seeds 1–3 reached −8.4 to −9.8 after one step on
+ * three inner steps are 0.5 each (with 0.5, seeds 1–6 reached −8.4 to −9.9 after one step on
  * 40 held-out tasks in 60 iterations). On cart-pole inner steps of 0.1 hardly
  * move the policy (KL from θ to φ about 0.01 after 3 steps) and Reptile barely learns
  * (seed 1, 150 iterations: 69.3 → 80.9 after one step). There it takes inner steps of 1 and
