@@ -44,7 +44,7 @@ export function familyDefaults(_familyId: string): JsonObject {
 /**
  * The pretrained policy's own adaptation step (what the viewer and `metarl adapt` use;
  * evaluation tunes it anyway): on point-nav, 0.02 is what tuneStepSize chose on training
- * tasks for seeds 1 and 2. MAML's 0.5 makes it diverge (its action std is small).
+ * tasks for seeds 1 and 2. A step of 0.5 makes it diverge (its action std is small).
  */
 function pretrainedDefaults(familyId: string): JsonObject {
   return familyId === 'point-nav'

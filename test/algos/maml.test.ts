@@ -11,16 +11,10 @@ import type { EpisodeRecord } from '../../src/algos/metaLearner';
 import { getAlgo, resolveHyper } from '../../src/algos/registry';
 import { Rng } from '../../src/core/rng';
 import { initBackend } from '../../src/tf/backend';
+import { SMALL_POINT_NAV } from './pointNavSmall';
 
 const family = getFamily('point-nav');
-// The step these tests were written for: a few small meta-iterations move the policy visibly.
-const small = {
-  hidden: [16, 16],
-  metaBatchSize: 6,
-  episodesPerTask: 6,
-  updateThreads: 1,
-  innerLr: 0.5,
-};
+const small = SMALL_POINT_NAV;
 const toDispose: { dispose(): Promise<void> }[] = [];
 
 async function make(
