@@ -121,7 +121,10 @@ export class MetaController {
     // The knob is taken once per learner: its base is the configured value, not the last set.
     if (!this.knobs.has(learner)) this.knobs.set(learner, outerStepKnob(learner));
     const knob = this.knobs.get(learner);
-    if (!knob) return {};
+    if (!knob)
+      throw new Error(
+        `metaControl.schedule: the ${learner.algo} learner has no outer step size to schedule; use kind "none"`,
+      );
     const f = scheduleFactor(this.config.schedule, it, runIterations);
     knob.set(knob.base * f);
     return { 'optim/outer_scale': f, [`optim/${knob.name}`]: knob.base * f };

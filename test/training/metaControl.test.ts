@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getFamily } from '../../envs/registry';
 import { Rng } from '../../src/core/rng';
 import { isValidationTask } from '../../src/core/tasks';
+import type { MetaLearner } from '../../src/algos/metaLearner';
 import type { JsonObject } from '../../src/shared/json';
 import { parseRunConfig, type RunConfigInput } from '../../src/shared/config';
 import { scheduleFactor } from '../../src/shared/metaControl';
@@ -113,6 +114,19 @@ describe('schedules', () => {
     // An explicit length overrides the run's.
     expect(scheduleFactor({ ...s, iterations: 11 }, 11, 101)).toBeCloseTo(0.1, 12);
     expect(scheduleFactor({ kind: 'none' }, 7, 10)).toBe(1);
+  });
+
+  it('a learner with no outer step size to schedule is refused, not silently left alone', () => {
+    const c = new MetaController(getFamily('point-nav'), {
+      validationTasks: 2,
+      schedule: { kind: 'step', every: 1, gamma: 0.5 },
+    });
+    const learner = { algo: 'test-hill' } as unknown as MetaLearner;
+    expect(() => c.applySchedule(learner, 1, 10)).toThrow(
+      /metaControl\.schedule: the test-hill learner has no outer step size/,
+    );
+    const none = new MetaController(getFamily('point-nav'), { validationTasks: 2 });
+    expect(none.applySchedule(learner, 1, 10)).toEqual({});
   });
 });
 

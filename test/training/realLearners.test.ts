@@ -173,6 +173,41 @@ describe('runtime with Reptile and Meta-SGD', () => {
     );
   });
 
+  it('a step schedule scales Reptile’s ε and Meta-SGD’s KL radius, and resumes the same', async () => {
+    const metaControl = {
+      validateEvery: 2,
+      validationTasks: 2,
+      episodesPerStage: 2,
+      schedule: { kind: 'step' as const, every: 2, gamma: 0.5 },
+    };
+    const reptile = await resumeEqualsUninterrupted(
+      {
+        ...base,
+        algo: 'reptile',
+        hyper: { metaBatchSize: 2, episodesPerTask: 2, hidden: [8], outerStepSize: 0.4 },
+        metaControl,
+      },
+      'optim/outerStepSize',
+    );
+    expect(reptile.map((m) => m['optim/outerStepSize'])).toEqual(
+      [0.4, 0.4, 0.2, 0.2].map((v) => expect.closeTo(v, 12)),
+    );
+    await trainer.shutdown();
+    trainer = new Trainer({ runsRoot: root, emit: () => {} });
+    const metaSgd = await resumeEqualsUninterrupted(
+      {
+        ...base,
+        algo: 'meta-sgd',
+        hyper: { metaBatchSize: 2, episodesPerTask: 2, hidden: [8], cgIters: 2 },
+        metaControl,
+      },
+      'optim/maxKl',
+    );
+    expect(metaSgd.map((m) => m['optim/maxKl'])).toEqual(
+      [0.01, 0.01, 0.005, 0.005].map((v) => expect.closeTo(v, 12)),
+    );
+  });
+
   it('Meta-SGD (θ, α and α’s optimiser) resumes from a checkpoint to the same metrics, with no tensor leak', async () => {
     await resumeEqualsUninterrupted(
       {
