@@ -111,9 +111,13 @@ export async function evaluateLearner(
   return { returns, stderr, perTask, testTasks: tasks };
 }
 
-/** Step sizes tuneStepSize tries (a log grid over what a policy-gradient fine-tuning step can want). */
+/**
+ * Step sizes tuneStepSize tries (a log grid over what a policy-gradient fine-tuning step can
+ * want). It reaches down to 1e-4: the pretrained reacher policy trained 500 iterations chose
+ * 0.001, then the grid's end, on seeds 1 and 2.
+ */
 export const STEP_SIZE_GRID = [
-  5, 2, 1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001,
+  5, 2, 1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 5e-4, 2e-4, 1e-4,
 ] as const;
 
 export interface TuneOptions {
