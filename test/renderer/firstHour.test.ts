@@ -4,7 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { human, humanJson } from '../../renderer/src/lib/format';
 import { hyperApplies, hyperLabel, hyperTooltip } from '../../renderer/src/lib/hyperLabels';
-import { episodesPerIteration, estimateTraining } from '../../renderer/src/lib/estimate';
+import {
+  episodesPerIteration,
+  estimateTraining,
+  unrolledPasses,
+} from '../../renderer/src/lib/estimate';
 import { defaultStages, oracleGood, runLabel, trainedStages } from '../../renderer/src/lib/runInfo';
 import type { MetricsRow, RunSummary } from '../../src/shared/protocol';
 
@@ -51,6 +55,34 @@ describe('expected training time', () => {
       80,
     );
     expect(estimateTraining([], maml, maml, 10)).toBeNull();
+  });
+
+  it("scales RL²'s sampling by the trials and its update by the unrolled passes, not the trials", () => {
+    const rl2 = {
+      metaBatchSize: 10,
+      trialsPerTask: 4,
+      episodesPerTrial: 2,
+      epochs: 4,
+      minibatches: 4,
+    };
+    const timed = [1500, 1400, 1400, 1400].map((wallMs, i) => ({
+      iteration: i + 1,
+      time: '',
+      wallMs,
+      metrics: { 'time/sampling': 0.05 },
+    }));
+    expect(unrolledPasses(rl2)).toBe(32);
+    expect(unrolledPasses({ metaBatchSize: 20, episodesPerTask: 20 })).toBeNull();
+    // 4× the trials: sampling 50 ms → 200 ms, the 1350 ms update unchanged.
+    const more = estimateTraining(timed, rl2, { ...rl2, metaBatchSize: 40 }, 400)!;
+    expect(more.perIteration).toBeCloseTo(1.55);
+    expect(more.seconds).toBeCloseTo(620);
+    // Twice the epochs: the update doubles, sampling stays.
+    expect(estimateTraining(timed, rl2, { ...rl2, epochs: 8 }, 1)!.perIteration).toBeCloseTo(2.75);
+    // Without a sampling time the whole iteration counts as update.
+    expect(
+      estimateTraining(rows([1400, 1400]), rl2, { ...rl2, metaBatchSize: 40 }, 1)!.perIteration,
+    ).toBeCloseTo(1.4);
   });
 });
 
