@@ -41,10 +41,10 @@ export const rl2ConfigSchema = z
      * Training tasks per meta-iteration. 40 tasks × 4 trials: the PPO passes cost about the
      * same for 40 trials as for 160 (their time goes to the per-step GRU ops of the unrolled
      * trial, not to the batch): on point-nav a meta-iteration takes 1.46 s against 1.37 s
-     * with 10 tasks (medians, seed 1), for 4× the trials. With 10 tasks, point-nav's result depended on the seed (seed 1: episode
-     * 1 → 2 = −28.4 → −27.3 on 40 held-out tasks after 400 iterations, σ shrinking to 0.12
-     * before the policy had learned to search; seed 3: −4.1 → −2.6); with 40, see
-     * DEFAULT_ITERATIONS.
+     * with 10 tasks (medians, seed 1), for 4× the trials. With 10 tasks, point-nav's result
+     * depended on the seed (seed 1: episode 1 → 2 = −28.4 → −27.3 on 40 held-out tasks after
+     * 400 iterations, σ shrinking to 0.12 before the policy had learned to search; seed 3:
+     * −4.1 → −2.6); with 40, see DEFAULT_ITERATIONS.
      */
     metaBatchSize: z.number().int().min(1).max(1000).default(40),
     /** Trials sampled per task per meta-iteration. */

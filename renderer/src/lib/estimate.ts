@@ -9,9 +9,15 @@
 import type { JsonObject } from '../../../src/shared/json';
 import type { MetricsRow } from '../../../src/shared/protocol';
 
+/** A numeric hyper-parameter, or the learner's default when the config leaves it out. */
+function numberOr(hyper: JsonObject, key: string, fallback: number): number {
+  const v = hyper[key];
+  return typeof v === 'number' ? v : fallback;
+}
+
 /** Episodes sampled per meta-iteration: MAML's tasks × episodes × stages, RL²'s tasks × trials × episodes. */
 export function episodesPerIteration(hyper: JsonObject): number {
-  const n = (k: string, d: number) => (typeof hyper[k] === 'number' ? (hyper[k] as number) : d);
+  const n = (k: string, d: number) => numberOr(hyper, k, d);
   if (hyper.episodesPerTrial !== undefined || hyper.trialsPerTask !== undefined)
     return n('metaBatchSize', 40) * n('trialsPerTask', 4) * n('episodesPerTrial', 2);
   return n('metaBatchSize', 20) * n('episodesPerTask', 20) * (n('innerSteps', 1) + 1);
@@ -35,7 +41,7 @@ export interface Estimate {
 /** RL²'s unrolled passes per iteration, in episodes of GRU steps (null for other learners). */
 export function unrolledPasses(hyper: JsonObject): number | null {
   if (hyper.episodesPerTrial === undefined && hyper.trialsPerTask === undefined) return null;
-  const n = (k: string, d: number) => (typeof hyper[k] === 'number' ? (hyper[k] as number) : d);
+  const n = (k: string, d: number) => numberOr(hyper, k, d);
   return n('epochs', 4) * n('minibatches', 4) * n('episodesPerTrial', 2);
 }
 
