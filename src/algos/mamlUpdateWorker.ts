@@ -7,6 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import { prepareFamily } from '../core/env';
 import { resolveFamily } from '../samplers/families';
+import { serveRequests } from '../samplers/requestWorker';
 import { initBackend } from '../tf/backend';
 import { createDerivatives, type PolicyDerivatives, type StepSize } from './derivatives';
 import { type MamlConfig, mamlConfigSchema, policySpecOf } from './mamlConfig';
@@ -143,17 +144,4 @@ async function handle(m: UpdateRequest): Promise<UpdateReply> {
 
 // Requests are handled one after another in arrival order, so the main thread can queue a
 // gradient request right behind the setup without waiting for the setup's reply.
-let queue: Promise<void> = Promise.resolve();
-port.on('message', (m: UpdateRequest) => {
-  queue = queue.then(() =>
-    handle(m).then(
-      (r) => port.postMessage(r),
-      (err: unknown) =>
-        port.postMessage({
-          id: m.id,
-          kind: 'error',
-          error: err instanceof Error ? (err.stack ?? err.message) : String(err),
-        } satisfies UpdateReply),
-    ),
-  );
-});
+serveRequests(port, handle);

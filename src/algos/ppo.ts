@@ -21,6 +21,13 @@ import {
   paramList,
   paramsFromList,
 } from '../policies/gruPolicy';
+import {
+  type GruWeights,
+  type PpoLossSettings,
+  type TrialMinibatch,
+  gruWeights,
+  ppoGradientsJs,
+} from '../policies/gruPolicyJs';
 
 export interface PpoConfig {
   /** Passes over the batch. */
@@ -34,6 +41,8 @@ export interface PpoConfig {
   learningRate: number;
   /** Stop the epochs early once the approximate KL of a minibatch exceeds this (0 = never). */
   targetKl: number;
+  /** How each minibatch's gradient is computed. */
+  gradients: PpoGradients;
 }
 
 /** What the update needs of a trial batch. */
@@ -88,13 +97,163 @@ export interface PpoUpdateResult {
   };
 }
 
+/** How a minibatch's gradient is computed: plain-JS BPTT, or the tfjs reference. */
+export type PpoGradients = 'js' | 'tfjs';
+
+/** Whole trials of a minibatch, time-major ([T, M, …]), with normalised advantages. */
+export type PpoMinibatch = TrialMinibatch & { I: number; A: number };
+
+/**
+ * Gradients of one minibatch's loss (or of a part of it: the losses are sums over valid
+ * steps divided by the whole minibatch's `denom`, so the parts' gradients add up to the
+ * whole's, provided one part alone carries the entropy bonus, a function of log σ only)
+ * and its diagnostics [policy, value, entropy, approx KL, clip fraction]; all but the
+ * entropy add up over parts too.
+ */
+export function minibatchGradients(
+  params: GruParams,
+  mb: PpoMinibatch,
+  loss: PpoLossSettings,
+): { grads: Float32Array[]; side: number[] } {
+  let side: tf.Tensor | null = null;
+  const grads = tf.tidy(() => {
+    const xT = tf.tensor3d(mb.inputs, [mb.T, mb.M, mb.I]);
+    const aT = tf.tensor2d(mb.actions, [mb.T * mb.M, mb.A]);
+    const oldT = tf.tensor1d(mb.logProbs);
+    const advT = tf.tensor1d(mb.advantages);
+    const retT = tf.tensor1d(mb.targets);
+    const maskT = tf.tensor1d(mb.mask);
+    // Backpropagation through the whole trial (hand-written BPTT, see gruRolloutGrads).
+    const headLoss = (mu: tf.Tensor2D, value: tf.Tensor1D, logStd: tf.Tensor1D): tf.Scalar => {
+      const logRatio = tf.sub(gaussianLogProb(mu, logStd, aT), oldT);
+      const ratio = exp(logRatio);
+      const surr1 = tf.mul(ratio, advT);
+      const surr2 = tf.mul(tf.clipByValue(ratio, 1 - loss.clip, 1 + loss.clip), advT);
+      const pg = tf.div(tf.sum(tf.mul(tf.neg(tf.minimum(surr1, surr2)), maskT)), mb.denom);
+      const vl = tf.div(
+        tf.sum(tf.mul(tf.mul(0.5, tf.square(tf.sub(value, retT))), maskT)),
+        mb.denom,
+      );
+      const ent = gaussianEntropy(logStd);
+      const kl = tf.div(tf.sum(tf.mul(tf.sub(tf.sub(ratio, 1), logRatio), maskT)), mb.denom);
+      const cf = tf.div(
+        tf.sum(tf.mul(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), loss.clip), 'float32'), maskT)),
+        mb.denom,
+      );
+      side = tf.keep(tf.stack([pg, vl, ent, kl, cf]));
+      return tf.sub(
+        tf.add(pg, tf.mul(loss.valueCoef, vl)),
+        tf.mul(loss.entropyCoef, ent),
+      ) as tf.Scalar;
+    };
+    return paramList(gruRolloutGrads(params, xT, headLoss).grads);
+  });
+  const out = grads.map((g) => g.dataSync() as Float32Array);
+  for (const g of grads) g.dispose();
+  const sideT = side as tf.Tensor | null;
+  const sideValues = sideT ? Array.from(sideT.dataSync()) : [0, 0, 0, 0, 0];
+  sideT?.dispose();
+  return { grads: out, side: sideValues };
+}
+
+/**
+ * The gradient of a part of a minibatch computed elsewhere (a worker thread: ppoWorker.ts):
+ * what ppoGradientsJs, or minibatchGradients for 'tfjs', returns for that part.
+ */
+export interface RemoteGradients {
+  gradients(
+    weights: GruWeights,
+    mb: PpoMinibatch,
+    loss: PpoLossSettings,
+    kind: PpoGradients,
+  ): Promise<{ grads: Float32Array[]; side: number[] }>;
+}
+
+/**
+ * Trials `part` of a minibatch, time-major and unrolled as far as the longest of them;
+ * advantages normalised with the minibatch's mean and standard deviation.
+ */
+export function assembleMinibatch(
+  data: PpoTrialData,
+  part: number[],
+  advantages: Float32Array,
+  valueTargets: Float32Array,
+  norm: { mean: number; sd: number; denom: number },
+): PpoMinibatch {
+  const { maxSteps: T, inputSize: I, actionSize: A } = data;
+  const M = part.length;
+  let Tm = 1;
+  for (const i of part) Tm = Math.max(Tm, data.lengths[i]);
+  const mb: PpoMinibatch = {
+    T: Tm,
+    M,
+    I,
+    A,
+    inputs: new Float32Array(Tm * M * I),
+    actions: new Float32Array(Tm * M * A),
+    logProbs: new Float32Array(Tm * M),
+    advantages: new Float32Array(Tm * M),
+    targets: new Float32Array(Tm * M),
+    mask: new Float32Array(Tm * M),
+    denom: norm.denom,
+  };
+  part.forEach((i, b) => {
+    for (let t = 0; t < Tm; t++) {
+      const src = i * T + t;
+      const dst = t * M + b;
+      mb.inputs.set(data.inputs.subarray(src * I, (src + 1) * I), dst * I);
+      mb.actions.set(data.actions.subarray(src * A, (src + 1) * A), dst * A);
+      mb.logProbs[dst] = data.logProbs[src];
+      mb.targets[dst] = valueTargets[src];
+      mb.mask[dst] = data.mask[src];
+      mb.advantages[dst] = data.mask[src] ? (advantages[src] - norm.mean) / norm.sd : 0;
+    }
+  });
+  return mb;
+}
+
+/**
+ * Mean and standard deviation of the advantages over the valid steps of trials `idx`
+ * (per-minibatch normalisation, CleanRL's default), summed in time-major order.
+ */
+function advantageStats(
+  data: PpoTrialData,
+  idx: number[],
+  advantages: Float32Array,
+): { mean: number; sd: number; denom: number } {
+  const T = data.maxSteps;
+  let Tm = 1;
+  for (const i of idx) Tm = Math.max(Tm, data.lengths[i]);
+  let cnt = 0;
+  let mean = 0;
+  for (let t = 0; t < Tm; t++) {
+    for (const i of idx) {
+      if (data.mask[i * T + t]) {
+        mean += advantages[i * T + t];
+        cnt++;
+      }
+    }
+  }
+  mean /= Math.max(cnt, 1);
+  let varSum = 0;
+  for (let t = 0; t < Tm; t++)
+    for (const i of idx) if (data.mask[i * T + t]) varSum += (advantages[i * T + t] - mean) ** 2;
+  const sd = Math.sqrt(varSum / Math.max(cnt, 1)) + 1e-8;
+  return { mean, sd, denom: Math.max(cnt, 1) };
+}
+
 /**
  * Several epochs of clipped-PPO over minibatches of whole trials. `advantages` and
  * `valueTargets` are per step ([N·T]); the value head is trained towards `valueTargets`
  * as given (the caller chooses their scale). Returns fresh parameters (the old ones are
  * disposed) and averaged diagnostics.
+ *
+ * With `remotes`, each minibatch's trials are split into contiguous parts, one for this
+ * thread and one per remote, computed at the same time; their gradients are added here
+ * (in a fixed order, so a run is reproducible for a given number of threads; the float
+ * sums, and so the last digits, differ from one thread's).
  */
-export function ppoUpdate(
+export async function ppoUpdate(
   params: GruParams,
   adam: Adam,
   data: PpoTrialData,
@@ -103,9 +262,11 @@ export function ppoUpdate(
   cfg: PpoConfig,
   rng: Rng,
   onPass?: (fraction: number) => void,
-): PpoUpdateResult {
-  const { numTrials: N, maxSteps: T, inputSize: I, actionSize: A } = data;
+  remotes: RemoteGradients[] = [],
+): Promise<PpoUpdateResult> {
+  const N = data.numTrials;
   const M = Math.max(1, Math.floor(N / cfg.minibatches));
+  const parts = Math.min(1 + remotes.length, M);
   adam.learningRate = cfg.learningRate;
   const sums = { pg: 0, v: 0, ent: 0, kl: 0, cf: 0, gn: 0, n: 0 };
   let epochsRun = 0;
@@ -115,96 +276,55 @@ export function ppoUpdate(
     const order = rng.shuffle(Array.from({ length: N }, (_, i) => i));
     for (let start = 0; start + M <= N; start += M) {
       const idx = order.slice(start, start + M);
-      // Unroll only as far as the longest trial in the minibatch.
-      let Tm = 1;
-      for (const i of idx) Tm = Math.max(Tm, data.lengths[i]);
-      // Time-major [Tm, M, ...] layout: what gruRollout consumes and produces.
-      const X = new Float32Array(Tm * M * I);
-      const acts = new Float32Array(Tm * M * A);
-      const oldLp = new Float32Array(Tm * M);
-      const adv = new Float32Array(Tm * M);
-      const ret = new Float32Array(Tm * M);
-      const mask = new Float32Array(Tm * M);
-      idx.forEach((i, b) => {
-        for (let t = 0; t < Tm; t++) {
-          const src = i * T + t;
-          const dst = t * M + b;
-          X.set(data.inputs.subarray(src * I, (src + 1) * I), dst * I);
-          acts.set(data.actions.subarray(src * A, (src + 1) * A), dst * A);
-          oldLp[dst] = data.logProbs[src];
-          ret[dst] = valueTargets[src];
-          mask[dst] = data.mask[src];
-          adv[dst] = advantages[src];
-        }
-      });
-      // Per-minibatch advantage normalisation over the valid steps (CleanRL's default).
-      let cnt = 0;
-      let mean = 0;
-      for (let s = 0; s < adv.length; s++) {
-        if (mask[s]) {
-          mean += adv[s];
-          cnt++;
-        }
+      const norm = advantageStats(data, idx, advantages);
+      const mbs = Array.from({ length: parts }, (_, k) =>
+        assembleMinibatch(
+          data,
+          idx.slice(Math.floor((k * M) / parts), Math.floor(((k + 1) * M) / parts)),
+          advantages,
+          valueTargets,
+          norm,
+        ),
+      );
+      const values = paramList(current);
+      const weights = gruWeights(current);
+      // The entropy bonus depends on log σ alone: one part (this thread's) carries it.
+      const noBonus = { ...cfg, entropyCoef: 0 };
+      const away = mbs
+        .slice(1)
+        .map((mb, k) => remotes[k].gradients(weights, mb, noBonus, cfg.gradients));
+      const here =
+        cfg.gradients === 'js'
+          ? ppoGradientsJs(weights, mbs[0], cfg)
+          : minibatchGradients(current, mbs[0], cfg);
+      const results = [here, ...(await Promise.all(away))];
+      const grads = results[0].grads.map((g) => Float32Array.from(g));
+      const side = [...results[0].side];
+      for (const r of results.slice(1)) {
+        r.grads.forEach((g, j) => {
+          const acc = grads[j];
+          for (let e = 0; e < acc.length; e++) acc[e] += g[e];
+        });
+        for (const s of [0, 1, 3, 4]) side[s] += r.side[s];
       }
-      mean /= Math.max(cnt, 1);
-      let varSum = 0;
-      for (let s = 0; s < adv.length; s++) if (mask[s]) varSum += (adv[s] - mean) ** 2;
-      const sd = Math.sqrt(varSum / Math.max(cnt, 1)) + 1e-8;
-      for (let s = 0; s < adv.length; s++) adv[s] = mask[s] ? (adv[s] - mean) / sd : 0;
-
-      let side: tf.Tensor | null = null;
-      const { grads, norm } = tf.tidy(() => {
-        const xT = tf.tensor3d(X, [Tm, M, I]);
-        const aT = tf.tensor2d(acts, [Tm * M, A]);
-        const oldT = tf.tensor1d(oldLp);
-        const advT = tf.tensor1d(adv);
-        const retT = tf.tensor1d(ret);
-        const maskT = tf.tensor1d(mask);
-        const denom = Math.max(cnt, 1);
-        // Backpropagation through the whole trial (hand-written BPTT, see gruRolloutGrads).
-        const headLoss = (mu: tf.Tensor2D, value: tf.Tensor1D, logStd: tf.Tensor1D): tf.Scalar => {
-          const logRatio = tf.sub(gaussianLogProb(mu, logStd, aT), oldT);
-          const ratio = exp(logRatio);
-          const surr1 = tf.mul(ratio, advT);
-          const surr2 = tf.mul(tf.clipByValue(ratio, 1 - cfg.clip, 1 + cfg.clip), advT);
-          const pg = tf.div(tf.sum(tf.mul(tf.neg(tf.minimum(surr1, surr2)), maskT)), denom);
-          const vl = tf.div(
-            tf.sum(tf.mul(tf.mul(0.5, tf.square(tf.sub(value, retT))), maskT)),
-            denom,
-          );
-          const ent = gaussianEntropy(logStd);
-          const kl = tf.div(tf.sum(tf.mul(tf.sub(tf.sub(ratio, 1), logRatio), maskT)), denom);
-          const cf = tf.div(
-            tf.sum(
-              tf.mul(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), cfg.clip), 'float32'), maskT),
-            ),
-            denom,
-          );
-          side = tf.keep(tf.stack([pg, vl, ent, kl, cf]));
-          return tf.sub(
-            tf.add(pg, tf.mul(cfg.valueCoef, vl)),
-            tf.mul(cfg.entropyCoef, ent),
-          ) as tf.Scalar;
-        };
-        const grads = paramList(gruRolloutGrads(current, xT, headLoss).grads);
-        const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
-        const n = norm.dataSync()[0];
-        const scale = cfg.maxGradNorm > 0 && n > cfg.maxGradNorm ? cfg.maxGradNorm / (n + 1e-6) : 1;
-        return { grads: scale === 1 ? grads : grads.map((g) => tf.mul(g, scale)), norm: n };
-      });
-      const sideT = side as tf.Tensor | null;
-      const [pg, vl, ent, kl, cf] = sideT ? Array.from(sideT.dataSync()) : [0, 0, 0, 0, 0];
-      sideT?.dispose();
-      const next = adam.apply(paramList(current), grads);
-      for (const g of grads) g.dispose();
-      for (const t of paramList(current)) t.dispose();
+      let sq = 0;
+      for (const g of grads) for (let e = 0; e < g.length; e++) sq += g[e] * g[e];
+      const gn = Math.sqrt(sq);
+      const scale = cfg.maxGradNorm > 0 && gn > cfg.maxGradNorm ? cfg.maxGradNorm / (gn + 1e-6) : 1;
+      const gradTensors = grads.map((g, j) =>
+        tf.tensor(scale === 1 ? g : g.map((x) => x * scale), values[j].shape),
+      );
+      const [pg, vl, ent, kl, cf] = side;
+      const next = adam.apply(values, gradTensors);
+      for (const g of gradTensors) g.dispose();
+      for (const t of values) t.dispose();
       current = paramsFromList(next);
       sums.pg += pg;
       sums.v += vl;
       sums.ent += ent;
       sums.kl += kl;
       sums.cf += cf;
-      sums.gn += norm;
+      sums.gn += gn;
       sums.n++;
       onPass?.(sums.n / (cfg.epochs * Math.floor(N / M)));
       if (cfg.targetKl > 0 && kl > cfg.targetKl) break outer;

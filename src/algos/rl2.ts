@@ -22,6 +22,7 @@ import type {
 import type { AlgoSpec } from './registry';
 import { Adam } from './adam';
 import { ppoUpdate, trialGae } from './ppo';
+import { PpoWorker, ppoThreads } from './ppoPool';
 import {
   GRU_PARAM_NAMES,
   type GruParams,
@@ -38,13 +39,14 @@ export const rl2ConfigSchema = z
     /** Episodes per trial (K): the hidden state is kept across them. */
     episodesPerTrial: z.number().int().min(1).max(20).default(2),
     /**
-     * Training tasks per meta-iteration. 40 tasks × 4 trials: the PPO passes cost about the
-     * same for 40 trials as for 160 (their time goes to the per-step GRU ops of the unrolled
-     * trial, not to the batch): on point-nav a meta-iteration takes 1.46 s against 1.37 s
-     * with 10 tasks (medians, seed 1), for 4× the trials. With 10 tasks, point-nav's result
-     * depended on the seed (seed 1: episode 1 → 2 = −28.4 → −27.3 on 40 held-out tasks after
-     * 400 iterations, σ shrinking to 0.12 before the policy had learned to search; seed 3:
-     * −4.1 → −2.6); with 40, see DEFAULT_ITERATIONS.
+     * Training tasks per meta-iteration. 40 tasks × 4 trials: with the tfjs gradients the
+     * PPO passes cost about the same for 40 trials as for 160 (their time goes to the
+     * per-step GRU ops of the unrolled trial, not to the batch): on point-nav a meta-iteration
+     * took 1.46 s against 1.37 s with 10 tasks (medians, seed 1), for 4× the trials. With
+     * the plain-JS gradients the update grows with the trials (see `gradients`). With 10
+     * tasks, point-nav's result depended on the seed (seed 1: episode 1 → 2 = −28.4 → −27.3
+     * on 40 held-out tasks after 400 iterations, σ shrinking to 0.12 before the policy had
+     * learned to search; seed 3: −4.1 → −2.6); with 40, see DEFAULT_ITERATIONS.
      */
     metaBatchSize: z.number().int().min(1).max(1000).default(40),
     /** Trials sampled per task per meta-iteration. */
@@ -75,6 +77,21 @@ export const rl2ConfigSchema = z
      * below half of it multiplied by 1.5, never above learningRate nor below 1/100 of it.
      */
     lrTargetKl: z.number().min(0).max(1).default(0.01),
+    /**
+     * Threads for the PPO update: each minibatch's trials are split between this thread and
+     * (updateThreads − 1) worker threads, each unrolling its part of the GRU with its own
+     * tfjs backend (wasm has no threads of its own in Node), and the gradients are added.
+     * 1 = all in this thread. The sums' order depends on it, so the last digits do too.
+     */
+    updateThreads: z.number().int().min(1).max(16).default(2),
+    /**
+     * How the PPO update differentiates: 'js', backpropagation through time in plain JS
+     * (float64, each trial unrolled over its own steps; its cost is flops, so it splits
+     * across updateThreads), or 'tfjs', the hand-written BPTT in tfjs ops (float32; the
+     * reference the tests hold 'js' to; its cost is per-op dispatch, ~37 ops a step, which
+     * does not shrink with the batch, so extra threads do not speed it up).
+     */
+    gradients: z.enum(['js', 'tfjs']).default('js'),
   })
   .strict();
 
@@ -95,6 +112,8 @@ export class Rl2 implements MetaLearner {
   private params: GruParams;
   private readonly adam: Adam;
   private readonly sampler: TrialSampler;
+  /** PPO gradient worker threads (updateThreads − 1 of them), started on first use. */
+  private readonly updateWorkers: PpoWorker[] = [];
   private rng: Rng;
   private iteration = 0;
   onProgress: ((phase: string, fraction: number) => void) | null = null;
@@ -172,7 +191,9 @@ export class Rl2 implements MetaLearner {
     this.valueScale = this.valueScale > 0 ? 0.9 * this.valueScale + 0.1 * rms : rms;
     const targets = returns.map((r) => r / this.valueScale);
 
-    const { params, metrics: losses } = ppoUpdate(
+    const threads = ppoThreads(c.updateThreads, c.gradients);
+    while (this.updateWorkers.length < threads - 1) this.updateWorkers.push(new PpoWorker());
+    const { params, metrics: losses } = await ppoUpdate(
       this.params,
       this.adam,
       batch,
@@ -187,10 +208,12 @@ export class Rl2 implements MetaLearner {
         maxGradNorm: c.maxGradNorm,
         learningRate: this.lr,
         targetKl: c.targetKl,
+        gradients: c.gradients,
       },
       this.rng,
       // Sampling is ~5% of an iteration; the PPO passes are the rest.
       (f) => this.onProgress?.('update', 0.05 + 0.95 * f),
+      this.updateWorkers.slice(0, threads - 1),
     );
     this.params = params;
     const usedLr = this.lr;
@@ -334,6 +357,7 @@ export class Rl2 implements MetaLearner {
 
   async dispose(): Promise<void> {
     await this.sampler.close();
+    await Promise.all(this.updateWorkers.splice(0).map((w) => w.close()));
     disposeParams(this.params);
   }
 
@@ -375,6 +399,17 @@ const DEFAULT_ITERATIONS: Record<string, number> = {
   cartpole: 300,
 };
 
+/**
+ * A stored run's hyper-parameters are complete (validated when the run was created), so one
+ * without `gradients` was trained before the PPO update had plain-JS gradients and worker
+ * threads: it keeps the tfjs gradients on one thread, so that resuming it continues
+ * exactly as it would have.
+ */
+function upgradeStoredConfig(c: JsonObject): JsonObject {
+  if (Object.keys(c).length === 0 || 'gradients' in c) return c;
+  return { updateThreads: 1, gradients: 'tfjs', ...c };
+}
+
 export const rl2Spec: AlgoSpec = {
   id: 'rl2',
   title: 'RL²',
@@ -385,5 +420,10 @@ export const rl2Spec: AlgoSpec = {
   metaBatchSize: (config) => rl2ConfigSchema.parse(config).metaBatchSize,
   defaultIterations: (familyId) => DEFAULT_ITERATIONS[familyId] ?? 200,
   create: async ({ family, config, seed, workers }) =>
-    new Rl2({ family, config: config as Partial<Rl2Config>, seed, workers }),
+    new Rl2({
+      family,
+      config: upgradeStoredConfig(config) as Partial<Rl2Config>,
+      seed,
+      workers,
+    }),
 };

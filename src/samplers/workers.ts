@@ -17,6 +17,7 @@ export const WORKER_ENTRIES = {
   samplerWorker: 'src/samplers/samplerWorker.ts',
   trialSamplerWorker: 'src/samplers/trialSamplerWorker.ts',
   mamlUpdateWorker: 'src/algos/mamlUpdateWorker.ts',
+  ppoWorker: 'src/algos/ppoWorker.ts',
 } as const;
 export type WorkerName = keyof typeof WORKER_ENTRIES;
 

@@ -83,8 +83,25 @@ export const REGRESSION_RUNS: RegressionRun[] = [
     iterations: 2,
     tasksPerIteration: 4,
   },
+  // RL² with the tfjs gradients on one thread (the reference), and with the default plain-JS
+  // gradients split over two threads.
   {
     name: 'rl2',
+    algo: 'rl2',
+    hyper: {
+      metaBatchSize: 4,
+      trialsPerTask: 2,
+      hiddenSize: 8,
+      epochs: 2,
+      minibatches: 2,
+      gradients: 'tfjs',
+      updateThreads: 1,
+    },
+    iterations: 3,
+    tasksPerIteration: 4,
+  },
+  {
+    name: 'rl2-js',
     algo: 'rl2',
     hyper: { metaBatchSize: 4, trialsPerTask: 2, hiddenSize: 8, epochs: 2, minibatches: 2 },
     iterations: 3,

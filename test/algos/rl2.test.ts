@@ -38,6 +38,25 @@ describe('RL²', () => {
     expect(spec.defaultIterations('point-nav')).toBeGreaterThan(0);
     expect(() => spec.configSchema.parse({ episodesPerTrial: 0 })).toThrow(/episodesPerTrial/);
     expect(() => spec.configSchema.parse({ hiddenSize: 'big' })).toThrow(/hiddenSize/);
+    expect(() => spec.configSchema.parse({ updateThreads: 0 })).toThrow(/updateThreads/);
+    expect(() => spec.configSchema.parse({ gradients: 'torch' })).toThrow(/gradients/);
+  });
+
+  it('keeps a stored run from before JS gradients on tfjs and one thread, so it resumes exactly', async () => {
+    const spec = getAlgo('rl2');
+    const { updateThreads, gradients, ...before } = spec.configSchema.parse({});
+    expect([updateThreads, gradients]).toEqual([2, 'js']);
+    const stored = (await spec.create({ family, config: before, seed: 1, workers: 0 })) as Rl2;
+    expect([stored.config.updateThreads, stored.config.gradients]).toEqual([1, 'tfjs']);
+    const fresh = (await spec.create({
+      family,
+      config: { ...before, updateThreads, gradients },
+      seed: 1,
+      workers: 0,
+    })) as Rl2;
+    expect([fresh.config.updateThreads, fresh.config.gradients]).toEqual([2, 'js']);
+    await stored.dispose();
+    await fresh.dispose();
   });
 
   it('learns to use the first episode: episode 2 beats episode 1 after a short run', async () => {

@@ -206,18 +206,24 @@ describe('a bundle missing a worker entry', () => {
     for (const c of copies) rmSync(c, { recursive: true, force: true });
   });
 
-  for (const file of ['samplerWorker.js', 'mamlUpdateWorker.js']) {
-    it(`fails the run at once, naming ${file}`, async () => {
+  const needs: [string, string][] = [
+    ['samplerWorker.js', 'maml'],
+    ['mamlUpdateWorker.js', 'maml'],
+    ['trialSamplerWorker.js', 'rl2'],
+    ['ppoWorker.js', 'rl2'],
+  ];
+  for (const [file, algo] of needs) {
+    it(`fails the ${algo} run at once, naming ${file}`, async () => {
       const out = bundleWithout(file);
       const s = openSession(out);
       try {
         const config: RunConfigInput = {
           family: 'point-nav',
-          algo: 'maml',
+          algo,
           iterations: 2,
           workers: 2,
           previewEvery: 0,
-          hyper: MAML_HYPER,
+          hyper: HYPER[algo],
         };
         const err = await within(
           `a run without ${file}`,

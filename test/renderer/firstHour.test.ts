@@ -7,7 +7,8 @@ import { hyperApplies, hyperLabel, hyperTooltip } from '../../renderer/src/lib/h
 import {
   episodesPerIteration,
   estimateTraining,
-  unrolledPasses,
+  JS_EPISODE_COST,
+  updateWork,
 } from '../../renderer/src/lib/estimate';
 import { defaultStages, oracleGood, runLabel, trainedStages } from '../../renderer/src/lib/runInfo';
 import type { MetricsRow, RunSummary } from '../../src/shared/protocol';
@@ -71,8 +72,9 @@ describe('expected training time', () => {
       wallMs,
       metrics: { 'time/sampling': 0.05 },
     }));
-    expect(unrolledPasses(rl2)).toBe(32);
-    expect(unrolledPasses({ metaBatchSize: 20, episodesPerTask: 20 })).toBeNull();
+    // Stored without `gradients`: a tfjs-era run, whose update is per pass.
+    expect(updateWork(rl2)).toBe(32);
+    expect(updateWork({ metaBatchSize: 20, episodesPerTask: 20 })).toBeNull();
     // 4× the trials: sampling 50 ms → 200 ms, the 1350 ms update unchanged.
     const more = estimateTraining(timed, rl2, { ...rl2, metaBatchSize: 40 }, 400)!;
     expect(more.perIteration).toBeCloseTo(1.55);
@@ -83,6 +85,35 @@ describe('expected training time', () => {
     expect(
       estimateTraining(rows([1400, 1400]), rl2, { ...rl2, metaBatchSize: 40 }, 1)!.perIteration,
     ).toBeCloseTo(1.4);
+  });
+
+  it("scales RL²'s plain-JS update by the trials unrolled per thread, and converts from a tfjs run", () => {
+    const js = {
+      metaBatchSize: 40,
+      trialsPerTask: 4,
+      episodesPerTrial: 2,
+      epochs: 4,
+      minibatches: 4,
+      gradients: 'js',
+      updateThreads: 2,
+    };
+    const w = updateWork(js)!;
+    expect(w).toBeCloseTo((4 * 2 * 160 * JS_EPISODE_COST) / 2);
+    // Minibatches do not change the flops; threads and trials do.
+    expect(updateWork({ ...js, minibatches: 8 })).toBeCloseTo(w);
+    expect(updateWork({ ...js, updateThreads: 1 })).toBeCloseTo(2 * w);
+    expect(updateWork({ ...js, metaBatchSize: 20 })).toBeCloseTo(w / 2);
+    const timed = [1500, 1400, 1400, 1400].map((wallMs, i) => ({
+      iteration: i + 1,
+      time: '',
+      wallMs,
+      metrics: { 'time/sampling': 0.2 },
+    }));
+    // A tfjs run of the same shape (32 passes over an episode): its 1.2 s update becomes
+    // 1.2 × w / 32 with JS gradients; sampling stays.
+    const { gradients: _g, updateThreads: _t, ...tfjsRun } = js;
+    const e = estimateTraining(timed, tfjsRun, js, 10)!;
+    expect(e.perIteration).toBeCloseTo(0.2 + (1.2 * w) / 32);
   });
 });
 

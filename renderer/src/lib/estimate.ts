@@ -2,10 +2,11 @@
 // per meta-iteration of the newest run of the same family and learner on this machine
 // (examples included), scaled to the chosen config. Sampling grows with the episodes an
 // iteration samples. MAML's update does too (its passes run over every sampled step), so
-// there the whole iteration scales with the episodes. RL²'s PPO update does not: it unrolls
-// the GRU step by step over the trial, and the cost is in those per-step ops, nearly the same
-// for 40 trials side by side as for 160; it grows with the passes (epochs × minibatches) and
-// the trial's length (episodes per trial) instead.
+// there the whole iteration scales with the episodes. RL²'s PPO update is scaled by its own
+// work (updateWork): with tfjs gradients the cost is in per-step op dispatches, nearly the
+// same for 40 trials side by side as for 160, so it grows with the passes (epochs ×
+// minibatches) and the trial's length; with plain-JS gradients it is flops, growing with
+// every trial unrolled and shrinking with the update threads.
 import type { JsonObject } from '../../../src/shared/json';
 import type { MetricsRow } from '../../../src/shared/protocol';
 
@@ -38,11 +39,27 @@ export interface Estimate {
   scale: number;
 }
 
-/** RL²'s unrolled passes per iteration, in episodes of GRU steps (null for other learners). */
-export function unrolledPasses(hyper: JsonObject): number | null {
+/**
+ * What unrolling one trial for one episode costs the plain-JS update, in tfjs passes over
+ * one episode of a whole minibatch. Point-nav with the default config (`FAMILY=point-nav
+ * npm run bench:rl2`, 100-step episodes that never end early): tfjs 1.61 s for 32 such
+ * passes (50 ms each), JS on one thread 2.70 s for 1280 trial-episodes (2.1 ms each).
+ * Families whose episodes end early (cart-pole) cost JS less, as it unrolls each trial
+ * only over its own steps.
+ */
+export const JS_EPISODE_COST = 0.042;
+
+/**
+ * RL²'s update work per iteration, in tfjs passes over one episode of steps (null for other
+ * learners). A run stored without `gradients` predates the plain-JS update: tfjs.
+ */
+export function updateWork(hyper: JsonObject): number | null {
   if (hyper.episodesPerTrial === undefined && hyper.trialsPerTask === undefined) return null;
   const n = (k: string, d: number) => numberOr(hyper, k, d);
-  return n('epochs', 4) * n('minibatches', 4) * n('episodesPerTrial', 2);
+  const episodes = n('epochs', 4) * n('episodesPerTrial', 2);
+  if (hyper.gradients !== 'js') return episodes * n('minibatches', 4);
+  const trials = n('metaBatchSize', 40) * n('trialsPerTask', 4);
+  return (episodes * trials * JS_EPISODE_COST) / n('updateThreads', 2);
 }
 
 /** Null when the reference run has no timed iteration yet. The first iteration (warm-up, compilation) is left out when there are others. */
@@ -56,8 +73,8 @@ export function estimateTraining(
   const ms = median(rows.map((r) => r.wallMs).filter((x) => Number.isFinite(x) && x > 0));
   if (ms === null || !(iterations > 0)) return null;
   const sampleScale = episodesPerIteration(hyper) / episodesPerIteration(refHyper);
-  const passes = unrolledPasses(hyper);
-  const refPasses = unrolledPasses(refHyper);
+  const passes = updateWork(hyper);
+  const refPasses = updateWork(refHyper);
   let perIteration = (ms / 1000) * sampleScale;
   if (passes !== null && refPasses !== null) {
     const sampling = median(
