@@ -392,7 +392,9 @@ export function nextLearningRate(
  * −4.2 → −2.3, seed 3 −3.4 → −1.6 (oracle −0.5; gain ratios 0.56 / 0.51 / 0.61), 9–11
  * minutes of training each. Cartpole, seed 1: 80 iterations (of 10 tasks) reached
  * 69.2 → 89.1 in 2.4 minutes; 300 of 40 tasks reach 131.1 → 152.8 (oracle 198.1, gain
- * ratio 0.32) in 17.8 minutes, still short of a gain of 0.5. Other families: 200.
+ * ratio 0.32) in 17.8 minutes with the tfjs gradients (9.4 with the JS ones), still short
+ * of a gain of 0.5; 700 (JS gradients, 25.8 minutes) end no better, 132.7 → 153.9.
+ * Other families: 200.
  */
 const DEFAULT_ITERATIONS: Record<string, number> = {
   'point-nav': 400,
