@@ -7,6 +7,10 @@
 // - Minibatches are whole trials; the GRU is unrolled from the zero state over the full
 //   trial (backpropagation through time), exactly as the sampler ran it.
 // - The optimiser is the shared Adam (adam.ts), whose moments a checkpoint restores bit for bit.
+// - Gradients: backpropagation through time in plain JS (ppoGradientsJs, the default: its
+//   cost is flops, so a minibatch split over worker threads takes about half the time), or
+//   the tfjs reference (minibatchGradients: hand-written BPTT in tfjs ops, whose cost is
+//   per-op dispatch and does not shrink with the batch).
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/rng';
 import { exp } from '../tf/ops';
@@ -104,7 +108,7 @@ export type PpoGradients = 'js' | 'tfjs';
 export type PpoMinibatch = TrialMinibatch & { I: number; A: number };
 
 /**
- * Gradients of one minibatch's loss (or of a part of it: the losses are sums over valid
+ * The tfjs reference: gradients of one minibatch's loss (or of a part of it: the losses are sums over valid
  * steps divided by the whole minibatch's `denom`, so the parts' gradients add up to the
  * whole's, provided one part alone carries the entropy bonus, a function of log σ only)
  * and its diagnostics [policy, value, entropy, approx KL, clip fraction]; all but the
