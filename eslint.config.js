@@ -1,6 +1,7 @@
 // Lint rules, including the architecture's "rooms" (which packages a folder may import) and
 // the layer order of src/ (which src/ folders it may import).
 import js from '@eslint/js';
+import pluginVue from 'eslint-plugin-vue';
 import tseslint from 'typescript-eslint';
 
 const tf = ['@tensorflow/*'];
@@ -83,6 +84,14 @@ export default tseslint.config(
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Single-file components: Vue's correctness rules (layout is prettier's), with TypeScript in <script setup lang="ts">.
+  ...pluginVue.configs['flat/essential'],
+  {
+    files: ['**/*.vue'],
+    languageOptions: { parserOptions: { parser: tseslint.parser } },
+    // vue-tsc checks names (browser globals included), as tsc does for .ts files.
+    rules: { 'no-undef': 'off' },
+  },
   {
     languageOptions: {
       globals: {

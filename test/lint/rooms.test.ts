@@ -13,6 +13,11 @@ async function errors(code: string, file: string): Promise<string[]> {
   return res.messages.filter((m) => m.severity === 2).map((m) => `${m.ruleId}: ${m.message}`);
 }
 
+/** A single-file component whose <script setup lang="ts"> holds `code`. */
+function vue(code: string): string {
+  return `<script setup lang="ts">\n${code}\n</script>\n\n<template><p>{{ n }}</p></template>\n`;
+}
+
 describe('import rules per folder', () => {
   it.each([
     ["import 'matter-js';", 'src/shared/x.ts'],
@@ -26,6 +31,11 @@ describe('import rules per folder', () => {
     ["import 'vue';", 'src/algos/x.ts'],
     ["import 'matter-js';", 'src/algos/x.ts'],
     ["import 'matter-js';", 'src/core/x.ts'],
+    [vue("import * as tf from '@tensorflow/tfjs';\nconst n = tf;"), 'renderer/src/RunBadge.vue'],
+    [
+      vue("import { ipcRenderer } from 'electron';\nconst n = ipcRenderer;"),
+      'renderer/src/RunBadge.vue',
+    ],
   ])('%s in %s is an error', async (code, file) => {
     const errs = await errors(code, file);
     expect(
@@ -38,6 +48,7 @@ describe('import rules per folder', () => {
     ["import * as tf from '@tensorflow/tfjs';\nexport const t = tf;", 'src/algos/x.ts'],
     ["import * as THREE from 'three';\nexport const T = THREE;", 'renderer/x.ts'],
     ["import { z } from 'zod';\nexport const s = z.string();", 'src/shared/x.ts'],
+    [vue("import { ref } from 'vue';\nconst n = ref<number>(1);"), 'renderer/src/RunBadge.vue'],
   ])('%s in %s is allowed', async (code, file) => {
     expect(await errors(code, file)).toEqual([]);
   });
