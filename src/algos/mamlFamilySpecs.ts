@@ -3,7 +3,7 @@
 // own inner steps on point-nav and cart-pole (reptileFamilyDefaults).
 import type { JsonObject } from '../shared/json';
 import type { AlgoSpec, CreateLearnerArgs } from './registry';
-import { asJsonSchema, familyDefaults, iterationsFor } from './mamlSpecs';
+import { asJsonSchema, familyDefaults, iterationsFor, mamlIterationsFor } from './mamlSpecs';
 import { MetaSgdLearner, metaSgdConfigSchema } from './metaSgd';
 import { ReptileLearner, reptileConfigSchema } from './reptile';
 
@@ -52,7 +52,7 @@ export const metaSgdSpec: AlgoSpec = {
   stageUnit: 'step',
   configSchema: asJsonSchema(metaSgdConfigSchema),
   metaBatchSize: (c) => metaSgdConfigSchema.parse(c).metaBatchSize,
-  defaultIterations: iterationsFor,
+  defaultIterations: mamlIterationsFor,
   familyDefaults,
   remoteSampling: true,
   create: async (a: CreateLearnerArgs) =>

@@ -203,6 +203,14 @@ describe('registry entries', () => {
       outer: 'trpo',
     });
     expect(getAlgo('maml').defaultIterations('point-nav')).toBeLessThanOrEqual(200);
+    // Cart-pole: MAML (and Meta-SGD) stop at 60; the baselines they are measured against train 500.
+    expect(getAlgo('maml').defaultIterations('cartpole')).toBe(60);
+    expect(getAlgo('meta-sgd').defaultIterations('cartpole')).toBe(60);
+    expect(getAlgo('pretrained').defaultIterations('cartpole')).toBe(500);
+    expect(getAlgo('oracle').defaultIterations('cartpole')).toBe(500);
+    expect(getAlgo('maml').defaultIterations('reacher')).toBe(
+      getAlgo('pretrained').defaultIterations('reacher'),
+    );
     expect(() => getAlgo('maml').configSchema.parse({ innerLr: -1 })).toThrow(/innerLr/);
     expect(() => getAlgo('maml').configSchema.parse({ bogus: 1 })).toThrow(/bogus/);
     expect(() => getAlgo('pretrained').configSchema.parse({ innerSteps: 1 })).toThrow(/innerSteps/);
