@@ -161,9 +161,13 @@ function train(
   });
 }
 
-/** A finished baseline run of this family and seed in `dir` (the requested length, if given), else null. */
+/**
+ * A finished baseline run of this family and seed in `dir`, trained for the requested length
+ * (--baseline-iterations, else the baseline's own default for the family), else null.
+ */
 async function findBaseline(dir: string, learner: string): Promise<string | null> {
   if (!fs.existsSync(dir)) return null;
+  const length = baselineIterations ?? getAlgo(learner).defaultIterations(family.id);
   for (const id of (await listRunIds(dir)).reverse()) {
     const meta = await readMeta(runDirOf(dir, id));
     const state = await readState(runDirOf(dir, id));
@@ -173,7 +177,7 @@ async function findBaseline(dir: string, learner: string): Promise<string | null
       c.algo === learner &&
       c.seed === seed &&
       state?.state === 'finished' &&
-      (baselineIterations === undefined || c.iterations === baselineIterations)
+      c.iterations === length
     )
       return id;
   }
