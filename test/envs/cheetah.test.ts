@@ -2,7 +2,7 @@
 // hold, and the rewards are the documented formulas of the forward velocity.
 import { describe, expect, it } from 'vitest';
 import { CheetahDirEnv, CheetahVelEnv, cheetahDir, cheetahVel } from '../../envs/cheetah';
-import { DT } from '../../envs/common/physics';
+import { DT, shiftBody, type MBody } from '../../envs/common/physics';
 import { Rng } from '../../src/core/rng';
 
 /** A periodic open-loop gait: each joint a phase-shifted sine at 3 Hz. */
@@ -31,6 +31,40 @@ describe('cheetah runner', () => {
       env.step(a);
     }
     expect(Math.abs(env.torsoX() - x0)).toBeGreaterThan(1);
+  });
+
+  it('cannot push itself along in the air: its centre of mass keeps its horizontal velocity', () => {
+    // Lifted 100 m, the runner has nothing to push against for the episode, so whatever its
+    // torques and however often its joints hit their limits, the horizontal momentum stays.
+    const rng = new Rng(5);
+    const a = new Float32Array(6);
+    for (const mode of ['bang-bang', 'gait', 'held']) {
+      const env = new CheetahVelEnv({ velocity: 1 }, 0);
+      env.reset({ seed: 3 });
+      const parts = env as unknown as { torso: MBody; segs: MBody[] };
+      const bodies = [parts.torso, ...parts.segs];
+      for (const b of bodies) shiftBody(b, 0, -100 * 100);
+      const com = () => {
+        let m = 0;
+        let x = 0;
+        let v = 0;
+        for (const b of bodies) {
+          m += b.mass;
+          x += b.mass * b.position.x;
+          v += b.mass * (b.position.x - b.positionPrev.x);
+        }
+        return { x: x / m / 100, v: v / m / 100 / DT };
+      };
+      const start = com();
+      for (let t = 0; t < 200; t++) {
+        if (mode === 'gait') gait(t, a);
+        else for (let i = 0; i < 6; i++) a[i] = mode === 'held' ? 1 : rng.uniform() < 0.5 ? -1 : 1;
+        env.step(a);
+      }
+      const end = com();
+      expect(end.v, mode).toBeCloseTo(start.v, 3);
+      expect(end.x - start.x, mode).toBeCloseTo(start.v * 200 * DT, 2);
+    }
   });
 
   it('never flips and keeps its joints within their limits under held random torques', () => {

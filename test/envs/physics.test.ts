@@ -1,14 +1,19 @@
 // The SI ↔ matter-js unit conversion the families rely on: gravity, forces and torques given
-// in SI produce the SI accelerations, whatever the pixel scale.
+// in SI produce the SI accelerations, whatever the pixel scale; and the momentum keeper gives
+// back what a position-level correction inside a group took from its momenta.
 import { describe, expect, it } from 'vitest';
 import {
   Composite,
   DELTA_MS,
   DT,
   Engine,
+  MomentumKeeper,
   Units,
   box,
   createEngine,
+  placeBody,
+  rotateAbout,
+  type MBody,
 } from '../../envs/common/physics';
 
 describe.each([100, 1000])('units at %i px/m', (pxPerM) => {
@@ -57,5 +62,67 @@ describe.each([100, 1000])('units at %i px/m', (pxPerM) => {
     // A 0.1 m square of 2 kg: I = m·(a² + a²)/12, times matter-js's Body._inertiaScale of 4,
     // which its constraint solver needs to stay stable (see envs/cartpole).
     expect(inertiaSi).toBeCloseTo((4 * 2 * 0.02) / 12, 9);
+  });
+});
+
+/** Centre of mass, linear momentum and angular momentum about the centre of mass (Verlet state). */
+function momenta(bodies: MBody[]) {
+  let m = 0;
+  let cx = 0;
+  let cy = 0;
+  let px = 0;
+  let py = 0;
+  for (const b of bodies) {
+    m += b.mass;
+    cx += b.mass * b.position.x;
+    cy += b.mass * b.position.y;
+    px += b.mass * (b.position.x - b.positionPrev.x);
+    py += b.mass * (b.position.y - b.positionPrev.y);
+  }
+  cx /= m;
+  cy /= m;
+  let l = 0;
+  for (const b of bodies) {
+    const vx = b.position.x - b.positionPrev.x;
+    const vy = b.position.y - b.positionPrev.y;
+    l += b.mass * ((b.position.x - cx) * vy - (b.position.y - cy) * vx);
+    l += b.inertia * (b.angle - b.anglePrev);
+  }
+  return { cx, cy, px, py, l };
+}
+
+describe('MomentumKeeper', () => {
+  it('gives back centre of mass and both momenta after a one-sided correction, keeping relative poses', () => {
+    const bodies = [0, 1, 2].map(
+      (i) => box({ id: i + 1, x: 0, y: 0, w: 30, h: 8 + 4 * i, massKg: 1 + i }) as MBody,
+    );
+    placeBody(bodies[0], 0, 0, 0.1, 0.3, -0.2, 0.01);
+    placeBody(bodies[1], 25, 5, 0.4, -0.5, 0.1, -0.02);
+    placeBody(bodies[2], 50, -3, -0.3, 0.2, 0.4, 0.03);
+    const keeper = new MomentumKeeper(bodies);
+    const before = momenta(bodies);
+    keeper.record();
+    // A joint-limit projection: turn the last two bodies about a pivot and stop them there.
+    for (const b of bodies.slice(1)) rotateAbout(b, { x: 12, y: 2 }, 0.2, 0.05);
+    const corrected = bodies.map((b) => ({
+      angle: b.angle,
+      w: b.angle - b.anglePrev,
+      dx: b.position.x - bodies[0].position.x,
+      dy: b.position.y - bodies[0].position.y,
+    }));
+    const moved = momenta(bodies);
+    expect(Math.abs(moved.px - before.px) + Math.abs(moved.l - before.l)).toBeGreaterThan(0.01);
+    keeper.restore();
+    const after = momenta(bodies);
+    for (const k of ['cx', 'cy', 'px', 'py', 'l'] as const)
+      expect(after[k]).toBeCloseTo(before[k], 9);
+    bodies.forEach((b, i) => {
+      // Rigid shifts only: same angles and offsets; the relative turning rates stay as set.
+      expect(b.angle).toBeCloseTo(corrected[i].angle, 12);
+      expect(b.position.x - bodies[0].position.x).toBeCloseTo(corrected[i].dx, 9);
+      expect(b.position.y - bodies[0].position.y).toBeCloseTo(corrected[i].dy, 9);
+      const rel = b.angle - b.anglePrev - (bodies[0].angle - bodies[0].anglePrev);
+      expect(rel).toBeCloseTo(corrected[i].w - corrected[0].w, 12);
+    });
   });
 });
