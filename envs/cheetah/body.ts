@@ -57,7 +57,6 @@ import {
   Engine,
   Events,
   Joint,
-  MomentumKeeper,
   Units,
   WorldTemplate,
   box,
@@ -69,6 +68,7 @@ import {
   type MConstraint,
   type MEngine,
 } from '../common/physics';
+import { MomentumKeeper } from '../common/momentum';
 
 export const CHEETAH_HORIZON = 200;
 export const CTRL_COST = 0.05;

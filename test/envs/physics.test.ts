@@ -7,7 +7,6 @@ import {
   DELTA_MS,
   DT,
   Engine,
-  MomentumKeeper,
   Units,
   box,
   createEngine,
@@ -15,6 +14,7 @@ import {
   rotateAbout,
   type MBody,
 } from '../../envs/common/physics';
+import { MomentumKeeper } from '../../envs/common/momentum';
 
 describe.each([100, 1000])('units at %i px/m', (pxPerM) => {
   const units = new Units(pxPerM);
