@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CheetahDirEnv, CheetahVelEnv, cheetahDir, cheetahVel } from '../../envs/cheetah';
 import { DT, shiftBody, type MBody } from '../../envs/common/physics';
 import { Rng } from '../../src/core/rng';
+import { momenta } from '../helpers/momenta';
 
 /** A periodic open-loop gait: each joint a phase-shifted sine at 3 Hz. */
 function gait(t: number, a: Float32Array, phase = 1): void {
@@ -45,15 +46,8 @@ describe('cheetah runner', () => {
       const bodies = [parts.torso, ...parts.segs];
       for (const b of bodies) shiftBody(b, 0, -100 * 100);
       const com = () => {
-        let m = 0;
-        let x = 0;
-        let v = 0;
-        for (const b of bodies) {
-          m += b.mass;
-          x += b.mass * b.position.x;
-          v += b.mass * (b.position.x - b.positionPrev.x);
-        }
-        return { x: x / m / 100, v: v / m / 100 / DT };
+        const { mass, cx, px } = momenta(bodies);
+        return { x: cx / 100, v: px / mass / 100 / DT };
       };
       const start = com();
       for (let t = 0; t < 200; t++) {

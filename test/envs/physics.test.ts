@@ -15,6 +15,7 @@ import {
   type MBody,
 } from '../../envs/common/physics';
 import { MomentumKeeper } from '../../envs/common/momentum';
+import { momenta } from '../helpers/momenta';
 
 describe.each([100, 1000])('units at %i px/m', (pxPerM) => {
   const units = new Units(pxPerM);
@@ -64,32 +65,6 @@ describe.each([100, 1000])('units at %i px/m', (pxPerM) => {
     expect(inertiaSi).toBeCloseTo((4 * 2 * 0.02) / 12, 9);
   });
 });
-
-/** Centre of mass, linear momentum and angular momentum about the centre of mass (Verlet state). */
-function momenta(bodies: MBody[]) {
-  let m = 0;
-  let cx = 0;
-  let cy = 0;
-  let px = 0;
-  let py = 0;
-  for (const b of bodies) {
-    m += b.mass;
-    cx += b.mass * b.position.x;
-    cy += b.mass * b.position.y;
-    px += b.mass * (b.position.x - b.positionPrev.x);
-    py += b.mass * (b.position.y - b.positionPrev.y);
-  }
-  cx /= m;
-  cy /= m;
-  let l = 0;
-  for (const b of bodies) {
-    const vx = b.position.x - b.positionPrev.x;
-    const vy = b.position.y - b.positionPrev.y;
-    l += b.mass * ((b.position.x - cx) * vy - (b.position.y - cy) * vx);
-    l += b.inertia * (b.angle - b.anglePrev);
-  }
-  return { cx, cy, px, py, l };
-}
 
 describe('MomentumKeeper', () => {
   it('gives back centre of mass and both momenta after a one-sided correction, keeping relative poses', () => {
