@@ -25,9 +25,9 @@ const baselineSchema = mamlConfigSchema.extend({
 
 /**
  * Default meta-iterations per family: point-nav reaches the paper's figures well within 200.
- * The cheetahs take 400: a meta-iteration takes 4.1–4.3 s on a 2-core machine, so 400 fit
- * the 30 minutes a desktop user waits (cheetah-vel, seed 1: 28.6 min, g₁ 0.49, g₃ 0.72 on 40
- * held-out tasks) where 500 would take about 36.
+ * The cheetahs take 400: a meta-iteration takes 3.9–4.4 s on a 2-core machine, so 400 fit
+ * the 30 minutes a desktop user waits (seed 1: cheetah-vel 28.1 min, cheetah-dir 29.2) where
+ * 500 would take about 36.
  */
 export function iterationsFor(familyId: string): number {
   if (familyId === 'point-nav') return 200;
