@@ -25,12 +25,16 @@ const baselineSchema = mamlConfigSchema.extend({
 
 /**
  * Default meta-iterations per family: point-nav reaches the paper's figures well within 200.
- * The cheetahs take 400: a meta-iteration takes 3.9–4.4 s on a 2-core machine, so 400 fit
- * the 30 minutes a desktop user waits (seed 1: cheetah-vel 28.1 min, cheetah-dir 29.2) where
- * 500 would take about 36.
+ * The matter-js cheetahs take 400: a meta-iteration takes 3.9–4.4 s on a 2-core machine, so
+ * 400 fit the 30 minutes a desktop user waits (seed 1: cheetah-vel 28.1 min, cheetah-dir
+ * 29.2) where 500 would take about 36. The MuJoCo half-cheetahs take the MAML paper's 300:
+ * 3.5–4.9 s per meta-iteration (medians, seeds 1–2), 18–24 minutes, and their return after
+ * one step on training tasks stops rising before that (seed 1, mujoco-cheetah-dir: 510 over
+ * iterations 151–200, 520 over 251–300; mujoco-cheetah-vel: −97.4 and −94.7).
  */
 export function iterationsFor(familyId: string): number {
   if (familyId === 'point-nav') return 200;
+  if (familyId === 'mujoco-cheetah-vel' || familyId === 'mujoco-cheetah-dir') return 300;
   return familyId === 'cheetah-vel' || familyId === 'cheetah-dir' ? 400 : 500;
 }
 

@@ -211,6 +211,10 @@ describe('registry entries', () => {
     expect(getAlgo('maml').defaultIterations('reacher')).toBe(
       getAlgo('pretrained').defaultIterations('reacher'),
     );
+    // The MuJoCo half-cheetahs train the MAML paper's 300 meta-iterations, baselines as long.
+    for (const f of ['mujoco-cheetah-vel', 'mujoco-cheetah-dir'])
+      for (const a of ['maml', 'pretrained', 'oracle'])
+        expect(getAlgo(a).defaultIterations(f)).toBe(300);
     expect(() => getAlgo('maml').configSchema.parse({ innerLr: -1 })).toThrow(/innerLr/);
     expect(() => getAlgo('maml').configSchema.parse({ bogus: 1 })).toThrow(/bogus/);
     expect(() => getAlgo('pretrained').configSchema.parse({ innerSteps: 1 })).toThrow(/innerSteps/);
