@@ -293,6 +293,41 @@ describe('adaptation viewer', () => {
     expect(app.errors).toEqual([]);
   });
 
+  it('the MuJoCo half-cheetah example runs the way the slider sets after one step', async () => {
+    const { page } = app;
+    const cheetah = readdirSync(resolve(import.meta.dirname, '../../../examples/runs')).find((id) =>
+      id.includes('mujoco-cheetah-dir-maml'),
+    )!;
+    expect(cheetah).toBeTruthy();
+    await openViewer(page, `run=${cheetah}`);
+    await expect
+      .poll(() => page.getByTestId('stage-legend').textContent())
+      .toMatch(/Trained for 1 step/);
+    // Forward first, then backward: the same initial policy, told only by the rewards of its
+    // episodes, runs each way after one gradient step. The return is the mean forward speed
+    // along the direction (m/s) summed over the 200 steps, minus a small control cost: before
+    // adaptation it hovers near 0; after the step it is hundreds (1 m/s or more, the right way).
+    for (const direction of [1, -1]) {
+      await setNumber(page, 'param-value-direction', direction);
+      await expect
+        .poll(() => page.getByTestId('viewer-task').textContent())
+        .toContain(`{"direction":${direction}}`);
+      await adaptAndWait(page, 2);
+      const [returns] = returnsOf(
+        await page.getByTestId('viewer-chart').getAttribute('data-returns'),
+      );
+      expect(returns, `direction ${direction}`).toHaveLength(2);
+      expect(returns[1] - returns[0], `direction ${direction}: ${returns}`).toBeGreaterThan(150);
+      expect(returns[1], `direction ${direction}: ${returns}`).toBeGreaterThan(200);
+    }
+    await page.keyboard.press('End');
+    await page.screenshot({
+      path: join(SHOTS, 'viewer-mujoco-cheetah-dir-adapted.png'),
+      fullPage: true,
+    });
+    expect(app.errors).toEqual([]);
+  });
+
   it('opening and closing the viewer 20 times leaves renderer.info.memory where it started', async () => {
     const { page } = app;
     const memory = () =>
