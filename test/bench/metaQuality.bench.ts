@@ -12,13 +12,14 @@
 // (default --steps 1, so the baselines take one gradient step).
 // --meta-control JSON trains with meta-control (src/shared/metaControl.ts: meta-validation,
 // early stopping, schedules) and --checkpoint best evaluates the checkpoint it chose on
-// meta-validation (default: the latest).
+// meta-validation (default: the latest). --name labels the learner's run for the runs list
+// (the baselines keep theirs), so a benchmarked run can be shipped as an example as it is.
 //
 //   npm run bench:meta-quality -- --family F --algo maml|rl2|reptile|meta-sgd|nearest-task --seed S
 //     [--iterations N] [--run DIR] [--baselines DIR] [--baseline-iterations N]
 //     [--protocol default|paper] [--tasks 40] [--steps K] [--eval-seed 0]
 //     [--out runs/bench-meta] [--preview-every 0] [--hp key=value …] [--no-random]
-//     [--meta-control JSON] [--checkpoint latest|best]
+//     [--meta-control JSON] [--checkpoint latest|best] [--name LABEL]
 //
 // Prints a table, then as its LAST line one JSON object:
 //   {"family","algo","seed","iterations","wallMinutes","envSteps","returns":[R0,R1,…],
@@ -65,6 +66,7 @@ const { values } = parseArgs({
     workers: { type: 'string' },
     'meta-control': { type: 'string' },
     checkpoint: { type: 'string', default: 'latest' },
+    name: { type: 'string' },
   },
 });
 
@@ -105,6 +107,8 @@ const baselineIterations = intArg('baseline-iterations', values['baseline-iterat
 const tasks = intArg('tasks', values.tasks, 1)!;
 const evalSeed = intArg('eval-seed', values['eval-seed'], 0)!;
 const workers = intArg('workers', values.workers, 1) ?? defaultWorkerCount();
+if (values.run !== undefined && values.name !== undefined)
+  fail('--name labels the run this benchmark trains; it does not rename a --run');
 if (values.checkpoint !== 'latest' && values.checkpoint !== 'best')
   fail(`--checkpoint must be latest or best, got "${values.checkpoint}"`);
 if (values['meta-control'] !== undefined) {
@@ -127,6 +131,7 @@ function train(
   iters: number | undefined,
   hp: string[],
   metaControl?: string,
+  name?: string,
 ): Promise<string> {
   const args = [
     BIN,
@@ -148,6 +153,7 @@ function train(
   if (iters !== undefined) args.push('--iterations', String(iters));
   for (const h of hp) args.push('--hp', h);
   if (metaControl !== undefined) args.push('--meta-control', metaControl);
+  if (name !== undefined) args.push('--name', name);
   console.log(`training: metarl ${args.slice(1).join(' ')}  (load ${load()})`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -207,7 +213,14 @@ if (values.run) {
   fs.mkdirSync(values.out!, { recursive: true });
   main = {
     root: path.resolve(values.out!),
-    runId: await train(values.out!, algo, iterations, values.hp!, values['meta-control']),
+    runId: await train(
+      values.out!,
+      algo,
+      iterations,
+      values.hp!,
+      values['meta-control'],
+      values.name,
+    ),
   };
 }
 const mainRun = await loadRunLearner(
