@@ -108,6 +108,8 @@ describe('adaptation viewer', () => {
     await expect
       .poll(() => page.getByTestId('viewer-task').textContent())
       .toMatch(/\{".+\} · sampled/);
+    // Not a runner: the camera stays put unless asked to follow.
+    expect(await page.getByTestId('viewer-follow').isChecked()).toBe(false);
 
     const scene = page.getByTestId('viewer-scene');
     const box = (await scene.boundingBox())!;
@@ -303,6 +305,8 @@ describe('adaptation viewer', () => {
     await expect
       .poll(() => page.getByTestId('stage-legend').textContent())
       .toMatch(/Trained for 1 step/);
+    // A runner: the camera follows the adapted cheetah unless the checkbox is cleared.
+    await expect.poll(() => page.getByTestId('viewer-follow').isChecked()).toBe(true);
     // Forward first, then backward: the same initial policy, told only by the rewards of its
     // episodes, runs each way after one gradient step. The return sums the speed along the
     // direction (m/s) over the 200 steps, minus a small control cost: before adaptation it
