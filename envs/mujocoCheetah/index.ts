@@ -185,6 +185,11 @@ export const mujocoCheetahVel: TaskFamily<MujocoCheetahVelTask> = {
     termination: TERM_DOC,
     tasks: `v_goal ~ U[0, 2] m/s as in the MAML reference code; 20% of velocities (by a hash of the value) are the test split`,
     departures: DEPARTURES,
+    oracle: {
+      value: -44,
+      source:
+        'oracle runs of seeds 1 and 2 (300 iterations): −45.8 and −41.4 on 40 held-out test tasks, the benchmark’s figure; the MAML paper’s oracle: −54.5',
+    },
   },
   prepare: () => loadMujoco().then(() => undefined),
   sampleTasks(n: number, rng: Rng, split: 'train' | 'test'): MujocoCheetahVelTask[] {
@@ -221,6 +226,11 @@ export const mujocoCheetahDir: TaskFamily<MujocoCheetahDirTask> = {
     termination: TERM_DOC,
     tasks: `direction d = +1 or −1 with probability ½ each, as in the MAML reference code; with only two tasks the train and test splits share them`,
     departures: DEPARTURES,
+    oracle: {
+      value: 420,
+      source:
+        'oracle runs of seeds 1 and 2 (300 iterations): 379.7 and 460.6 on 40 held-out test tasks, the benchmark’s figure; the MAML paper’s oracle: 442.7',
+    },
   },
   prepare: () => loadMujoco().then(() => undefined),
   sampleTasks(n: number, rng: Rng, split: 'train' | 'test'): MujocoCheetahDirTask[] {

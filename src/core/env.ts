@@ -64,6 +64,12 @@ export interface TaskFamily<T extends JsonObject = JsonObject> {
     termination: string;
     tasks?: string;
     departures?: string;
+    /**
+     * What a policy told the task returns on held-out test tasks, as the project's benchmark
+     * measured it (an oracle run), and where the figure comes from: the viewer's "good value"
+     * when no oracle run of the family is at hand.
+     */
+    oracle?: { value: number; source: string };
   };
   /** `n` tasks of a split. Train and test splits are disjoint and reproducible given the rng. */
   sampleTasks(n: number, rng: Rng, split: 'train' | 'test'): T[];

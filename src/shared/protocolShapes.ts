@@ -82,6 +82,7 @@ export const FamilyDescriptionSchema = z.object({
     termination: z.string(),
     tasks: z.string().optional(),
     departures: z.string().optional(),
+    oracle: z.object({ value: z.number(), source: z.string() }).optional(),
   }),
 });
 export type FamilyDescription = z.infer<typeof FamilyDescriptionSchema>;

@@ -1,7 +1,7 @@
 // Small facts about runs that several screens show: the name people gave a run (its id
 // otherwise), how many adaptation stages it was trained with, and the oracle's return on a
 // family (the "good value" of the legends).
-import type { RunSummary } from '../../../src/shared/protocol';
+import type { FamilyInfo, RunSummary } from '../../../src/shared/protocol';
 import type { JsonObject } from '../../../src/shared/json';
 
 export function runLabel(r: { runId: string; name?: string } | null | undefined): string {
@@ -22,20 +22,25 @@ export function defaultStages(stageUnit: 'step' | 'episode', hyper: JsonObject):
   return Math.max(1, trainedStages(stageUnit, hyper));
 }
 
-/** The best training return of an oracle run of the family, if any: what "good" looks like. */
+/**
+ * What "good" looks like on a family: the best training return of an oracle run of it, if
+ * there is one here; otherwise the oracle figure the family documents (its benchmark's), if any.
+ */
 export function oracleGood(
   runs: readonly RunSummary[],
-  family: string | null | undefined,
+  family: Pick<FamilyInfo, 'id' | 'docs'> | null | undefined,
 ): { value: number; source: string } | null {
+  if (!family) return null;
   let best: RunSummary | null = null;
   for (const r of runs) {
-    if (r.algo !== 'oracle' || r.family !== family || r.bestReturn === null) continue;
+    if (r.algo !== 'oracle' || r.family !== family.id || r.bestReturn === null) continue;
     if (!best || r.bestReturn > best.bestReturn!) best = r;
   }
-  return best
-    ? {
-        value: best.bestReturn!,
-        source: `the oracle run “${runLabel(best)}”, which is told the task, reached it in training`,
-      }
-    : null;
+  if (best)
+    return {
+      value: best.bestReturn!,
+      source: `the oracle run “${runLabel(best)}”, which is told the task, reached it in training`,
+    };
+  const doc = family.docs.oracle;
+  return doc ? { value: doc.value, source: `a policy told the task: ${doc.source}` } : null;
 }

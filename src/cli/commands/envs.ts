@@ -12,6 +12,8 @@ export function formatFamilies(): string {
     lines.push(`  termination: ${f.docs.termination}`);
     if (f.docs.tasks) lines.push(`  tasks: ${f.docs.tasks}`);
     if (f.docs.departures) lines.push(`  departures from the reference: ${f.docs.departures}`);
+    if (f.docs.oracle)
+      lines.push(`  oracle (told the task): about ${f.docs.oracle.value}, ${f.docs.oracle.source}`);
     lines.push('  task parameters:');
     for (const p of f.params) {
       const unit = p.unit ? ` ${p.unit}` : '';
