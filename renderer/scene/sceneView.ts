@@ -160,6 +160,7 @@ export class SceneView {
     b.stop(TRAILS, t);
     t = b.start();
     this.updateFollow();
+    this.markCameraOffset();
     b.stop(CAMERA, t);
     t = b.start();
     this.renderer.render(this.scene, this.camera);
@@ -342,6 +343,16 @@ export class SceneView {
     this.follow = agentId !== null;
     if (agentId !== null) this.followAgent = agentId;
     this.dirty = true;
+  }
+
+  /**
+   * How far the camera's target has moved from the scene's default framing (world metres, on
+   * the canvas as data-camera-offset): a following camera moves with the runner; diagnostics
+   * and end-to-end tests read it.
+   */
+  private markCameraOffset(): void {
+    const offset = this.controls.target.distanceTo(this.homeTarget).toFixed(2);
+    if (this.canvas.dataset.cameraOffset !== offset) this.canvas.dataset.cameraOffset = offset;
   }
 
   private updateFollow(): void {

@@ -1,7 +1,7 @@
 // End-to-end tests of the adaptation viewer through the web host in headless Chromium.
-// Trains its own tiny runs first (a few meta-iterations each), so it is self-contained:
-// MAML and RL² on point-nav, MAML on cartpole. Screenshots are regenerated under
-// test/e2e/screenshots/.
+// Trains its own tiny runs first (a few meta-iterations each): MAML and RL² on point-nav,
+// MAML on cartpole; trained behaviour is checked on the shipped example runs (MuJoCo
+// cheetah-dir, reacher). Screenshots are regenerated under test/e2e/screenshots/.
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,6 +132,8 @@ describe('adaptation viewer', () => {
       .poll(() => page.getByTestId('stage-legend').textContent())
       .toMatch(/Trained for 1 step/);
     await expect.poll(() => page.getByTestId('viewer-steps').inputValue()).toBe('1');
+    // No oracle run here: the good value is the family's benchmark figure.
+    expect(await text(page, 'legend-good')).toMatch(/About -0\.5: a policy told the task/);
     // Inline validation names the field as labelled, and blocks the adaptation.
     await setNumber(page, 'viewer-steps', 25);
     expect(await text(page, 'viewer-steps-error')).toBe(
@@ -307,6 +309,8 @@ describe('adaptation viewer', () => {
       .toMatch(/Trained for 1 step/);
     // A runner: the camera follows the adapted cheetah unless the checkbox is cleared.
     await expect.poll(() => page.getByTestId('viewer-follow').isChecked()).toBe(true);
+    // The shipped example has no oracle run beside it; the legend still says what good is.
+    expect(await text(page, 'legend-good')).toMatch(/About 420: .*MAML paper/);
     // Forward first, then backward: the same initial policy, told only by the rewards of its
     // episodes, runs each way after one gradient step. The return sums the speed along the
     // direction (m/s) over the 200 steps, minus a small control cost: before adaptation it
@@ -334,6 +338,57 @@ describe('adaptation viewer', () => {
       path: join(SHOTS, 'viewer-mujoco-cheetah-dir-adapted.png'),
       fullPage: true,
     });
+    // Following, the camera has moved with the runner by the end of the replay (metres).
+    const offset = async () =>
+      Number(
+        await page.getByTestId('viewer-scene').locator('canvas').getAttribute('data-camera-offset'),
+      );
+    await expect.poll(offset).toBeGreaterThan(3);
+    // Cleared, it stays where it is put: back at the default framing, replayed to the end.
+    await page.getByTestId('viewer-follow').uncheck();
+    await page.getByTestId('viewer-camera-reset').click();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('End');
+    await expect
+      .poll(() => page.getByTestId('viewer-scene').getAttribute('data-frame'))
+      .not.toBe('0');
+    await page.waitForTimeout(300);
+    expect(await offset()).toBe(0);
+    expect(app.errors).toEqual([]);
+  });
+
+  it('the reacher example reaches a goal it does not see after one step', async () => {
+    const { page } = app;
+    const reacher = readdirSync(resolve(import.meta.dirname, '../../../examples/runs')).find((id) =>
+      id.includes('reacher-maml'),
+    )!;
+    expect(reacher).toBeTruthy();
+    await openViewer(page, `run=${reacher}`);
+    await expect.poll(() => page.getByTestId('viewer-task').textContent()).toContain('sampled');
+    // Two goals on opposite sides of the arm's base. The return is minus the fingertip's
+    // distance to the goal (m), summed over the 60 steps, minus a small control cost: the
+    // same initial policy, told only by the rewards of its episodes, gets closer to each.
+    for (const [x, y] of [
+      [0.12, 0.08],
+      [-0.1, -0.12],
+    ]) {
+      await setNumber(page, 'param-value-goalX', x);
+      await setNumber(page, 'param-value-goalY', y);
+      await expect
+        .poll(() => page.getByTestId('viewer-task').textContent())
+        .toContain(`"goal":[${x},${y}]`);
+      const previous = await attr(page, 'viewer-chart', 'data-returns');
+      await page.getByTestId('viewer-adapt').click();
+      await expect
+        .poll(() => attr(page, 'viewer-chart', 'data-returns'), { timeout: 180_000 })
+        .not.toBe(previous);
+      await expect.poll(() => page.getByTestId('viewer-adapt').isDisabled()).toBe(false);
+      const [returns] = returnsOf(await attr(page, 'viewer-chart', 'data-returns'));
+      expect(returns, `goal ${x}, ${y}`).toHaveLength(2);
+      expect(returns[1] - returns[0], `goal ${x}, ${y}: ${returns}`).toBeGreaterThan(2);
+    }
+    await page.keyboard.press('End');
+    await page.screenshot({ path: join(SHOTS, 'viewer-reacher-adapted.png'), fullPage: true });
     expect(app.errors).toEqual([]);
   });
 
