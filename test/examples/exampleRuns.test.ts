@@ -3,8 +3,9 @@
 // what scripts/slimExampleRun.js leaves), finished training, listed with its command in
 // examples/runs/README.md, loads from its checkpoint and adapts — on a few held-out test
 // tasks, the mean return after the stages it was trained with (MAML's inner steps, RL²'s
-// later episodes of a trial) is above the return before adaptation. `metarl eval` on an
-// example writes nothing into it.
+// later episodes of a trial) is above the return before adaptation; RL² on the MuJoCo
+// cheetah-vel, which adapts within its first episode, beats what any policy blind to the
+// target velocity can return. `metarl eval` on an example writes nothing into it.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -64,6 +65,33 @@ describe('example runs', () => {
       expect(readme).toContain(`examples/runs/${id}`);
       expect(readme).toContain(`--env ${family} --algo ${algo} --seed ${metas[i].config.seed}`);
     });
+
+    if (algo === 'rl2' && family === 'mujoco-cheetah-vel') {
+      // RL² on cheetah-vel tells the target from the rewards of its first steps, so its
+      // first episode is already adapted and the second adds little. The check is instead
+      // against every policy that ignores the task: run at targets 0.4 and 1.8 m/s, such a
+      // policy's two returns sum to at most −1.4 · 200 = −280 (|v − 0.4| + |v − 1.8| ≥ 1.4
+      // at every step, whatever v), as would any mix of the two speeds.
+      it(`${id} (${algo} on ${family}) runs near each target in its first episode`, async () => {
+        const run = await loadRunLearner(EXAMPLES, id, undefined, { workers: 1 });
+        try {
+          const first: number[] = [];
+          for (const velocity of [0.4, 1.8]) {
+            const r = await run.learner.adapt(
+              { velocity },
+              { steps: 1, episodesPerStage: 4, seed: 0 },
+            );
+            first.push(r.returns[0]);
+          }
+          expect(first[0] + first[1], `episode 1 at 0.4 and 1.8 m/s: ${first}`).toBeGreaterThan(
+            -200,
+          );
+        } finally {
+          await run.learner.dispose();
+        }
+      });
+      continue;
+    }
 
     it(`${id} (${algo} on ${family}) adapts: return after adaptation above before`, async () => {
       const run = await loadRunLearner(EXAMPLES, id, undefined, { workers: 1 });

@@ -1,7 +1,7 @@
 // End-to-end tests of the adaptation viewer through the web host in headless Chromium.
 // Trains its own tiny runs first (a few meta-iterations each): MAML and RL² on point-nav,
-// MAML on cartpole; trained behaviour is checked on the shipped example runs (MuJoCo
-// cheetah-dir, reacher). Screenshots are regenerated under test/e2e/screenshots/.
+// MAML on cartpole; trained behaviour is checked on the shipped example runs (MAML on the
+// MuJoCo cheetah-dir and the reacher, RL² on the MuJoCo cheetah-vel). Screenshots are regenerated under test/e2e/screenshots/.
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -354,6 +354,43 @@ describe('adaptation viewer', () => {
       .not.toBe('0');
     await page.waitForTimeout(300);
     expect(await offset()).toBe(0);
+    expect(app.errors).toEqual([]);
+  });
+
+  it('the RL² MuJoCo cheetah-vel example runs at the target velocity the task editor sets', async () => {
+    const { page } = app;
+    const cheetah = readdirSync(resolve(import.meta.dirname, '../../../examples/runs')).find((id) =>
+      id.includes('mujoco-cheetah-vel-rl2'),
+    )!;
+    expect(cheetah).toBeTruthy();
+    await openViewer(page, `run=${cheetah}`);
+    await expect.poll(() => page.getByTestId('viewer-task').textContent()).toContain('sampled');
+    // The return is −|v − target| summed over the 200 steps, minus a small control cost. A
+    // policy blind to the target returns at most −280 over targets 0.4 and 1.8 m/s together
+    // (|v − 0.4| + |v − 1.8| ≥ 1.4 at every step); RL² finds the target from the rewards of
+    // its first steps, so already its first episode runs close to each.
+    const first: number[] = [];
+    for (const velocity of [0.4, 1.8]) {
+      await setNumber(page, 'param-value-velocity', velocity);
+      await expect
+        .poll(() => page.getByTestId('viewer-task').textContent())
+        .toContain(`{"velocity":${velocity}}`);
+      const previous = await attr(page, 'viewer-chart', 'data-returns');
+      await page.getByTestId('viewer-adapt').click();
+      await expect
+        .poll(() => attr(page, 'viewer-chart', 'data-returns'), { timeout: 180_000 })
+        .not.toBe(previous);
+      await expect.poll(() => page.getByTestId('viewer-adapt').isDisabled()).toBe(false);
+      const [returns] = returnsOf(await attr(page, 'viewer-chart', 'data-returns'));
+      expect(returns, `velocity ${velocity}`).toHaveLength(2);
+      first.push(returns[0]);
+    }
+    expect(first[0] + first[1], `episode 1 at 0.4 and 1.8 m/s: ${first}`).toBeGreaterThan(-200);
+    await page.keyboard.press('End');
+    await page.screenshot({
+      path: join(SHOTS, 'viewer-mujoco-cheetah-vel-rl2.png'),
+      fullPage: true,
+    });
     expect(app.errors).toEqual([]);
   });
 
