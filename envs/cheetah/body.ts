@@ -398,6 +398,7 @@ export class CheetahEnv<T extends JsonObject> {
       ],
       bounds: { min: [-3, 0, -1], max: [3, 1.5, 1] },
       follow: 'torso',
+      stepSeconds: DT,
       trail: 'torso',
       floor: { height: 0 },
     };

@@ -361,6 +361,7 @@ export abstract class MujocoEnv<T extends JsonObject> {
     };
     if (this.opts.follow) desc.follow = this.opts.follow;
     if (this.opts.floor) desc.floor = { ...this.opts.floor };
+    desc.stepSeconds = this.dt;
     return desc;
   }
 

@@ -34,6 +34,7 @@ export const SceneSchema = z.object({
   markers: z.array(SceneBodySchema),
   bounds: z.object({ min: vec3, max: vec3 }),
   follow: z.string().optional(),
+  stepSeconds: z.number().positive().optional(),
   trail: z.string(),
   floor: z
     .object({ height: z.number(), goalParams: z.tuple([z.string(), z.string()]).optional() })

@@ -43,6 +43,8 @@ export interface SceneDescription {
   bounds: { min: [number, number, number]; max: [number, number, number] };
   /** Name of the body a follow-camera tracks (runners), if any. */
   follow?: string;
+  /** Simulated seconds per frame (one env step), so the viewer can read speeds off the poses. */
+  stepSeconds?: number;
   /** The body whose trajectory is drawn as the adaptation trail. */
   trail: string;
   /** Floor height along `up` and the plane a click on the floor maps to a goal, if the family has goals. */

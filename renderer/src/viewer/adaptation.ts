@@ -3,7 +3,7 @@
 // or a click on the floor, with in/out-of-distribution marking.
 import type { AdaptReply, EpisodeJson } from '../../../src/shared/protocol';
 import type { JsonObject, JsonValue } from '../../../src/shared/json';
-import type { SceneDescription } from '../../../src/shared/scene';
+import { POSE_SIZE, type SceneDescription } from '../../../src/shared/scene';
 import type { TaskParam } from '../../../src/core/env';
 
 /** A task parameter as the trainer's family list gives it. */
@@ -130,6 +130,23 @@ export function pickableEpisodes(reply: Pick<AdaptReply, 'episodes'> | null): nu
   const sets = [...per.values()];
   if (!sets.length) return [];
   return [...sets[0]].filter((i) => sets.every((s) => s.has(i))).sort((a, b) => a - b);
+}
+
+/**
+ * A runner's mean forward speed over a replayed episode (m/s): how far its followed body moved
+ * along x from the first frame to the last, over the simulated time between them. null for
+ * scenes without a followed body or a frame duration, and for episodes of fewer than 2 frames.
+ */
+export function forwardSpeed(
+  scene: Pick<SceneDescription, 'bodies' | 'follow' | 'stepSeconds'> | null,
+  frames: readonly ArrayLike<number>[],
+): number | null {
+  if (!scene?.follow || !scene.stepSeconds || frames.length < 2) return null;
+  const body = scene.bodies.findIndex((b) => b.name === scene.follow);
+  if (body < 0) return null;
+  const o = body * POSE_SIZE;
+  const dx = frames[frames.length - 1][o] - frames[0][o];
+  return dx / ((frames.length - 1) * scene.stepSeconds);
 }
 
 /** Frames in the longest stage: the length of the replay. */

@@ -370,6 +370,7 @@ describe('adaptation viewer', () => {
     // (|v − 0.4| + |v − 1.8| ≥ 1.4 at every step); RL² finds the target from the rewards of
     // its first steps, so already its first episode runs close to each.
     const first: number[] = [];
+    const speeds: number[] = [];
     for (const velocity of [0.4, 1.8]) {
       await setNumber(page, 'param-value-velocity', velocity);
       await expect
@@ -384,8 +385,11 @@ describe('adaptation viewer', () => {
       const [returns] = returnsOf(await attr(page, 'viewer-chart', 'data-returns'));
       expect(returns, `velocity ${velocity}`).toHaveLength(2);
       first.push(returns[0]);
+      // The legend reads the replayed first episode's mean forward speed.
+      speeds.push(Number(await attr(page, 'legend-speed-0', 'data-speed')));
     }
     expect(first[0] + first[1], `episode 1 at 0.4 and 1.8 m/s: ${first}`).toBeGreaterThan(-200);
+    expect(speeds[1] - speeds[0], `speeds at 0.4 and 1.8 m/s: ${speeds}`).toBeGreaterThan(0.6);
     await page.keyboard.press('End');
     await page.screenshot({
       path: join(SHOTS, 'viewer-mujoco-cheetah-vel-rl2.png'),

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
   PlaybackClock,
   exportRecord,
+  forwardSpeed,
   getPath,
   paramStatus,
   placeGoalMarker,
@@ -17,6 +18,7 @@ import {
   type ParamInfo,
 } from '../../../renderer/src/viewer/adaptation';
 import { pointNav } from '../../../envs/pointNav';
+import { cheetahDir } from '../../../envs/cheetah';
 import type { EpisodeJson } from '../../../src/shared/protocol';
 import { GOAL_COLOR } from '../../../src/shared/scene';
 
@@ -213,5 +215,43 @@ describe('task editing', () => {
       task: { goal: [1, 2] },
       runs: [],
     });
+  });
+});
+
+describe('forward speed readout', () => {
+  it("equals the cheetah's mean rewarded velocity over an episode", () => {
+    // cheetah-dir with direction +1 rewards v − 0.05‖a‖² per step, v the torso's x velocity:
+    // adding the control cost back and averaging gives the mean v the readout must show.
+    const env = cheetahDir.make({ direction: 1 }, 3);
+    env.reset();
+    const scene = env.scene();
+    const frames = [Float32Array.from(env.frame())];
+    const a = new Float32Array(6);
+    let sumV = 0;
+    const steps = 120;
+    for (let t = 0; t < steps; t++) {
+      for (let j = 0; j < 6; j++) a[j] = Math.sin(0.4 * t + j);
+      const r = env.step(a);
+      sumV += r.reward + 0.05 * a.reduce((s, x) => s + x * x, 0);
+      frames.push(Float32Array.from(env.frame()));
+    }
+    env.close?.();
+    const v = forwardSpeed(scene, frames);
+    expect(v).not.toBeNull();
+    expect(Math.abs(sumV / steps)).toBeGreaterThan(0.05);
+    expect(v!).toBeCloseTo(sumV / steps, 3);
+  });
+
+  it('is null for scenes that are not runners or have no frame duration', () => {
+    const frames = [new Float32Array(14), new Float32Array(14).fill(1)];
+    const bodies = [
+      { name: 'a', geom: { type: 'sphere' as const, radius: 1 }, color: '#000' },
+      { name: 'b', geom: { type: 'sphere' as const, radius: 1 }, color: '#000' },
+    ];
+    expect(forwardSpeed({ bodies, follow: 'b', stepSeconds: 0.5 }, frames)).toBe(2);
+    expect(forwardSpeed({ bodies, stepSeconds: 0.5 }, frames)).toBeNull();
+    expect(forwardSpeed({ bodies, follow: 'b' }, frames)).toBeNull();
+    expect(forwardSpeed({ bodies, follow: 'b', stepSeconds: 0.5 }, frames.slice(1))).toBeNull();
+    expect(forwardSpeed(pointNav.make({ goal: [0.1, 0.1] }).scene(), frames)).toBeNull();
   });
 });
