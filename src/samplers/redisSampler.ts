@@ -93,6 +93,9 @@ export async function listWorkers(redis: Redis): Promise<ClusterWorkerInfo[]> {
   return out.sort((a, b) => a.id.localeCompare(b.id));
 }
 
+/** Samplers made by this process so far (part of each sampler's instance name). */
+let samplerSerial = 0;
+
 export class RedisSampler {
   readonly target: RedisTarget;
   private readonly redis: Redis;
@@ -122,7 +125,8 @@ export class RedisSampler {
       throw new Error(`episodesPerJob must be a positive integer, got ${opts.episodesPerJob}`);
     }
     this.target = parseRedisUrl(opts.url);
-    this.instance = `${os.hostname().replace(/[^A-Za-z0-9.-]/g, '_')}-${process.pid}-${Date.now().toString(36)}`;
+    // The serial keeps two samplers made in the same millisecond by one process apart.
+    this.instance = `${os.hostname().replace(/[^A-Za-z0-9.-]/g, '_')}-${process.pid}-${Date.now().toString(36)}-${++samplerSerial}`;
     const onError = (err: Error) => (this.lastError = err.message);
     this.redis = connectRedis(this.target, `metarl-trainer:${this.instance}`, onError);
     this.redis.on('close', () => (this.downSince ??= Date.now()));

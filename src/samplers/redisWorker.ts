@@ -50,6 +50,9 @@ export interface RolloutWorkerOptions {
   log?: (line: string) => void;
 }
 
+/** Workers started by this process so far (part of each worker's id). */
+let workerSerial = 0;
+
 export class RolloutWorker {
   readonly id: string;
   readonly concurrency: number;
@@ -82,7 +85,8 @@ export class RolloutWorker {
       throw new Error(`worker concurrency must be an integer in [1, 256], got ${this.concurrency}`);
     }
     this.version = opts.appVersion ?? appVersion();
-    this.id = `${os.hostname()}:${process.pid}:${Date.now().toString(36)}`;
+    // The serial keeps two workers started in the same millisecond by one process apart.
+    this.id = `${os.hostname()}:${process.pid}:${Date.now().toString(36)}:${++workerSerial}`;
     // Reconnects on its own; the queue connection reports lasting trouble.
     this.redis = connectRedis(target, `metarl-worker-state:${this.id}`);
     this.info = {
