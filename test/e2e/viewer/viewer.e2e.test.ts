@@ -87,6 +87,36 @@ const attr = (page: Page, testId: string, name: string) =>
 const text = async (page: Page, testId: string) =>
   (await page.getByTestId(testId).textContent()) ?? '';
 
+/** The id of the shipped example run whose id contains `fragment`. */
+function exampleRun(fragment: string): string {
+  const id = readdirSync(resolve(import.meta.dirname, '../../../examples/runs')).find((x) =>
+    x.includes(fragment),
+  );
+  expect(id, fragment).toBeTruthy();
+  return id!;
+}
+
+/**
+ * Type task values into the editor, wait until the task reads `shown`, run the adaptation
+ * and return its per-stage returns (the replayed stages' mean returns) once they replace the
+ * previous adaptation's.
+ */
+async function adaptToTyped(
+  page: Page,
+  values: Record<string, number>,
+  shown: string,
+): Promise<number[]> {
+  for (const [name, v] of Object.entries(values)) await setNumber(page, `param-value-${name}`, v);
+  await expect.poll(() => page.getByTestId('viewer-task').textContent()).toContain(shown);
+  const previous = await attr(page, 'viewer-chart', 'data-returns');
+  await page.getByTestId('viewer-adapt').click();
+  await expect
+    .poll(() => attr(page, 'viewer-chart', 'data-returns'), { timeout: 180_000 })
+    .not.toBe(previous);
+  await expect.poll(() => page.getByTestId('viewer-adapt').isDisabled()).toBe(false);
+  return returnsOf(await attr(page, 'viewer-chart', 'data-returns'))[0];
+}
+
 async function adaptAndWait(page: Page, trails: number, testId = 'viewer-scene'): Promise<void> {
   await page.getByTestId('viewer-adapt').click();
   await page.waitForSelector(`[data-testid="${testId}"][data-trails="${trails}"]`, {
@@ -299,11 +329,7 @@ describe('adaptation viewer', () => {
 
   it('the MuJoCo half-cheetah example runs the way the task editor sets after one step', async () => {
     const { page } = app;
-    const cheetah = readdirSync(resolve(import.meta.dirname, '../../../examples/runs')).find((id) =>
-      id.includes('mujoco-cheetah-dir-maml'),
-    )!;
-    expect(cheetah).toBeTruthy();
-    await openViewer(page, `run=${cheetah}`);
+    await openViewer(page, `run=${exampleRun('mujoco-cheetah-dir-maml')}`);
     await expect
       .poll(() => page.getByTestId('stage-legend').textContent())
       .toMatch(/Trained for 1 step/);
@@ -316,19 +342,9 @@ describe('adaptation viewer', () => {
     // direction (m/s) over the 200 steps, minus a small control cost: before adaptation it
     // hovers near 0; above 200 after the step means 1 m/s or more on average, the right way.
     for (const direction of [1, -1]) {
-      await setNumber(page, 'param-value-direction', direction);
-      await expect
-        .poll(() => page.getByTestId('viewer-task').textContent())
-        .toContain(`{"direction":${direction}}`);
-      // The second adaptation replaces the first one's two trails: wait for its own returns.
-      const previous = await attr(page, 'viewer-chart', 'data-returns');
-      await page.getByTestId('viewer-adapt').click();
-      await expect
-        .poll(() => attr(page, 'viewer-chart', 'data-returns'), { timeout: 180_000 })
-        .not.toBe(previous);
-      await expect.poll(() => page.getByTestId('viewer-adapt').isDisabled()).toBe(false);
+      // The second adaptation replaces the first one's two trails.
+      const returns = await adaptToTyped(page, { direction }, `{"direction":${direction}}`);
       expect(await attr(page, 'viewer-scene', 'data-trails')).toBe('2');
-      const [returns] = returnsOf(await attr(page, 'viewer-chart', 'data-returns'));
       expect(returns, `direction ${direction}`).toHaveLength(2);
       expect(returns[1] - returns[0], `direction ${direction}: ${returns}`).toBeGreaterThan(150);
       expect(returns[1], `direction ${direction}: ${returns}`).toBeGreaterThan(200);
@@ -359,11 +375,7 @@ describe('adaptation viewer', () => {
 
   it('the RL² MuJoCo cheetah-vel example runs at the target velocity the task editor sets', async () => {
     const { page } = app;
-    const cheetah = readdirSync(resolve(import.meta.dirname, '../../../examples/runs')).find((id) =>
-      id.includes('mujoco-cheetah-vel-rl2'),
-    )!;
-    expect(cheetah).toBeTruthy();
-    await openViewer(page, `run=${cheetah}`);
+    await openViewer(page, `run=${exampleRun('mujoco-cheetah-vel-rl2')}`);
     await expect.poll(() => page.getByTestId('viewer-task').textContent()).toContain('sampled');
     // The return is −|v − target| summed over the 200 steps, minus a small control cost. A
     // policy blind to the target returns at most −280 over targets 0.4 and 1.8 m/s together
@@ -372,17 +384,7 @@ describe('adaptation viewer', () => {
     const first: number[] = [];
     const speeds: number[] = [];
     for (const velocity of [0.4, 1.8]) {
-      await setNumber(page, 'param-value-velocity', velocity);
-      await expect
-        .poll(() => page.getByTestId('viewer-task').textContent())
-        .toContain(`{"velocity":${velocity}}`);
-      const previous = await attr(page, 'viewer-chart', 'data-returns');
-      await page.getByTestId('viewer-adapt').click();
-      await expect
-        .poll(() => attr(page, 'viewer-chart', 'data-returns'), { timeout: 180_000 })
-        .not.toBe(previous);
-      await expect.poll(() => page.getByTestId('viewer-adapt').isDisabled()).toBe(false);
-      const [returns] = returnsOf(await attr(page, 'viewer-chart', 'data-returns'));
+      const returns = await adaptToTyped(page, { velocity }, `{"velocity":${velocity}}`);
       expect(returns, `velocity ${velocity}`).toHaveLength(2);
       first.push(returns[0]);
       // The legend reads the replayed first episode's mean forward speed.
@@ -400,11 +402,7 @@ describe('adaptation viewer', () => {
 
   it('the reacher example reaches a goal it does not see after one step', async () => {
     const { page } = app;
-    const reacher = readdirSync(resolve(import.meta.dirname, '../../../examples/runs')).find((id) =>
-      id.includes('reacher-maml'),
-    )!;
-    expect(reacher).toBeTruthy();
-    await openViewer(page, `run=${reacher}`);
+    await openViewer(page, `run=${exampleRun('reacher-maml')}`);
     await expect.poll(() => page.getByTestId('viewer-task').textContent()).toContain('sampled');
     // Two goals on opposite sides of the arm's base. The return is minus the fingertip's
     // distance to the goal (m), summed over the 60 steps, minus a small control cost: the
@@ -413,18 +411,7 @@ describe('adaptation viewer', () => {
       [0.12, 0.08],
       [-0.1, -0.12],
     ]) {
-      await setNumber(page, 'param-value-goalX', x);
-      await setNumber(page, 'param-value-goalY', y);
-      await expect
-        .poll(() => page.getByTestId('viewer-task').textContent())
-        .toContain(`"goal":[${x},${y}]`);
-      const previous = await attr(page, 'viewer-chart', 'data-returns');
-      await page.getByTestId('viewer-adapt').click();
-      await expect
-        .poll(() => attr(page, 'viewer-chart', 'data-returns'), { timeout: 180_000 })
-        .not.toBe(previous);
-      await expect.poll(() => page.getByTestId('viewer-adapt').isDisabled()).toBe(false);
-      const [returns] = returnsOf(await attr(page, 'viewer-chart', 'data-returns'));
+      const returns = await adaptToTyped(page, { goalX: x, goalY: y }, `"goal":[${x},${y}]`);
       expect(returns, `goal ${x}, ${y}`).toHaveLength(2);
       expect(returns[1] - returns[0], `goal ${x}, ${y}: ${returns}`).toBeGreaterThan(2);
     }
