@@ -21,7 +21,7 @@
 // (inner steps), metaBatch (the batch of adaptation paths), metaGradient (J, Jᵀ, the
 // objective), trpo (the outer step), mamlUpdatePool (the update shared between threads),
 // adam (the PPO option's optimiser).
-import type { TaskFamily } from '../core/env';
+import { readEnv, type TaskFamily } from '../core/env';
 import { Rng } from '../core/rng';
 import type { JsonObject } from '../shared/json';
 import { type GaussianMlpSpec, entropyOf, initParams } from '../policies/gaussianMlp';
@@ -358,7 +358,7 @@ export class MamlLearner implements MetaLearner {
   /** Policy-unit actions → the env's units (identity unless normalizeActions). */
   private envActions(task: JsonObject | undefined): (a: Float32Array) => Float32Array {
     if (!this.config.normalizeActions || task === undefined) return (a) => a;
-    const { center, half } = actionMap(this.family.make(task, 0).actionSpace);
+    const { center, half } = readEnv(this.family, task, (env) => actionMap(env.actionSpace));
     const A = center.length;
     return (a) => a.map((x, j) => center[j % A] + half[j % A] * x);
   }

@@ -19,7 +19,7 @@
 // The exploration policy, the embedding and the distance are in ./taskEmbedding.ts.
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import type { TaskFamily } from '../core/env';
+import { readEnv, type TaskFamily } from '../core/env';
 import { Rng } from '../core/rng';
 import { taskNumbers } from '../core/tasks';
 import type { JsonObject } from '../shared/json';
@@ -379,9 +379,7 @@ export class NearestTaskLearner implements MetaLearner {
   /** Policy-unit actions → the env's units (identity unless normalizeActions). */
   private envActions(task: JsonObject): (a: Float32Array) => Float32Array {
     if (!this.config.normalizeActions) return (a) => a;
-    const env = this.family.make(task, 0);
-    const { center, half } = actionMap(env.actionSpace);
-    env.close?.();
+    const { center, half } = readEnv(this.family, task, (env) => actionMap(env.actionSpace));
     const A = center.length;
     return (a) => a.map((x, j) => center[j % A] + half[j % A] * x);
   }

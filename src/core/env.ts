@@ -87,3 +87,20 @@ export interface TaskFamily<T extends JsonObject = JsonObject> {
 export async function prepareFamily(family: TaskFamily): Promise<void> {
   await family.prepare?.();
 }
+
+/**
+ * Make a task's env, read something from it and close it (a WebAssembly env frees its
+ * simulator state at once instead of when the garbage collector gets to it).
+ */
+export function readEnv<R>(
+  family: TaskFamily,
+  task: JsonObject,
+  read: (env: Env<JsonObject>) => R,
+): R {
+  const env = family.make(task, 0);
+  try {
+    return read(env);
+  } finally {
+    env.close?.();
+  }
+}

@@ -2,7 +2,7 @@
 // family with a preview of its scene, every meta-learner with its hyper-parameter schema and
 // defaults (per family where a family changes them).
 import { z } from 'zod';
-import { prepareFamily } from '../core/env';
+import { prepareFamily, readEnv } from '../core/env';
 import { Rng } from '../core/rng';
 import { ALGOS, resolveHyper } from '../algos/registry';
 import { getFamily, listFamilies } from '../../envs/registry';
@@ -36,16 +36,15 @@ async function buildFamilyCatalog(): Promise<FamilyInfo[]> {
   return infos.map((info) => {
     const f = getFamily(info.id);
     const task = f.sampleTasks(1, new Rng(0), 'test')[0] as JsonObject;
-    const env = f.make(task, 0);
-    env.reset({ seed: 0 });
-    const out = {
-      ...info,
-      scene: env.scene(),
-      previewFrame: Array.from(env.frame()),
-      sampleTask: task,
-    };
-    env.close?.();
-    return out;
+    return readEnv(f, task, (env) => {
+      env.reset({ seed: 0 });
+      return {
+        ...info,
+        scene: env.scene(),
+        previewFrame: Array.from(env.frame()),
+        sampleTask: task,
+      };
+    });
   });
 }
 

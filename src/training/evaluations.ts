@@ -1,6 +1,7 @@
 // Adaptation and evaluation on a run's checkpoints, for the trainer's `mrl:run.adapt` and
 // `mrl:run.evaluate`: one learner loaded from a checkpoint is kept for repeated viewer calls,
 // and requests run one at a time (they share that learner and the tfjs backend).
+import { readEnv } from '../core/env';
 import { Rng } from '../core/rng';
 import { backendInfo } from '../tf/backend';
 import type { JsonObject } from '../shared/json';
@@ -139,7 +140,7 @@ export class Evaluations {
       stageUnit: e.spec.stageUnit,
       task,
       inDistribution: inTrainingDistribution(e.family, task),
-      scene: e.family.make(task, 0).scene(),
+      scene: readEnv(e.family, task, (env) => env.scene()),
       returns: res.returns,
       episodes: res.episodes.map((ep) => episodeToJson(ep, ep.index < p.framesPerStage)),
     };

@@ -13,7 +13,7 @@
 // checkpoint, so a resumed run draws the same tasks and reproduces the uninterrupted metrics.
 // The run's lock (runLock.ts) is held from creation to the end state; if another process
 // takes it over (it judged this one dead), the loop stops without writing anything more.
-import { prepareFamily, type TaskFamily } from '../core/env';
+import { prepareFamily, readEnv, type TaskFamily } from '../core/env';
 import type { Rng } from '../core/rng';
 import type { Checkpoint, MetaLearner } from '../algos/metaLearner';
 import type { AlgoSpec } from '../algos/registry';
@@ -344,7 +344,7 @@ export class LiveRun {
 
   private async preview(it: number): Promise<string | null> {
     const p = this.meta.config.preview;
-    const scene = this.family.make(this.previewTask, 0).scene();
+    const scene = readEnv(this.family, this.previewTask, (env) => env.scene());
     // Default: 3 gradient steps (MAML), or the trial's remaining episodes (RL²).
     const steps =
       p.steps ??
