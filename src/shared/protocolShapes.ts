@@ -228,6 +228,11 @@ export const EvaluateReplySchema = z.object({
   baselines: z.record(z.string(), z.array(z.number())).optional(),
   /** The fine-tuning step size each random-init / pretrained baseline was evaluated with (chosen on training tasks). */
   baselineStepSizes: z.record(z.string(), z.number()).optional(),
+  /** Each test task and the run's mean return on it at each stage (absent in evaluations saved before it existed). */
+  perTask: z
+    .array(z.object({ task: JsonObjectSchema, returns: z.array(z.number()) }))
+    .max(10000)
+    .optional(),
 });
 export type EvaluateReply = z.infer<typeof EvaluateReplySchema>;
 

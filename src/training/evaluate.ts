@@ -187,13 +187,25 @@ export async function evaluateWithSpread(
   learner: MetaLearner,
   family: TaskFamily,
   opts: EvaluationOptions,
-): Promise<{ returns: number[]; stderr: number[] }> {
+): Promise<{ returns: number[]; stderr: number[]; perTask: TaskReturns[] }> {
   const r = await evaluateProtocol(learner, family, {
     tasks: opts.tasks,
     steps: opts.steps,
     episodesPerStage: opts.episodesPerStage,
     seed: opts.seed,
     onProgress: opts.onTask,
+    ...(opts.stepSize !== undefined ? { stepSize: opts.stepSize } : {}),
+    ...(opts.laterStepRatio !== undefined ? { laterStepRatio: opts.laterStepRatio } : {}),
   });
-  return { returns: r.returns, stderr: r.stderr };
+  return { returns: r.returns, stderr: r.stderr, perTask: perTaskOf(r) };
+}
+
+/** One test task and the mean return on it at each stage. */
+export interface TaskReturns {
+  task: JsonObject;
+  returns: number[];
+}
+
+function perTaskOf(r: { testTasks: JsonObject[]; perTask: number[][] }): TaskReturns[] {
+  return r.testTasks.map((task, i) => ({ task, returns: r.perTask[i] }));
 }

@@ -158,7 +158,7 @@ export class Evaluations {
       episodesPerStage: p.episodesPerStage,
       seed: p.seed,
     };
-    const { returns, stderr } = await evaluateWithSpread(e.learner, e.family, opts);
+    const { returns, stderr, perTask } = await evaluateWithSpread(e.learner, e.family, opts);
     const { returns: baselines, stepSizes: baselineStepSizes } = await evaluateBaselines(
       e.family,
       (p.baselines ?? []).map((b) => ({
@@ -204,6 +204,7 @@ export class Evaluations {
       returns,
       stderr,
       ...extra,
+      perTask,
     };
     await saveEvaluation(this.opts.evaluationsDirOf(p.runId), reply, {
       episodesPerStage: p.episodesPerStage,

@@ -271,6 +271,13 @@ describe('Trainer', () => {
       parseCommand('mrl:run.evaluate', { runId, tasks: 3, steps: 2, episodesPerStage: 2 }),
     );
     expect(ev.returns).toHaveLength(3);
+    // Each test task with its returns per stage; their mean is the stage's mean return.
+    expect(ev.perTask).toHaveLength(3);
+    expect(new Set(ev.perTask!.map((p) => JSON.stringify(p.task))).size).toBe(3);
+    for (let s = 0; s < 3; s++) {
+      const mean = ev.perTask!.reduce((a, p) => a + p.returns[s], 0) / 3;
+      expect(mean).toBeCloseTo(ev.returns[s], 9);
+    }
     const withBase = await trainer.dispatch(
       'mrl:run.evaluate',
       parseCommand('mrl:run.evaluate', {

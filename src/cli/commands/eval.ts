@@ -14,8 +14,9 @@ import { Trainer } from '../../training/trainer';
 import {
   type BaselineSpec,
   evaluateBaselines,
-  evaluateLearner,
+  evaluateWithSpread,
   randomBaseline,
+  type TaskReturns,
   tunesStepSize,
 } from '../../training/evaluate';
 import { loadRunLearner } from '../../training/runLoader';
@@ -23,6 +24,8 @@ import { listRunIds, summarize } from '../../training/runDir';
 import { parseCommand } from '../../shared/protocol';
 import { locateRun } from './common';
 import { EVAL_PROTOCOLS, getEvalProtocol } from '../../training/evalProtocol';
+import { taskAxes } from '../../shared/taskAxes';
+import { evaluationTasks } from '../../algos/evaluate';
 
 function intFlag(name: string, v: string, min: number, max: number): number {
   const n = Number(v);
@@ -49,6 +52,47 @@ export function formatTable(unit: 'step' | 'episode', columns: Record<string, nu
   return lines.join('\n');
 }
 
+/** Columns of the per-task table: the sort axis first, then up to three more. */
+const PER_TASK_AXES = 4;
+
+/**
+ * The run's mean return on each test task, one row per task sorted by `sortBy` (an axis of
+ * taskAxes; default the first), with the task's axes as the first columns.
+ */
+export function formatPerTask(
+  unit: 'step' | 'episode',
+  perTask: TaskReturns[],
+  sortBy?: string,
+): string {
+  const axes = taskAxes(perTask.map((p) => p.task));
+  const key = sortBy ?? axes[0]?.key;
+  const sort = axes.find((a) => a.key === key);
+  if (sortBy !== undefined && !sort)
+    throw new Error(
+      `--per-task: no task axis "${sortBy}"; the tasks differ along: ${axes.map((a) => a.key).join(', ') || 'nothing'}`,
+    );
+  const shown = sort ? [sort, ...axes.filter((a) => a !== sort)].slice(0, PER_TASK_AXES) : [];
+  const order = perTask.map((_, i) => i);
+  if (sort) order.sort((a, b) => sort.values[a] - sort.values[b]);
+  const stages = Math.max(0, ...perTask.map((p) => p.returns.length));
+  const w = Math.max(10, ...shown.map((a) => a.key.length + 2));
+  const head = [
+    ...shown.map((a) => a.key.padStart(w)),
+    ...Array.from({ length: stages }, (_, s) => stageLabel(unit, s).padStart(10)),
+  ];
+  const lines = [
+    sort ? `per task, sorted by ${sort.key}:` : 'per task:',
+    head.join(''),
+    ...order.map((i) =>
+      [
+        ...shown.map((a) => a.values[i].toFixed(3).padStart(w)),
+        ...perTask[i].returns.map((r) => r.toFixed(2).padStart(10)),
+      ].join(''),
+    ),
+  ];
+  return lines.join('\n');
+}
+
 interface EvalFlags {
   tasks: string;
   steps?: string;
@@ -60,6 +104,7 @@ interface EvalFlags {
   runs: string;
   baselineStep: string;
   preload?: string[];
+  perTask?: boolean | string;
 }
 
 function numberFlag(name: string, v: string, min: number, max: number): number {
@@ -103,6 +148,10 @@ export function registerEval(program: Command): void {
       'checkpoint to evaluate (default: the latest); "best": the one meta-control chose on meta-validation',
     )
     .option('--json', 'print { returns, baselines? } as JSON')
+    .option(
+      '--per-task [axis]',
+      'also give the return on each test task (JSON: perTask), as a table sorted by the task axis named (default: the first along which the tasks differ, e.g. velocity, |goal|, gain)',
+    )
     .option('--runs <dir>', 'runs directory (when <run> is an id)', 'runs')
     .option(
       '--baseline-step <size|tune>',
@@ -162,10 +211,21 @@ export function registerEval(program: Command): void {
         if (!f.json && process.stderr.isTTY)
           process.stderr.write(`\r${label}: ${done}/${total} tasks`);
       };
-      const returns = await evaluateLearner(main.learner, main.family, {
+      const sortBy = typeof f.perTask === 'string' ? f.perTask : undefined;
+      // A wrong axis name fails before anything is evaluated.
+      if (sortBy !== undefined) {
+        const { tasks: testTasks } = evaluationTasks(main.family, tasks, seed);
+        formatPerTask(
+          unit,
+          testTasks.map((task) => ({ task, returns: [] })),
+          sortBy,
+        );
+      }
+      const { returns, perTask } = await evaluateWithSpread(main.learner, main.family, {
         ...opts,
         onTask: progress(main.spec.id),
       });
+      const perTaskTable = f.perTask ? formatPerTask(unit, perTask, sortBy) : '';
       await main.learner.dispose();
       const { returns: baselineReturns, stepSizes: baselineSteps } = await evaluateBaselines(
         main.family,
@@ -223,6 +283,7 @@ export function registerEval(program: Command): void {
             ...(main.chosen.kind === 'best'
               ? { validationReturn: main.chosen.best!.validationReturn }
               : {}),
+            ...(f.perTask ? { perTask } : {}),
           }) + '\n',
         );
         return;
@@ -238,7 +299,8 @@ export function registerEval(program: Command): void {
           'mean return:\n' +
           formatTable(unit, { [main.spec.id]: returns, ...baselineReturns }) +
           '\n' +
-          (stepNote ? `${stepNote}\n` : ''),
+          (stepNote ? `${stepNote}\n` : '') +
+          (perTaskTable ? `${perTaskTable}\n` : ''),
       );
     });
 

@@ -225,6 +225,17 @@ describe('Meta-RL Studio in the browser', () => {
     expect(values.every((v) => Number.isFinite(v) && v < 0)).toBe(true);
     const spread = (await rows.locator('td.spread').allTextContents()).map(Number);
     expect(spread.every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
+    // Task by task: the 10 tasks' returns at each of the 4 stages, along the goal's distance.
+    const perTask = page.getByTestId('task-returns');
+    expect(await perTask.getAttribute('data-axis')).toBe('|goal|');
+    const points = JSON.parse((await perTask.getAttribute('data-points'))!) as number[][][];
+    expect(points.map((stage) => stage.length)).toEqual([10, 10, 10, 10]);
+    // Their mean is the table's figure (shown to 3 significant digits).
+    points.forEach((stage, s) => {
+      const mean = stage.reduce((a, [, r]) => a + r, 0) / 10;
+      expect(Math.abs(mean - values[s])).toBeLessThanOrEqual(0.005 * Math.abs(values[s]));
+    });
+    expect(await perTask.locator('canvas').boundingBox()).not.toBeNull();
     // Saved with the run: a reload shows the same figures again.
     await page.reload();
     await waitFor('the saved evaluation', async () => (await rows.count()) === 4);

@@ -32,6 +32,10 @@ function setup() {
         tasks: 10,
         returns: [-40, -20],
         stderr: [1, 1],
+        perTask: [
+          { task: { goal: [0.3, 0.4] }, returns: [-50, -10] },
+          { task: { goal: [0, 0.1] }, returns: [-30, -30] },
+        ],
       };
       return reply;
     }) as Transport['call'],
@@ -45,9 +49,11 @@ function setup() {
   return asked;
 }
 
+// Attached to the document: the task-by-task chart (chart.js) measures its container.
 const mountPanel = (best: typeof BEST | null) =>
   mount(EvaluationPanel, {
     props: { runId: 'r1', family: 'point-nav', disabled: false, checkpoints: [10, 20, 30], best },
+    attachTo: document.body,
   });
 
 beforeEach(() => {
@@ -115,5 +121,34 @@ describe('Evaluate a chosen checkpoint', () => {
     await w.get('[data-testid="evaluate-run"]').trigger('click');
     await flushPromises();
     expect(asked.map((p) => p.iteration)).toEqual(['latest']);
+  });
+
+  it('draws each task’s return per stage along a task axis the user picks', async () => {
+    setup();
+    const w = mountPanel(null);
+    await flushPromises();
+    await w.get('[data-testid="evaluate-run"]').trigger('click');
+    await flushPromises();
+    const plot = w.get('[data-testid="task-returns"]');
+    // Stage 0 then stage 1, one [x, return] per task; x is the goal's distance first.
+    expect(plot.attributes('data-axis')).toBe('|goal|');
+    expect(JSON.parse(plot.attributes('data-points')!)).toEqual([
+      [
+        [0.5, -50],
+        [0.1, -30],
+      ],
+      [
+        [0.5, -10],
+        [0.1, -30],
+      ],
+    ]);
+    const axes = w.findAll('[data-testid="task-returns-axis"] option').map((o) => o.text());
+    expect(axes).toEqual(['|goal|', 'goal[0]', 'goal[1]']);
+    await w.get('[data-testid="task-returns-axis"]').setValue('goal[0]');
+    expect(plot.attributes('data-axis')).toBe('goal[0]');
+    expect(JSON.parse(plot.attributes('data-points')!)[1]).toEqual([
+      [0.3, -10],
+      [0, -30],
+    ]);
   });
 });
