@@ -236,6 +236,23 @@ describe('Meta-RL Studio in the browser', () => {
       expect(Math.abs(mean - values[s])).toBeLessThanOrEqual(0.005 * Math.abs(values[s]));
     });
     expect(await perTask.locator('canvas').boundingBox()).not.toBeNull();
+    // Any of those tasks opens in the Viewer, which takes it as its task: the first listed is
+    // the one nearest the start (the list follows the axis, |goal|).
+    await page.getByTestId('task-returns-pick').selectOption({ index: 1 });
+    await page.getByTestId('task-returns-watch').click();
+    await page.waitForURL(/#\/viewer\?/);
+    const nearest = Math.min(...points[0].map(([x]) => x));
+    const distance = async () =>
+      Math.hypot(
+        Number(await page.getByTestId('param-value-goalX').inputValue()),
+        Number(await page.getByTestId('param-value-goalY').inputValue()),
+      );
+    await waitFor(
+      'the task in the viewer',
+      async () => Math.abs((await distance()) - nearest) < 2e-3,
+    );
+    await page.goBack();
+    await page.waitForURL(new RegExp(`#/runs/${runId}$`));
     // Saved with the run: a reload shows the same figures again.
     await page.reload();
     await waitFor('the saved evaluation', async () => (await rows.count()) === 4);

@@ -6,6 +6,7 @@
 import { flushPromises, mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { createMemoryHistory, createRouter, type Router } from 'vue-router';
 import EvaluationPanel from '../../../renderer/src/components/EvaluationPanel.vue';
 import { useAppStore } from '../../../renderer/src/stores/app';
 import { useRunsStore } from '../../../renderer/src/stores/runs';
@@ -49,15 +50,27 @@ function setup() {
   return asked;
 }
 
+let router: Router;
+
 // Attached to the document: the task-by-task chart (chart.js) measures its container.
 const mountPanel = (best: typeof BEST | null) =>
   mount(EvaluationPanel, {
     props: { runId: 'r1', family: 'point-nav', disabled: false, checkpoints: [10, 20, 30], best },
     attachTo: document.body,
+    global: { plugins: [router] },
   });
 
-beforeEach(() => {
+beforeEach(async () => {
   setActivePinia(createPinia());
+  const page = { template: '<div />' };
+  router = createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      { path: '/', component: page },
+      { path: '/viewer', component: page },
+    ],
+  });
+  await router.push('/');
 });
 
 describe('Evaluate a chosen checkpoint', () => {
@@ -150,5 +163,17 @@ describe('Evaluate a chosen checkpoint', () => {
       [0.3, -10],
       [0, -30],
     ]);
+    // Any task can be watched in the Viewer: listed along the axis, with its returns.
+    const listed = w.findAll('[data-testid="task-returns-pick"] option').map((o) => o.text());
+    expect(listed.slice(1)).toEqual(['goal[0] 0 · -30 → -30', 'goal[0] 0.3 · -50 → -10']);
+    expect(w.get('[data-testid="task-returns-watch"]').attributes('disabled')).toBeDefined();
+    await w.get('[data-testid="task-returns-pick"]').setValue('0');
+    await w.get('[data-testid="task-returns-watch"]').trigger('click');
+    await flushPromises();
+    expect(router.currentRoute.value.path).toBe('/viewer');
+    expect(router.currentRoute.value.query).toEqual({
+      run: 'r1',
+      task: JSON.stringify({ goal: [0.3, 0.4] }),
+    });
   });
 });
