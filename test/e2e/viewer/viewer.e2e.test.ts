@@ -275,6 +275,24 @@ describe('adaptation viewer', () => {
     expect(app.errors).toEqual([]);
   });
 
+  it('takes a task handed over in its address, and says when it is not a JSON object', async () => {
+    const { page } = app;
+    const task = encodeURIComponent(JSON.stringify({ goal: [0.31, -0.22] }));
+    await page.goto(`${app.host.url}#/runs`);
+    await openViewer(page, `run=${mamlNav}&task=${task}`);
+    await expect.poll(() => page.getByTestId('viewer-task').textContent()).toMatch(/edited/);
+    expect(await page.getByTestId('param-value-goalX').inputValue()).toBe('0.31');
+    expect(await page.getByTestId('param-value-goalY').inputValue()).toBe('-0.22');
+    // Used once: the address no longer carries it.
+    expect(page.url()).not.toContain('task=');
+    // A fresh viewer (the same one keeps its run, and takes an address's task only with a run).
+    await page.goto(`${app.host.url}#/runs`);
+    await openViewer(page, `run=${mamlNav}&task=nope`);
+    await expect
+      .poll(() => page.getByRole('alert').allTextContents())
+      .toContain('The task in the address is not a JSON object: nope');
+  });
+
   it('compares MAML and RL² on the same task side by side, in sync', async () => {
     const { page } = app;
     await openViewer(page, `run=${mamlNav}&compare=${rl2Nav}`);
