@@ -36,12 +36,19 @@ export interface OuterPoint {
 
 export interface PolicyDerivatives {
   readonly kind: 'manual' | 'autodiff';
-  /** θ − α ∇L_in(θ) on batch d; with `keep`, also the inner point at θ (for HVPs). */
+  /**
+   * θ − α ∇L_in(θ) on batch d; with `keep`, also the inner point at θ (for HVPs). With
+   * 'lvc' curvature and `sampledWith` (the parameters d was sampled with), L_in is the
+   * surrogate −Σ c π_θ/π_sampledWith, whose gradient is the policy gradient's where θ is
+   * sampledWith: the meta-objective away from the sampling θ (TRPO's line search) is then
+   * the function whose meta-gradient the 'lvc' curvature gives.
+   */
   innerStep(
     theta: Float32Array,
     d: TaskTensors,
     lr: StepSize,
     keep: boolean,
+    sampledWith?: Float32Array,
   ): { next: Float32Array; point: InnerPoint | null };
   /** ∇L_in(θ) on batch d. */
   innerGradient(theta: Float32Array, d: TaskTensors): Float32Array;
@@ -52,22 +59,51 @@ export interface PolicyDerivatives {
   lossAndKl(phi: Float32Array, o: OuterTensors): { loss: number; kl: number };
 }
 
+/**
+ * The inner loss's curvature the meta-gradient goes through: 'vpg', the Hessian of the
+ * policy-gradient loss −Σ c log π (the MAML paper's); 'lvc', the Hessian of the
+ * low-variance-curvature surrogate −Σ c π/⊥π (ProMP), which adds −Σ c g gᵀ, the part of the
+ * exact meta-gradient that credits the policy before adaptation for the actions whose
+ * scores shaped a useful inner step. The inner step itself is the same for both.
+ */
+export type InnerCurvature = 'vpg' | 'lvc';
+
 export function createDerivatives(
   kind: 'manual' | 'autodiff',
   spec: GaussianMlpSpec,
+  curvature: InnerCurvature = 'vpg',
 ): PolicyDerivatives {
-  return kind === 'manual' ? new ManualDerivatives(spec) : new AutodiffDerivatives(spec);
+  return kind === 'manual'
+    ? new ManualDerivatives(spec, curvature)
+    : new AutodiffDerivatives(spec, curvature);
 }
 
 // ---------------------------------------------------------------------------------------
 
 class ManualDerivatives implements PolicyDerivatives {
   readonly kind = 'manual';
-  constructor(private readonly spec: GaussianMlpSpec) {}
+  constructor(
+    private readonly spec: GaussianMlpSpec,
+    private readonly curvature: InnerCurvature,
+  ) {}
 
-  innerStep(theta: Float32Array, d: TaskTensors, lr: StepSize, keep: boolean) {
+  innerStep(
+    theta: Float32Array,
+    d: TaskTensors,
+    lr: StepSize,
+    keep: boolean,
+    sampledWith?: Float32Array,
+  ) {
     const pb = new PolicyBatch(this.spec, theta, d.obs, d.act);
-    const g = keep ? pb.gradientAndCoefficients(d.advW) : pb.gradient(d.advW);
+    const weighted = !keep && this.curvature === 'lvc' && sampledWith && sampledWith !== theta;
+    const c = weighted
+      ? tf.tidy(() => {
+          const logp0 = logProbTf(this.spec, tf.tensor1d(sampledWith), d.obs, d.act);
+          return tf.mul(d.advW, tf.exp(tf.sub(pb.logp, logp0))) as tf.Tensor1D;
+        })
+      : d.advW;
+    const g = keep ? pb.gradientAndCoefficients(c) : pb.gradient(c);
+    if (c !== d.advW) c.dispose();
     const next = new Float32Array(theta.length);
     if (typeof lr === 'number')
       for (let i = 0; i < next.length; i++) next[i] = theta[i] - lr * g[i];
@@ -76,7 +112,7 @@ class ManualDerivatives implements PolicyDerivatives {
       pb.dispose();
       return { next, point: null };
     }
-    return { next, point: innerPointOf(pb) };
+    return { next, point: innerPointOf(pb, this.curvature) };
   }
 
   innerGradient(theta: Float32Array, d: TaskTensors): Float32Array {
@@ -91,7 +127,7 @@ class ManualDerivatives implements PolicyDerivatives {
   innerPoint(theta: Float32Array, d: TaskTensors): InnerPoint {
     const pb = new PolicyBatch(this.spec, theta, d.obs, d.act);
     pb.setCoefficients(d.advW);
-    return innerPointOf(pb);
+    return innerPointOf(pb, this.curvature);
   }
 
   outerPoint(phi: Float32Array, o: OuterTensors): OuterPoint {
@@ -134,8 +170,11 @@ class ManualDerivatives implements PolicyDerivatives {
   }
 }
 
-function innerPointOf(pb: PolicyBatch): InnerPoint {
-  return { hvp: (v) => pb.hessianVp(v), dispose: () => pb.dispose() };
+function innerPointOf(pb: PolicyBatch, curvature: InnerCurvature): InnerPoint {
+  return {
+    hvp: curvature === 'lvc' ? (v) => pb.lvcHessianVp(v) : (v) => pb.hessianVp(v),
+    dispose: () => pb.dispose(),
+  };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -143,10 +182,19 @@ function innerPointOf(pb: PolicyBatch): InnerPoint {
 
 class AutodiffDerivatives implements PolicyDerivatives {
   readonly kind = 'autodiff';
-  constructor(private readonly spec: GaussianMlpSpec) {}
+  constructor(
+    private readonly spec: GaussianMlpSpec,
+    private readonly curvature: InnerCurvature,
+  ) {}
 
   private innerLoss(theta: tf.Tensor1D, d: TaskTensors): tf.Scalar {
     return tf.neg(tf.sum(tf.mul(logProbTf(this.spec, theta, d.obs, d.act), d.advW)));
+  }
+
+  /** −Σ c π_θ / π_θ₀ on the batch, θ₀'s log-likelihoods given (LVC; its gradient at θ₀ is innerLoss's). */
+  private lvcLoss(theta: tf.Tensor1D, d: TaskTensors, logp0: tf.Tensor1D): tf.Scalar {
+    const ratio = exp(tf.sub(logProbTf(this.spec, theta, d.obs, d.act), logp0));
+    return tf.neg(tf.sum(tf.mul(ratio, d.advW)));
   }
 
   private innerGrad(theta: tf.Tensor1D, d: TaskTensors): tf.Tensor1D {
@@ -164,11 +212,27 @@ class AutodiffDerivatives implements PolicyDerivatives {
     return tf.sum(tf.mul(klFromFixedTf(this.spec, o.oldMean, o.oldLogStd, phi, o.obs), o.w));
   }
 
-  innerStep(theta: Float32Array, d: TaskTensors, lr: StepSize, keep: boolean) {
+  innerStep(
+    theta: Float32Array,
+    d: TaskTensors,
+    lr: StepSize,
+    keep: boolean,
+    sampledWith?: Float32Array,
+  ) {
+    const weighted = !keep && this.curvature === 'lvc' && sampledWith && sampledWith !== theta;
     const next = tidyValues(() => {
       const th = tf.tensor1d(theta);
       const step = typeof lr === 'number' ? lr : tf.tensor1d(lr);
-      return tf.sub(th, tf.mul(this.innerGrad(th, d), step));
+      const grad = weighted
+        ? tf.grad((p: tf.Tensor) =>
+            this.lvcLoss(
+              p as tf.Tensor1D,
+              d,
+              logProbTf(this.spec, tf.tensor1d(sampledWith), d.obs, d.act),
+            ),
+          )(th)
+        : this.innerGrad(th, d);
+      return tf.sub(th, tf.mul(grad, step));
     });
     return { next, point: keep ? this.innerPoint(theta, d) : null };
   }
@@ -179,13 +243,19 @@ class AutodiffDerivatives implements PolicyDerivatives {
 
   innerPoint(theta: Float32Array, d: TaskTensors): InnerPoint {
     return {
-      // H_in(θ) v, exact, by differentiating ∇L_in · v once more.
+      // H_in(θ) v, exact, by differentiating ∇L_in · v once more (LVC: its surrogate's).
       hvp: (v) =>
         tidyValues(() => {
           const vt = tf.tensor1d(Float32Array.from(v));
-          return tf.grad((th: tf.Tensor) =>
-            tf.sum(tf.mul(this.innerGrad(th as tf.Tensor1D, d), vt)),
-          )(tf.tensor1d(theta));
+          const th0 = tf.tensor1d(theta);
+          const logp0 = logProbTf(this.spec, th0, d.obs, d.act);
+          const grad = (th: tf.Tensor1D) =>
+            this.curvature === 'lvc'
+              ? (tf.grad((p: tf.Tensor) => this.lvcLoss(p as tf.Tensor1D, d, logp0))(
+                  th,
+                ) as tf.Tensor1D)
+              : this.innerGrad(th, d);
+          return tf.grad((th: tf.Tensor) => tf.sum(tf.mul(grad(th as tf.Tensor1D), vt)))(th0);
         }),
       dispose: () => {},
     };

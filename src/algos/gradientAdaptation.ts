@@ -20,11 +20,14 @@ export function adaptOnData(
   inner: TaskTensors[],
   lr: StepSize,
   keep: boolean,
+  /** The parameters each stage's data were sampled with (for the 'lvc' surrogate's weights). */
+  sampledWith?: Float32Array[],
 ): { path: Float32Array[]; points: InnerPoint[] } {
   const path = [theta];
   const points: InnerPoint[] = [];
-  for (const d of inner) {
-    const { next, point } = derivatives.innerStep(path[path.length - 1], d, lr, keep);
+  for (const [k, d] of inner.entries()) {
+    const at = path[path.length - 1];
+    const { next, point } = derivatives.innerStep(at, d, lr, keep, sampledWith?.[k]);
     path.push(next);
     if (point) points.push(point);
   }

@@ -101,7 +101,11 @@ export class MamlLearner implements MetaLearner {
     this.family = args.family;
     this.config = args.config;
     this.spec = policySpecOf(args.family, args.config);
-    this.derivatives = createDerivatives(args.config.derivatives, this.spec);
+    this.derivatives = createDerivatives(
+      args.config.derivatives,
+      this.spec,
+      args.config.innerCurvature,
+    );
     this.rng = new Rng(args.seed);
     // The init draws from its own stream so the sampling stream is the same for any net size.
     this.theta = initParams(this.spec, this.rng.split());

@@ -48,6 +48,12 @@ export const mamlConfigSchema = z
      * (pytorch-maml-rl's weighted_mean; short episodes that reach the goal weigh more per step).
      */
     lossWeighting: z.enum(['step', 'episode']).default('step'),
+    /**
+     * The inner loss's curvature in the meta-gradient (derivatives.ts InnerCurvature): 'vpg'
+     * as the MAML paper, or 'lvc', ProMP's low-variance curvature, which also credits the
+     * policy before adaptation for what its episodes let the inner step learn.
+     */
+    innerCurvature: z.enum(['vpg', 'lvc']).default('vpg'),
     /** First-order MAML (drop the second-order terms of the meta-gradient). */
     firstOrder: z.boolean().default(false),
     /**

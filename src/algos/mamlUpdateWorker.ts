@@ -66,7 +66,11 @@ async function start(backend: string, familyId: string, configIn: JsonObject) {
   const family = resolveFamily(familyId);
   await prepareFamily(family);
   const spec = policySpecOf(family, config);
-  return { config, spec, derivatives: createDerivatives(config.derivatives, spec) };
+  return {
+    config,
+    spec,
+    derivatives: createDerivatives(config.derivatives, spec, config.innerCurvature),
+  };
 }
 
 /** The learner's TaskData of each task's episodes (MamlLearner.taskData). */

@@ -59,7 +59,7 @@ export function metaObjective(
 ): { loss: number; kl: number } {
   const parts = mb.outer.map((out, t) =>
     d.lossAndKl(
-      adaptOnData(d, theta, mb.inner[t], o.innerLr, false).path.at(-1) as Float32Array,
+      adaptOnData(d, theta, mb.inner[t], o.innerLr, false, mb.paths[t]).path.at(-1) as Float32Array,
       out,
     ),
   );

@@ -285,6 +285,34 @@ export class PolicyBatch {
   }
 
   /**
+   * H' v for the low-variance-curvature surrogate L' = −Σ_n c_n π_θ(a_n|s_n) / ⊥π_θ(a_n|s_n)
+   * (⊥: held fixed at this θ; Rothfuss et al. 2019): its gradient here is L's, its Hessian
+   * H' = H − Σ_n c_n g_n g_nᵀ with g_n = ∇θ log π(a_n|s_n), so H' v = H v + ∇θ of
+   * −Σ_n u_n log π(a_n|s_n) with u_n = c_n (g_n · v).
+   */
+  lvcHessianVp(v: ArrayLike<number>): Float32Array {
+    const g = this.grads;
+    if (!g) throw new Error('PolicyBatch.lvcHessianVp: call setCoefficients first');
+    const h = this.hessianVp(v);
+    const extra = tidyValues(() => {
+      const V = split(this.spec, Float32Array.from(v), this.layout);
+      const { Rmu } = this.rForward(V);
+      // g_n · v = Σ_j (a − μ)_j σ_j⁻² Rμ_j + Σ_j ((a − μ)_j² σ_j⁻² − 1) v_logσ_j.
+      const dMean = tf.sum(tf.mul(tf.mul(this.resid, this.invVar), Rmu), 1);
+      const dStd = tf.sum(
+        tf.mul(tf.sub(tf.mul(tf.square(this.resid), this.invVar), 1), V.logStd),
+        1,
+      );
+      const u = tf.mul(g.c, tf.add(dMean, dStd)) as tf.Tensor1D;
+      const { G, gLs } = this.outputGrads(u);
+      const { gW, gb } = this.backward(G);
+      return flatten(gW, gb, gLs);
+    });
+    for (let i = 0; i < h.length; i++) h[i] += extra[i];
+    return h;
+  }
+
+  /**
    * F v with F the Hessian, at this θ, of Σ_n w_n KL(π_θ(·|s_n) ‖ π_θ'(·|s_n)) over θ' —
    * the Fisher information of the policy weighted by w: J_μᵀ Σ⁻¹ J_μ v + 2 (Σ w) v_logσ.
    */

@@ -24,6 +24,7 @@ const LABELS: Record<string, HyperLabel> = {
   adaptLr: { label: 'First step size when adapting', abbr: 'α at evaluation' },
   adaptLrLater: { label: 'Later step sizes when adapting' },
   lossWeighting: { label: 'Average losses per' },
+  innerCurvature: { label: 'Inner-loss curvature', abbr: 'vpg: the paper; lvc: ProMP' },
   firstOrder: { label: 'First-order approximation', abbr: 'FOMAML' },
   derivatives: { label: 'Derivatives' },
   updateThreads: { label: 'Update threads' },
