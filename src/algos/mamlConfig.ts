@@ -103,6 +103,18 @@ export const mamlConfigSchema = z
 
 export type MamlConfig = z.infer<typeof mamlConfigSchema>;
 
+/**
+ * A MAML-family schema that also refuses what its fields allow one by one but the learner
+ * cannot run: 'lvc' curvature with the PPO outer option, whose epochs re-adapt from moving
+ * parameters without the surrogate's sample weights.
+ */
+export function withSupportedCombinations<T extends z.ZodType<MamlConfig>>(schema: T) {
+  return schema.refine((c) => c.innerCurvature !== 'lvc' || c.outer === 'trpo', {
+    path: ['innerCurvature'],
+    message: "'lvc' runs with outer 'trpo' only (the PPO option's epochs would need its weights)",
+  });
+}
+
 /** The Gaussian MLP policy a config describes, for a family's observation and action sizes. */
 export function policySpecOf(
   family: Pick<TaskFamily, 'observationSize' | 'actionSize'>,

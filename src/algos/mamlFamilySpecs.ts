@@ -4,6 +4,7 @@
 import type { JsonObject } from '../shared/json';
 import type { AlgoSpec, CreateLearnerArgs } from './registry';
 import { asJsonSchema, familyDefaults, iterationsFor, mamlIterationsFor } from './mamlSpecs';
+import { withSupportedCombinations } from './mamlConfig';
 import { MetaSgdLearner, metaSgdConfigSchema } from './metaSgd';
 import { ReptileLearner, reptileConfigSchema } from './reptile';
 
@@ -50,7 +51,7 @@ export const metaSgdSpec: AlgoSpec = {
   description:
     'Meta-SGD (Li et al. 2017): MAML that also learns the inner step size of every policy parameter. θ takes MAML’s TRPO step through the exact second-order meta-gradient; the step sizes take an Adam step on theirs.',
   stageUnit: 'step',
-  configSchema: asJsonSchema(metaSgdConfigSchema),
+  configSchema: asJsonSchema(withSupportedCombinations(metaSgdConfigSchema)),
   metaBatchSize: (c) => metaSgdConfigSchema.parse(c).metaBatchSize,
   defaultIterations: mamlIterationsFor,
   familyDefaults,
@@ -58,7 +59,7 @@ export const metaSgdSpec: AlgoSpec = {
   create: async (a: CreateLearnerArgs) =>
     new MetaSgdLearner({
       family: a.family,
-      config: metaSgdConfigSchema.parse(a.config),
+      config: withSupportedCombinations(metaSgdConfigSchema).parse(a.config),
       seed: a.seed,
       workers: a.workers,
       sampler: a.sampler,

@@ -15,7 +15,7 @@ import type { JsonObject } from '../shared/json';
 import { withTaskInObservation } from '../samplers/taskInObservation';
 import { defaultWorkerCount } from '../samplers/sampler';
 import { MamlLearner } from './maml';
-import { type MamlConfig, mamlConfigSchema } from './mamlConfig';
+import { type MamlConfig, mamlConfigSchema, withSupportedCombinations } from './mamlConfig';
 import type { AlgoSpec, CreateLearnerArgs } from './registry';
 
 const baselineSchema = mamlConfigSchema.extend({
@@ -101,7 +101,7 @@ export const mamlSpec: AlgoSpec = {
   description:
     'Model-agnostic meta-learning (Finn et al. 2017): meta-trains an initialisation that adapts to a new task in a few policy-gradient steps. Exact second-order meta-gradient, TRPO outer step.',
   stageUnit: 'step',
-  configSchema: asJsonSchema(mamlConfigSchema),
+  configSchema: asJsonSchema(withSupportedCombinations(mamlConfigSchema)),
   metaBatchSize: (c) => mamlConfigSchema.parse(c).metaBatchSize,
   defaultIterations: mamlIterationsFor,
   familyDefaults,
@@ -109,7 +109,7 @@ export const mamlSpec: AlgoSpec = {
   create: async (a: CreateLearnerArgs) =>
     new MamlLearner({
       family: a.family,
-      config: mamlConfigSchema.parse(upgradeStoredConfig(a.config)),
+      config: withSupportedCombinations(mamlConfigSchema).parse(upgradeStoredConfig(a.config)),
       seed: a.seed,
       workers: a.workers,
       sampler: a.sampler,

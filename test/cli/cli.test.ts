@@ -373,5 +373,23 @@ describe('metarl CLI', () => {
     ]);
     expect(hp.code).toBe(1);
     expect(hp.stderr).toMatch(/config\.hyper\.lr: .*10.*\(got 99\)/);
+    // A combination MAML cannot run is refused naming the field, before any training.
+    const combo = await metarl([
+      'train',
+      '--algo',
+      'maml',
+      '--hp',
+      'innerCurvature=lvc',
+      '--hp',
+      'outer=ppo',
+      '--backend',
+      'cpu',
+      '--out',
+      'bad',
+    ]);
+    expect(combo.code).toBe(1);
+    expect(combo.stderr).toMatch(
+      /config\.hyper\.innerCurvature: 'lvc' runs with outer 'trpo' only/,
+    );
   });
 });
