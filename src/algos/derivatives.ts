@@ -78,6 +78,20 @@ export function createDerivatives(
     : new AutodiffDerivatives(spec, curvature);
 }
 
+/**
+ * Whether an inner step weights its samples by π_θ/π_sampledWith: with 'lvc' curvature, away
+ * from the parameters the data were sampled with, and not when building the batch (`keep`,
+ * always at those parameters).
+ */
+function weightsSamples(
+  curvature: InnerCurvature,
+  theta: Float32Array,
+  keep: boolean,
+  sampledWith: Float32Array | undefined,
+): sampledWith is Float32Array {
+  return !keep && curvature === 'lvc' && sampledWith !== undefined && sampledWith !== theta;
+}
+
 // ---------------------------------------------------------------------------------------
 
 class ManualDerivatives implements PolicyDerivatives {
@@ -95,7 +109,7 @@ class ManualDerivatives implements PolicyDerivatives {
     sampledWith?: Float32Array,
   ) {
     const pb = new PolicyBatch(this.spec, theta, d.obs, d.act);
-    const weighted = !keep && this.curvature === 'lvc' && sampledWith && sampledWith !== theta;
+    const weighted = weightsSamples(this.curvature, theta, keep, sampledWith);
     const c = weighted
       ? tf.tidy(() => {
           const logp0 = logProbTf(this.spec, tf.tensor1d(sampledWith), d.obs, d.act);
@@ -219,7 +233,7 @@ class AutodiffDerivatives implements PolicyDerivatives {
     keep: boolean,
     sampledWith?: Float32Array,
   ) {
-    const weighted = !keep && this.curvature === 'lvc' && sampledWith && sampledWith !== theta;
+    const weighted = weightsSamples(this.curvature, theta, keep, sampledWith);
     const next = tidyValues(() => {
       const th = tf.tensor1d(theta);
       const step = typeof lr === 'number' ? lr : tf.tensor1d(lr);

@@ -92,6 +92,16 @@ describe('low-variance-curvature inner Hessian', () => {
     expect(rel(ha, hm)).toBeLessThan(1e-4);
     // The policy-gradient loss's Hessian is another matrix: the difference is −Σ c g gᵀ v.
     expect(rel(hv, fd)).toBeGreaterThan(0.05);
+    // Repeated products and weighted inner steps leave no tensors behind.
+    const before = tf.memory().numTensors;
+    const away = Float32Array.from(theta, (x, i) => x + 0.01 * v[i]);
+    for (let k = 0; k < 3; k++) {
+      manual.hvp(v);
+      autodiff.hvp(v);
+      for (const kind of ['manual', 'autodiff'] as const)
+        createDerivatives(kind, spec, 'lvc').innerStep(away, d, 0.1, false, theta);
+      expect(tf.memory().numTensors).toBe(before);
+    }
     for (const p of [manual, autodiff, vpg]) p.dispose();
     tf.dispose([d.obs, d.act, d.advW, d.w]);
   });

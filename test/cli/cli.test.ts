@@ -177,54 +177,35 @@ describe('metarl CLI', () => {
     ]);
     expect(unknown.stderr).toMatch(/Unknown evaluation protocol "bogus"\. Known: default, paper/);
     // --per-task: each test task's returns, sorted along a task axis; the JSON carries them.
-    const perTask = await inproc([
-      'eval',
-      `runs/${runId}`,
-      '--tasks',
-      '4',
-      '--steps',
-      '1',
-      '--episodes',
-      '2',
-      '--per-task',
-      '|goal|',
-      '--preload',
-      HILL,
-    ]);
+    const evalPerTask = (...flags: string[]) =>
+      inproc([
+        'eval',
+        `runs/${runId}`,
+        '--tasks',
+        '4',
+        '--steps',
+        '1',
+        '--episodes',
+        '2',
+        ...flags,
+        '--preload',
+        HILL,
+      ]);
+    const perTask = await evalPerTask('--per-task', '|goal|');
     expect(perTask.code).toBe(0);
     const rows = perTask.stdout.split('per task, sorted by |goal|:\n')[1].trim().split('\n');
     expect(rows[0]).toMatch(/^\s*\|goal\|\s+goal\[0\]\s+goal\[1\]\s+0 steps\s+1 step$/);
     const dist = rows.slice(1).map((r) => Number(r.trim().split(/\s+/)[0]));
     expect(dist).toHaveLength(4);
     expect(dist).toEqual([...dist].sort((a, b) => a - b));
-    const perTaskJson = await inproc([
-      'eval',
-      `runs/${runId}`,
-      '--tasks',
-      '4',
-      '--steps',
-      '1',
-      '--episodes',
-      '2',
-      '--per-task',
-      '--json',
-      '--preload',
-      HILL,
-    ]);
+    const perTaskJson = await evalPerTask('--per-task', '--json');
     const pt = JSON.parse(perTaskJson.stdout);
     expect(pt.perTask).toHaveLength(4);
     for (let st = 0; st < 2; st++)
       expect(
         pt.perTask.reduce((a: number, p: { returns: number[] }) => a + p.returns[st], 0) / 4,
       ).toBeCloseTo(pt.returns[st], 9);
-    const badAxis = await inproc([
-      'eval',
-      `runs/${runId}`,
-      '--per-task',
-      'speed',
-      '--preload',
-      HILL,
-    ]);
+    const badAxis = await evalPerTask('--per-task', 'speed');
     expect(badAxis.code).toBe(1);
     expect(badAxis.stderr).toMatch(
       /--per-task: no task axis "speed"; the tasks differ along: \|goal\|, goal\[0\], goal\[1\]/,
