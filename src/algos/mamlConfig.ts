@@ -109,9 +109,14 @@ export type MamlConfig = z.infer<typeof mamlConfigSchema>;
  * parameters without the surrogate's sample weights.
  */
 export function withSupportedCombinations<T extends z.ZodType<MamlConfig>>(schema: T) {
-  return schema.refine((c) => c.innerCurvature !== 'lvc' || c.outer === 'trpo', {
-    path: ['innerCurvature'],
-    message: "'lvc' runs with outer 'trpo' only (the PPO option's epochs would need its weights)",
+  return schema.superRefine((c, ctx) => {
+    if (c.innerCurvature === 'lvc' && c.outer !== 'trpo')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['innerCurvature'],
+        input: c.innerCurvature,
+        message: `'lvc' runs with outer 'trpo' only, not '${c.outer}' (the PPO option's epochs would need its weights)`,
+      });
   });
 }
 

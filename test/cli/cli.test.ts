@@ -370,7 +370,7 @@ describe('metarl CLI', () => {
     ]);
     expect(combo.code).toBe(1);
     expect(combo.stderr).toMatch(
-      /config\.hyper\.innerCurvature: 'lvc' runs with outer 'trpo' only/,
+      /config\.hyper\.innerCurvature: 'lvc' runs with outer 'trpo' only, not 'ppo' .*\(got "lvc"\)/,
     );
   });
 });
