@@ -8,7 +8,7 @@ import { initBackend } from '../../src/tf/backend';
 import { Rng } from '../../src/core/rng';
 import type { TaskFamily } from '../../src/core/env';
 import { Rl2, rl2Spec } from '../../src/algos/rl2';
-import { getAlgo } from '../../src/algos/registry';
+import { getAlgo, resolveHyper } from '../../src/algos/registry';
 import { evaluateLearner } from '../../src/training/evaluate';
 import { memoryBandit } from '../helpers/memoryBandit';
 
@@ -40,6 +40,15 @@ describe('RL²', () => {
     expect(() => spec.configSchema.parse({ hiddenSize: 'big' })).toThrow(/hiddenSize/);
     expect(() => spec.configSchema.parse({ updateThreads: 0 })).toThrow(/updateThreads/);
     expect(() => spec.configSchema.parse({ gradients: 'torch' })).toThrow(/gradients/);
+  });
+
+  it("gives cart-pole 64 GRU units by default, under the user's own value, and other families 32", () => {
+    const spec = getAlgo('rl2');
+    const parse = (f: string, h = {}) => spec.configSchema.parse(resolveHyper(spec, f, h));
+    expect(parse('cartpole').hiddenSize).toBe(64);
+    expect(parse('cartpole', { hiddenSize: 16 }).hiddenSize).toBe(16);
+    expect(parse('point-nav').hiddenSize).toBe(32);
+    expect(parse('reacher').hiddenSize).toBe(32);
   });
 
   it('keeps a stored run from before JS gradients on tfjs and one thread, so it resumes exactly', async () => {
