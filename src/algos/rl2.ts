@@ -390,10 +390,10 @@ export function nextLearningRate(
  * with the defaults (`npm run bench:meta-quality -- --family point-nav --algo rl2 --seed S`,
  * 40 held-out tasks, evaluation seed 0), episode 1 → 2: seed 1 −3.1 → −1.7, seed 2
  * −4.2 → −2.3, seed 3 −3.4 → −1.6 (oracle −0.5; gain ratios 0.56 / 0.51 / 0.61), 9–11
- * minutes of training each. Cart-pole, 250 with its 64 GRU units (rl2FamilyDefaults): seeds 1 / 2 / 3
- * 186.7 → 192.9, 148.3 → 176.8, 179.7 → 190.2 (gain ratios 0.54 / 0.69 / 0.64 against each
- * seed's oracle) in 26–29 minutes; with 32 units 300 iterations
- * reached 131.1 → 152.8 and 700 no better. Other families: 200.
+ * minutes of training each. Cart-pole, 250 with its 64 GRU units (rl2FamilyDefaults):
+ * seeds 1 / 2 / 3 186.7 → 192.9, 148.3 → 176.8, 179.7 → 190.2 (gain ratios 0.54 / 0.69 /
+ * 0.64 against each seed's oracle) in 26–29 minutes; with 32 units 300 iterations reached
+ * 131.1 → 152.8 and 700 no better. Other families: 200.
  */
 const DEFAULT_ITERATIONS: Record<string, number> = {
   'point-nav': 400,
