@@ -87,9 +87,13 @@ export const rl2ConfigSchema = z
     /**
      * How the PPO update differentiates: 'js', backpropagation through time in plain JS
      * (float64, each trial unrolled over its own steps; its cost is flops, so it splits
-     * across updateThreads), or 'tfjs', the hand-written BPTT in tfjs ops (float32; the
-     * reference the tests hold 'js' to; its cost is per-op dispatch, ~37 ops a step, which
-     * does not shrink with the batch, so extra threads do not speed it up).
+     * across updateThreads and grows with the square of hiddenSize), or 'tfjs', the
+     * hand-written BPTT in tfjs ops (float32; the reference the tests hold 'js' to; its cost
+     * is mostly per-op dispatch, ~37 ops a step whatever the batch). With 32 units and short
+     * trials 'js' is the faster and tfjs gains nothing from a second thread (cart-pole's first
+     * iterations: 1.40 s on one, 1.39 on two); with 64 units and long trials (cart-pole once
+     * the pole stays up) 'tfjs' is: 2.7 s on two threads, 4.0 on one, against 7.6 for 'js' on
+     * two (rl2FamilyDefaults).
      */
     gradients: z.enum(['js', 'tfjs']).default('js'),
   })
@@ -390,10 +394,10 @@ export function nextLearningRate(
  * with the defaults (`npm run bench:meta-quality -- --family point-nav --algo rl2 --seed S`,
  * 40 held-out tasks, evaluation seed 0), episode 1 → 2: seed 1 −3.1 → −1.7, seed 2
  * −4.2 → −2.3, seed 3 −3.4 → −1.6 (oracle −0.5; gain ratios 0.56 / 0.51 / 0.61), 9–11
- * minutes of training each. Cart-pole, 250 with its 64 GRU units (rl2FamilyDefaults):
- * seeds 1 / 2 / 3 186.7 → 192.9, 148.3 → 176.8, 179.7 → 190.2 (gain ratios 0.54 / 0.69 /
- * 0.64 against each seed's oracle) in 26–29 minutes; with 32 units 300 iterations reached
- * 131.1 → 152.8 and 700 no better. Other families: 200.
+ * minutes of training each. Cart-pole, 250 with its defaults (rl2FamilyDefaults): seeds
+ * 1 / 2 / 3 177.0 → 191.2, 140.5 → 187.4, 118.9 → 172.5 (gain ratios 0.67 / 0.96 / 0.69
+ * against each seed's oracle) in 20–21 minutes; with 32 units and 40 tasks 300 iterations
+ * reached 131.1 → 152.8 and 700 no better. Other families: 200.
  */
 const DEFAULT_ITERATIONS: Record<string, number> = {
   'point-nav': 400,
@@ -403,12 +407,16 @@ const DEFAULT_ITERATIONS: Record<string, number> = {
 /**
  * RL²'s per-family defaults, laid under the user's values. Cart-pole takes 64 GRU units: with
  * 32 its training returns levelled off at episode 1 / 2 ≈ 135–147 / 151–161 (300–700
- * iterations), with 64 they reached 182–184 / 188–190 by iteration 210 (seed 1). An iteration
- * costs more (300 took 33.9 minutes, against 9.4 with 32 units, whose episodes were also
- * shorter), hence 250 iterations.
+ * iterations), with 64 they reached 182–184 / 188–190 by iteration 210 (seed 1). At that
+ * width the tfjs gradients are the faster ones: from the 250th iteration of a cart-pole run
+ * (~60 k env steps an iteration), the update took 2.7 s with tfjs on two threads, 4.0 s on
+ * one, and 7.6 s with the plain-JS gradients on two (medians of 3 iterations). And 80 tasks
+ * per iteration rather than 40: with 40, how far episode 2 got depended on the seed (40
+ * held-out tasks, 250 iterations, gain ratios 0.36 / 1.05 / 0.76 on seeds 1–3); with 80,
+ * 0.67 / 0.96 / 0.69, in 20–21 minutes each.
  */
 export function rl2FamilyDefaults(familyId: string): JsonObject {
-  return familyId === 'cartpole' ? { hiddenSize: 64 } : {};
+  return familyId === 'cartpole' ? { hiddenSize: 64, gradients: 'tfjs', metaBatchSize: 80 } : {};
 }
 
 /**

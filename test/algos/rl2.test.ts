@@ -42,12 +42,23 @@ describe('RL²', () => {
     expect(() => spec.configSchema.parse({ gradients: 'torch' })).toThrow(/gradients/);
   });
 
-  it("gives cart-pole 64 GRU units by default, under the user's own value, and other families 32", () => {
+  it("gives cart-pole 64 GRU units, tfjs gradients and 80 tasks by default, under the user's own values, and other families 32 units with JS", () => {
     const spec = getAlgo('rl2');
     const parse = (f: string, h = {}) => spec.configSchema.parse(resolveHyper(spec, f, h));
-    expect(parse('cartpole').hiddenSize).toBe(64);
-    expect(parse('cartpole', { hiddenSize: 16 }).hiddenSize).toBe(16);
-    expect(parse('point-nav').hiddenSize).toBe(32);
+    expect(parse('cartpole')).toMatchObject({
+      hiddenSize: 64,
+      gradients: 'tfjs',
+      metaBatchSize: 80,
+    });
+    expect(parse('cartpole', { hiddenSize: 16, gradients: 'js' })).toMatchObject({
+      hiddenSize: 16,
+      gradients: 'js',
+    });
+    expect(parse('point-nav')).toMatchObject({
+      hiddenSize: 32,
+      gradients: 'js',
+      metaBatchSize: 40,
+    });
     expect(parse('reacher').hiddenSize).toBe(32);
   });
 

@@ -1,16 +1,20 @@
 // `npm run bench:rl2`: wall seconds per RL² meta-iteration with the default config on FAMILY
-// (default point-nav), split into sampling vs the PPO update, for each way the update can
-// differentiate: the tfjs BPTT on one thread (the reference), plain-JS BPTT on one thread and
-// on UPDATE_THREADS threads (default 2). Medians over ITERS iterations after a warm-up, on the
-// chosen backend (wasm by default), and the update's speed-up over the tfjs one. Each
-// configuration trains from the same seed on the same tasks. Trials are sampled on WORKERS
-// worker threads (default: one per core; 0 = the training thread).
+// (default point-nav; the family's own defaults included, as New run and `metarl train` give
+// them), split into sampling vs the PPO update, for each way the update can differentiate: the
+// tfjs BPTT (the reference) and plain-JS BPTT, each on one thread and on UPDATE_THREADS
+// threads (default 2). Medians over ITERS iterations after a warm-up, on the chosen backend
+// (wasm by default), and the update's speed-up over the tfjs one on one thread. Each
+// configuration trains from the same seed on the same tasks, from scratch or, with
+// CHECKPOINT=<run>/checkpoints/<iteration>, from a stored checkpoint of a run with the same
+// config (where a family's episodes are long only once its policy has learned, as cart-pole's).
+// Trials are sampled on WORKERS worker threads (default: one per core; 0 = the training thread).
 import { loadavg } from 'node:os';
 import { defaultWorkerCount } from '../../src/samplers/sampler';
 import { initBackend, type BackendName } from '../../src/tf/backend';
 import { getFamily } from '../../envs/registry';
 import { Rng } from '../../src/core/rng';
-import { Rl2, type Rl2Config } from '../../src/algos/rl2';
+import { Rl2, rl2FamilyDefaults, type Rl2Config } from '../../src/algos/rl2';
+import { readCheckpoint } from '../../src/training/checkpoint';
 
 const backend = (process.env.BACKEND ?? 'wasm') as BackendName;
 const iterations = Number(process.env.ITERS ?? 5);
@@ -19,12 +23,14 @@ const threads = Number(process.env.UPDATE_THREADS ?? 2);
 const workers =
   process.env.WORKERS !== undefined ? Number(process.env.WORKERS) : defaultWorkerCount();
 
+const checkpoint = process.env.CHECKPOINT;
 const info = await initBackend(backend);
 const family = getFamily(familyId);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const setups: { label: string; config: Partial<Rl2Config> }[] = [
   { label: 'tfjs, 1 thread', config: { gradients: 'tfjs', updateThreads: 1 } },
+  { label: `tfjs, ${threads} threads`, config: { gradients: 'tfjs', updateThreads: threads } },
   { label: 'js, 1 thread', config: { gradients: 'js', updateThreads: 1 } },
   { label: `js, ${threads} threads`, config: { gradients: 'js', updateThreads: threads } },
 ];
@@ -32,8 +38,14 @@ const rows: { label: string; sampling: number; update: number; total: number; st
   [];
 let shape = '';
 for (const { label, config } of setups) {
-  const learner = new Rl2({ family, config, seed: 1, workers });
+  const learner = new Rl2({
+    family,
+    config: { ...rl2FamilyDefaults(familyId), ...config } as Partial<Rl2Config>,
+    seed: 1,
+    workers,
+  });
   shape = `hidden ${learner.config.hiddenSize}, ${learner.config.metaBatchSize} tasks × ${learner.config.trialsPerTask} trials × ${learner.config.episodesPerTrial} episodes, ${learner.config.epochs} epochs × ${learner.config.minibatches} minibatches`;
+  if (checkpoint) await learner.loadState((await readCheckpoint(checkpoint)).learner);
   const rng = new Rng(2);
   const m: Record<string, number>[] = [];
   for (let it = 0; it <= iterations; it++) {
@@ -54,7 +66,7 @@ for (const { label, config } of setups) {
   console.log(`${label}: update ${med('time/update').toFixed(2)} s (median of ${m.length})`);
 }
 console.log(
-  `\nRL² on ${familyId}, backend ${info.name}, ${workers} sampler workers, load average ${loadavg()
+  `\nRL² on ${familyId}${checkpoint ? ` from ${checkpoint}` : ''}, backend ${info.name}, ${workers} sampler workers, load average ${loadavg()
     .map((x) => x.toFixed(2))
     .join(' ')}, ${shape}`,
 );

@@ -7,6 +7,7 @@ import { hyperApplies, hyperLabel, hyperTooltip } from '../../renderer/src/lib/h
 import {
   episodesPerIteration,
   estimateTraining,
+  gruWidthCost,
   JS_EPISODE_COST,
   updateWork,
 } from '../../renderer/src/lib/estimate';
@@ -104,6 +105,15 @@ describe('expected training time', () => {
     expect(updateWork({ ...js, minibatches: 8 })).toBeCloseTo(w);
     expect(updateWork({ ...js, updateThreads: 1 })).toBeCloseTo(2 * w);
     expect(updateWork({ ...js, metaBatchSize: 20 })).toBeCloseTo(w / 2);
+    // A wider GRU costs more per step, a narrower one less; the tfjs update's op count does not
+    // change with the width.
+    expect(gruWidthCost(32)).toBe(1);
+    expect(updateWork({ ...js, hiddenSize: 64 })).toBeCloseTo(w * gruWidthCost(64));
+    expect(gruWidthCost(64)).toBeGreaterThan(3.2);
+    expect(gruWidthCost(64)).toBeLessThan(3.5);
+    expect(gruWidthCost(16)).toBeLessThan(0.5);
+    const { gradients: _gr, ...tfjsShape } = js;
+    expect(updateWork({ ...tfjsShape, hiddenSize: 64 })).toBe(updateWork(tfjsShape));
     const timed = [1500, 1400, 1400, 1400].map((wallMs, i) => ({
       iteration: i + 1,
       time: '',

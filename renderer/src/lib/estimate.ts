@@ -6,7 +6,7 @@
 // work (updateWork): with tfjs gradients the cost is in per-step op dispatches, nearly the
 // same for 40 trials side by side as for 160, so it grows with the passes (epochs ×
 // minibatches) and the trial's length; with plain-JS gradients it is flops, growing with
-// every trial unrolled and shrinking with the update threads.
+// every trial unrolled and with the GRU's width, and shrinking with the update threads.
 import type { JsonObject } from '../../../src/shared/json';
 import type { MetricsRow } from '../../../src/shared/protocol';
 
@@ -50,6 +50,22 @@ export interface Estimate {
 export const JS_EPISODE_COST = 0.042;
 
 /**
+ * How the plain-JS update's cost per step grows with the GRU's width H, relative to the
+ * default 32 units: each gate multiplies H × (inputs + H), where the inputs are the
+ * observation, previous action, previous reward and done flag (7 on cart-pole), plus a part
+ * that does not depend on H (the heads, the loss), worth 170 such products. Fitted on
+ * cart-pole (seed 1, 2 update threads, median of 4 iterations, load average 1.7–2.1): 40,
+ * 135 and 497 µs of update per env step at 32, 64 and 128 units; this gives 1, 3.33 and
+ * 12.3 times the first.
+ */
+const GRU_INPUTS = 7;
+const GRU_STEP_OVERHEAD = 170;
+export function gruWidthCost(hiddenSize: number): number {
+  const work = (h: number) => GRU_STEP_OVERHEAD + h * (h + GRU_INPUTS);
+  return work(hiddenSize) / work(32);
+}
+
+/**
  * RL²'s update work per iteration, in tfjs passes over one episode of steps (null for other
  * learners). A run stored without `gradients` predates the plain-JS update: tfjs.
  */
@@ -59,7 +75,8 @@ export function updateWork(hyper: JsonObject): number | null {
   const episodes = n('epochs', 4) * n('episodesPerTrial', 2);
   if (hyper.gradients !== 'js') return episodes * n('minibatches', 4);
   const trials = n('metaBatchSize', 40) * n('trialsPerTask', 4);
-  return (episodes * trials * JS_EPISODE_COST) / n('updateThreads', 2);
+  const width = gruWidthCost(n('hiddenSize', 32));
+  return (episodes * trials * JS_EPISODE_COST * width) / n('updateThreads', 2);
 }
 
 /** Null when the reference run has no timed iteration yet. The first iteration (warm-up, compilation) is left out when there are others. */

@@ -98,6 +98,15 @@ describe('Meta-RL Studio in the browser', () => {
     await page.getByTestId('algo-maml').waitFor();
     await page.getByTestId('family-point-nav').click();
     await page.getByTestId('algo-maml').click();
+    // Each family card times the chosen learner's defaults: point-nav from the shipped MAML
+    // example; a family with no run of the kind says so.
+    const card = page.getByTestId('card-estimate-point-nav');
+    await card.getByText('about').waitFor();
+    expect(Number(await card.getAttribute('data-seconds'))).toBeGreaterThan(0);
+    expect(await card.textContent()).toContain('MAML, 200 iterations');
+    expect(await page.getByTestId('card-estimate-mujoco-ant-goal').textContent()).toContain(
+      'not timed on this machine yet',
+    );
     await page.getByTestId('field-iterations').fill(String(ITERATIONS));
     await page.getByTestId('field-previewEvery').fill('2');
     await page.getByTestId('hyper-metaBatchSize').fill('4');
