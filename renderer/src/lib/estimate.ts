@@ -4,9 +4,11 @@
 // iteration samples. MAML's update does too (its passes run over every sampled step), so
 // there the whole iteration scales with the episodes. RL²'s PPO update is scaled by its own
 // work (updateWork): with tfjs gradients the cost is in per-step op dispatches, nearly the
-// same for 40 trials side by side as for 160, so it grows with the passes (epochs ×
-// minibatches) and the trial's length; with plain-JS gradients it is flops, growing with
-// every trial unrolled and with the GRU's width, and shrinking with the update threads.
+// same for 40 trials side by side as for 160 at 32 units, so it grows with the passes
+// (epochs × minibatches) and the trial's length (wider GRUs and longer trials add compute
+// this leaves out: cart-pole at 64 units, 320 long trials, took 4.0 s on two threads where
+// 160 took 2.7); with plain-JS gradients it is flops, growing with every trial unrolled and
+// with the GRU's width, and shrinking with the update threads.
 import type { JsonObject } from '../../../src/shared/json';
 import type { MetricsRow } from '../../../src/shared/protocol';
 
