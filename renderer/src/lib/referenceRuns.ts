@@ -3,7 +3,7 @@
 // machine's own. Each is opened once per length (a run still training is opened again
 // when it has more iterations), and the one closest in size to the chosen settings gives the
 // estimate (see estimate.ts).
-import { shallowRef, watch, type ShallowRef } from 'vue';
+import { ref, shallowRef, watch, type Ref, type ShallowRef } from 'vue';
 import type { JsonObject } from '../../../src/shared/json';
 import type { CommandReply, RunSummary } from '../../../src/shared/protocol';
 import { useAppStore } from '../stores/app';
@@ -45,18 +45,29 @@ function openOnce(key: string): Promise<OpenedRun | null> {
   return p;
 }
 
-/** The opened reference runs for the keys `ids()` gives (from referenceRunIds), kept up to date. */
-export function useReferenceRuns(ids: () => string[]): ShallowRef<OpenedRun[]> {
-  const out = shallowRef<OpenedRun[]>([]);
+/**
+ * The opened reference runs for the keys `ids()` gives (from referenceRunIds), kept up to date,
+ * and whether the current keys are still being opened (so a view does not say "not timed"
+ * while it is still finding out).
+ */
+export function useReferenceRuns(ids: () => string[]): {
+  runs: ShallowRef<OpenedRun[]>;
+  pending: Ref<boolean>;
+} {
+  const runs = shallowRef<OpenedRun[]>([]);
+  const pending = ref(false);
   watch(
     () => ids().join(' '),
     async (joined) => {
-      const runs = await Promise.all(ids().map(openOnce));
-      if (joined === ids().join(' ')) out.value = runs.filter((r): r is OpenedRun => r !== null);
+      pending.value = joined !== '';
+      const got = await Promise.all(ids().map(openOnce));
+      if (joined !== ids().join(' ')) return;
+      runs.value = got.filter((r): r is OpenedRun => r !== null);
+      pending.value = false;
     },
     { immediate: true },
   );
-  return out;
+  return { runs, pending };
 }
 
 /**

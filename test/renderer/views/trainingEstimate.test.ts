@@ -44,12 +44,19 @@ const maml: AlgoInfo = {
 };
 
 /** Runs with their median iteration time (ms) and meta-batch; the first row is a warm-up. */
-function setup(runs: { s: RunSummary; ms: number; metaBatchSize: number }[]) {
+function setup(
+  runs: { s: RunSummary; ms: number; metaBatchSize: number }[],
+  /** Holds back the runs list until it resolves. */
+  listGate: Promise<void> = Promise.resolve(),
+) {
   const opened: string[] = [];
   const t: Transport = {
     kind: 'websocket',
     call: (async (channel: string, payload: { runId: string }) => {
-      if (channel === 'mrl:runs.list') return { runs: runs.map((r) => r.s) };
+      if (channel === 'mrl:runs.list') {
+        await listGate;
+        return { runs: runs.map((r) => r.s) };
+      }
       if (channel !== 'mrl:run.open') throw new Error(`unexpected ${channel}`);
       opened.push(payload.runId);
       const r = runs.find((x) => x.s.runId === payload.runId)!;
@@ -81,18 +88,31 @@ beforeEach(() => {
 
 describe('expected training time on New run', () => {
   it('times each family card from a run of its kind, says when there is none, and opens each run once', async () => {
-    const opened = setup([
-      { s: summary({ runId: 'ex', example: true }), ms: 2000, metaBatchSize: 20 },
-      {
-        s: summary({ runId: 'own', family: 'reacher', createdAt: '2026-12-02T00:00:00Z' }),
-        ms: 500,
-        metaBatchSize: 20,
-      },
-    ]);
-    await useRunsStore().refresh();
+    let release = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const opened = setup(
+      [
+        { s: summary({ runId: 'ex', example: true }), ms: 2000, metaBatchSize: 20 },
+        {
+          s: summary({ runId: 'own', family: 'reacher', createdAt: '2026-12-02T00:00:00Z' }),
+          ms: 500,
+          metaBatchSize: 20,
+        },
+      ],
+      gate,
+    );
+    // Before the runs list has arrived, the card is finding out, not saying "not timed".
+    const early = mount(CardEstimate, { props: { family: 'cartpole', algo: maml } });
+    const listed = useRunsStore().refresh();
+    await flushPromises();
+    expect(early.text()).toBe('MAML: timing…');
+    release();
+    await listed;
     const cart = mount(CardEstimate, { props: { family: 'cartpole', algo: maml } });
     const reacher = mount(CardEstimate, { props: { family: 'reacher', algo: maml } });
     const again = mount(CardEstimate, { props: { family: 'cartpole', algo: maml } });
+    // While its reference run is being opened, a card does not claim there is none.
+    expect(cart.text()).toBe('MAML: timing…');
     await flushPromises();
     // 60 default iterations × the example's 2 s median (the warm-up left out).
     const el = cart.get('[data-testid="card-estimate-cartpole"]');
