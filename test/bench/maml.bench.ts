@@ -12,7 +12,7 @@
 //
 //   npm run bench:maml -- [--family point-nav] [--iterations 10] [--workers 2] [--seed 1]
 //   npm run bench:maml -- --family cheetah-vel --against ../base --rounds 2 --iterations 2
-// Reference (issue): pytorch-maml-rl, 64-64 tanh, same settings, 2 sampler workers: ~6.6 s/it.
+// Reference: pytorch-maml-rl, 64-64 tanh, same settings, 2 sampler workers: ~6.6 s/it.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';

@@ -3,17 +3,19 @@
 // them), split into sampling vs the PPO update, for each way the update can differentiate: the
 // tfjs BPTT (the reference) and plain-JS BPTT, each on one thread and on UPDATE_THREADS
 // threads (default 2). Medians over ITERS iterations after a warm-up, on the chosen backend
-// (wasm by default), and the update's speed-up over the tfjs one on one thread. Each
+// (wasm by default), and the update's speed-up over the first row's (tfjs on one thread). Each
 // configuration trains from the same seed on the same tasks, from scratch or, with
 // CHECKPOINT=<run>/checkpoints/<iteration>, from a stored checkpoint of a run with the same
 // config (where a family's episodes are long only once its policy has learned, as cart-pole's).
 // Trials are sampled on WORKERS worker threads (default: one per core; 0 = the training thread).
+// HP='{"metaBatchSize":40}' lays RL² hyper-parameters over the family's defaults (checked by
+// the learner's schema); GRADIENTS=tfjs or GRADIENTS=js times only that update.
 import { loadavg } from 'node:os';
 import { defaultWorkerCount } from '../../src/samplers/sampler';
 import { initBackend, type BackendName } from '../../src/tf/backend';
 import { getFamily } from '../../envs/registry';
 import { Rng } from '../../src/core/rng';
-import { Rl2, rl2FamilyDefaults, type Rl2Config } from '../../src/algos/rl2';
+import { Rl2, rl2ConfigSchema, rl2FamilyDefaults, type Rl2Config } from '../../src/algos/rl2';
 import { readCheckpoint } from '../../src/training/checkpoint';
 
 const backend = (process.env.BACKEND ?? 'wasm') as BackendName;
@@ -24,23 +26,46 @@ const workers =
   process.env.WORKERS !== undefined ? Number(process.env.WORKERS) : defaultWorkerCount();
 
 const checkpoint = process.env.CHECKPOINT;
+const gradients = process.env.GRADIENTS;
+if (gradients !== undefined && gradients !== 'tfjs' && gradients !== 'js')
+  throw new Error(`GRADIENTS must be tfjs or js, not ${JSON.stringify(gradients)}`);
+let overrides: Partial<Rl2Config> = {};
+if (process.env.HP !== undefined) {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(process.env.HP);
+  } catch (e) {
+    throw new Error(`HP is not JSON: ${(e as Error).message}`);
+  }
+  const checked = rl2ConfigSchema.partial().safeParse(parsed);
+  if (!checked.success)
+    throw new Error(
+      `HP: ${checked.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
+  // Only the keys given: the schema would fill in its defaults for the rest.
+  const given = new Set(Object.keys(parsed as object));
+  overrides = Object.fromEntries(
+    Object.entries(checked.data).filter(([k]) => given.has(k)),
+  ) as Partial<Rl2Config>;
+}
 const info = await initBackend(backend);
 const family = getFamily(familyId);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-const setups: { label: string; config: Partial<Rl2Config> }[] = [
+const allSetups: { label: string; config: Partial<Rl2Config> }[] = [
   { label: 'tfjs, 1 thread', config: { gradients: 'tfjs', updateThreads: 1 } },
   { label: `tfjs, ${threads} threads`, config: { gradients: 'tfjs', updateThreads: threads } },
   { label: 'js, 1 thread', config: { gradients: 'js', updateThreads: 1 } },
   { label: `js, ${threads} threads`, config: { gradients: 'js', updateThreads: threads } },
 ];
+const setups = allSetups.filter((s) => gradients === undefined || s.config.gradients === gradients);
 const rows: { label: string; sampling: number; update: number; total: number; steps: number }[] =
   [];
 let shape = '';
 for (const { label, config } of setups) {
   const learner = new Rl2({
     family,
-    config: { ...rl2FamilyDefaults(familyId), ...config } as Partial<Rl2Config>,
+    config: { ...rl2FamilyDefaults(familyId), ...overrides, ...config } as Partial<Rl2Config>,
     seed: 1,
     workers,
   });
@@ -71,7 +96,7 @@ console.log(
     .join(' ')}, ${shape}`,
 );
 console.log(
-  '| update | sampling s | update s | total s/iter | env steps/iter | update speed-up vs tfjs |',
+  `| update | sampling s | update s | total s/iter | env steps/iter | update speed-up vs ${rows[0].label} |`,
 );
 console.log('|---|---|---|---|---|---|');
 for (const r of rows) {

@@ -1,5 +1,5 @@
 // `npm run bench:rl2-quality`: meta-train RL² and evaluate it on 40 held-out test tasks,
-// printing the mean return of each episode of a trial (the issue's "must show" table).
+// printing the mean return of each episode of a trial.
 // Environment variables: FAMILY (point-nav | cartpole | all; default all), SEED (1),
 // ITERS (the family's default), WORKERS (sampler threads, default one per core), CONFIG (JSON overrides of the RL² config), TASKS (40),
 // TRIALS (trials per test task, 20), EVAL_SEED (0, as `metarl eval`), BACKEND (wasm), CKPT (write the final checkpoint

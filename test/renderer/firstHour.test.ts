@@ -60,33 +60,61 @@ describe('expected training time', () => {
     expect(estimateTraining([], maml, maml, 10)).toBeNull();
   });
 
-  it("scales RL²'s sampling by the trials and its update by the unrolled passes, not the trials", () => {
-    const rl2 = {
-      metaBatchSize: 10,
+  const timedRows = (update: number, sampling: number): MetricsRow[] =>
+    [update + sampling + 0.5, update + sampling, update + sampling].map((s, i) => ({
+      iteration: i + 1,
+      time: '',
+      wallMs: s * 1000,
+      metrics: { 'time/sampling': sampling },
+    }));
+
+  it("scales RL²'s tfjs update by a fixed part per pass plus arithmetic per trial, shared over threads", () => {
+    // Cart-pole at its defaults, from one checkpoint (bench:rl2): the tfjs update took 2.61 /
+    // 3.74 / 6.04 s on two threads and 3.23 / 5.47 / 10.43 s on one, for 40 / 80 / 160 tasks.
+    const cartpole = {
+      metaBatchSize: 80,
       trialsPerTask: 4,
       episodesPerTrial: 2,
       epochs: 4,
       minibatches: 4,
+      hiddenSize: 64,
+      gradients: 'tfjs',
+      updateThreads: 2,
     };
-    const timed = [1500, 1400, 1400, 1400].map((wallMs, i) => ({
-      iteration: i + 1,
-      time: '',
-      wallMs,
-      metrics: { 'time/sampling': 0.05 },
-    }));
-    // Stored without `gradients`: a tfjs-era run, whose update is per pass.
-    expect(updateWork(rl2)).toBe(32);
+    const reference = timedRows(3.74, 1.5);
+    const update = (over: object) =>
+      estimateTraining(reference, cartpole, { ...cartpole, ...over }, 1)!.perIteration;
+    const measured: [object, number, number][] = [
+      [{ metaBatchSize: 40 }, 2.61, 0.75],
+      [{ metaBatchSize: 160 }, 6.04, 3],
+      [{ updateThreads: 1, metaBatchSize: 40 }, 3.23, 0.75],
+      [{ updateThreads: 1 }, 5.47, 1.5],
+      [{ updateThreads: 1, metaBatchSize: 160 }, 10.43, 3],
+    ];
+    for (const [over, seconds, sampling] of measured) {
+      const predicted = update(over) - sampling;
+      expect(Math.abs(predicted / seconds - 1)).toBeLessThan(0.08);
+    }
+    // Point-nav at 32 units, 40 tasks (bench:rl2): 1.11 s on one thread, 1.03 s on two.
+    const pointNav = { ...cartpole, metaBatchSize: 40, hiddenSize: 32, updateThreads: 1 };
+    const twoThreads =
+      estimateTraining(timedRows(1.11, 0.15), pointNav, { ...pointNav, updateThreads: 2 }, 1)!
+        .perIteration - 0.15;
+    expect(Math.abs(twoThreads / 1.03 - 1)).toBeLessThan(0.16);
+    // The same trials in fewer, longer minibatches: fewer passes, the same arithmetic.
+    expect(update({ minibatches: 2 })).toBeLessThan(update({}));
+    // More epochs repeat everything.
+    expect(update({ epochs: 8 }) - 1.5).toBeCloseTo(2 * 3.74);
+    // A wider GRU costs the tfjs update more arithmetic too, not more passes.
+    expect(updateWork({ ...cartpole, hiddenSize: 128 })!).toBeGreaterThan(updateWork(cartpole)!);
+    // Stored without `gradients`: a run from before the plain-JS update, tfjs on one thread.
+    const { gradients: _g, updateThreads: _t, ...old } = cartpole;
+    expect(updateWork(old)).toBeCloseTo(updateWork({ ...cartpole, updateThreads: 1 })!);
     expect(updateWork({ metaBatchSize: 20, episodesPerTask: 20 })).toBeNull();
-    // 4× the trials: sampling 50 ms → 200 ms, the 1350 ms update unchanged.
-    const more = estimateTraining(timed, rl2, { ...rl2, metaBatchSize: 40 }, 400)!;
-    expect(more.perIteration).toBeCloseTo(1.55);
-    expect(more.seconds).toBeCloseTo(620);
-    // Twice the epochs: the update doubles, sampling stays.
-    expect(estimateTraining(timed, rl2, { ...rl2, epochs: 8 }, 1)!.perIteration).toBeCloseTo(2.75);
-    // Without a sampling time the whole iteration counts as update.
-    expect(
-      estimateTraining(rows([1400, 1400]), rl2, { ...rl2, metaBatchSize: 40 }, 1)!.perIteration,
-    ).toBeCloseTo(1.4);
+    // Sampling scales with the trials; without a sampling time the whole iteration is update.
+    const noSampling = rows([5000, 5000]);
+    const bigger = estimateTraining(noSampling, cartpole, { ...cartpole, epochs: 8 }, 1)!;
+    expect(bigger.perIteration).toBeCloseTo(10);
   });
 
   it("scales RL²'s plain-JS update by the trials unrolled per thread, and converts from a tfjs run", () => {
@@ -105,26 +133,25 @@ describe('expected training time', () => {
     expect(updateWork({ ...js, minibatches: 8 })).toBeCloseTo(w);
     expect(updateWork({ ...js, updateThreads: 1 })).toBeCloseTo(2 * w);
     expect(updateWork({ ...js, metaBatchSize: 20 })).toBeCloseTo(w / 2);
-    // A wider GRU costs more per step, a narrower one less; the tfjs update's op count does not
-    // change with the width.
+    // A wider GRU costs more per step, a narrower one less.
     expect(gruWidthCost(32)).toBe(1);
     expect(updateWork({ ...js, hiddenSize: 64 })).toBeCloseTo(w * gruWidthCost(64));
     expect(gruWidthCost(64)).toBeGreaterThan(3.2);
     expect(gruWidthCost(64)).toBeLessThan(3.5);
     expect(gruWidthCost(16)).toBeLessThan(0.5);
-    const { gradients: _gr, ...tfjsShape } = js;
-    expect(updateWork({ ...tfjsShape, hiddenSize: 64 })).toBe(updateWork(tfjsShape));
-    const timed = [1500, 1400, 1400, 1400].map((wallMs, i) => ({
-      iteration: i + 1,
-      time: '',
-      wallMs,
-      metrics: { 'time/sampling': 0.2 },
-    }));
-    // A tfjs run of the same shape (32 passes over an episode): its 1.2 s update becomes
-    // 1.2 × w / 32 with JS gradients; sampling stays.
-    const { gradients: _g, updateThreads: _t, ...tfjsRun } = js;
-    const e = estimateTraining(timed, tfjsRun, js, 10)!;
-    expect(e.perIteration).toBeCloseTo(0.2 + (1.2 * w) / 32);
+    // Cart-pole at its defaults from one checkpoint: JS on one thread 29.10 s where tfjs on
+    // one thread took 5.66 s; on two, JS 15.29 s.
+    const cartpole = { ...js, metaBatchSize: 80, hiddenSize: 64, gradients: 'tfjs' };
+    const tfjsOne = timedRows(5.66, 1.5);
+    const asJs = (threads: number) =>
+      estimateTraining(
+        tfjsOne,
+        { ...cartpole, updateThreads: 1 },
+        { ...cartpole, gradients: 'js', updateThreads: threads },
+        1,
+      )!.perIteration - 1.5;
+    expect(Math.abs(asJs(1) / 29.1 - 1)).toBeLessThan(0.08);
+    expect(Math.abs(asJs(2) / 15.29 - 1)).toBeLessThan(0.08);
   });
 });
 

@@ -3,12 +3,11 @@
 // (examples included), scaled to the chosen config. Sampling grows with the episodes an
 // iteration samples. MAML's update does too (its passes run over every sampled step), so
 // there the whole iteration scales with the episodes. RL²'s PPO update is scaled by its own
-// work (updateWork): with tfjs gradients the cost is in per-step op dispatches, nearly the
-// same for 40 trials side by side as for 160 at 32 units, so it grows with the passes
-// (epochs × minibatches) and the trial's length (wider GRUs and longer trials add compute
-// this leaves out: cart-pole at 64 units, 320 long trials, took 4.0 s on two threads where
-// 160 took 2.7); with plain-JS gradients it is flops, growing with every trial unrolled and
-// with the GRU's width, and shrinking with the update threads.
+// work (updateWork): with tfjs gradients a fixed cost per pass (op dispatch, growing with the
+// passes, epochs × minibatches, and the trial's length whatever the batch) plus arithmetic
+// that grows with the trials and the GRU's width and is shared between the update threads;
+// with plain-JS gradients it is all arithmetic, growing with every trial unrolled and with the
+// GRU's width, and shrinking with the update threads.
 import type { JsonObject } from '../../../src/shared/json';
 import type { MetricsRow } from '../../../src/shared/protocol';
 
@@ -42,14 +41,15 @@ export interface Estimate {
 }
 
 /**
- * What unrolling one trial for one episode costs the plain-JS update, in tfjs passes over
- * one episode of a whole minibatch. Point-nav with the default config (`FAMILY=point-nav
- * npm run bench:rl2`, 100-step episodes that never end early): tfjs 1.61 s for 32 such
- * passes (50 ms each), JS on one thread 2.70 s for 1280 trial-episodes (2.1 ms each).
- * Families whose episodes end early (cart-pole) cost JS less, as it unrolls each trial
- * only over its own steps.
+ * What unrolling one trial for one episode costs the plain-JS update at 32 units, in the tfjs
+ * update's fixed cost of one pass (see TFJS_TRIAL_COST). Cart-pole at its defaults from the
+ * 250th checkpoint of a trained run (`bench:rl2`, 80 tasks × 4 trials, 64 units, one update
+ * thread): JS 29.10 s against tfjs 5.66 s, whose fixed part per pass the tfjs model puts at
+ * 24 ms; that is 3.4 ms a trial-episode at 32 units, or 0.14 passes. JS unrolls each trial only
+ * over its own steps, tfjs a minibatch up to its longest trial, so families whose episodes end
+ * early cost JS relatively less.
  */
-export const JS_EPISODE_COST = 0.042;
+export const JS_EPISODE_COST = 0.143;
 
 /**
  * How the plain-JS update's cost per step grows with the GRU's width H, relative to the
@@ -68,16 +68,43 @@ export function gruWidthCost(hiddenSize: number): number {
 }
 
 /**
- * RL²'s update work per iteration, in tfjs passes over one episode of steps (null for other
- * learners). A run stored without `gradients` predates the plain-JS update: tfjs.
+ * The tfjs update's arithmetic for one trial at 32 units, as a share of one pass's fixed cost
+ * (op dispatch, whatever the batch). Fitted on cart-pole at 64 units from the 250th checkpoint
+ * of a trained run, where every trial runs long (`CHECKPOINT=… FAMILY=cartpole GRADIENTS=tfjs
+ * HP='{"metaBatchSize":B}' npm run bench:rl2`, 4 trials per task, 3 iterations, load average
+ * 1.4–2.1): the update took 3.23 / 5.47 / 10.43 s for 40 / 80 / 160 tasks on one thread, a
+ * line of 0.75 s + 15.1 ms a trial, within 2%. The arithmetic is shared between the update
+ * threads; each thread beyond the first adds a share of the fixed cost (TFJS_THREAD_COST).
+ */
+export const TFJS_TRIAL_COST = 0.024;
+
+/**
+ * What each update thread beyond the first adds to the tfjs update's fixed cost, as a share
+ * of it. On two threads, the cart-pole update above took 2.61 / 3.74 / 6.04 s, 0.5–0.7 s
+ * more than its fixed part and half its arithmetic (a share of 0.8); point-nav at 32 units
+ * (`FAMILY=point-nav npm run bench:rl2`, 40 tasks, load average 1.8) took 1.03 s on two
+ * threads and 1.11 s on one (a share of 0.34). The model takes 0.6: cart-pole within 5%,
+ * point-nav's two threads 15% too slow.
+ */
+export const TFJS_THREAD_COST = 0.6;
+
+/**
+ * RL²'s update work per iteration, in tfjs op-dispatch passes over one episode of steps (null
+ * for other learners). A run stored without `gradients` predates the plain-JS update and the
+ * update threads: tfjs on one thread.
  */
 export function updateWork(hyper: JsonObject): number | null {
   if (hyper.episodesPerTrial === undefined && hyper.trialsPerTask === undefined) return null;
   const n = (k: string, d: number) => numberOr(hyper, k, d);
   const episodes = n('epochs', 4) * n('episodesPerTrial', 2);
-  if (hyper.gradients !== 'js') return episodes * n('minibatches', 4);
   const trials = n('metaBatchSize', 40) * n('trialsPerTask', 4);
   const width = gruWidthCost(n('hiddenSize', 32));
+  if (hyper.gradients !== 'js') {
+    const threads = hyper.gradients === undefined ? 1 : n('updateThreads', 2);
+    const passes = episodes * n('minibatches', 4);
+    const fixed = passes * (1 + TFJS_THREAD_COST * (threads - 1));
+    return fixed + (episodes * trials * TFJS_TRIAL_COST * width) / threads;
+  }
   return (episodes * trials * JS_EPISODE_COST * width) / n('updateThreads', 2);
 }
 
