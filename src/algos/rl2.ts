@@ -91,11 +91,10 @@ export const rl2ConfigSchema = z
      * hand-written BPTT in tfjs ops (float32; the reference the tests hold 'js' to; its cost
      * is per-op dispatch, ~37 ops a step whatever the batch, plus arithmetic that grows with
      * the batch and the width: at 64 units and long cart-pole trials the update took 0.75 s +
-     * 15 ms a trial on one thread). With 32 units and short
-     * trials 'js' is the faster and tfjs gains nothing from a second thread (cart-pole's first
-     * iterations: 1.40 s on one, 1.39 on two); with 64 units and long trials (cart-pole once
-     * the pole stays up) 'tfjs' is: 2.7 s on two threads, 4.0 on one, against 7.6 for 'js' on
-     * two (rl2FamilyDefaults).
+     * 15 ms a trial on one thread). With 32 units and short trials 'js' is the faster and
+     * tfjs gains nothing from a second thread (cart-pole's first iterations: 1.40 s on one,
+     * 1.39 on two); with 64 units and long trials (cart-pole once the pole stays up) 'tfjs'
+     * is: 2.7 s on two threads, 4.0 on one, against 7.6 for 'js' on two (rl2FamilyDefaults).
      */
     gradients: z.enum(['js', 'tfjs']).default('js'),
   })

@@ -163,5 +163,10 @@ describe('expected training time on New run', () => {
     const est = below.get('[data-testid="training-estimate"]');
     expect(est.attributes('data-seconds')).toBe('200');
     expect(est.text()).toContain('scaled ×2 for the chosen settings');
+    // While a value it reads is invalid, no figure (it would be the generic default's).
+    await below.setProps({ settingsValid: false });
+    expect(est.attributes('data-seconds')).toBe('');
+    expect(est.text()).toContain('appears once the iterations and hyper-parameters are valid');
+    expect(est.text()).not.toContain('about');
   });
 });
