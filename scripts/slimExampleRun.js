@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Makes a trained run small enough to ship as an example (examples/runs/): keeps only its
 // newest checkpoint and, of its metrics, the return curve (returns/* per iteration, with
-// each iteration's time), and drops the events log. The run stays a normal run directory:
+// each iteration's time and its sampling time, which New run's training-time estimate uses to
+// scale sampling and update apart), and drops the events log. The run stays a normal run directory:
 // it lists, opens, adapts and evaluates like any other.
 //   node scripts/slimExampleRun.js examples/runs/<run-id>
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,7 +42,7 @@ const rows = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
   .map((r) => ({
     ...r,
     metrics: Object.fromEntries(
-      Object.entries(r.metrics).filter(([k]) => k.startsWith('returns/')),
+      Object.entries(r.metrics).filter(([k]) => k.startsWith('returns/') || k === 'time/sampling'),
     ),
   }));
 writeFileSync(
@@ -50,5 +51,5 @@ writeFileSync(
 );
 rmSync(path.join(dir, 'events.log'), { force: true });
 console.log(
-  `${dir}: checkpoint ${its[its.length - 1]} kept, ${rows.length} metric rows (returns only)`,
+  `${dir}: checkpoint ${its[its.length - 1]} kept, ${rows.length} metric rows (returns and sampling time only)`,
 );

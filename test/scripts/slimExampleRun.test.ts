@@ -33,7 +33,12 @@ function fakeRun(checkpoints: string[]): string {
     iteration,
     time: `2026-12-02T08:0${iteration}:00.000Z`,
     wallMs: 1000,
-    metrics: { 'returns/pre': -iteration, 'returns/post_1': iteration, 'loss/outer': 0.5 },
+    metrics: {
+      'returns/pre': -iteration,
+      'returns/post_1': iteration,
+      'loss/outer': 0.5,
+      'time/sampling': 0.25,
+    },
   }));
   writeFileSync(path.join(dir, 'metrics.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n'));
   for (const c of checkpoints) {
@@ -47,7 +52,7 @@ const slim = (dir: string) =>
   spawnSync(process.execPath, [SCRIPT, dir], { encoding: 'utf8', timeout: 30_000 });
 
 describe('slimExampleRun.js', () => {
-  it('keeps the newest checkpoint and the return curve up to it, and drops the rest', () => {
+  it('keeps the newest checkpoint and the return curve (with sampling times) up to it, and drops the rest', () => {
     const dir = fakeRun(['1', '2', '.tmp-3']);
     const r = slim(dir);
     expect(r.status, r.stderr).toBe(0);
@@ -58,7 +63,11 @@ describe('slimExampleRun.js', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { iteration: number; metrics: Record<string, number> });
     expect(rows.map((row) => row.iteration)).toEqual([1, 2]);
-    expect(rows[1].metrics).toEqual({ 'returns/pre': -2, 'returns/post_1': 2 });
+    expect(rows[1].metrics).toEqual({
+      'returns/pre': -2,
+      'returns/post_1': 2,
+      'time/sampling': 0.25,
+    });
   });
 
   it('refuses a run being trained, and one without a checkpoint, changing nothing', () => {

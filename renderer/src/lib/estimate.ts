@@ -47,7 +47,10 @@ export interface Estimate {
  * thread): JS 29.10 s against tfjs 5.66 s, whose fixed part per pass the tfjs model puts at
  * 24 ms; that is 3.4 ms a trial-episode at 32 units, or 0.14 passes. JS unrolls each trial only
  * over its own steps, tfjs a minibatch up to its longest trial, so families whose episodes end
- * early cost JS relatively less.
+ * early cost JS relatively less. On point-nav (32 units, 40 tasks) bench:rl2 measured JS 2.13 s
+ * against tfjs 1.11 s on one thread, where this gives 2.9×: the dispatch per step differs
+ * between families, so converting a run timed with one update to the other is good to about
+ * 1.5×. A reference run with the chosen update needs no conversion.
  */
 export const JS_EPISODE_COST = 0.143;
 
