@@ -396,10 +396,11 @@ export function nextLearningRate(
  * <run> --tasks 40`, evaluation seed 0), episode 1 → 2: seeds 1 / 2 / 3 / 4 / 5
  * −5.6 → −2.5, −4.1 → −2.2, −6.2 → −7.3, −4.1 → −1.5, −4.6 → −1.9 (oracle −0.5; gain ratios
  * 0.62 / 0.54 / −0.20 / 0.71 / 0.67), 4–6 minutes of training each; seed 3 adapted on its
- * training tasks until about iteration 320 and lost it over the last 80. Cart-pole, 250 with its defaults (rl2FamilyDefaults): seeds
- * 1 / 2 / 3 177.0 → 191.2, 140.5 → 187.4, 118.9 → 172.5 (gain ratios 0.67 / 0.96 / 0.69
- * against each seed's oracle) in 20–21 minutes; with 32 units and 40 tasks 300 iterations
- * reached 131.1 → 152.8 and 700 no better. Other families: 200.
+ * training tasks until about iteration 320 and lost it over the last 80. Cart-pole, 250
+ * with its defaults (rl2FamilyDefaults): seeds 1 / 2 / 3 177.0 → 191.2, 140.5 → 187.4,
+ * 118.9 → 172.5 (gain ratios 0.67 / 0.96 / 0.69 against each seed's oracle) in 20–21
+ * minutes; with 32 units and 40 tasks 300 iterations reached 131.1 → 152.8 and 700 no
+ * better. Other families: 200.
  */
 const DEFAULT_ITERATIONS: Record<string, number> = {
   'point-nav': 400,

@@ -84,7 +84,8 @@ export const REGRESSION_RUNS: RegressionRun[] = [
     tasksPerIteration: 4,
   },
   // RL² with the tfjs gradients on one thread (the reference), and with the default plain-JS
-  // gradients split over two threads.
+  // gradients split over two threads; both with GAE λ 0.95 (point-nav's default is 1), the
+  // setting they were recorded with.
   {
     name: 'rl2',
     algo: 'rl2',
@@ -94,6 +95,7 @@ export const REGRESSION_RUNS: RegressionRun[] = [
       hiddenSize: 8,
       epochs: 2,
       minibatches: 2,
+      gaeLambda: 0.95,
       gradients: 'tfjs',
       updateThreads: 1,
     },
@@ -103,7 +105,14 @@ export const REGRESSION_RUNS: RegressionRun[] = [
   {
     name: 'rl2-js',
     algo: 'rl2',
-    hyper: { metaBatchSize: 4, trialsPerTask: 2, hiddenSize: 8, epochs: 2, minibatches: 2 },
+    hyper: {
+      metaBatchSize: 4,
+      trialsPerTask: 2,
+      hiddenSize: 8,
+      epochs: 2,
+      minibatches: 2,
+      gaeLambda: 0.95,
+    },
     iterations: 3,
     tasksPerIteration: 4,
   },

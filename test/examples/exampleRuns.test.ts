@@ -3,9 +3,9 @@
 // and one checkpoint: what scripts/slimExampleRun.js leaves), finished training, listed with
 // its command in examples/runs/README.md, loads from its checkpoint and adapts — on a few
 // held-out test tasks, the mean return after the stages it was trained with (MAML's inner
-// steps, RL²'s later episodes of a trial) is above the return before adaptation; RL² on the MuJoCo
-// cheetah-vel, which adapts within its first episode, beats what any policy blind to the
-// target velocity can return. `metarl eval` on an example writes nothing into it.
+// steps, RL²'s later episodes of a trial) is above the return before adaptation; RL² on the
+// MuJoCo cheetah-vel, which adapts within its first episode, beats what any policy blind to
+// the target velocity can return. `metarl eval` on an example writes nothing into it.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
