@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Makes a trained run small enough to ship as an example (examples/runs/): keeps only its
 // newest checkpoint and, of its metrics, the return curve (returns/* per iteration, with
-// each iteration's time and its sampling time, which New run's training-time estimate uses to
-// scale sampling and update apart), and drops the events log. The run stays a normal run directory:
-// it lists, opens, adapts and evaluates like any other.
+// each iteration's time and its sampling time, which New run's training-time estimate uses
+// to scale sampling and update apart), and drops the events log. The run stays a normal run
+// directory: it lists, opens, adapts and evaluates like any other.
 //   node scripts/slimExampleRun.js examples/runs/<run-id>
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -20,6 +20,15 @@ export interface RegressionRun {
 
 // Recorded when point-nav's inner step was 0.5.
 const tiny = { hidden: [16, 16], metaBatchSize: 4, episodesPerTask: 5, innerLr: 0.5 };
+// Recorded with GAE λ 0.95, before point-nav's RL² default became 1.
+const tinyRl2 = {
+  metaBatchSize: 4,
+  trialsPerTask: 2,
+  hiddenSize: 8,
+  epochs: 2,
+  minibatches: 2,
+  gaeLambda: 0.95,
+};
 
 export const REGRESSION_RUNS: RegressionRun[] = [
   // The default: manual derivatives, TRPO, the update split over two threads.
@@ -84,35 +93,18 @@ export const REGRESSION_RUNS: RegressionRun[] = [
     tasksPerIteration: 4,
   },
   // RL² with the tfjs gradients on one thread (the reference), and with the default plain-JS
-  // gradients split over two threads; both with GAE λ 0.95 (point-nav's default is 1), the
-  // setting they were recorded with.
+  // gradients split over two threads.
   {
     name: 'rl2',
     algo: 'rl2',
-    hyper: {
-      metaBatchSize: 4,
-      trialsPerTask: 2,
-      hiddenSize: 8,
-      epochs: 2,
-      minibatches: 2,
-      gaeLambda: 0.95,
-      gradients: 'tfjs',
-      updateThreads: 1,
-    },
+    hyper: { ...tinyRl2, gradients: 'tfjs', updateThreads: 1 },
     iterations: 3,
     tasksPerIteration: 4,
   },
   {
     name: 'rl2-js',
     algo: 'rl2',
-    hyper: {
-      metaBatchSize: 4,
-      trialsPerTask: 2,
-      hiddenSize: 8,
-      epochs: 2,
-      minibatches: 2,
-      gaeLambda: 0.95,
-    },
+    hyper: tinyRl2,
     iterations: 3,
     tasksPerIteration: 4,
   },
