@@ -44,6 +44,11 @@ export interface TrialRequest {
   seed: number;
   /** Multiply rewards by this before feeding them back as input (keeps inputs O(1)). */
   rewardInputScale: number;
+  /**
+   * Clip every policy input (observation, previous action, scaled reward) to [−c, c]; 0 or
+   * absent = no clipping.
+   */
+  inputClip?: number;
   /** Take the mean action instead of sampling. */
   deterministic?: boolean;
   /** Keep per-episode observations/actions/rewards (and frames) as EpisodeRecords. */
@@ -142,6 +147,7 @@ export function runTrials(
   let logNorm = 0;
   for (let k = 0; k < A; k++) logNorm += policy.logStd[k] + HALF_LOG_2PI;
   const x = new Float32Array(I);
+  const clip = req.inputClip ?? 0;
   const mean = new Float64Array(A);
   const envAction = new Float32Array(A);
   const parts: TrialPart[] = [];
@@ -179,6 +185,8 @@ export function runTrials(
       x.set(prevAction, O);
       x[O + A] = prevReward * req.rewardInputScale;
       x[O + A + 1] = prevDone;
+      if (clip > 0)
+        for (let q = 0; q < I; q++) x[q] = x[q] < -clip ? -clip : x[q] > clip ? clip : x[q];
       inputs.set(x, t * I);
       const value = policy.step(x, mean);
       let lp = -logNorm;

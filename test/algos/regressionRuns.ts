@@ -20,7 +20,8 @@ export interface RegressionRun {
 
 // Recorded when point-nav's inner step was 0.5.
 const tiny = { hidden: [16, 16], metaBatchSize: 4, episodesPerTask: 5, innerLr: 0.5 };
-// Recorded with GAE λ 0.95, before point-nav's RL² default became 1.
+// Recorded with GAE λ 0.95 and unclipped inputs, before point-nav's RL² defaults became λ 1
+// and inputs clipped to ±1.
 const tinyRl2 = {
   metaBatchSize: 4,
   trialsPerTask: 2,
@@ -28,6 +29,7 @@ const tinyRl2 = {
   epochs: 2,
   minibatches: 2,
   gaeLambda: 0.95,
+  inputClip: 0,
 };
 
 export const REGRESSION_RUNS: RegressionRun[] = [

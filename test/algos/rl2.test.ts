@@ -42,7 +42,7 @@ describe('RL²', () => {
     expect(() => spec.configSchema.parse({ gradients: 'torch' })).toThrow(/gradients/);
   });
 
-  it("gives cart-pole 64 GRU units, tfjs gradients and 80 tasks by default, point-nav GAE λ 1, under the user's own values, and other families 32 units with JS and λ 0.95", () => {
+  it("gives cart-pole 64 GRU units, tfjs gradients and 80 tasks by default, point-nav GAE λ 1 and inputs clipped to ±1, under the user's own values, and other families 32 units with JS, λ 0.95 and no clipping", () => {
     const spec = getAlgo('rl2');
     const parse = (f: string, h = {}) => spec.configSchema.parse(resolveHyper(spec, f, h));
     expect(parse('cartpole')).toMatchObject({
@@ -59,10 +59,13 @@ describe('RL²', () => {
       gradients: 'js',
       metaBatchSize: 40,
       gaeLambda: 1,
+      inputClip: 1,
     });
     expect(parse('point-nav', { gaeLambda: 0.9 }).gaeLambda).toBe(0.9);
-    expect(parse('cartpole').gaeLambda).toBe(0.95);
-    expect(parse('reacher')).toMatchObject({ hiddenSize: 32, gaeLambda: 0.95 });
+    expect(parse('point-nav', { inputClip: 0 }).inputClip).toBe(0);
+    expect(parse('cartpole')).toMatchObject({ gaeLambda: 0.95, inputClip: 0 });
+    expect(parse('reacher')).toMatchObject({ hiddenSize: 32, gaeLambda: 0.95, inputClip: 0 });
+    expect(spec.defaultIterations('point-nav')).toBe(600);
   });
 
   it('keeps a stored run from before JS gradients on tfjs and one thread, so it resumes exactly', async () => {

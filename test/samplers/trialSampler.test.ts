@@ -195,6 +195,30 @@ describe('RL² trial sampler', () => {
     }
   });
 
+  it('clips every input to [−inputClip, inputClip] when asked, and only the input', () => {
+    const c = 0.05;
+    const r = sampleTrials(family, request([tasks[0]], K, 3, { record: true, inputClip: c }));
+    const clip = (v: number) => Math.max(-c, Math.min(c, v));
+    let clipped = 0;
+    let t = 0;
+    for (const e of r.records!) {
+      for (let j = 0; j < e.length; j++, t++) {
+        const x = r.inputs.subarray(t * I, (t + 1) * I);
+        for (let k = 0; k < O; k++) {
+          expect(x[k]).toBeCloseTo(clip(e.observations[j * O + k]), 6);
+          if (Math.abs(e.observations[j * O + k]) > c) clipped++;
+        }
+        for (let k = 0; k < A; k++) expect(Math.abs(x[O + k])).toBeLessThanOrEqual(Math.fround(c));
+        if (t > 0) expect(x[O + A]).toBeCloseTo(clip(r.rewards[t - 1]), 6);
+      }
+    }
+    expect(t).toBe(r.lengths[0]);
+    // The episodes went past the bound, so the check above saw clipped observations, and the
+    // environment's own rewards stayed unclipped.
+    expect(clipped).toBeGreaterThan(0);
+    expect(Math.min(...r.rewards.subarray(0, t))).toBeLessThan(-c);
+  });
+
   it('gives the same batch in this thread, on 1 worker and on 2 workers (records and frames included)', async () => {
     const many = Array.from({ length: 7 }, (_, i) => tasks[i % tasks.length]);
     const req = request(many, K, 21, { record: true, recordFrames: true });

@@ -85,6 +85,7 @@ describe('hyper-parameter bounds', () => {
       ['maxGradNorm', 1000],
       ['targetKl', 10],
       ['rewardInputScale', 100],
+      ['inputClip', 1000],
     ] as const) {
       expect(() =>
         trainer.resolveConfig(

@@ -45,6 +45,7 @@ const LABELS: Record<string, HyperLabel> = {
   hiddenSize: { label: 'Memory size (GRU units)', abbr: 'GRU hidden size' },
   initLogStd: { label: 'Initial action noise (log)', abbr: 'log σ₀' },
   rewardInputScale: { label: 'Reward input scale' },
+  inputClip: { label: 'Input clip (0 = off)' },
   learningRate: { label: 'Learning rate', abbr: 'Adam lr' },
   epochs: { label: 'Epochs per batch', abbr: 'PPO epochs' },
   minibatches: { label: 'Minibatches per epoch' },
