@@ -11,6 +11,7 @@ import { Rl2, rl2Spec } from '../../src/algos/rl2';
 import { getAlgo, resolveHyper } from '../../src/algos/registry';
 import { evaluateLearner } from '../../src/training/evaluate';
 import { memoryBandit } from '../helpers/memoryBandit';
+import { pointNav } from '../../envs/pointNav';
 
 const family = memoryBandit as unknown as TaskFamily;
 const config = {
@@ -83,6 +84,22 @@ describe('RL²', () => {
     expect([fresh.config.updateThreads, fresh.config.gradients]).toEqual([2, 'js']);
     await stored.dispose();
     await fresh.dispose();
+  });
+
+  it('keeps a stored point-nav run from before the input clip unclipped, whatever the family defaults say now', async () => {
+    const spec = getAlgo('rl2');
+    const { inputClip, ...before } = resolveHyper(spec, 'point-nav');
+    expect(inputClip).toBe(1);
+    // A run's stored hyper-parameters go to create() as they are (runLoader, liveRun).
+    const stored = (await spec.create({
+      family: pointNav as unknown as TaskFamily,
+      config: before,
+      seed: 1,
+      workers: 0,
+    })) as Rl2;
+    expect(stored.config.inputClip).toBe(0);
+    expect(stored.config.gaeLambda).toBe(1);
+    await stored.dispose();
   });
 
   it('learns to use the first episode: episode 2 beats episode 1 after a short run', async () => {
