@@ -20,8 +20,9 @@ export interface RegressionRun {
 
 // Recorded when point-nav's inner step was 0.5.
 const tiny = { hidden: [16, 16], metaBatchSize: 4, episodesPerTask: 5, innerLr: 0.5 };
-// Recorded with GAE λ 0.95 and unclipped inputs, before point-nav's RL² defaults became λ 1
-// and inputs clipped to ±1.
+// Recorded with GAE λ 0.95, unclipped inputs, the JS gradients, no KL stop and a value-loss
+// weight of 0.5, before point-nav's RL² defaults became λ 1, inputs clipped to ±1, 64 units
+// with the tfjs gradients, a KL stop and a weight of 0.1.
 const tinyRl2 = {
   metaBatchSize: 4,
   trialsPerTask: 2,
@@ -30,6 +31,9 @@ const tinyRl2 = {
   minibatches: 2,
   gaeLambda: 0.95,
   inputClip: 0,
+  gradients: 'js',
+  targetKl: 0,
+  valueCoef: 0.5,
 };
 
 export const REGRESSION_RUNS: RegressionRun[] = [

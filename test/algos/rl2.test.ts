@@ -43,7 +43,7 @@ describe('RL²', () => {
     expect(() => spec.configSchema.parse({ gradients: 'torch' })).toThrow(/gradients/);
   });
 
-  it("gives cart-pole 64 GRU units, tfjs gradients and 80 tasks by default, point-nav GAE λ 1 and inputs clipped to ±1, under the user's own values, and other families 32 units with JS, λ 0.95 and no clipping", () => {
+  it("gives cart-pole 64 GRU units, tfjs gradients and 80 tasks by default, point-nav 64 units, tfjs, GAE λ 1, inputs clipped to ±1, a KL stop and a value weight of 0.1, under the user's own values, and other families 32 units with JS, λ 0.95 and no clipping", () => {
     const spec = getAlgo('rl2');
     const parse = (f: string, h = {}) => spec.configSchema.parse(resolveHyper(spec, f, h));
     expect(parse('cartpole')).toMatchObject({
@@ -56,16 +56,26 @@ describe('RL²', () => {
       gradients: 'js',
     });
     expect(parse('point-nav')).toMatchObject({
-      hiddenSize: 32,
-      gradients: 'js',
+      hiddenSize: 64,
+      gradients: 'tfjs',
       metaBatchSize: 40,
       gaeLambda: 1,
       inputClip: 1,
+      targetKl: 0.05,
+      valueCoef: 0.1,
     });
+    expect(parse('point-nav', { targetKl: 0 }).targetKl).toBe(0);
     expect(parse('point-nav', { gaeLambda: 0.9 }).gaeLambda).toBe(0.9);
     expect(parse('point-nav', { inputClip: 0 }).inputClip).toBe(0);
     expect(parse('cartpole')).toMatchObject({ gaeLambda: 0.95, inputClip: 0 });
-    expect(parse('reacher')).toMatchObject({ hiddenSize: 32, gaeLambda: 0.95, inputClip: 0 });
+    expect(parse('reacher')).toMatchObject({
+      hiddenSize: 32,
+      gradients: 'js',
+      gaeLambda: 0.95,
+      inputClip: 0,
+      targetKl: 0,
+      valueCoef: 0.5,
+    });
     expect(spec.defaultIterations('point-nav')).toBe(600);
   });
 

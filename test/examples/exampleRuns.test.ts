@@ -61,7 +61,9 @@ describe('example runs', () => {
         for (const k of Object.keys(r.metrics))
           expect(k.startsWith('returns/') || k === 'time/sampling', k).toBe(true);
       const bytes = snapshot(dir).reduce((s, line) => s + Number(line.split(' ').at(-2)), 0);
-      expect(bytes).toBeLessThan(256 * 1024);
+      // The largest: RL² on point-nav, a 64-unit GRU whose checkpoint (parameters and Adam's
+      // two moments) takes 168 KB, beside 600 rows of returns.
+      expect(bytes).toBeLessThan(384 * 1024);
       const readme = readFileSync(path.join(EXAMPLES, 'README.md'), 'utf8');
       expect(readme).toContain(`examples/runs/${id}`);
       expect(readme).toContain(`--env ${family} --algo ${algo} --seed ${metas[i].config.seed}`);
