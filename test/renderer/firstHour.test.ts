@@ -43,7 +43,7 @@ describe('hyper-parameter labels', () => {
 describe('expected training time', () => {
   const rows = (ms: number[]): MetricsRow[] =>
     ms.map((wallMs, i) => ({ iteration: i + 1, time: '', wallMs, metrics: {} }));
-  it('scales the median measured iteration (warm-up left out) by the episodes per iteration', () => {
+  it('scales the mean measured iteration (warm-up left out) by the episodes per iteration', () => {
     const maml = { metaBatchSize: 20, episodesPerTask: 20, innerSteps: 1 };
     expect(episodesPerIteration(maml)).toBe(800);
     const e = estimateTraining(
@@ -58,6 +58,16 @@ describe('expected training time', () => {
       80,
     );
     expect(estimateTraining([], maml, maml, 10)).toBeNull();
+  });
+
+  it('times a run whose iterations drift by their mean, leaving out a stall', () => {
+    const maml = { metaBatchSize: 20, episodesPerTask: 20, innerSteps: 1 };
+    // Iterations that slow from 1 s to 4 s, and one of 100 s (a machine asleep): the median
+    // would say 1 s; the mean of the others is 1.75 s.
+    const e = estimateTraining(rows([9000, 1000, 1000, 1000, 4000, 100000]), maml, maml, 100)!;
+    expect(e.perIteration).toBeCloseTo(1.75);
+    expect(e.seconds).toBeCloseTo(175);
+    expect(e.scale).toBeCloseTo(1);
   });
 
   const timedRows = (update: number, sampling: number): MetricsRow[] =>

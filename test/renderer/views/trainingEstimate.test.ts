@@ -43,7 +43,7 @@ const maml: AlgoInfo = {
   defaultIterations: { cartpole: 60, reacher: 500 },
 };
 
-/** Runs with their median iteration time (ms) and meta-batch; the first row is a warm-up. */
+/** Runs with their mean iteration time (ms) and meta-batch; the first row is a warm-up. */
 function setup(
   runs: { s: RunSummary; ms: number; metaBatchSize: number }[],
   /** Holds back the runs list until it resolves. */
@@ -114,7 +114,7 @@ describe('expected training time on New run', () => {
     // While its reference run is being opened, a card does not claim there is none.
     expect(cart.text()).toBe('MAML: timing…');
     await flushPromises();
-    // 60 default iterations × the example's 2 s median (the warm-up left out).
+    // 60 default iterations × the example's 2 s mean (the warm-up left out).
     const el = cart.get('[data-testid="card-estimate-cartpole"]');
     expect(el.attributes('data-seconds')).toBe('120');
     expect(el.text()).toContain('MAML, 60 iterations');
