@@ -69,14 +69,26 @@ describe('RL²', () => {
     expect(parse('point-nav', { inputClip: 0 }).inputClip).toBe(0);
     expect(parse('cartpole')).toMatchObject({ gaeLambda: 0.95, inputClip: 0 });
     expect(parse('reacher')).toMatchObject({
+      hiddenSize: 64,
+      gradients: 'tfjs',
+      metaBatchSize: 80,
+      gaeLambda: 1,
+      inputClip: 0,
+      targetKl: 0.05,
+      valueCoef: 0.1,
+    });
+    expect(parse('cheetah-vel')).toMatchObject({
       hiddenSize: 32,
       gradients: 'js',
+      metaBatchSize: 40,
       gaeLambda: 0.95,
       inputClip: 0,
       targetKl: 0,
       valueCoef: 0.5,
     });
     expect(spec.defaultIterations('point-nav')).toBe(600);
+    expect(spec.defaultIterations('reacher')).toBe(600);
+    expect(spec.defaultIterations('cheetah-vel')).toBe(200);
   });
 
   it('keeps a stored run from before JS gradients on tfjs and one thread, so it resumes exactly', async () => {
