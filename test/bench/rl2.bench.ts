@@ -15,7 +15,8 @@ import { defaultWorkerCount } from '../../src/samplers/sampler';
 import { initBackend, type BackendName } from '../../src/tf/backend';
 import { getFamily } from '../../envs/registry';
 import { Rng } from '../../src/core/rng';
-import { Rl2, rl2ConfigSchema, rl2FamilyDefaults, type Rl2Config } from '../../src/algos/rl2';
+import { Rl2, rl2ConfigSchema, type Rl2Config } from '../../src/algos/rl2';
+import { rl2FamilyDefaults } from '../../src/algos/rl2FamilyDefaults';
 import { readCheckpoint } from '../../src/training/checkpoint';
 
 const backend = (process.env.BACKEND ?? 'wasm') as BackendName;
