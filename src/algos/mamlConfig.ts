@@ -28,7 +28,8 @@ export const mamlConfigSchema = z
     innerSteps: z.number().int().min(0).max(10).default(1),
     /**
      * Inner step size α. 0.1 as in the paper's text and its locomotion code, on every family
-     * (mamlSpecs.ts familyDefaults says why point-nav does not take its code's 0.5).
+     * but cart-pole, where MAML takes 0.3 (mamlSpecs.ts: familyDefaults says why point-nav does
+     * not take its code's 0.5, mamlFamilyDefaults why cart-pole takes 0.3).
      */
     innerLr: z.number().positive().max(100).default(0.1),
     /** Step size of the first adaptation step at evaluation / in the viewer; defaults to innerLr. */

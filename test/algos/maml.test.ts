@@ -220,7 +220,7 @@ describe('registry entries', () => {
     expect(() => getAlgo('pretrained').configSchema.parse({ innerSteps: 1 })).toThrow(/innerSteps/);
   });
 
-  it('lays per-family defaults under the user’s values (the paper’s inner step on every family)', () => {
+  it('lays per-family defaults under the user’s values (the paper’s inner step but on cart-pole)', () => {
     for (const id of ['maml', 'pretrained', 'oracle', 'meta-sgd']) {
       const spec = getAlgo(id);
       expect(resolveHyper(spec, 'point-nav').innerLr).toBe(0.1);
@@ -232,6 +232,10 @@ describe('registry entries', () => {
         gaeLambda: 0.95,
       });
     }
+    expect(resolveHyper(getAlgo('maml'), 'cartpole').innerLr).toBe(0.3);
+    expect(resolveHyper(getAlgo('maml'), 'cartpole', { innerLr: 0.1 }).innerLr).toBe(0.1);
+    for (const id of ['pretrained', 'oracle', 'meta-sgd'])
+      expect(resolveHyper(getAlgo(id), 'cartpole').innerLr).toBe(0.1);
     expect(() => resolveHyper(getAlgo('maml'), 'point-nav', { innerLr: 0 })).toThrow(/innerLr/);
     // The pretrained policy adapts with its own (small) step; MAML with its inner step.
     expect(resolveHyper(getAlgo('pretrained'), 'point-nav').adaptLr).toBe(0.02);

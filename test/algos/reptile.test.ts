@@ -178,6 +178,6 @@ describe('Reptile on point-nav', () => {
     expect(resolveHyper(spec, 'reacher')).toMatchObject({ innerLr: 0.1, outerStepSize: 0.5 });
     expect(resolveHyper(spec, 'cartpole')).toMatchObject({ innerLr: 1, outerStepSize: 1 });
     expect(resolveHyper(spec, 'cartpole', { innerLr: 0.3 })).toMatchObject({ innerLr: 0.3 });
-    expect(resolveHyper(getAlgo('maml'), 'cartpole')).toMatchObject({ innerLr: 0.1 });
+    expect(resolveHyper(getAlgo('maml'), 'cartpole')).toMatchObject({ innerLr: 0.3 });
   });
 });

@@ -8,12 +8,12 @@
 // over ten times the median (a machine that slept, a paused process) are left out.
 //
 // Sampling grows with the episodes an iteration samples. MAML's update does too (its passes
-// run over every sampled step), so there the whole iteration scales with the episodes. RL²'s PPO update is scaled by its own
-// work (updateWork): with tfjs gradients a fixed cost per pass (op dispatch, growing with the
-// passes, epochs × minibatches, and the trial's length whatever the batch) plus arithmetic
-// that grows with the trials and the GRU's width and is shared between the update threads;
-// with plain-JS gradients it is all arithmetic, growing with every trial unrolled and with the
-// GRU's width, and shrinking with the update threads.
+// run over every sampled step), so there the whole iteration scales with the episodes. RL²'s
+// PPO update is scaled by its own work (updateWork): with tfjs gradients a fixed cost per pass
+// (op dispatch, growing with the passes, epochs × minibatches, and the trial's length whatever
+// the batch) plus arithmetic that grows with the trials and the GRU's width and is shared
+// between the update threads; with plain-JS gradients it is all arithmetic, growing with every
+// trial unrolled and with the GRU's width, and shrinking with the update threads.
 import type { JsonObject } from '../../../src/shared/json';
 import type { MetricsRow } from '../../../src/shared/protocol';
 
@@ -23,7 +23,10 @@ function numberOr(hyper: JsonObject, key: string, fallback: number): number {
   return typeof v === 'number' ? v : fallback;
 }
 
-/** Episodes sampled per meta-iteration: MAML's tasks × episodes × stages, RL²'s tasks × trials × episodes. */
+/**
+ * Episodes sampled per meta-iteration: MAML's tasks × episodes × stages, RL²'s tasks × trials
+ * × episodes.
+ */
 export function episodesPerIteration(hyper: JsonObject): number {
   const n = (k: string, d: number) => numberOr(hyper, k, d);
   if (hyper.episodesPerTrial !== undefined || hyper.trialsPerTask !== undefined)
@@ -49,7 +52,10 @@ export function typicalMean(xs: readonly number[]): number | null {
 export interface Estimate {
   /** Expected seconds for the whole run. */
   seconds: number;
-  /** Seconds per iteration for the chosen settings, and the scale applied to the reference run's mean. */
+  /**
+   * Seconds per iteration for the chosen settings, and the scale applied to the reference
+   * run's mean.
+   */
   perIteration: number;
   scale: number;
 }
@@ -125,7 +131,10 @@ export function updateWork(hyper: JsonObject): number | null {
   return (episodes * trials * JS_EPISODE_COST * width) / n('updateThreads', 2);
 }
 
-/** Null when the reference run has no timed iteration yet. The first iteration (warm-up, compilation) is left out when there are others. */
+/**
+ * Null when the reference run has no timed iteration yet. The first iteration (warm-up,
+ * compilation) is left out when there are others.
+ */
 export function estimateTraining(
   refRows: readonly MetricsRow[],
   refHyper: JsonObject,
