@@ -418,7 +418,7 @@ export const rl2Spec: AlgoSpec = {
   stageUnit: 'episode',
   configSchema: rl2ConfigSchema as unknown as z.ZodType<JsonObject>,
   metaBatchSize: (config) => rl2ConfigSchema.parse(config).metaBatchSize,
-  defaultIterations: (familyId) => rl2DefaultIterations(familyId),
+  defaultIterations: rl2DefaultIterations,
   familyDefaults: rl2FamilyDefaults,
   create: async ({ family, config, seed, workers }) =>
     new Rl2({
