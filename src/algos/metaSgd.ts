@@ -29,9 +29,9 @@ import type { Checkpoint, Metrics } from './metaLearner';
 export const metaSgdConfigSchema = mamlConfigSchema
   .extend({
     /**
-     * Adam learning rate of the per-parameter inner step sizes α. 0.01 lets α move by up to
-     * about its own size (0.5 on point-nav) within 60 meta-iterations; at 0.003 it stayed
-     * within a third of it and Meta-SGD hardly differed from MAML.
+     * Adam learning rate of the per-parameter inner step sizes α. 0.01 let α move by up to
+     * about its own size within 60 meta-iterations (point-nav, α from 0.5); at 0.003 it
+     * stayed within a third of it and Meta-SGD hardly differed from MAML.
      */
     stepSizeLr: z.number().positive().max(1).default(0.01),
   })

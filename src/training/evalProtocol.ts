@@ -4,8 +4,9 @@
 //   default  20 episodes per stage; steps after the first take the learner's own later size
 //            (a quarter of the first for MAML and its baselines).
 //   paper    the MAML paper's evaluation (Finn et al. 2017, appendix A.2): 40 episodes per
-//            stage (its reference test script sampled 4000 time steps per step, i.e. 40
-//            episodes of point-nav's 100 steps), later steps half the first step's size.
+//            stage (its reference test scripts sample 4000 time steps per step: 40 episodes
+//            of point-nav's 100 steps, 20 of the half-cheetah's 200), later steps half the
+//            first step's size.
 
 export interface EvalProtocol {
   name: string;

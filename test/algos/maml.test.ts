@@ -236,6 +236,23 @@ describe('registry entries', () => {
     expect(resolveHyper(getAlgo('maml'), 'cartpole', { innerLr: 0.1 }).innerLr).toBe(0.1);
     for (const id of ['pretrained', 'oracle', 'meta-sgd'])
       expect(resolveHyper(getAlgo(id), 'cartpole').innerLr).toBe(0.1);
+    // MuJoCo cheetah-vel: MAML samples the paper's 40 tasks × 10 episodes; the others 20 × 20.
+    expect(resolveHyper(getAlgo('maml'), 'mujoco-cheetah-vel')).toMatchObject({
+      metaBatchSize: 40,
+      episodesPerTask: 10,
+    });
+    expect(
+      resolveHyper(getAlgo('maml'), 'mujoco-cheetah-vel', { metaBatchSize: 20 }).metaBatchSize,
+    ).toBe(20);
+    for (const id of ['pretrained', 'oracle', 'meta-sgd'])
+      expect(resolveHyper(getAlgo(id), 'mujoco-cheetah-vel')).toMatchObject({
+        metaBatchSize: 20,
+        episodesPerTask: 20,
+      });
+    expect(resolveHyper(getAlgo('maml'), 'mujoco-cheetah-dir')).toMatchObject({
+      metaBatchSize: 20,
+      episodesPerTask: 20,
+    });
     expect(() => resolveHyper(getAlgo('maml'), 'point-nav', { innerLr: 0 })).toThrow(/innerLr/);
     // The pretrained policy adapts with its own (small) step; MAML with its inner step.
     expect(resolveHyper(getAlgo('pretrained'), 'point-nav').adaptLr).toBe(0.02);
