@@ -28,6 +28,15 @@ export function rl2DefaultIterations(familyId: string): number {
   return DEFAULT_ITERATIONS[familyId] ?? 200;
 }
 
+/** Point-nav's PPO settings, which the reacher shares (rl2FamilyDefaults). */
+const POINT_NAV_PPO: JsonObject = {
+  gaeLambda: 1,
+  hiddenSize: 64,
+  gradients: 'tfjs',
+  targetKl: 0.05,
+  valueCoef: 0.1,
+};
+
 /**
  * RL²'s per-family defaults, laid under the user's values. Cart-pole takes 64 GRU units: with
  * 32 its training returns levelled off at episode 1 / 2 ≈ 135–147 / 151–161 (300–700
@@ -72,15 +81,6 @@ export function rl2DefaultIterations(familyId: string): number {
  * 40 held-out tasks episode 2 is above episode 1 on seeds 1–3 (gain ratios 0.54 / 0.70 /
  * 0.22; README, RL²).
  */
-/** Point-nav's PPO settings, which the reacher shares (above). */
-const POINT_NAV_PPO: JsonObject = {
-  gaeLambda: 1,
-  hiddenSize: 64,
-  gradients: 'tfjs',
-  targetKl: 0.05,
-  valueCoef: 0.1,
-};
-
 export function rl2FamilyDefaults(familyId: string): JsonObject {
   if (familyId === 'cartpole') return { hiddenSize: 64, gradients: 'tfjs', metaBatchSize: 80 };
   if (familyId === 'point-nav') return { ...POINT_NAV_PPO, inputClip: 1 };
