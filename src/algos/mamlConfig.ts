@@ -20,9 +20,9 @@ export const mamlConfigSchema = z
     normalizeActions: z.boolean().default(true),
     /** Initial action standard deviation (in the policy's units). */
     initStd: z.number().positive().max(10).default(1),
-    /** Tasks per meta-iteration (the paper: 20; MAML on mujoco-cheetah-vel: 40, mamlSpecs.ts). */
+    /** Tasks per meta-iteration (the paper: 20; MAML and Meta-SGD on mujoco-cheetah-vel: 40). */
     metaBatchSize: z.number().int().min(1).max(1000).default(20),
-    /** Episodes per task and stage (the paper's K = 20; MAML on mujoco-cheetah-vel: 10). */
+    /** Episodes per task and stage (the paper's K = 20; MAML, Meta-SGD on mujoco-cheetah-vel: 10). */
     episodesPerTask: z.number().int().min(1).max(1000).default(20),
     /** Inner gradient steps during meta-training (the paper: 1). 0 = no adaptation (pretrained / oracle). */
     innerSteps: z.number().int().min(0).max(10).default(1),

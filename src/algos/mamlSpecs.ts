@@ -66,6 +66,9 @@ export function familyDefaults(_familyId: string): JsonObject {
   return {};
 }
 
+/** The MAML paper's batch on HalfCheetahVel (its result file's `fbs10_mbs40`). */
+export const CHEETAH_VEL_BATCH = { metaBatchSize: 40, episodesPerTask: 10 } as const;
+
 /**
  * MAML's own per-family defaults: the shared ones, with two exceptions.
  * - Cart-pole: an inner step of 0.3. There MAML's policy before adaptation comes to favour
@@ -83,7 +86,7 @@ export function familyDefaults(_familyId: string): JsonObject {
 export function mamlFamilyDefaults(familyId: string): JsonObject {
   if (familyId === 'cartpole') return { ...familyDefaults(familyId), innerLr: 0.3 };
   if (familyId === 'mujoco-cheetah-vel')
-    return { ...familyDefaults(familyId), metaBatchSize: 40, episodesPerTask: 10 };
+    return { ...familyDefaults(familyId), ...CHEETAH_VEL_BATCH };
   return familyDefaults(familyId);
 }
 
