@@ -108,7 +108,7 @@ export class MamlLearner implements MetaLearner {
     );
     this.rng = new Rng(args.seed);
     // The init draws from its own stream so the sampling stream is the same for any net size.
-    this.theta = initParams(this.spec, this.rng.split());
+    this.theta = initParams(this.spec, this.rng.split(), args.config.outputInitScale);
     this.adam = new Adam([[this.theta.length]], args.config.ppoLr);
     this.sampler = createSampler({
       workers: args.workers,

@@ -20,6 +20,11 @@ export const mamlConfigSchema = z
     normalizeActions: z.boolean().default(true),
     /** Initial action standard deviation (in the policy's units). */
     initStd: z.number().positive().max(10).default(1),
+    /**
+     * Scale of the output layer's initial weights (Glorot-uniform × this). 0.01 starts the
+     * mean action near 0 from every state; MAML takes it on point-nav (mamlFamilyDefaults).
+     */
+    outputInitScale: z.number().positive().max(1).default(1),
     /** Tasks per meta-iteration (the paper: 20; MAML and Meta-SGD on mujoco-cheetah-vel: 40). */
     metaBatchSize: z.number().int().min(1).max(1000).default(20),
     /** Episodes per task and stage (the paper's K = 20; MAML, Meta-SGD on mujoco-cheetah-vel: 10). */

@@ -39,6 +39,7 @@ export const reptileConfigSchema = mamlConfigSchema
     activation: true,
     normalizeActions: true,
     initStd: true,
+    outputInitScale: true,
     metaBatchSize: true,
     episodesPerTask: true,
     innerLr: true,

@@ -64,14 +64,25 @@ export function validateSpec(spec: GaussianMlpSpec): void {
     throw new Error(`policy initStd must be a positive number, got ${spec.initStd}`);
 }
 
-/** Glorot-uniform weights, zero biases, log-std = log(initStd) (pytorch-maml-rl's init). */
-export function initParams(spec: GaussianMlpSpec, rng: Rng): Float32Array {
+/**
+ * Glorot-uniform weights, zero biases, log-std = log(initStd) (pytorch-maml-rl's init).
+ * `outputScale` multiplies the output layer's weights after they are drawn (so the draws, and
+ * every other layer, are the same for any scale): 0.01 starts the mean action near 0 from
+ * every state (Andrychowicz et al. 2021, "What matters in on-policy RL").
+ */
+export function initParams(spec: GaussianMlpSpec, rng: Rng, outputScale = 1): Float32Array {
   validateSpec(spec);
+  if (!(outputScale > 0) || !Number.isFinite(outputScale))
+    throw new Error(`policy outputScale must be a positive number, got ${outputScale}`);
   const theta = new Float32Array(numParams(spec));
+  const outputLayer = `W${spec.hidden.length}`;
   for (const e of paramLayout(spec)) {
     if (e.name.startsWith('W')) {
       const limit = Math.sqrt(6 / (e.shape[0] + e.shape[1]));
-      for (let i = 0; i < e.size; i++) theta[e.offset + i] = rng.uniformRange(-limit, limit);
+      const scale = e.name === outputLayer ? outputScale : 1;
+      // Rounded to float32 before scaling, so a scaled init is the unscaled one times the scale.
+      for (let i = 0; i < e.size; i++)
+        theta[e.offset + i] = Math.fround(rng.uniformRange(-limit, limit)) * scale;
     } else if (e.name === 'logStd') {
       theta.fill(Math.log(spec.initStd), e.offset, e.offset + e.size);
     }

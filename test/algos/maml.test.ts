@@ -171,14 +171,16 @@ describe('MAML on point-nav', () => {
     expect(r1.testTasks.every((t) => Array.isArray(t.goal))).toBe(true);
     const rand = createRandomInit(family, 1, 0, small);
     toDispose.push(rand);
-    // Same seed, same config, untrained: the random-init baseline is MAML before training.
+    // Same seed, same config, untrained: the random-init baseline is MAML before training
+    // (with the shared family defaults: Glorot's init, where MAML's point-nav default starts
+    // its output layer near 0).
     const rr = await evaluateLearner(rand, family, {
       tasks: 3,
       steps: 1,
       episodesPerStage: 4,
       seed: 21,
     });
-    const fresh = await make();
+    const fresh = await make('maml', { outputInitScale: 1 });
     const rf = await evaluateLearner(fresh, family, {
       tasks: 3,
       steps: 1,
@@ -232,6 +234,14 @@ describe('registry entries', () => {
         gaeLambda: 0.95,
       });
     }
+    // Point-nav: MAML's output layer starts 100 times smaller; the other learners' does not.
+    expect(resolveHyper(getAlgo('maml'), 'point-nav').outputInitScale).toBe(0.01);
+    expect(resolveHyper(getAlgo('maml'), 'reacher').outputInitScale).toBe(1);
+    for (const id of ['pretrained', 'oracle', 'meta-sgd'])
+      expect(resolveHyper(getAlgo(id), 'point-nav').outputInitScale).toBe(1);
+    expect(() => getAlgo('maml').configSchema.parse({ outputInitScale: 0 })).toThrow(
+      /outputInitScale/,
+    );
     expect(resolveHyper(getAlgo('maml'), 'cartpole').innerLr).toBe(0.3);
     expect(resolveHyper(getAlgo('maml'), 'cartpole', { innerLr: 0.1 }).innerLr).toBe(0.1);
     for (const id of ['pretrained', 'oracle', 'meta-sgd'])

@@ -18,8 +18,15 @@ export interface RegressionRun {
   tasksPerIteration: number;
 }
 
-// Recorded when point-nav's inner step was 0.5.
-const tiny = { hidden: [16, 16], metaBatchSize: 4, episodesPerTask: 5, innerLr: 0.5 };
+// Recorded when point-nav's inner step was 0.5 and MAML's output layer started from Glorot's
+// init there (outputInitScale 1; test/policies covers the scaled init).
+const tiny = {
+  hidden: [16, 16],
+  metaBatchSize: 4,
+  episodesPerTask: 5,
+  innerLr: 0.5,
+  outputInitScale: 1,
+};
 // Recorded with GAE λ 0.95, unclipped inputs, the JS gradients, no KL stop and a value-loss
 // weight of 0.5, before point-nav's RL² defaults became λ 1, inputs clipped to ±1, 64 units
 // with the tfjs gradients, a KL stop and a weight of 0.1.

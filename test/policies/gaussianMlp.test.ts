@@ -44,6 +44,25 @@ describe('Gaussian MLP policy', () => {
     expect(Array.from(initParams(spec, new Rng(1)))).toEqual(Array.from(theta));
   });
 
+  it('scales only the output layer by outputScale, from the same draws', () => {
+    const plain = initParams(spec, new Rng(4));
+    const scaled = initParams(spec, new Rng(4), 0.01);
+    for (const e of paramLayout(spec)) {
+      for (let i = e.offset; i < e.offset + e.size; i++) {
+        if (e.name === 'W2') expect(scaled[i]).toBe(Math.fround(plain[i] * 0.01));
+        else expect(scaled[i]).toBe(plain[i]);
+      }
+    }
+    // The mean action starts near 0 from any state, where the plain init's does not.
+    const maxMean = (t: Float32Array) =>
+      tf.tidy(() => {
+        const obs = tf.tensor2d([3, -2, 1, -4, 5, 0.5, 0, 0, 0], [3, 3]);
+        return Math.max(...Array.from(meanTf(spec, tf.tensor1d(t), obs).dataSync(), Math.abs));
+      });
+    expect(maxMean(scaled)).toBeLessThan(0.02);
+    expect(maxMean(plain)).toBeGreaterThan(0.1);
+  });
+
   for (const activation of ['tanh', 'relu'] as const) {
     it(`JS acting forward equals the tfjs forward (${activation})`, () => {
       const s = { ...spec, activation };
@@ -137,5 +156,7 @@ describe('Gaussian MLP policy', () => {
   it('rejects a bad spec with a clear message', () => {
     expect(() => initParams({ ...spec, hidden: [0] }, new Rng(1))).toThrow(/positive integers/);
     expect(() => initParams({ ...spec, initStd: -1 }, new Rng(1))).toThrow(/initStd/);
+    expect(() => initParams(spec, new Rng(1), 0)).toThrow(/outputScale/);
+    expect(() => initParams(spec, new Rng(1), Number.NaN)).toThrow(/outputScale/);
   });
 });

@@ -17,6 +17,7 @@ const LABELS: Record<string, HyperLabel> = {
   activation: { label: 'Activation function' },
   normalizeActions: { label: 'Scale actions to [−1, 1]' },
   initStd: { label: 'Initial action noise', abbr: 'σ₀' },
+  outputInitScale: { label: 'Initial output-layer scale', abbr: 'output init scale' },
   metaBatchSize: { label: 'Tasks per meta-iteration', abbr: 'meta-batch size' },
   episodesPerTask: { label: 'Episodes per task', abbr: 'K' },
   innerSteps: { label: 'Adaptation steps in training', abbr: 'inner steps' },
