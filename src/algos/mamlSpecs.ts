@@ -75,8 +75,8 @@ export const CHEETAH_VEL_BATCH = { metaBatchSize: 40, episodesPerTask: 10 } as c
  *   action near 0 from every state). With Glorot's init one seed in seven (7) ran off: its
  *   policy before adaptation drifted within 10 iterations to running at full speed (mean
  *   action (2.3, −0.9) at the start after 60 iterations), −62.6 → −25.1 after one step at 200
- *   iterations on 40 held-out tasks; started near 0 it gives −36.8 → −11.2, and seeds 1–6
- *   stay where they were (README, Meta-learners).
+ *   iterations on 40 held-out tasks; started near 0 it gives −36.8 → −11.2, and no seed of
+ *   1–12 runs off; seeds that held with Glorot's pay about one unit (README, Meta-learners).
  * - Cart-pole: an inner step of 0.3. There MAML's policy before adaptation comes to favour
  *   one sign of the actuator gain as it trains, and a step of 0.1 then fails to flip it on
  *   some seeds (40 held-out tasks, return after one step at 60 iterations, seeds 1–3: 194.8 /
