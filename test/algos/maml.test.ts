@@ -11,6 +11,7 @@ import type { EpisodeRecord } from '../../src/algos/metaLearner';
 import { getAlgo, resolveHyper } from '../../src/algos/registry';
 import { Rng } from '../../src/core/rng';
 import { initBackend } from '../../src/tf/backend';
+import { paramLayout } from '../../src/policies/gaussianMlp';
 import { SMALL_POINT_NAV } from './pointNavSmall';
 
 const family = getFamily('point-nav');
@@ -149,6 +150,35 @@ describe('MAML on point-nav', () => {
     await expect(
       l.adapt({ goal: [9, 9] }, { steps: 1, episodesPerStage: 2, seed: 1 }),
     ).rejects.toThrow(/goal\.0/);
+  });
+
+  it('starts the output layer at outputInitScale times Glorot’s, in MAML, Meta-SGD and Reptile', async () => {
+    const create = async (algo: string, outputInitScale: number) => {
+      const spec = getAlgo(algo);
+      const l = (await spec.create({
+        family,
+        config: resolveHyper(spec, family.id, { hidden: small.hidden, outputInitScale }),
+        seed: 3,
+        workers: 0,
+      })) as MamlLearner;
+      toDispose.push(l);
+      return l;
+    };
+    for (const algo of ['maml', 'meta-sgd', 'reptile']) {
+      const glorot = await create(algo, 1);
+      const centred = await create(algo, 0.01);
+      const out = paramLayout(glorot.spec).find((e) => e.name === `W${small.hidden.length}`)!;
+      for (let i = 0; i < glorot.theta.length; i++) {
+        const inOut = i >= out.offset && i < out.offset + out.size;
+        expect(centred.theta[i]).toBe(
+          inOut ? Math.fround(glorot.theta[i] * 0.01) : glorot.theta[i],
+        );
+      }
+    }
+    // MAML's point-nav default is the centred one.
+    expect(Array.from((await make()).theta)).toEqual(
+      Array.from((await make('maml', { outputInitScale: 0.01 })).theta),
+    );
   });
 
   it('evaluates on held-out tasks reproducibly, for MAML and the random-init baseline', async () => {
