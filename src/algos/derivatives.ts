@@ -36,6 +36,8 @@ export interface OuterPoint {
 
 export interface PolicyDerivatives {
   readonly kind: 'manual' | 'autodiff';
+  /** The policy the derivatives are of. */
+  readonly spec: GaussianMlpSpec;
   /**
    * θ − α ∇L_in(θ) on batch d; with `keep`, also the inner point at θ (for HVPs). With
    * 'lvc' curvature and `sampledWith` (the parameters d was sampled with), L_in is the
@@ -97,7 +99,7 @@ function weightsSamples(
 class ManualDerivatives implements PolicyDerivatives {
   readonly kind = 'manual';
   constructor(
-    private readonly spec: GaussianMlpSpec,
+    readonly spec: GaussianMlpSpec,
     private readonly curvature: InnerCurvature,
   ) {}
 
@@ -197,7 +199,7 @@ function innerPointOf(pb: PolicyBatch, curvature: InnerCurvature): InnerPoint {
 class AutodiffDerivatives implements PolicyDerivatives {
   readonly kind = 'autodiff';
   constructor(
-    private readonly spec: GaussianMlpSpec,
+    readonly spec: GaussianMlpSpec,
     private readonly curvature: InnerCurvature,
   ) {}
 

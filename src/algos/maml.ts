@@ -135,11 +135,19 @@ export class MamlLearner implements MetaLearner {
   }
 
   protected get batchOptions(): MetaBatchOptions {
-    return { innerLr: this.innerStepSize(), curvature: !this.config.firstOrder };
+    return {
+      innerLr: this.innerStepSize(),
+      curvature: !this.config.firstOrder,
+      preWeight: this.config.preAdaptWeight,
+    };
   }
 
   protected get gradientOptions(): MetaGradientOptions {
-    return { innerLr: this.innerStepSize(), firstOrder: this.config.firstOrder };
+    return {
+      innerLr: this.innerStepSize(),
+      firstOrder: this.config.firstOrder,
+      preWeight: this.config.preAdaptWeight,
+    };
   }
 
   // ----- one meta-iteration ---------------------------------------------------------------
@@ -436,6 +444,11 @@ export class MamlLearner implements MetaLearner {
         outerTensors(this.spec, this.taskData(eps), b.mb.paths[t][b.mb.paths[t].length - 1]),
       ),
     );
+  }
+
+  /** The batch re-adapted from θ on its own data, as the PPO option's epochs do (dispose with `tensors: false`). */
+  readaptedAt(mb: MetaBatch, theta: Float32Array): MetaBatch {
+    return readaptedBatch(this.derivatives, this.batchOptions, mb, theta);
   }
 
   metaObjective(theta: Float32Array, mb: MetaBatch): { loss: number; kl: number } {

@@ -60,6 +60,13 @@ export const mamlConfigSchema = z
      * policy before adaptation for what its episodes let the inner step learn.
      */
     innerCurvature: z.enum(['vpg', 'lvc']).default('vpg'),
+    /**
+     * Weight w of the policy's own return before adaptation in the meta-objective:
+     * mean_t [L_out(φ_t(θ)) + w L_pre(θ)], L_pre the importance-weighted surrogate on the first
+     * inner batch. 0 = the MAML paper's objective, which leaves where the policy before
+     * adaptation goes to the adaptation alone. (With the PPO option both surrogates are clipped.)
+     */
+    preAdaptWeight: z.number().min(0).max(10).default(0),
     /** First-order MAML (drop the second-order terms of the meta-gradient). */
     firstOrder: z.boolean().default(false),
     /**
@@ -122,6 +129,14 @@ export function withSupportedCombinations<T extends z.ZodType<MamlConfig>>(schem
         path: ['innerCurvature'],
         input: c.innerCurvature,
         message: `'lvc' runs with outer 'trpo' only, not '${c.outer}' (the PPO option's epochs would need its weights)`,
+      });
+    if (c.preAdaptWeight > 0 && c.innerSteps === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['preAdaptWeight'],
+        input: c.preAdaptWeight,
+        message:
+          'preAdaptWeight > 0 needs innerSteps ≥ 1 (there is no return before adaptation without one)',
       });
   });
 }

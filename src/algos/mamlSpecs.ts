@@ -21,6 +21,8 @@ import type { AlgoSpec, CreateLearnerArgs } from './registry';
 const baselineSchema = mamlConfigSchema.extend({
   /** Baselines train without an inner update; evaluation still fine-tunes them. */
   innerSteps: z.literal(0).default(0),
+  /** Nor a return before adaptation to weigh: their one objective is the return. */
+  preAdaptWeight: z.literal(0).default(0),
 });
 
 /**
@@ -90,7 +92,8 @@ export const CHEETAH_VEL_BATCH = { metaBatchSize: 40, episodesPerTask: 10 } as c
  *   at 4.6–5.0 s per iteration against 3.5–4.9.
  */
 export function mamlFamilyDefaults(familyId: string): JsonObject {
-  if (familyId === 'point-nav') return { ...familyDefaults(familyId), outputInitScale: 0.01 };
+  if (familyId === 'point-nav')
+    return { ...familyDefaults(familyId), outputInitScale: 0.01, preAdaptWeight: 0.3 };
   if (familyId === 'cartpole') return { ...familyDefaults(familyId), innerLr: 0.3 };
   if (familyId === 'mujoco-cheetah-vel')
     return { ...familyDefaults(familyId), ...CHEETAH_VEL_BATCH };

@@ -14,6 +14,7 @@ import { type MamlConfig, mamlConfigSchema, policySpecOf } from './mamlConfig';
 import {
   type MetaBatch,
   MetaBatchBuilder,
+  type MetaBatchOptions,
   curvatureView,
   disposeMetaBatch,
   metaBatchAt,
@@ -73,6 +74,11 @@ async function start(backend: string, familyId: string, configIn: JsonObject) {
   };
 }
 
+/** The batch options of MamlLearner.batchOptions. */
+function batchOptions(config: MamlConfig, innerLr: StepSize): MetaBatchOptions {
+  return { innerLr, curvature: !config.firstOrder, preWeight: config.preAdaptWeight };
+}
+
 /** The learner's TaskData of each task's episodes (MamlLearner.taskData). */
 function taskDataOf(episodes: Episode[][], config: MamlConfig, spec: GaussianMlpSpec): TaskData[] {
   const { gamma, gaeLambda, lossWeighting } = config;
@@ -84,7 +90,7 @@ function taskDataOf(episodes: Episode[][], config: MamlConfig, spec: GaussianMlp
 async function handleStaged(m: UpdateRequest): Promise<UpdateReply | null> {
   if (m.kind === 'begin') {
     const s = await start(m.backend, m.familyId, m.config);
-    const opts = { innerLr: s.config.innerLr, curvature: !s.config.firstOrder };
+    const opts = batchOptions(s.config, s.config.innerLr);
     const thetas = Array.from({ length: m.tasks }, () => m.theta);
     staged = { ...s, builder: new MetaBatchBuilder(s.derivatives, opts, thetas) };
     return { id: m.id, kind: 'ok' };
@@ -102,7 +108,7 @@ async function handleStaged(m: UpdateRequest): Promise<UpdateReply | null> {
   const mb = builder.outerStage(
     data.map((d, t) => outerTensors(spec, d, paths[t][paths[t].length - 1])),
   );
-  const opts = { innerLr: config.innerLr, curvature: !config.firstOrder };
+  const opts = batchOptions(config, config.innerLr);
   const curv = curvatureView(derivatives, opts, mb, config.cgSubsample);
   batch = { config, innerLr: config.innerLr, derivatives, mb, curv, n: data.length };
   return { id: m.id, kind: 'ok' };
@@ -114,7 +120,7 @@ async function handle(m: UpdateRequest): Promise<UpdateReply> {
   if (m.kind === 'setup') {
     const { config, spec, derivatives } = await start(m.backend, m.familyId, m.config);
     const innerLr = m.stepSizes ?? config.innerLr;
-    const opts = { innerLr, curvature: !config.firstOrder };
+    const opts = batchOptions(config, innerLr);
     const mb = metaBatchAt(
       derivatives,
       opts,
@@ -132,7 +138,11 @@ async function handle(m: UpdateRequest): Promise<UpdateReply> {
   }
   if (!batch) throw new Error('mamlUpdateWorker: no batch (setup first)');
   const { n, config } = batch;
-  const opts = { innerLr: batch.innerLr, firstOrder: config.firstOrder };
+  const opts = {
+    innerLr: batch.innerLr,
+    firstOrder: config.firstOrder,
+    preWeight: config.preAdaptWeight,
+  };
   if (m.kind === 'gradient') {
     const { loss, grad } = metaGradient(batch.mb, opts);
     return { id: m.id, kind: 'gradient', loss: loss * n, grad: grad.map((x) => x * n) };

@@ -6,12 +6,14 @@
 //     from a new θ, tests with given episodes);
 //   - given (an update worker receives the main thread's paths; the curvature view on a
 //     subset of the episodes reuses the full batch's paths).
+import * as tf from '@tensorflow/tfjs';
 import type { InnerPoint, OuterPoint, PolicyDerivatives, StepSize } from './derivatives';
 import {
   type OuterTensors,
   type TaskTensors,
   curvatureSubset,
   disposeTaskTensors,
+  withSamplingPolicy,
 } from './taskData';
 
 export interface MetaBatch {
@@ -24,6 +26,20 @@ export interface MetaBatch {
   outer: OuterTensors[];
   /** outerAt[t]: the outer point at φ_t on outer[t]. */
   outerAt: OuterPoint[];
+  /**
+   * pre[t]: task t's first inner batch with the outputs of the θ that sampled it, and the
+   * surrogate −Σ c π_θ/π_sampling at the batch's θ, for the return before adaptation in the
+   * meta-objective (MetaBatchOptions.preWeight; empty when it is 0).
+   */
+  pre: PreAdaptation[];
+}
+
+/** The policy before adaptation on its own episodes (MetaBatch.pre). */
+export interface PreAdaptation {
+  /** Shares its obs, act and weights with inner[t][0]; disposed with them. */
+  tensors: OuterTensors;
+  /** The surrogate at the batch's θ (an outer point on the inner batch). */
+  at: OuterPoint;
 }
 
 export interface MetaBatchOptions {
@@ -31,6 +47,8 @@ export interface MetaBatchOptions {
   innerLr: StepSize;
   /** Keep the inner points for Hessian-vector products (false for first-order learners). */
   curvature: boolean;
+  /** Weight of the return before adaptation in the meta-objective (MamlConfig.preAdaptWeight). */
+  preWeight?: number;
 }
 
 /** Builds a MetaBatch stage by stage: the inner stages, then the outer one. */
@@ -49,6 +67,7 @@ export class MetaBatchBuilder {
       innerAt: thetas.map(() => []),
       outer: [],
       outerAt: [],
+      pre: [],
     };
   }
 
@@ -60,8 +79,12 @@ export class MetaBatchBuilder {
   innerStage(data: TaskTensors[], next?: Float32Array[]): Float32Array[] {
     const { mb, derivatives: d, opts } = this;
     for (let t = 0; t < data.length; t++) {
-      mb.inner[t].push(data[t]);
       const theta = mb.paths[t][mb.paths[t].length - 1];
+      if (mb.inner[t].length === 0 && (opts.preWeight ?? 0) > 0) {
+        const tensors = withSamplingPolicy(d.spec, data[t], theta);
+        mb.pre.push({ tensors, at: d.outerPoint(theta, tensors) });
+      }
+      mb.inner[t].push(data[t]);
       if (next) {
         mb.paths[t].push(next[t]);
         if (opts.curvature) mb.innerAt[t].push(d.innerPoint(theta, data[t]));
@@ -117,7 +140,7 @@ export function curvatureView(
   if (fraction >= 1) return { view: mb, dispose: () => {} };
   const view = metaBatchAt(
     derivatives,
-    opts,
+    { ...opts, preWeight: 0 },
     mb.inner.map((ts) => ts.map((d) => curvatureSubset(d, fraction))),
     mb.outer.map((o) => curvatureSubset(o, fraction)),
     mb.paths,
@@ -134,12 +157,18 @@ export function readaptedBatch(
 ): MetaBatch {
   const b = new MetaBatchBuilder(
     derivatives,
-    opts,
+    { ...opts, preWeight: 0 },
     mb.paths.map(() => theta),
   );
   const K = mb.inner[0]?.length ?? 0;
   for (let k = 0; k < K; k++) b.innerStage(mb.inner.map((ts) => ts[k]));
-  return b.outerStage(mb.outer);
+  const out = b.outerStage(mb.outer);
+  // The episodes before adaptation keep the policy that sampled them, as the outer ones do.
+  out.pre = mb.pre.map((p) => ({
+    tensors: p.tensors,
+    at: derivatives.outerPoint(theta, p.tensors),
+  }));
+  return out;
 }
 
 /** Tasks [a, b) of a batch (shares its tensors and points). */
@@ -150,6 +179,7 @@ export function sliceBatch(mb: MetaBatch, a: number, b: number): MetaBatch {
     innerAt: mb.innerAt.slice(a, b),
     outer: mb.outer.slice(a, b),
     outerAt: mb.outerAt.slice(a, b),
+    pre: mb.pre.slice(a, b),
   };
 }
 
@@ -157,7 +187,9 @@ export function sliceBatch(mb: MetaBatch, a: number, b: number): MetaBatch {
 export function disposeMetaBatch(mb: MetaBatch, { tensors = true } = {}): void {
   for (const ps of mb.innerAt) for (const p of ps) p.dispose();
   for (const p of mb.outerAt) p.dispose();
+  for (const p of mb.pre) p.at.dispose();
   if (!tensors) return;
+  for (const p of mb.pre) tf.dispose([p.tensors.oldLogp, p.tensors.oldMean, p.tensors.oldLogStd]);
   disposeTaskTensors(mb.outer);
   for (const ts of mb.inner) disposeTaskTensors(ts);
 }

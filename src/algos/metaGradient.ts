@@ -1,7 +1,10 @@
 // The meta-objective of gradient-based meta-learning and its derivatives, on a meta-batch:
-//   objective   mean_t L_out(φ_t(θ)) (and the mean KL to the sampling policy);
-//   gradient    mean_t J_tᵀ ∇φ L_out(φ_t), J_t = ∂φ_t/∂θ = Π_k (I − diag(α) H_k), exact
-//               second order by Hessian-vector products; first order takes J = I;
+//   objective   mean_t [L_out(φ_t(θ)) + w L_pre,t(θ)] (and the mean KL to the sampling
+//               policy), w = preWeight (0 by default), L_pre the surrogate of θ on its own
+//               first inner batch;
+//   gradient    mean_t [J_tᵀ ∇φ L_out(φ_t) + w ∇L_pre,t(θ)], J_t = ∂φ_t/∂θ =
+//               Π_k (I − diag(α) H_k), exact second order by Hessian-vector products; first
+//               order takes J = I;
 //   step sizes  ∂/∂α of the objective for a per-parameter α (Meta-SGD):
 //               −mean_t Σ_k ∇L_in(θ_k) ∘ w_{k+1}, w_K = ∇φ L_out, w_k = J_kᵀ w_{k+1};
 //   curvature   (mean_t J_tᵀ F_t J_t + δI) v, the Hessian of the mean KL through the
@@ -14,6 +17,16 @@ export interface MetaGradientOptions {
   /** The inner step size α the batch's paths were taken with. */
   innerLr: StepSize;
   firstOrder: boolean;
+  /** Weight of the return before adaptation (the batch holds MetaBatch.pre when it is > 0). */
+  preWeight?: number;
+}
+
+/** w, when the batch has the return before adaptation to weigh (else 0). */
+function preWeightOf(mb: MetaBatch, o: MetaGradientOptions): number {
+  const w = o.preWeight ?? 0;
+  if (w > 0 && mb.pre.length !== mb.outer.length)
+    throw new Error('the meta-batch has no pre-adaptation data (build it with preWeight)');
+  return w;
 }
 
 function meanOf(xs: number[]): number {
@@ -57,12 +70,14 @@ export function metaObjective(
   mb: MetaBatch,
   o: MetaGradientOptions,
 ): { loss: number; kl: number } {
-  const parts = mb.outer.map((out, t) =>
-    d.lossAndKl(
+  const w = preWeightOf(mb, o);
+  const parts = mb.outer.map((out, t) => {
+    const p = d.lossAndKl(
       adaptOnData(d, theta, mb.inner[t], o.innerLr, false, mb.paths[t]).path.at(-1) as Float32Array,
       out,
-    ),
-  );
+    );
+    return w > 0 ? { loss: p.loss + w * d.lossAndKl(theta, mb.pre[t].tensors).loss, kl: p.kl } : p;
+  });
   return { loss: meanOf(parts.map((p) => p.loss)), kl: meanOf(parts.map((p) => p.kl)) };
 }
 
@@ -76,11 +91,16 @@ export function metaGradient(
   const g = new Float64Array(P);
   let loss = 0;
   const T = mb.outer.length;
+  const w = preWeightOf(mb, o);
   for (let t = 0; t < T; t++) {
     const lg = mb.outerAt[t].lossGrad(clip);
     loss += lg.loss / T;
     const jt = vjp(mb, t, lg.grad, o);
     for (let i = 0; i < P; i++) g[i] += jt[i] / T;
+    if (w === 0) continue;
+    const pre = mb.pre[t].at.lossGrad(clip);
+    loss += (w * pre.loss) / T;
+    for (let i = 0; i < P; i++) g[i] += (w * pre.grad[i]) / T;
   }
   return { loss, grad: g };
 }

@@ -78,7 +78,15 @@ export function toTensors(d: TaskData, obsSize: number, actSize: number): TaskTe
 
 /** Old-policy tensors for the outer batch of one task, sampled with φ. */
 export function outerTensors(spec: GaussianMlpSpec, d: TaskData, phi: Float32Array): OuterTensors {
-  const base = toTensors(d, spec.obsSize, spec.actSize);
+  return withSamplingPolicy(spec, toTensors(d, spec.obsSize, spec.actSize), phi);
+}
+
+/** A task's tensors with the outputs of the policy φ that sampled them (shares `base`'s tensors). */
+export function withSamplingPolicy(
+  spec: GaussianMlpSpec,
+  base: TaskTensors,
+  phi: Float32Array,
+): OuterTensors {
   const [oldLogp, oldMean, oldLogStd] = tf.tidy(() => {
     const p = tf.tensor1d(phi);
     const mean = meanTf(spec, p, base.obs);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFamily } from '../../envs/registry';
 import { evaluateLearner } from '../../src/algos/evaluate';
 import { MamlLearner } from '../../src/algos/maml';
+import { mamlConfigSchema, withSupportedCombinations } from '../../src/algos/mamlConfig';
 import { createRandomInit, upgradeStoredConfig } from '../../src/algos/mamlSpecs';
 import type { EpisodeRecord } from '../../src/algos/metaLearner';
 import { getAlgo, resolveHyper } from '../../src/algos/registry';
@@ -78,29 +79,40 @@ describe('MAML on point-nav', () => {
     await l.adapt(tasks[1], { steps: 2, episodesPerStage: 3, seed: 2 });
     expect(tf.memory().numTensors).toBe(before);
     // The PPO option and the autodiff path too.
+    // (on point-nav with MAML's default there, the return before adaptation in the objective)
     const p = await make('maml', { outer: 'ppo', ppoEpochs: 2, derivatives: 'autodiff' });
+    expect(p.config.preAdaptWeight).toBeGreaterThan(0);
     await p.metaTrainStep(tasks);
     const b2 = tf.memory().numTensors;
     const m = await p.metaTrainStep(tasks);
     expect(tf.memory().numTensors).toBe(b2);
     expect(Number.isFinite(m['losses/surrogate_after'])).toBe(true);
+    // With the return before adaptation in the objective (its tensors are the batch's own).
+    const w = await make('maml', { preAdaptWeight: 0.5, updateThreads: 2 });
+    await w.metaTrainStep(tasks);
+    const b3 = tf.memory().numTensors;
+    await w.metaTrainStep(tasks);
+    expect(tf.memory().numTensors).toBe(b3);
   });
 
-  it('splits the TRPO update over threads with the same result as one thread', async () => {
-    const tasks = family.sampleTasks(6, new Rng(9), 'train');
-    const one = await make('maml', { updateThreads: 1 }, 4);
-    const two = await make('maml', { updateThreads: 3 }, 4);
-    const m1 = await one.metaTrainStep(tasks);
-    const m2 = await two.metaTrainStep(tasks);
-    expect(m2['returns/post_1']).toBe(m1['returns/post_1']);
-    expect(m2['losses/surrogate']).toBeCloseTo(m1['losses/surrogate'], 6);
-    expect(m2['losses/kl']).toBeCloseTo(m1['losses/kl'], 6);
-    // Shares are summed in a different order: equal up to float rounding.
-    let maxDiff = 0;
-    for (let i = 0; i < one.theta.length; i++)
-      maxDiff = Math.max(maxDiff, Math.abs(one.theta[i] - two.theta[i]));
-    expect(maxDiff).toBeLessThan(1e-4);
-  });
+  it.each([{ preAdaptWeight: 0 }, { preAdaptWeight: 0.5 }])(
+    'splits the TRPO update over threads with the same result as one thread (%o)',
+    async (extra) => {
+      const tasks = family.sampleTasks(6, new Rng(9), 'train');
+      const one = await make('maml', { ...extra, updateThreads: 1 }, 4);
+      const two = await make('maml', { ...extra, updateThreads: 3 }, 4);
+      const m1 = await one.metaTrainStep(tasks);
+      const m2 = await two.metaTrainStep(tasks);
+      expect(m2['returns/post_1']).toBe(m1['returns/post_1']);
+      expect(m2['losses/surrogate']).toBeCloseTo(m1['losses/surrogate'], 6);
+      expect(m2['losses/kl']).toBeCloseTo(m1['losses/kl'], 6);
+      // Shares are summed in a different order: equal up to float rounding.
+      let maxDiff = 0;
+      for (let i = 0; i < one.theta.length; i++)
+        maxDiff = Math.max(maxDiff, Math.abs(one.theta[i] - two.theta[i]));
+      expect(maxDiff).toBeLessThan(1e-4);
+    },
+  );
 
   it('resumes from a checkpoint exactly as an uninterrupted run', async () => {
     const tasksRng = new Rng(7);
@@ -267,6 +279,10 @@ describe('registry entries', () => {
     // Point-nav: MAML's output layer starts 100 times smaller; the other learners' does not.
     expect(resolveHyper(getAlgo('maml'), 'point-nav').outputInitScale).toBe(0.01);
     expect(resolveHyper(getAlgo('maml'), 'reacher').outputInitScale).toBe(1);
+    // And its objective weighs in the return before adaptation there, only there.
+    expect(resolveHyper(getAlgo('maml'), 'point-nav').preAdaptWeight).toBe(0.3);
+    expect(resolveHyper(getAlgo('maml'), 'reacher').preAdaptWeight).toBe(0);
+    expect(resolveHyper(getAlgo('meta-sgd'), 'point-nav').preAdaptWeight).toBe(0);
     for (const id of ['pretrained', 'oracle', 'meta-sgd'])
       expect(resolveHyper(getAlgo(id), 'point-nav').outputInitScale).toBe(1);
     expect(() => getAlgo('maml').configSchema.parse({ outputInitScale: 0 })).toThrow(
@@ -375,5 +391,26 @@ describe('registry entries', () => {
     const r = await o.adapt({ goal: [0.2, 0.2] }, { steps: 1, episodesPerStage: 2, seed: 3 });
     expect(r.episodes[0].observations[2]).toBeCloseTo(0.2, 6);
     expect(r.episodes[0].observations[3]).toBeCloseTo(0.2, 6);
+  });
+});
+
+describe('preAdaptWeight', () => {
+  const schema = withSupportedCombinations(mamlConfigSchema);
+  it('is refused without an inner step, or when negative or not finite, naming the field', () => {
+    for (const bad of [
+      { preAdaptWeight: 0.5, innerSteps: 0 },
+      { preAdaptWeight: -0.1 },
+      { preAdaptWeight: Number.NaN },
+    ]) {
+      const r = schema.safeParse(bad);
+      expect(r.success).toBe(false);
+      expect(r.error?.issues[0].path).toEqual(['preAdaptWeight']);
+    }
+    expect(schema.parse({ preAdaptWeight: 0.5 }).preAdaptWeight).toBe(0.5);
+    expect(schema.parse({}).preAdaptWeight).toBe(0);
+    // The baselines train without adaptation: nothing to weigh.
+    expect(() => getAlgo('pretrained').configSchema.parse({ preAdaptWeight: 0.5 })).toThrow(
+      /preAdaptWeight/,
+    );
   });
 });

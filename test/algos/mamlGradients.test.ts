@@ -117,6 +117,50 @@ describe('MAML meta-gradient vs finite differences', () => {
     });
   }
 
+  for (const derivatives of ['manual', 'autodiff'] as const)
+    it(`with the return before adaptation weighted in (${derivatives}): matches, and the term counts`, async () => {
+      const l = learner({ derivatives, preAdaptWeight: 0.5 });
+      const inner = [await episodes(l, 1)];
+      const outer = await episodes(l, 3);
+      const mb = l.prepareFromEpisodes(inner, outer);
+      expect(mb.pre).toHaveLength(2);
+      const { grad } = l.metaGradient(mb);
+      const d = direction(grad, 9);
+      const fd = fdMeta(l, mb, d, 1e-2);
+      const err = Math.abs(dot(grad, d) - fd) / Math.abs(fd);
+      expect(err).toBeLessThan(TOL);
+      // The same batch without the term: its gradient misses the finite difference.
+      const plain = learner({ derivatives });
+      const mbPlain = plain.prepareFromEpisodes(inner, outer);
+      expect(mbPlain.pre).toHaveLength(0);
+      const plainErr = Math.abs(dot(plain.metaGradient(mbPlain).grad, d) - fd) / Math.abs(fd);
+      expect(plainErr).toBeGreaterThan(10 * TOL);
+      disposeMetaBatch(mb);
+      disposeMetaBatch(mbPlain);
+      await l.dispose();
+      await plain.dispose();
+    });
+
+  it('re-adapted from another θ (the PPO option), the term before adaptation keeps its sampling policy', async () => {
+    const l = learner({ preAdaptWeight: 0.5 });
+    const mb = l.prepareFromEpisodes([await episodes(l, 1)], await episodes(l, 3));
+    const rng = new Rng(21);
+    const theta2 = Float32Array.from(l.theta, (x) => x + 0.05 * rng.normal());
+    const cur = l.readaptedAt(mb, theta2);
+    const { grad } = l.metaGradient(cur);
+    const d = direction(grad, 9);
+    const at = (s: number) =>
+      l.metaObjective(
+        Float32Array.from(theta2, (x, i) => x + s * 1e-2 * d[i]),
+        mb,
+      ).loss;
+    const fd = (at(1) - at(-1)) / 2e-2;
+    expect(Math.abs(dot(grad, d) - fd) / Math.abs(fd)).toBeLessThan(TOL);
+    disposeMetaBatch(cur, { tensors: false });
+    disposeMetaBatch(mb);
+    await l.dispose();
+  });
+
   it("first-order MAML's gradient is ∇φ L_out at φ (finite differences in φ)", async () => {
     const l = learner({ firstOrder: true });
     const outer = await episodes(l, 3);

@@ -145,19 +145,24 @@ describe('Meta-SGD on point-nav', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('splits the TRPO update over threads with the same result as one thread', async () => {
-    const tasks = family.sampleTasks(6, new Rng(9), 'train');
-    const one = await make({ updateThreads: 1 }, 4);
-    const two = await make({ updateThreads: 2 }, 4);
-    const m1 = await one.metaTrainStep(tasks);
-    const m2 = await two.metaTrainStep(tasks);
-    expect(m2['losses/surrogate']).toBeCloseTo(m1['losses/surrogate'], 6);
-    expect(Array.from(two.alpha)).toEqual(Array.from(one.alpha));
-    let maxDiff = 0;
-    for (let i = 0; i < one.theta.length; i++)
-      maxDiff = Math.max(maxDiff, Math.abs(one.theta[i] - two.theta[i]));
-    expect(maxDiff).toBeLessThan(1e-4);
-  });
+  it.each([{}, { preAdaptWeight: 0.5 }])(
+    'splits the TRPO update over threads with the same result as one thread (%o)',
+    async (extra) => {
+      const tasks = family.sampleTasks(6, new Rng(9), 'train');
+      const one = await make({ ...extra, updateThreads: 1 }, 4);
+      const two = await make({ ...extra, updateThreads: 2 }, 4);
+      const m1 = await one.metaTrainStep(tasks);
+      const m2 = await two.metaTrainStep(tasks);
+      expect(m2['losses/surrogate']).toBeCloseTo(m1['losses/surrogate'], 6);
+      expect(Array.from(two.alpha)).toEqual(Array.from(one.alpha));
+      let maxDiff = 0;
+      for (let i = 0; i < one.theta.length; i++)
+        maxDiff = Math.max(maxDiff, Math.abs(one.theta[i] - two.theta[i]));
+      // Conjugate gradient amplifies the float32 rounding of the shares' curvature products
+      // (4e-4 here with the term before adaptation); a share that left the term out: 0.07.
+      expect(maxDiff).toBeLessThan(2e-3);
+    },
+  );
 
   it('resumes from a checkpoint exactly as an uninterrupted run (θ, α and α’s optimiser)', async () => {
     const tasksRng = new Rng(7);

@@ -26,6 +26,7 @@ const LABELS: Record<string, HyperLabel> = {
   adaptLrLater: { label: 'Later step sizes when adapting' },
   lossWeighting: { label: 'Average losses per' },
   innerCurvature: { label: 'Inner-loss curvature', abbr: 'vpg: the paper; lvc: ProMP' },
+  preAdaptWeight: { label: 'Weight of the return before adaptation', abbr: 'w in L_out + w L_pre' },
   firstOrder: { label: 'First-order approximation', abbr: 'FOMAML' },
   derivatives: { label: 'Derivatives' },
   updateThreads: { label: 'Update threads' },
