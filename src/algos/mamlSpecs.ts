@@ -81,7 +81,7 @@ export const CHEETAH_VEL_BATCH = { metaBatchSize: 40, episodesPerTask: 10 } as c
  *   1–12 runs off; seeds that held with Glorot's pay about one unit (README, Meta-learners).
  *   The objective also weighs in the return before adaptation (`preAdaptWeight` 0.3): with
  *   meta-control's validation split and early stopping, seed 6 still drifted off the start
- *   (−15.6 after one step); with the term it stays near it (−10.4), and seeds 1–7 reach −9.9
+ *   (−15.6 after one step); with the term it stays near it (−10.4), and seeds 1–12 reach −9.9
  *   to −10.8 there.
  * - Cart-pole: an inner step of 0.3. There MAML's policy before adaptation comes to favour
  *   one sign of the actuator gain as it trains, and a step of 0.1 then fails to flip it on
