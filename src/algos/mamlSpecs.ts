@@ -22,7 +22,9 @@ const baselineSchema = mamlConfigSchema.extend({
   /** Baselines train without an inner update; evaluation still fine-tunes them. */
   innerSteps: z.literal(0).default(0),
   /** Nor a return before adaptation to weigh: their one objective is the return. */
-  preAdaptWeight: z.literal(0).default(0),
+  preAdaptWeight: z
+    .literal(0, { error: 'the baselines do not adapt in training, so preAdaptWeight must be 0' })
+    .default(0),
 });
 
 /**

@@ -410,7 +410,7 @@ describe('preAdaptWeight', () => {
     expect(schema.parse({}).preAdaptWeight).toBe(0);
     // The baselines train without adaptation: nothing to weigh.
     expect(() => getAlgo('pretrained').configSchema.parse({ preAdaptWeight: 0.5 })).toThrow(
-      /preAdaptWeight/,
+      /do not adapt in training, so preAdaptWeight must be 0/,
     );
   });
 });
