@@ -276,14 +276,20 @@ describe('registry entries', () => {
         gaeLambda: 0.95,
       });
     }
-    // Point-nav: MAML's output layer starts 100 times smaller; the other learners' does not.
-    expect(resolveHyper(getAlgo('maml'), 'point-nav').outputInitScale).toBe(0.01);
-    expect(resolveHyper(getAlgo('maml'), 'reacher').outputInitScale).toBe(1);
-    // And its objective weighs in the return before adaptation there, only there.
-    expect(resolveHyper(getAlgo('maml'), 'point-nav').preAdaptWeight).toBe(0.3);
-    expect(resolveHyper(getAlgo('maml'), 'reacher').preAdaptWeight).toBe(0);
-    expect(resolveHyper(getAlgo('meta-sgd'), 'point-nav').preAdaptWeight).toBe(0);
-    for (const id of ['pretrained', 'oracle', 'meta-sgd'])
+    // Point-nav: MAML's and Meta-SGD's output layer starts 100 times smaller; the other
+    // learners' does not. And their objective weighs in the return before adaptation there,
+    // only there.
+    for (const id of ['maml', 'meta-sgd']) {
+      expect(resolveHyper(getAlgo(id), 'point-nav')).toMatchObject({
+        outputInitScale: 0.01,
+        preAdaptWeight: 0.3,
+      });
+      expect(resolveHyper(getAlgo(id), 'reacher')).toMatchObject({
+        outputInitScale: 1,
+        preAdaptWeight: 0,
+      });
+    }
+    for (const id of ['pretrained', 'oracle', 'reptile'])
       expect(resolveHyper(getAlgo(id), 'point-nav').outputInitScale).toBe(1);
     expect(() => getAlgo('maml').configSchema.parse({ outputInitScale: 0 })).toThrow(
       /outputInitScale/,

@@ -27,8 +27,8 @@ const tiny = {
   innerLr: 0.5,
   outputInitScale: 1,
 };
-// MAML's runs also before its point-nav objective weighed in the return before adaptation
-// (preAdaptWeight 0; test/algos/mamlGradients covers the term).
+// MAML's and Meta-SGD's runs also before their point-nav objective weighed in the return
+// before adaptation (preAdaptWeight 0; test/algos/mamlGradients covers the term).
 const tinyMaml = { ...tiny, preAdaptWeight: 0 };
 // Recorded with GAE λ 0.95, unclipped inputs, the JS gradients, no KL stop and a value-loss
 // weight of 0.5, before point-nav's RL² defaults became λ 1, inputs clipped to ±1, 64 units
@@ -136,7 +136,7 @@ export const REGRESSION_RUNS: RegressionRun[] = [
     name: 'meta-sgd',
     algo: 'meta-sgd',
     // Recorded with stepSizeLr 0.003.
-    hyper: { ...tiny, updateThreads: 2, stepSizeLr: 0.003 },
+    hyper: { ...tinyMaml, updateThreads: 2, stepSizeLr: 0.003 },
     iterations: 3,
     tasksPerIteration: 4,
   },
