@@ -22,7 +22,8 @@ export const mamlConfigSchema = z
     initStd: z.number().positive().max(10).default(1),
     /**
      * Scale of the output layer's initial weights (Glorot-uniform × this). 0.01 starts the
-     * mean action near 0 from every state; MAML takes it on point-nav (mamlFamilyDefaults).
+     * mean action near 0 from every state; MAML and Meta-SGD take it on point-nav
+     * (POINT_NAV_MAML_SETTINGS).
      */
     outputInitScale: z.number().positive().max(1).default(1),
     /** Tasks per meta-iteration (the paper: 20; MAML and Meta-SGD on mujoco-cheetah-vel: 40). */
