@@ -1,8 +1,8 @@
 // Meta-SGD: the meta-gradient with respect to the per-parameter inner step sizes α against
 // central finite differences (tanh policy, through two inner steps, both derivative
-// paths); a short run on point-nav learns, moves α and reports it per layer; save → load →
-// continue equals an uninterrupted run; adaptation uses α; bad hyper-parameters are
-// refused naming the field.
+// paths); a short run on point-nav learns, moves α and reports it per layer; with α held at
+// the inner step it makes MAML's θ steps; save → load → continue equals an uninterrupted
+// run; adaptation uses α; bad hyper-parameters are refused naming the field.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFamily } from '../../envs/registry';
@@ -10,6 +10,7 @@ import { createDerivatives } from '../../src/algos/derivatives';
 import { mamlConfigSchema, policySpecOf } from '../../src/algos/mamlConfig';
 import { MetaBatchBuilder, disposeMetaBatch } from '../../src/algos/metaBatch';
 import { metaObjective, stepSizeGradient } from '../../src/algos/metaGradient';
+import type { MamlLearner } from '../../src/algos/maml';
 import { ALPHA_HIST_BINS, MetaSgdLearner } from '../../src/algos/metaSgd';
 import { getAlgo, resolveHyper } from '../../src/algos/registry';
 import { buildTaskData, outerTensors, toTensors } from '../../src/algos/taskData';
@@ -163,6 +164,34 @@ describe('Meta-SGD on point-nav', () => {
       expect(maxDiff).toBeLessThan(2e-3);
     },
   );
+
+  it('with α held at the inner step size, makes MAML’s meta-iterations', async () => {
+    // α's Adam rate near 0 keeps α at innerLr everywhere: the learner is then MAML with the
+    // scalar step, and the two must take the same θ steps on the same tasks and seed.
+    const spec = getAlgo('maml');
+    const maml = (await spec.create({
+      family,
+      config: resolveHyper(spec, family.id, small),
+      seed: 6,
+      workers: 0,
+    })) as MamlLearner;
+    toDispose.push(maml);
+    const sgd = await make({ stepSizeLr: 1e-12 }, 6);
+    expect(Array.from(sgd.theta)).toEqual(Array.from(maml.theta));
+    const rng = new Rng(11);
+    for (let it = 0; it < 3; it++) {
+      const tasks = family.sampleTasks(6, rng, 'train');
+      const mM = await maml.metaTrainStep(tasks);
+      const mS = await sgd.metaTrainStep(tasks);
+      expect(mS['returns/pre']).toBeCloseTo(mM['returns/pre'], 3);
+      expect(mS['returns/post_1']).toBeCloseTo(mM['returns/post_1'], 3);
+    }
+    let maxDiff = 0;
+    for (let i = 0; i < maml.theta.length; i++)
+      maxDiff = Math.max(maxDiff, Math.abs(maml.theta[i] - sgd.theta[i]));
+    expect(maxDiff).toBeLessThan(1e-3);
+    expect(Math.max(...sgd.alpha.map((a) => Math.abs(a - 0.5)))).toBeLessThan(1e-9);
+  });
 
   it('resumes from a checkpoint exactly as an uninterrupted run (θ, α and α’s optimiser)', async () => {
     const tasksRng = new Rng(7);
