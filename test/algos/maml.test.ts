@@ -298,6 +298,13 @@ describe('registry entries', () => {
     expect(resolveHyper(getAlgo('maml'), 'cartpole', { innerLr: 0.1 }).innerLr).toBe(0.1);
     for (const id of ['pretrained', 'oracle', 'meta-sgd'])
       expect(resolveHyper(getAlgo(id), 'cartpole').innerLr).toBe(0.1);
+    // Reacher: Meta-SGD's adaptation steps after the first are α × 0.03; every other learner
+    // and family keeps the quarter of the first (adaptLrLater unset).
+    expect(resolveHyper(getAlgo('meta-sgd'), 'reacher').adaptLrLater).toBe(0.003);
+    for (const f of ['point-nav', 'cartpole', 'mujoco-cheetah-vel'])
+      expect(resolveHyper(getAlgo('meta-sgd'), f).adaptLrLater).toBeUndefined();
+    for (const id of ['maml', 'pretrained', 'oracle'])
+      expect(resolveHyper(getAlgo(id), 'reacher').adaptLrLater).toBeUndefined();
     // MuJoCo cheetah-vel: MAML and Meta-SGD sample the paper's 40 tasks × 10 episodes; the
     // baselines 20 × 20.
     for (const id of ['maml', 'meta-sgd']) {

@@ -2,7 +2,8 @@
 // central finite differences (tanh policy, through two inner steps, both derivative
 // paths); a short run on point-nav learns, moves α and reports it per layer; with α held at
 // the inner step it makes MAML's θ steps; save → load → continue equals an uninterrupted
-// run; adaptation uses α; bad hyper-parameters are refused naming the field.
+// run; adaptation uses α, later steps α × adaptLrLater / innerLr; bad hyper-parameters are
+// refused naming the field.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFamily } from '../../envs/registry';
@@ -225,6 +226,27 @@ describe('Meta-SGD on point-nav', () => {
     const r2 = await l.adapt(task, budget);
     expect(r2.returns[0]).toBe(r1.returns[0]);
     expect(r2.returns[1]).not.toBe(r1.returns[1]);
+  });
+
+  it('takes later adaptation steps of α × adaptLrLater / innerLr; training ignores adaptLrLater', async () => {
+    const tasks = family.sampleTasks(6, new Rng(12), 'train');
+    const quarter = await make({}, 7);
+    const explicit = await make({ adaptLrLater: 0.125 }, 7);
+    const small = await make({ adaptLrLater: 0.015 }, 7);
+    for (const l of [quarter, explicit, small]) await l.metaTrainStep(tasks);
+    expect(Array.from(small.theta)).toEqual(Array.from(quarter.theta));
+    expect(Array.from(small.alpha)).toEqual(Array.from(quarter.alpha));
+    const task = family.sampleTasks(1, new Rng(13), 'test')[0];
+    const budget = { steps: 2, episodesPerStage: 3, seed: 4 };
+    const [rq, re, rs] = [
+      await quarter.adapt(task, budget),
+      await explicit.adapt(task, budget),
+      await small.adapt(task, budget),
+    ];
+    // innerLr 0.5: the default later step is α / 4, the same as adaptLrLater 0.125.
+    expect(re.returns).toEqual(rq.returns);
+    expect(rs.returns.slice(0, 2)).toEqual(rq.returns.slice(0, 2));
+    expect(rs.returns[2]).not.toBe(rq.returns[2]);
   });
 
   it('refuses bad hyper-parameters naming the field', () => {
