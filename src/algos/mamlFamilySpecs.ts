@@ -2,8 +2,8 @@
 // take MAML's default iterations. Meta-SGD takes the per-family defaults shared with MAML,
 // MAML's point-nav init and objective and MAML's batch on MuJoCo cheetah-vel, but not MAML's
 // inner step of 0.3 on cart-pole, and it takes smaller later adaptation steps on the reacher
-// (metaSgdFamilyDefaults says why); Reptile has its own inner steps on point-nav and cart-pole
-// (reptileFamilyDefaults).
+// (metaSgdFamilyDefaults says why); Reptile has its own inner steps on point-nav, cart-pole and
+// the reacher (reptileFamilyDefaults).
 import type { JsonObject } from '../shared/json';
 import type { AlgoSpec, CreateLearnerArgs } from './registry';
 import {
@@ -19,18 +19,25 @@ import { MetaSgdLearner, metaSgdConfigSchema } from './metaSgd';
 import { ReptileLearner, reptileConfigSchema } from './reptile';
 
 /**
- * Reptile's per-family defaults: MAML's, except on point-nav and cart-pole. On point-nav its
- * three inner steps are 0.5 each (with 0.5, seeds 1–6 reached −8.4 to −9.9 after one step on
- * 40 held-out tasks in 60 iterations). On cart-pole inner steps of 0.1 hardly
- * move the policy (KL from θ to φ about 0.01 after 3 steps) and Reptile barely learns
+ * Reptile's per-family defaults: MAML's, except on point-nav, cart-pole and the reacher. On
+ * point-nav its three inner steps are 0.5 each (with 0.5, seeds 1–6 reached −8.4 to −9.9 after
+ * one step on 40 held-out tasks in 60 iterations). On cart-pole inner steps of 0.1 hardly move
+ * the policy (KL from θ to φ about 0.01 after 3 steps) and Reptile barely learns
  * (seed 1, 150 iterations: 69.3 → 80.9 after one step). There it takes inner steps of 1 and
  * moves θ all the way to the adapted parameters' mean (ε = 1): seed 1, 300 iterations,
  * 40 held-out tasks, 92.8 → 173.7, against the pretrained baseline's 137.7 → 136.6 trained
- * as long.
+ * as long. On the reacher its inner steps are 0.02: with 0.1 the KL from θ's policy to the
+ * adapted ones grew from 1.8 nats at iteration 25 to 97 at 100 and 650 000 at 500 (seed 1), and
+ * the run fell apart (40 held-out tasks, −23.9 → −23.1 after one step at 500; meta-validation's
+ * best checkpoint, iteration 100, −13.8 → −11.9). With 0.02, chosen on seed 1's meta-validation
+ * return (−12.21 at 500 against 0.1's best, −13.09; the only other value tried), the KL is 52–73
+ * nats at 500, and after the default 500 iterations seeds 1–3 give −13.6 → −11.3, −14.0 → −11.3
+ * and −13.7 → −11.6, against the pretrained baseline's −13.3, −11.9 and −13.5 after its step.
  */
 export function reptileFamilyDefaults(familyId: string): JsonObject {
   if (familyId === 'point-nav') return { ...familyDefaults(familyId), innerLr: 0.5 };
   if (familyId === 'cartpole') return { ...familyDefaults(familyId), innerLr: 1, outerStepSize: 1 };
+  if (familyId === 'reacher') return { ...familyDefaults(familyId), innerLr: 0.02 };
   return familyDefaults(familyId);
 }
 

@@ -172,10 +172,11 @@ describe('Reptile on point-nav', () => {
     expect(schema.parse({})).toMatchObject({ innerSteps: 3, outerStepSize: 0.5 });
   });
 
-  it('takes MAML’s per-family defaults, and larger steps on cart-pole', () => {
+  it('takes MAML’s per-family defaults, larger steps on cart-pole, smaller on the reacher', () => {
     const spec = getAlgo('reptile');
     expect(resolveHyper(spec, 'point-nav')).toMatchObject({ innerLr: 0.5, outerStepSize: 0.5 });
-    expect(resolveHyper(spec, 'reacher')).toMatchObject({ innerLr: 0.1, outerStepSize: 0.5 });
+    expect(resolveHyper(spec, 'reacher')).toMatchObject({ innerLr: 0.02, outerStepSize: 0.5 });
+    expect(resolveHyper(spec, 'cheetah-vel')).toMatchObject({ innerLr: 0.1, outerStepSize: 0.5 });
     expect(resolveHyper(spec, 'cartpole')).toMatchObject({ innerLr: 1, outerStepSize: 1 });
     expect(resolveHyper(spec, 'cartpole', { innerLr: 0.3 })).toMatchObject({ innerLr: 0.3 });
     expect(resolveHyper(getAlgo('maml'), 'cartpole')).toMatchObject({ innerLr: 0.3 });
