@@ -13,12 +13,15 @@
 //                prototype and run with its policy, which gives the live curves (episode 1 =
 //                exploration, 2 = nearest);
 //   adaptation   stage 0: the exploration episode(s) on the new task; stage 1: episodes of the
-//                nearest prototype's policy; stages 2, 3, …: policy-gradient steps from there
-//                (step size adaptLr, later steps a quarter of it, as MAML's adaptation).
+//                nearest prototype's policy (nearest by the sweep's features, or, with
+//                matchBy 'policies', the known task whose own policy did best on stage 0);
+//                stages 2, 3, …: policy-gradient steps from there (step size adaptLr, later
+//                steps a quarter of it, as MAML's adaptation).
 //
-// The exploration policy, the embedding and the distance are in ./taskEmbedding.ts.
+// The exploration policy, the embedding and the distance are in ./taskEmbedding.ts; matching by
+// the known policies' returns in ./policyProbe.ts.
 import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { readEnv, type TaskFamily } from '../core/env';
 import { Rng } from '../core/rng';
 import { taskNumbers } from '../core/tasks';
@@ -30,6 +33,12 @@ import { actionMap, episodeSeed } from '../samplers/rollout';
 import { explore, nearest, spreadOut } from './taskEmbedding';
 import type { Episode } from '../samplers/sampler';
 import { prototypeTrpoStep } from './prototypeTrpo';
+import {
+  type NearestTaskConfig,
+  nearestTaskConfigSchema,
+  nearestTaskFamilyDefaults,
+} from './nearestTaskConfig';
+import { probeKnownPolicies, probesPerPolicy } from './policyProbe';
 import { buildTaskData, type TaskData } from './taskData';
 import type {
   AdaptBudget,
@@ -42,81 +51,27 @@ import type {
 } from './metaLearner';
 import type { AlgoSpec } from './registry';
 
-// ---------------------------------------------------------------------------------------
-// Configuration
+export { type NearestTaskConfig, nearestTaskConfigSchema, nearestTaskFamilyDefaults };
 
-/**
- * The defaults, measured with `bench:meta-quality` (40 held-out tasks, eval seed 0; 150
- * iterations on point-nav, 300 elsewhere), exploration → nearest policy, against the
- * pretrained baseline after one tuned step (trained 60 iterations on point-nav, 30 elsewhere)
- * and the oracle:
- *   point-nav seed 1  −53.2 → −6.0  (pretrained −13.4, oracle −0.48; 2.6 min, 2.04 M env steps)
- *   point-nav seed 2  −53.2 → −5.8  (pretrained −14.5, oracle −0.49; 1.7 min, 2.00 M)
- *   point-nav seed 3  −53.2 → −7.3  (pretrained −12.0, oracle −0.49; 1.9 min, 2.04 M)
- *   cart-pole seed 1   60.2 → 145.4 (pretrained 134.7, oracle 154.1; 3.2 min, 14.8 M)
- *   cart-pole seed 2   60.2 → 185.7 (pretrained 108.9, oracle 188.9; 2.5 min, 14.2 M)
- *   cart-pole seed 3   60.2 → 174.7 (pretrained 117.0, oracle 190.9; 2.6 min, 14.8 M)
- *   reacher seed 1    −21.5 → −14.3 (pretrained −12.5, oracle −11.6; 1.6 min, 5.49 M)
- * (point-nav on a 2-core machine shared with other jobs, load average 7–8; the others run
- * alone, load 2–2.7.) Each known task's policy trains
- * on its cell, not its own task alone: alone, a policy whose task is solved by running at full
- * speed and terminating never learns to stop (point-nav seed 3: −22.1, one held-out task −600).
- */
-export const nearestTaskConfigSchema = z
-  .object({
-    /** Known tasks in the library (K), each with its own policy. */
-    prototypes: z.number().int().min(1).max(200).default(40),
-    /**
-     * Tasks in each meta-batch: the first is the candidate pool the K prototypes are picked
-     * from (farthest-point sampling on exploration features); at least `prototypes`.
-     */
-    candidates: z.number().int().min(1).max(2000).default(160),
-    /** Tasks of each later meta-batch run as query tasks for the live curves. */
-    queryTasks: z.number().int().min(1).max(200).default(5),
-    /** Hidden layer widths of each prototype's policy MLP. */
-    hidden: z.array(z.number().int().min(1).max(1024)).min(1).max(4).default([32, 32]),
-    activation: z.enum(['tanh', 'relu']).default('tanh'),
-    /** The policies act in [-1, 1] per action dimension, rescaled to the env's bounds. */
-    normalizeActions: z.boolean().default(true),
-    /** Initial action standard deviation (policy units). */
-    initStd: z.number().positive().max(10).default(1),
-    /** Episodes per prototype per meta-iteration (and per query task for the live curves). */
-    episodesPerTask: z.number().int().min(1).max(1000).default(5),
-    /** TRPO: the KL radius of each prototype's step. */
-    maxKl: z.number().positive().max(1).default(0.01),
-    /** TRPO: conjugate-gradient iterations. */
-    cgIters: z.number().int().min(1).max(100).default(10),
-    /** TRPO: damping added to the Fisher matrix (F + δI). */
-    cgDamping: z.number().min(0).max(1).default(1e-5),
-    /** TRPO: line-search tries and the factor the step shrinks by at each. */
-    lsMaxSteps: z.number().int().min(1).max(50).default(15),
-    lsBacktrack: z.number().gt(0).lt(1).default(0.8),
-    gamma: z.number().min(0).max(1).default(0.99),
-    gaeLambda: z.number().min(0).max(1).default(0.95),
-    /** Period (steps) of the exploration sweep. */
-    sweepPeriod: z.number().int().min(2).max(10_000).default(20),
-    /** Step size of the policy-gradient steps after the nearest policy's episodes (stage 2 on). */
-    adaptLr: z.number().positive().max(100).default(0.1),
-  })
-  .strict()
-  .refine((c) => c.candidates >= c.prototypes, {
-    path: ['candidates'],
-    message: 'must be at least prototypes (the library is picked from the candidates)',
-  });
-
-export type NearestTaskConfig = z.infer<typeof nearestTaskConfigSchema>;
-
-/**
- * Per-family defaults. Point-nav: 40 known tasks, 5 episodes each per meta-iteration (its
- * goals are spread over the plane, and a point's policy learns from few episodes). The robot
- * families: 10 known tasks, 20 episodes each (as many episodes per meta-iteration): an arm or
- * a pole needs more episodes per update than a point, and what tells their tasks apart (a
- * motor's sign, the goal's side) is coarser. Cart-pole seed 1, 300 iterations, 40 held-out
- * tasks: 40 × 5 gave 60.2 → 123.3, 10 × 20 gave 60.2 → 145.4 (pretrained after one tuned
- * step 134.7); on reacher the two were level (−14.4 and −14.3).
- */
-export function nearestTaskFamilyDefaults(familyId: string): JsonObject {
-  return familyId === 'point-nav' ? {} : { prototypes: 10, episodesPerTask: 20 };
+/** A sampled episode as the viewer and evaluation record it (actions in env units). */
+function episodeRecord(
+  e: Episode,
+  stage: number,
+  index: number,
+  label: string,
+  toEnv: (a: Float32Array) => Float32Array,
+): EpisodeRecord {
+  return {
+    stage,
+    index,
+    label,
+    return: e.return,
+    length: e.length,
+    observations: e.obs,
+    actions: toEnv(e.actions),
+    rewards: e.rewards,
+    ...(e.frames ? { frames: e.frames } : {}),
+  };
 }
 
 function meanOf(xs: number[]): number {
@@ -227,11 +182,18 @@ export class NearestTaskLearner implements MetaLearner {
     } else {
       // Later meta-batches: the first queryTasks are explored, matched, run with the nearest policy.
       const queries = tasks.slice(0, c.queryTasks);
-      const matched = queries.map((t, i) => {
+      const matched: { index: number; distance: number; explored: number }[] = [];
+      for (const [i, t] of queries.entries()) {
+        if (c.matchBy === 'policies') {
+          const probe = await this.probe(t, episodeSeed(seed, i), 1);
+          steps += probe.steps;
+          matched.push({ index: probe.index, distance: NaN, explored: meanOf(probe.returns) });
+          continue;
+        }
         const ex = explore(this.family, t, episodeSeed(seed, i), c.sweepPeriod);
         steps += ex.record.length;
-        return { ...this.match(ex.feature), explored: ex.record.return };
-      });
+        matched.push({ ...this.match(ex.feature), explored: ex.record.return });
+      }
       const q = await this.sample(
         queries,
         matched.map((m) => this.thetas[m.index]),
@@ -239,7 +201,8 @@ export class NearestTaskLearner implements MetaLearner {
       );
       metrics['returns/episode_1'] = meanOf(matched.map((m) => m.explored));
       metrics['returns/episode_2'] = meanOf(q.episodes.flat().map((e) => e.return));
-      metrics['nearest/distance'] = meanOf(matched.map((m) => m.distance));
+      if (c.matchBy === 'sweep')
+        metrics['nearest/distance'] = meanOf(matched.map((m) => m.distance));
       steps += q.steps;
     }
     this.onProgress?.('sampling', 0.1);
@@ -299,22 +262,12 @@ export class NearestTaskLearner implements MetaLearner {
       episodes.push(ep);
       onEpisode?.(ep);
     };
-    // Stage 0: the exploration episodes; their mean feature picks the prototype.
-    const feature = new Float32Array(this.features[0].length);
-    const explored: number[] = [];
-    for (let i = 0; i < E; i++) {
-      const ex = explore(
-        this.family,
-        parsed,
-        episodeSeed(budget.seed, i),
-        this.config.sweepPeriod,
-        budget.recordFrames === true,
-      );
-      for (let j = 0; j < feature.length; j++) feature[j] += ex.feature[j] / E;
-      explored.push(ex.record.return);
-      emit({ ...ex.record, stage: 0, index: i, label: 'exploration' });
-    }
-    const { index: k, distance } = this.match(feature);
+    // Stage 0: the exploration episodes; they pick the prototype.
+    const toEnv = this.envActions(parsed);
+    const { k, distance, explored, next } =
+      this.config.matchBy === 'policies'
+        ? await this.probeStage(parsed, budget, toEnv, emit)
+        : this.sweepStage(parsed, budget, emit);
     const known = taskNumbers(this.tasks[k])
       .map((x) => x.toFixed(2))
       .join(', ');
@@ -323,7 +276,6 @@ export class NearestTaskLearner implements MetaLearner {
     // Stage 1: the nearest prototype's policy; stages 2…: policy-gradient steps from it.
     const lr0 = budget.stepSize ?? this.config.adaptLr;
     const ratio = budget.laterStepRatio ?? 0.25;
-    const toEnv = this.envActions(parsed);
     let theta = this.thetas[k];
     for (let s = 1; s <= budget.steps; s++) {
       const res = await this.sampler.sample({
@@ -341,23 +293,74 @@ export class NearestTaskLearner implements MetaLearner {
       returns.push(meanOf(eps.map((e) => e.return)));
       const label =
         s === 1
-          ? `nearest: task #${k + 1} (d=${distance.toFixed(2)}) [${known}]`
+          ? `nearest: task #${k + 1} (d=${distance.toFixed(2)}${next}) [${known}]`
           : `nearest #${k + 1} + step ${s - 1}`;
-      for (const e of eps)
-        emit({
-          stage: s,
-          index: e.index,
-          label,
-          return: e.return,
-          length: e.length,
-          observations: e.obs,
-          actions: toEnv(e.actions),
-          rewards: e.rewards,
-          ...(e.frames ? { frames: e.frames } : {}),
-        });
+      for (const e of eps) emit(episodeRecord(e, s, e.index, label, toEnv));
       if (s < budget.steps) theta = this.gradientStep(theta, eps, s === 1 ? lr0 : lr0 * ratio);
     }
     return { returns, episodes };
+  }
+
+  /** Stage 0 by the sweep: E exploration episodes; their mean feature picks the prototype. */
+  private sweepStage(task: JsonObject, budget: AdaptBudget, emit: (ep: EpisodeRecord) => void) {
+    const E = budget.episodesPerStage;
+    const feature = new Float32Array(this.features[0].length);
+    const returns: number[] = [];
+    for (let i = 0; i < E; i++) {
+      const ex = explore(
+        this.family,
+        task,
+        episodeSeed(budget.seed, i),
+        this.config.sweepPeriod,
+        budget.recordFrames === true,
+      );
+      for (let j = 0; j < feature.length; j++) feature[j] += ex.feature[j] / E;
+      returns.push(ex.record.return);
+      emit({ ...ex.record, stage: 0, index: i, label: 'exploration' });
+    }
+    const { index: k, distance } = this.match(feature);
+    return { k, distance, explored: returns, next: '' };
+  }
+
+  /**
+   * Stage 0 by the known policies: each runs ⌊E/K⌋ episodes (at least one) on the task; the
+   * one that returned most is the nearest, at distance 0 (./policyProbe.ts).
+   */
+  private async probeStage(
+    task: JsonObject,
+    budget: AdaptBudget,
+    toEnv: (a: Float32Array) => Float32Array,
+    emit: (ep: EpisodeRecord) => void,
+  ) {
+    const K = this.thetas.length;
+    const n = probesPerPolicy(budget.episodesPerStage, K);
+    const probe = await this.probe(task, budget.seed, n, budget.recordFrames === true);
+    // Episodes j·n … j·n + n − 1 are known task j's policy; one label for the stage.
+    const label = `exploration: the ${K} known policies, ${n} each`;
+    probe.episodes.forEach((eps, j) =>
+      eps.forEach((e, i) => emit(episodeRecord(e, 0, j * n + i, label, toEnv))),
+    );
+    // How clear the choice was: the runner-up's distance.
+    const runnerUp = Math.min(...probe.distances.filter((_, j) => j !== probe.index));
+    return {
+      k: probe.index,
+      distance: 0,
+      explored: probe.episodes.flat().map((e) => e.return),
+      next: K > 1 ? `, next ${runnerUp.toFixed(2)}` : '',
+    };
+  }
+
+  private probe(task: JsonObject, seed: number, perPolicy: number, recordFrames = false) {
+    return probeKnownPolicies(this.sampler, {
+      familyId: this.family.id,
+      task,
+      thetas: this.thetas,
+      spec: this.spec,
+      perPolicy,
+      seed,
+      normalizeActions: this.config.normalizeActions,
+      recordFrames,
+    });
   }
 
   /** θ − lr ∇L(θ), L the policy-gradient loss on these episodes (MAML's inner step). */
@@ -460,7 +463,7 @@ export const nearestTaskSpec: AlgoSpec = {
   id: 'nearest-task',
   title: 'Nearest task',
   description:
-    'Distance-based: keeps a library of known training tasks spread over the task space, each with its own policy trained by TRPO on the training tasks nearest to it. On a new task it runs a fixed exploration episode, picks the known task whose exploration looked most alike (Euclidean distance on standardised rewards and states), and acts with its policy; further stages take gradient steps from there.',
+    'Distance-based: keeps a library of known training tasks spread over the task space, each with its own policy trained by TRPO on the training tasks nearest to it. On a new task it runs a fixed exploration episode, picks the known task whose exploration looked most alike (Euclidean distance on standardised rewards and states), and acts with its policy; on the reacher and cart-pole its exploration runs the known policies themselves, and the one that returned most is the nearest. Further stages take gradient steps from there.',
   stageUnit: 'episode',
   configSchema: nearestTaskConfigSchema as unknown as z.ZodType<JsonObject>,
   metaBatchSize: (c) => nearestTaskConfigSchema.parse(c).candidates,

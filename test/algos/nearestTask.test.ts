@@ -22,6 +22,8 @@ import {
   sweepAction,
 } from '../../src/algos/taskEmbedding';
 import { formatIssues } from '../../src/shared/config';
+import { paramLayout } from '../../src/policies/gaussianMlp';
+import { probesPerPolicy } from '../../src/algos/policyProbe';
 import { randomBaseline } from '../../src/training/evaluate';
 import type { Metrics } from '../../src/algos/metaLearner';
 import type { JsonObject } from '../../src/shared/json';
@@ -152,6 +154,7 @@ describe('NearestTaskLearner', () => {
     expect(bad({ adaptLr: Infinity })).toMatch(/config\.hyper\.adaptLr: not finite/);
     expect(bad({ prototypes: 0 })).toMatch(/config\.hyper\.prototypes/);
     expect(bad({ k: 3 })).toMatch(/unknown field "k"/);
+    expect(bad({ matchBy: 'features' })).toMatch(/config\.hyper\.matchBy.*sweep.*policies/);
   });
 
   it('takes 40 known tasks × 5 episodes on point-nav and 10 × 20 on the robot families', () => {
@@ -160,6 +163,13 @@ describe('NearestTaskLearner', () => {
     expect(resolved('point-nav')).toMatchObject({ prototypes: 40, episodesPerTask: 5 });
     for (const family of ['reacher', 'cartpole', 'cheetah-vel'])
       expect(resolved(family)).toMatchObject({ prototypes: 10, episodesPerTask: 20 });
+    // The reacher and cart-pole match a new task by the known policies' returns, with their
+    // own gradient steps after; the others by the sweep.
+    expect(resolved('reacher')).toMatchObject({ matchBy: 'policies', adaptLr: 0.003 });
+    expect(resolved('cartpole')).toMatchObject({ matchBy: 'policies', adaptLr: 0.01 });
+    for (const family of ['point-nav', 'cheetah-vel', 'mujoco-cheetah-dir'])
+      expect(resolved(family)).toMatchObject({ matchBy: 'sweep', adaptLr: 0.1 });
+    expect(resolved('reacher', { matchBy: 'sweep' }).matchBy).toBe('sweep');
     expect(resolved('cartpole', { prototypes: 30 })).toMatchObject({ prototypes: 30 });
   });
 
@@ -260,6 +270,66 @@ describe('NearestTaskLearner', () => {
     await c.dispose();
     await a.dispose();
     await b.dispose();
+  });
+
+  it('matching by the known policies picks the one that returns most on the new task', async () => {
+    const l = make(4, { prototypes: 2, candidates: 8, matchBy: 'policies' });
+    await l.metaTrainStep(family.sampleTasks(8, new Rng(3), 'train'));
+    // Two known policies by hand: full speed towards +x, and towards −x; small noise.
+    const layout = paramLayout(l.spec);
+    const bias = layout.find((e) => e.name === 'b1')!;
+    const logStd = layout.find((e) => e.name === 'logStd')!;
+    l.thetas = [1, -1].map((dir) => {
+      const th = new Float32Array(l.thetas[0].length);
+      th[bias.offset] = dir;
+      th.fill(-3, logStd.offset, logStd.offset + logStd.size);
+      return th;
+    });
+    for (const [goal, want] of [
+      [[0.4, 0.05], 0],
+      [[-0.3, -0.2], 1],
+    ] as const) {
+      const budget = { steps: 1, episodesPerStage: 4, seed: 5 };
+      const res = await l.adapt({ goal: [...goal] }, budget);
+      const stage0 = res.episodes.filter((e) => e.stage === 0);
+      // ⌊4 / 2⌋ = 2 probe episodes of each known policy.
+      expect(stage0.map((e) => e.label)).toEqual(
+        Array(4).fill('exploration: the 2 known policies, 2 each'),
+      );
+      expect(stage0.map((e) => e.index)).toEqual([0, 1, 2, 3]);
+      const probe = (k: number) => stage0.slice(2 * k, 2 * k + 2).map((e) => e.return);
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      expect(Math.min(...probe(want))).toBeGreaterThan(Math.max(...probe(1 - want)));
+      const chosen = res.episodes.filter((e) => e.stage === 1);
+      // d = 0 for the pick; "next" is the runner-up's distance, the return per episode it lost.
+      const runnerUp = mean(probe(want)) - mean(probe(1 - want));
+      const known = (l.tasks[want].goal as number[]).map((x) => x.toFixed(2)).join(', ');
+      expect(chosen[0].label).toBe(
+        `nearest: task #${want + 1} (d=0.00, next ${runnerUp.toFixed(2)}) [${known}]`,
+      );
+      // Stage 1 acts with the chosen policy: it heads the same way as its probes.
+      for (const e of chosen) expect(Math.sign(e.actions[0])).toBe(want === 0 ? 1 : -1);
+      expect(res.returns[0]).toBeCloseTo(
+        stage0.reduce((a, e) => a + e.return, 0) / stage0.length,
+        6,
+      );
+      expect((await l.adapt({ goal: [...goal] }, budget)).returns).toEqual(res.returns);
+    }
+    // A stage shorter than the library still probes every known policy once.
+    const short = await l.adapt({ goal: [0.1, 0.1] }, { steps: 0, episodesPerStage: 1, seed: 0 });
+    expect(short.episodes).toHaveLength(2);
+    // Training: query tasks are matched the same way; no sweep distance to report.
+    const m = await l.metaTrainStep(family.sampleTasks(8, new Rng(4), 'train'));
+    expect(Number.isFinite(m['returns/episode_1'])).toBe(true);
+    expect(Number.isFinite(m['returns/episode_2'])).toBe(true);
+    expect(m['nearest/distance']).toBeUndefined();
+    await l.dispose();
+  });
+
+  it('probes each known policy ⌊E/K⌋ times in a stage of E, at least once', () => {
+    expect(probesPerPolicy(20, 10)).toBe(2);
+    expect(probesPerPolicy(25, 10)).toBe(2);
+    expect(probesPerPolicy(3, 10)).toBe(1);
   });
 
   it('its random-init baseline is an untrained MLP fine-tuned by gradient steps', async () => {

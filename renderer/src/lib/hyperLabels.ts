@@ -60,6 +60,7 @@ const LABELS: Record<string, HyperLabel> = {
   candidates: { label: 'Candidate tasks the known ones are picked from', abbr: 'candidate pool' },
   queryTasks: { label: 'New tasks per iteration for the live curves', abbr: 'query tasks' },
   sweepPeriod: { label: 'Exploration sweep period (steps)' },
+  matchBy: { label: 'Find the nearest known task by', abbr: 'sweep features or known policies' },
   lrTargetKl: { label: 'Learning rate follows KL', abbr: 'KL-adaptive learning rate target' },
   outerStepSize: { label: 'Meta step size', abbr: 'Reptile ε' },
   annealIterations: { label: 'Anneal meta step size over iterations', abbr: 'ε → 0 linearly' },
