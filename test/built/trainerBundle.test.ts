@@ -99,7 +99,13 @@ const HYPER: Record<string, Record<string, number>> = {
   pretrained: MAML_HYPER,
   oracle: MAML_HYPER,
   rl2: { metaBatchSize: 4, trialsPerTask: 2, epochs: 1, minibatches: 1 },
+  reptile: MAML_HYPER,
+  'meta-sgd': MAML_HYPER,
+  // On cart-pole it matches new tasks by its known policies (the family default).
+  'nearest-task': { prototypes: 2, candidates: 4, queryTasks: 2, episodesPerTask: 2 },
 };
+/** Learners whose outer update splits over update threads (Reptile's has no outer gradient). */
+const UPDATE_THREADS = new Set(['maml', 'pretrained', 'oracle', 'meta-sgd']);
 const CASES = ['point-nav', 'cartpole'].flatMap((family) =>
   Object.keys(HYPER).map((algo) => ({ family, algo })),
 );
@@ -158,11 +164,11 @@ describe('the built trainer bundle (out/main/trainer.js)', () => {
       const meta = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as {
         versions: { app: string };
         backend: { name: string };
-        config: { workers: number; hyper: { updateThreads?: number } };
+        config: { workers: number; hyper: { updateThreads?: number; matchBy?: string } };
       };
       expect(meta.versions.app).toBe(pkg.version);
       expect(meta.config.workers).toBe(2);
-      if (algo !== 'rl2') {
+      if (UPDATE_THREADS.has(algo)) {
         // The outer update splits over threads on the wasm/cpu backends: one update worker here.
         expect(meta.config.hyper.updateThreads).toBe(2);
         expect(['wasm', 'cpu']).toContain(meta.backend.name);
@@ -188,6 +194,13 @@ describe('the built trainer bundle (out/main/trainer.js)', () => {
       expect(ad.returns.length).toBeGreaterThanOrEqual(2);
       for (const r of ad.returns) expect(Number.isFinite(r)).toBe(true);
       expect(ad.episodes.some((e) => (e.frames?.length ?? 0) > 0)).toBe(true);
+      if (algo === 'nearest-task' && family === 'cartpole') {
+        // The family default: the exploration stage runs the known policies themselves.
+        expect(meta.config.hyper.matchBy).toBe('policies');
+        expect(ad.episodes.find((e) => e.stage === 0)?.label).toBe(
+          'exploration: the 2 known policies, 1 each',
+        );
+      }
     }, 240_000);
   }
 });
