@@ -463,7 +463,7 @@ export const nearestTaskSpec: AlgoSpec = {
   id: 'nearest-task',
   title: 'Nearest task',
   description:
-    'Distance-based: keeps a library of known training tasks spread over the task space, each with its own policy trained by TRPO on the training tasks nearest to it. On a new task it runs a fixed exploration episode, picks the known task whose exploration looked most alike (Euclidean distance on standardised rewards and states), and acts with its policy; on the reacher and cart-pole its exploration runs the known policies themselves, and the one that returned most is the nearest. Further stages take gradient steps from there.',
+    'Distance-based: keeps a library of known training tasks spread over the task space, each with its own policy trained by TRPO on the training tasks nearest to it. On a new task it runs a fixed exploration episode, picks the known task whose exploration looked most alike (Euclidean distance on standardised rewards and states), and acts with its policy; on the reacher, cart-pole and cheetah-vel its exploration runs the known policies themselves, and the one that returned most is the nearest. Further stages take gradient steps from there.',
   stageUnit: 'episode',
   configSchema: nearestTaskConfigSchema as unknown as z.ZodType<JsonObject>,
   metaBatchSize: (c) => nearestTaskConfigSchema.parse(c).candidates,

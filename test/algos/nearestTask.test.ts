@@ -163,11 +163,12 @@ describe('NearestTaskLearner', () => {
     expect(resolved('point-nav')).toMatchObject({ prototypes: 40, episodesPerTask: 5 });
     for (const family of ['reacher', 'cartpole', 'cheetah-vel'])
       expect(resolved(family)).toMatchObject({ prototypes: 10, episodesPerTask: 20 });
-    // The reacher and cart-pole match a new task by the known policies' returns, with their
-    // own gradient steps after; the others by the sweep.
+    // The reacher, cart-pole and cheetah-vel match a new task by the known policies' returns
+    // (the first two with their own gradient steps after); the others by the sweep.
     expect(resolved('reacher')).toMatchObject({ matchBy: 'policies', adaptLr: 0.003 });
     expect(resolved('cartpole')).toMatchObject({ matchBy: 'policies', adaptLr: 0.01 });
-    for (const family of ['point-nav', 'cheetah-vel', 'mujoco-cheetah-dir'])
+    expect(resolved('cheetah-vel')).toMatchObject({ matchBy: 'policies', adaptLr: 0.1 });
+    for (const family of ['point-nav', 'cheetah-dir', 'mujoco-cheetah-vel', 'mujoco-cheetah-dir'])
       expect(resolved(family)).toMatchObject({ matchBy: 'sweep', adaptLr: 0.1 });
     expect(resolved('reacher', { matchBy: 'sweep' }).matchBy).toBe('sweep');
     expect(resolved('cartpole', { prototypes: 30 })).toMatchObject({ prototypes: 30 });
