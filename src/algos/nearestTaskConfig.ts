@@ -91,7 +91,8 @@ export type NearestTaskConfig = z.infer<typeof nearestTaskConfigSchema>;
  * sweep's rewards, d·v, give the direction away), and the MuJoCo families were not measured
  * with the policies. Seed 1, 300 iterations, 40 held-out tasks, exploration → nearest policy:
  * cheetah-vel −171.2 → −114.1 by the policies, −194.7 → −126.6 by the sweep (pretrained after
- * one tuned step −118.6, oracle −93.8, both 400 iterations; 6.4 and 6.1 minutes);
+ * one tuned step −118.6, oracle −93.8, both 400 iterations; 6.4 and 6.1 minutes), seed 2
+ * −168.1 → −117.4 and −194.7 → −129.3;
  * cheetah-dir −39.7 → 180.0 by the policies, −31.4 → 179.9 by the sweep (pretrained 25.6,
  * oracle 327.3; 6.7 and 6.2 minutes). On the cheetahs the gradient steps after the nearest
  * policy keep 0.1 (not measured).
