@@ -41,6 +41,16 @@ export function gae(
   return out;
 }
 
+/** x − mean over all entries, in place. */
+export function centreInPlace(x: Float32Array): Float32Array {
+  if (x.length === 0) return x;
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m += x[i];
+  m /= x.length;
+  for (let i = 0; i < x.length; i++) x[i] -= m;
+  return x;
+}
+
 /** (x − mean) / (std + 1e-8) over all entries, in place: the advantage normalisation of pytorch-maml-rl. */
 export function normalizeInPlace(x: Float32Array): Float32Array {
   if (x.length === 0) return x;

@@ -57,7 +57,7 @@ import type {
   MetaLearner,
   Metrics,
 } from './metaLearner';
-import { type TaskData, buildTaskData, outerTensors, toTensors } from './taskData';
+import { type TaskData, outerTensors, taskDataOf, toTensors } from './taskData';
 import { trpoStep, type Vec } from './trpo';
 
 export interface MamlArgs {
@@ -315,9 +315,7 @@ export class MamlLearner implements MetaLearner {
   }
 
   protected taskData(eps: Episode[]): TaskData {
-    const c = this.config;
-    const { obsSize, actSize } = this.spec;
-    return buildTaskData(eps, obsSize, actSize, c.gamma, c.gaeLambda, c.lossWeighting);
+    return taskDataOf(eps, this.spec, this.config);
   }
 
   // ----- adaptation (evaluation, viewer) ------------------------------------------------

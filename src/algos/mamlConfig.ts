@@ -57,6 +57,13 @@ export const mamlConfigSchema = z
      */
     lossWeighting: z.enum(['step', 'episode']).default('step'),
     /**
+     * true: a task's advantages are centred and divided by their standard deviation (the MAML
+     * paper's rllab code, pytorch-maml-rl), so the inner step has the same size on every task.
+     * false: centred only, so a task whose advantages are larger takes a larger inner step (the
+     * outer TRPO step does not depend on their scale).
+     */
+    normalizeAdvantages: z.boolean().default(true),
+    /**
      * The inner loss's curvature in the meta-gradient (derivatives.ts InnerCurvature): 'vpg'
      * as the MAML paper, or 'lvc', ProMP's low-variance curvature, which also credits the
      * policy before adaptation for what its episodes let the inner step learn.

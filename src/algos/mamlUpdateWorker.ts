@@ -21,9 +21,8 @@ import {
 } from './metaBatch';
 import { curvatureVp, metaGradient, metaObjective } from './metaGradient';
 import type { UpdateReply, UpdateRequest } from './mamlUpdatePool';
-import { type TaskData, buildTaskData, outerTensors, toTensors } from './taskData';
+import { outerTensors, taskDataOf, toTensors } from './taskData';
 import type { GaussianMlpSpec } from '../policies/gaussianMlp';
-import type { Episode } from '../samplers/sampler';
 import type { JsonObject } from '../shared/json';
 
 if (!parentPort) throw new Error('mamlUpdateWorker must run in a worker thread');
@@ -79,14 +78,6 @@ function batchOptions(config: MamlConfig, innerLr: StepSize): MetaBatchOptions {
   return { innerLr, curvature: !config.firstOrder, preWeight: config.preAdaptWeight };
 }
 
-/** The learner's TaskData of each task's episodes (MamlLearner.taskData). */
-function taskDataOf(episodes: Episode[][], config: MamlConfig, spec: GaussianMlpSpec): TaskData[] {
-  const { gamma, gaeLambda, lossWeighting } = config;
-  return episodes.map((eps) =>
-    buildTaskData(eps, spec.obsSize, spec.actSize, gamma, gaeLambda, lossWeighting),
-  );
-}
-
 async function handleStaged(m: UpdateRequest): Promise<UpdateReply | null> {
   if (m.kind === 'begin') {
     const s = await start(m.backend, m.familyId, m.config);
@@ -98,7 +89,7 @@ async function handleStaged(m: UpdateRequest): Promise<UpdateReply | null> {
   if (m.kind !== 'inner' && m.kind !== 'outer') return null;
   if (!staged) throw new Error(`mamlUpdateWorker: ${m.kind} stage without a begin`);
   const { config, spec, derivatives, builder } = staged;
-  const data = taskDataOf(m.episodes, config, spec);
+  const data = m.episodes.map((eps) => taskDataOf(eps, spec, config));
   if (m.kind === 'inner') {
     const params = builder.innerStage(data.map((d) => toTensors(d, spec.obsSize, spec.actSize)));
     return { id: m.id, kind: 'params', params };

@@ -46,6 +46,7 @@ export const reptileConfigSchema = mamlConfigSchema
     adaptLr: true,
     adaptLrLater: true,
     lossWeighting: true,
+    normalizeAdvantages: true,
     derivatives: true,
     gamma: true,
     gaeLambda: true,

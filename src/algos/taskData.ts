@@ -4,10 +4,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { type GaussianMlpSpec, logProbOfMeanTf, logStdTf, meanTf } from '../policies/gaussianMlp';
 import type { Episode } from '../samplers/sampler';
-import { discountedReturns, gae, normalizeInPlace } from './gae';
+import { centreInPlace, discountedReturns, gae, normalizeInPlace } from './gae';
 import { LinearFeatureBaseline } from './linearBaseline';
 
-/** One task's steps, flattened; `advW` = normalised advantage × per-step weight. */
+/** One task's steps, flattened; `advW` = normalised (or centred) advantage × per-step weight. */
 export interface TaskData {
   n: number;
   obs: Float32Array;
@@ -25,6 +25,7 @@ export function buildTaskData(
   gamma: number,
   lambda: number,
   weighting: 'step' | 'episode',
+  normalize = true,
 ): TaskData {
   const baseline = new LinearFeatureBaseline(obsSize);
   const returns = eps.map((e) => discountedReturns(e.rewards, gamma));
@@ -42,10 +43,37 @@ export function buildTaskData(
     w.fill(weighting === 'episode' ? 1 / (eps.length * e.length) : 1 / n, o, o + e.length);
     o += e.length;
   }
-  normalizeInPlace(adv);
+  if (normalize) normalizeInPlace(adv);
+  else centreInPlace(adv);
   const advW = new Float32Array(n);
   for (let i = 0; i < n; i++) advW[i] = adv[i] * w[i];
   return { n, obs, act, advW, w, lengths: eps.map((e) => e.length) };
+}
+
+/** The settings of a learner's config that shape its TaskData. */
+export interface TaskDataSettings {
+  gamma: number;
+  gaeLambda: number;
+  lossWeighting: 'step' | 'episode';
+  normalizeAdvantages: boolean;
+}
+
+/** buildTaskData with a policy's sizes and a learner's settings. */
+export function taskDataOf(
+  eps: Episode[],
+  spec: { obsSize: number; actSize: number },
+  c: TaskDataSettings,
+): TaskData {
+  const { obsSize, actSize } = spec;
+  return buildTaskData(
+    eps,
+    obsSize,
+    actSize,
+    c.gamma,
+    c.gaeLambda,
+    c.lossWeighting,
+    c.normalizeAdvantages,
+  );
 }
 
 /** TaskData as tensors, kept for the length of a meta-iteration. */

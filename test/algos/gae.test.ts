@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { discountedReturns, gae, normalizeInPlace } from '../../src/algos/gae';
+import { centreInPlace, discountedReturns, gae, normalizeInPlace } from '../../src/algos/gae';
 import { LinearFeatureBaseline } from '../../src/algos/linearBaseline';
 import { Rng } from '../../src/core/rng';
 
@@ -28,6 +28,11 @@ describe('discounted returns and GAE', () => {
     const x = normalizeInPlace(Float32Array.from([1, 2, 3, 4]));
     expect(x.reduce((a, b) => a + b, 0)).toBeCloseTo(0, 5);
     expect(x[3]).toBeCloseTo(1.5 / Math.sqrt(1.25), 4);
+  });
+
+  it('centres to zero mean and keeps the spread', () => {
+    expect(Array.from(centreInPlace(Float32Array.from([1, 2, 3, 6])))).toEqual([-2, -1, 0, 3]);
+    expect(centreInPlace(new Float32Array(0)).length).toBe(0);
   });
 });
 

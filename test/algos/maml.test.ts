@@ -95,7 +95,7 @@ describe('MAML on point-nav', () => {
     expect(tf.memory().numTensors).toBe(b3);
   });
 
-  it.each([{ preAdaptWeight: 0 }, { preAdaptWeight: 0.5 }])(
+  it.each([{ preAdaptWeight: 0 }, { preAdaptWeight: 0.5 }, { normalizeAdvantages: false }])(
     'splits the TRPO update over threads with the same result as one thread (%o)',
     async (extra) => {
       const tasks = family.sampleTasks(6, new Rng(9), 'train');
@@ -234,6 +234,16 @@ describe('MAML on point-nav', () => {
 });
 
 describe('registry entries', () => {
+  it('takes a different inner step with centred-only advantages, from the same samples', async () => {
+    const tasks = family.sampleTasks(4, new Rng(9), 'train');
+    const norm = await make('maml', { updateThreads: 1 }, 4);
+    const centred = await make('maml', { updateThreads: 1, normalizeAdvantages: false }, 4);
+    const a = await norm.metaTrainStep(tasks);
+    const b = await centred.metaTrainStep(tasks);
+    expect(b['returns/pre']).toBe(a['returns/pre']);
+    expect(b['returns/post_1']).not.toBe(a['returns/post_1']);
+  });
+
   it('give the paper’s defaults from {} and name bad fields', () => {
     const c = getAlgo('maml').configSchema.parse({}) as Record<string, unknown>;
     expect(c).toMatchObject({
@@ -245,6 +255,7 @@ describe('registry entries', () => {
       cgIters: 10,
       firstOrder: false,
       outer: 'trpo',
+      normalizeAdvantages: true,
     });
     expect(getAlgo('maml').defaultIterations('point-nav')).toBeLessThanOrEqual(200);
     // Cart-pole: MAML (and Meta-SGD) stop at 60; the baselines they are measured against train 500.
@@ -261,6 +272,9 @@ describe('registry entries', () => {
         expect(getAlgo(a).defaultIterations(f)).toBe(300);
     expect(() => getAlgo('maml').configSchema.parse({ innerLr: -1 })).toThrow(/innerLr/);
     expect(() => getAlgo('maml').configSchema.parse({ bogus: 1 })).toThrow(/bogus/);
+    expect(() => getAlgo('maml').configSchema.parse({ normalizeAdvantages: 'no' })).toThrow(
+      /normalizeAdvantages/,
+    );
     expect(() => getAlgo('pretrained').configSchema.parse({ innerSteps: 1 })).toThrow(/innerSteps/);
   });
 

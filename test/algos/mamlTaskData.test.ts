@@ -1,5 +1,6 @@
 // A task's batch for MAML's losses: per-step weights under both weightings (the paper's
-// mean over all steps, pytorch-maml-rl's mean of per-episode means), normalised advantages.
+// mean over all steps, pytorch-maml-rl's mean of per-episode means), normalised or centred
+// advantages.
 import { describe, expect, it } from 'vitest';
 import { buildTaskData } from '../../src/algos/taskData';
 import type { Episode } from '../../src/samplers/sampler';
@@ -48,6 +49,27 @@ describe('buildTaskData', () => {
       expect(v).toBeCloseTo(1, 4);
       // Steps and actions are laid out episode after episode.
       expect(Array.from(d.act.subarray(20, 28))).toEqual(Array.from(eps[1].actions));
+    }
+  });
+
+  it('with normalize false only centres the advantages, so their scale follows the rewards', () => {
+    const scaled = eps.map((e) => {
+      const rewards = e.rewards.map((r) => 3 * r);
+      return { ...e, rewards, return: 3 * e.return };
+    });
+    const a = buildTaskData(eps, 2, 2, 0.99, 1, 'step', false);
+    const b = buildTaskData(scaled, 2, 2, 0.99, 1, 'step', false);
+    const n = buildTaskData(eps, 2, 2, 0.99, 1, 'step');
+    const adv = Array.from(a.advW, (x, i) => x / a.w[i]);
+    const m = adv.reduce((s, x) => s + x, 0) / adv.length;
+    const sd = Math.sqrt(adv.reduce((s, x) => s + (x - m) ** 2, 0) / adv.length);
+    expect(m).toBeCloseTo(0, 5);
+    expect(sd).toBeGreaterThan(0.01);
+    for (let i = 0; i < a.n; i++) {
+      // Centred only: three times the rewards, three times the advantages.
+      expect(b.advW[i]).toBeCloseTo(3 * a.advW[i], 4);
+      // Normalised: the same advantages divided by their standard deviation.
+      expect(n.advW[i]).toBeCloseTo(a.advW[i] / sd, 4);
     }
   });
 });

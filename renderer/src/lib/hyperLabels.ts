@@ -25,6 +25,7 @@ const LABELS: Record<string, HyperLabel> = {
   adaptLr: { label: 'First step size when adapting', abbr: 'α at evaluation' },
   adaptLrLater: { label: 'Later step sizes when adapting' },
   lossWeighting: { label: 'Average losses per' },
+  normalizeAdvantages: { label: 'Normalise advantages per task', abbr: 'off: centred only' },
   innerCurvature: { label: 'Inner-loss curvature', abbr: 'vpg: the paper; lvc: ProMP' },
   preAdaptWeight: { label: 'Weight of the return before adaptation', abbr: 'w in L_out + w L_pre' },
   firstOrder: { label: 'First-order approximation', abbr: 'FOMAML' },
