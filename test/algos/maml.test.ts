@@ -114,6 +114,16 @@ describe('MAML on point-nav', () => {
     },
   );
 
+  it('takes a different inner step with centred-only advantages, from the same samples', async () => {
+    const tasks = family.sampleTasks(4, new Rng(9), 'train');
+    const norm = await make('maml', { updateThreads: 1 }, 4);
+    const centred = await make('maml', { updateThreads: 1, normalizeAdvantages: false }, 4);
+    const a = await norm.metaTrainStep(tasks);
+    const b = await centred.metaTrainStep(tasks);
+    expect(b['returns/pre']).toBe(a['returns/pre']);
+    expect(b['returns/post_1']).not.toBe(a['returns/post_1']);
+  });
+
   it('resumes from a checkpoint exactly as an uninterrupted run', async () => {
     const tasksRng = new Rng(7);
     const t1 = family.sampleTasks(6, tasksRng, 'train');
@@ -234,16 +244,6 @@ describe('MAML on point-nav', () => {
 });
 
 describe('registry entries', () => {
-  it('takes a different inner step with centred-only advantages, from the same samples', async () => {
-    const tasks = family.sampleTasks(4, new Rng(9), 'train');
-    const norm = await make('maml', { updateThreads: 1 }, 4);
-    const centred = await make('maml', { updateThreads: 1, normalizeAdvantages: false }, 4);
-    const a = await norm.metaTrainStep(tasks);
-    const b = await centred.metaTrainStep(tasks);
-    expect(b['returns/pre']).toBe(a['returns/pre']);
-    expect(b['returns/post_1']).not.toBe(a['returns/post_1']);
-  });
-
   it('give the paper’s defaults from {} and name bad fields', () => {
     const c = getAlgo('maml').configSchema.parse({}) as Record<string, unknown>;
     expect(c).toMatchObject({
