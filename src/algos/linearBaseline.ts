@@ -3,6 +3,8 @@
 // (s clipped to ±10), fitted per task to the discounted returns by ridge-regularised least
 // squares. The ridge starts at 1e-5 and grows ×10 while the solve fails, as in rllab.
 // Float64 throughout: the normal equations are small (2·obs+4 square) but ill-conditioned.
+// Observation rows may be wider than s (`stride`): a policy's latent inputs follow the env's
+// observation and stay out of the features, so the advantages keep the latent's effect.
 
 export interface BaselineEpisode {
   obs: Float32Array;
@@ -13,9 +15,15 @@ export function featureCount(obsSize: number): number {
   return 2 * obsSize + 4;
 }
 
-function features(ep: BaselineEpisode, obsSize: number, t: number, out: Float64Array): void {
+function features(
+  ep: BaselineEpisode,
+  obsSize: number,
+  stride: number,
+  t: number,
+  out: Float64Array,
+): void {
   for (let k = 0; k < obsSize; k++) {
-    const v = Math.max(-10, Math.min(10, ep.obs[t * obsSize + k]));
+    const v = Math.max(-10, Math.min(10, ep.obs[t * stride + k]));
     out[k] = v;
     out[obsSize + k] = v * v;
   }
@@ -67,7 +75,13 @@ export class LinearFeatureBaseline {
   constructor(
     readonly obsSize: number,
     readonly regCoeff = 1e-5,
+    /** Width of an episode's observation rows (≥ obsSize; the features read the first obsSize). */
+    readonly stride = obsSize,
   ) {
+    if (!Number.isInteger(stride) || stride < obsSize)
+      throw new Error(
+        `LinearFeatureBaseline: stride must be an integer ≥ ${obsSize}, got ${stride}`,
+      );
     this.weights = new Float64Array(featureCount(obsSize));
   }
 
@@ -80,7 +94,7 @@ export class LinearFeatureBaseline {
     for (let e = 0; e < episodes.length; e++) {
       const ep = episodes[e];
       for (let t = 0; t < ep.length; t++) {
-        features(ep, this.obsSize, t, phi);
+        features(ep, this.obsSize, this.stride, t, phi);
         const g = returns[e][t];
         for (let i = 0; i < n; i++) {
           b[i] += phi[i] * g;
@@ -108,7 +122,7 @@ export class LinearFeatureBaseline {
     const n = featureCount(this.obsSize);
     const phi = new Float64Array(n);
     for (let t = 0; t < ep.length; t++) {
-      features(ep, this.obsSize, t, phi);
+      features(ep, this.obsSize, this.stride, t, phi);
       let v = 0;
       for (let i = 0; i < n; i++) v += this.weights[i] * phi[i];
       out[t] = v;

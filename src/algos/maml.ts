@@ -31,7 +31,7 @@ import { createSampler, type RolloutSampler } from '../samplers/createSampler';
 import { Adam } from './adam';
 import { createDerivatives, type PolicyDerivatives, type StepSize } from './derivatives';
 import { adaptByGradient, type GradientAdapter } from './gradientAdaptation';
-import { type MamlConfig, policySpecOf } from './mamlConfig';
+import { innerStepSizeOf, type MamlConfig, policySpecOf } from './mamlConfig';
 import {
   StagedShare,
   type TaskShare,
@@ -124,14 +124,22 @@ export class MamlLearner implements MetaLearner {
   /** This thread builds the whole meta-batch, update workers get theirs from it (Meta-SGD's step-size gradient needs all tasks here). */
   protected readonly buildsWholeBatch: boolean = false;
 
-  /** The inner step size of meta-training: MAML's one α (Meta-SGD: its learned vector). */
+  /**
+   * The inner step size of meta-training: MAML's one α, or per entry with a latent (Meta-SGD:
+   * its learned vector).
+   */
   protected innerStepSize(): StepSize {
-    return this.config.innerLr;
+    return innerStepSizeOf(this.spec, this.config);
   }
 
-  /** Per-parameter factors of the adaptation step sizes (Meta-SGD: α / innerLr); none for MAML. */
+  /**
+   * Per-parameter factors of the adaptation step sizes (Meta-SGD: α / innerLr); for MAML
+   * latentInnerLr / innerLr on a latent's entries, none without one.
+   */
   protected adaptStepShape(): Float32Array | undefined {
-    return undefined;
+    const a = innerStepSizeOf(this.spec, this.config);
+    const lr = this.config.innerLr;
+    return typeof a === 'number' ? undefined : a.map((x) => x / lr);
   }
 
   protected get batchOptions(): MetaBatchOptions {

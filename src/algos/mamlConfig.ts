@@ -3,7 +3,7 @@
 // paper's 2-D navigation budget; each field says where it differs.
 import { z } from 'zod';
 import type { TaskFamily } from '../core/env';
-import type { GaussianMlpSpec } from '../policies/gaussianMlp';
+import { type GaussianMlpSpec, numParams, paramLayout } from '../policies/gaussianMlp';
 
 export const mamlConfigSchema = z
   .object({
@@ -78,6 +78,20 @@ export const mamlConfigSchema = z
     preAdaptWeight: z.number().min(0).max(10).default(0),
     /** First-order MAML (drop the second-order terms of the meta-gradient). */
     firstOrder: z.boolean().default(false),
+    /**
+     * Size k of a per-episode latent (MAESN, Gupta et al. 2018; 0 = none, the paper's policy).
+     * The policy draws z ~ N(μ_z, σ_z²) once per episode, starting from N(0, 1), and sees it
+     * beside every observation; the inner step adapts μ_z and log σ_z with the rest. Episodes
+     * before adaptation can then differ as wholes (a gaussian policy's per-step noise averages
+     * out over an episode), and the step moves the latent towards the episodes that did well.
+     */
+    latentSize: z.number().int().min(0).max(16).default(0),
+    /**
+     * Inner step size of μ_z and log σ_z (with a latent; every other parameter takes innerLr).
+     * A latent entry's gradient is about one episode's advantage per unit of z, so it takes a
+     * larger step than the weights, as MAESN's separate latent step sizes do.
+     */
+    latentInnerLr: z.number().positive().max(100).default(1),
     /**
      * How derivatives are computed: 'manual' (hand-written backprop and R-operator products,
      * fast) or 'autodiff' (tfjs nested gradients through the higher-order-safe ops). Both are
@@ -156,10 +170,23 @@ export function policySpecOf(
   config: MamlConfig,
 ): GaussianMlpSpec {
   return {
-    obsSize: family.observationSize,
+    obsSize: family.observationSize + config.latentSize,
     actSize: family.actionSize,
     hidden: [...config.hidden],
     activation: config.activation,
     initStd: config.initStd,
+    ...(config.latentSize > 0 ? { latentSize: config.latentSize } : {}),
   };
+}
+
+/**
+ * The inner step size per entry of θ a config describes: innerLr, with the latent's μ_z and
+ * log σ_z at latentInnerLr (one number when the policy has no latent).
+ */
+export function innerStepSizeOf(spec: GaussianMlpSpec, config: MamlConfig): number | Float32Array {
+  if (config.latentSize === 0) return config.innerLr;
+  const alpha = new Float32Array(numParams(spec)).fill(config.innerLr);
+  for (const e of paramLayout(spec))
+    if (e.name.startsWith('latent')) alpha.fill(config.latentInnerLr, e.offset, e.offset + e.size);
+  return alpha;
 }

@@ -10,7 +10,7 @@ import { resolveFamily } from '../samplers/families';
 import { serveRequests } from '../samplers/requestWorker';
 import { initBackend } from '../tf/backend';
 import { createDerivatives, type PolicyDerivatives, type StepSize } from './derivatives';
-import { type MamlConfig, mamlConfigSchema, policySpecOf } from './mamlConfig';
+import { innerStepSizeOf, type MamlConfig, mamlConfigSchema, policySpecOf } from './mamlConfig';
 import {
   type MetaBatch,
   MetaBatchBuilder,
@@ -81,7 +81,7 @@ function batchOptions(config: MamlConfig, innerLr: StepSize): MetaBatchOptions {
 async function handleStaged(m: UpdateRequest): Promise<UpdateReply | null> {
   if (m.kind === 'begin') {
     const s = await start(m.backend, m.familyId, m.config);
-    const opts = batchOptions(s.config, s.config.innerLr);
+    const opts = batchOptions(s.config, innerStepSizeOf(s.spec, s.config));
     const thetas = Array.from({ length: m.tasks }, () => m.theta);
     staged = { ...s, builder: new MetaBatchBuilder(s.derivatives, opts, thetas) };
     return { id: m.id, kind: 'ok' };
@@ -99,9 +99,10 @@ async function handleStaged(m: UpdateRequest): Promise<UpdateReply | null> {
   const mb = builder.outerStage(
     data.map((d, t) => outerTensors(spec, d, paths[t][paths[t].length - 1])),
   );
-  const opts = batchOptions(config, config.innerLr);
+  const innerLr = innerStepSizeOf(spec, config);
+  const opts = batchOptions(config, innerLr);
   const curv = curvatureView(derivatives, opts, mb, config.cgSubsample);
-  batch = { config, innerLr: config.innerLr, derivatives, mb, curv, n: data.length };
+  batch = { config, innerLr, derivatives, mb, curv, n: data.length };
   return { id: m.id, kind: 'ok' };
 }
 
@@ -110,7 +111,7 @@ async function handle(m: UpdateRequest): Promise<UpdateReply> {
   if (reply) return reply;
   if (m.kind === 'setup') {
     const { config, spec, derivatives } = await start(m.backend, m.familyId, m.config);
-    const innerLr = m.stepSizes ?? config.innerLr;
+    const innerLr = m.stepSizes ?? innerStepSizeOf(spec, config);
     const opts = batchOptions(config, innerLr);
     const mb = metaBatchAt(
       derivatives,

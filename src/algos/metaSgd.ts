@@ -10,7 +10,7 @@
 // entries share no natural scale with θ's; Adam's per-entry normalisation keeps every α
 // moving at the rate stepSizeLr whatever the size of its gradient.
 //
-// α starts at the MAML inner step size (innerLr) everywhere and is what adaptation uses at
+// α starts at the MAML inner step size (innerLr; a latent's entries latentInnerLr) everywhere and is what adaptation uses at
 // evaluation and in the viewer: the first step is α scaled by adaptLr / innerLr (1 unless
 // adaptLr or the budget's stepSize is given), later steps a quarter of that (or as told).
 // The metrics report α per layer: alpha/<layer>/mean, min and max, and a histogram.
@@ -20,7 +20,7 @@ import type { JsonObject } from '../shared/json';
 import { Adam } from './adam';
 import type { StepSize } from './derivatives';
 import { MamlLearner, type MamlArgs } from './maml';
-import { mamlConfigSchema } from './mamlConfig';
+import { innerStepSizeOf, mamlConfigSchema } from './mamlConfig';
 import type { TaskShare } from './mamlUpdatePool';
 import type { MetaBatch } from './metaBatch';
 import { stepSizeGradient } from './metaGradient';
@@ -50,7 +50,11 @@ export class MetaSgdLearner extends MamlLearner {
   constructor(args: MamlArgs & { config: MetaSgdConfig }) {
     const { stepSizeLr, ...maml } = args.config;
     super({ ...args, config: maml, algo: args.algo ?? 'meta-sgd' });
-    this.alpha = new Float32Array(this.theta.length).fill(this.config.innerLr);
+    const start = innerStepSizeOf(this.spec, this.config);
+    this.alpha =
+      typeof start === 'number'
+        ? new Float32Array(this.theta.length).fill(start)
+        : Float32Array.from(start);
     this.alphaAdam = new Adam([[this.theta.length]], stepSizeLr);
   }
 

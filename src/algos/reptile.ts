@@ -113,7 +113,7 @@ export class ReptileLearner extends MamlLearner {
           if (k === 0) first.push(d);
           try {
             loss += innerLoss(this.spec, p, d);
-            const next = this.derivatives.innerStep(p, d, this.config.innerLr, false).next;
+            const next = this.derivatives.innerStep(p, d, this.innerStepSize(), false).next;
             gradNorms += distance(p, next) / this.config.innerLr;
             return next;
           } finally {

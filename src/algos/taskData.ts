@@ -2,7 +2,13 @@
 // advantages from GAE over the linear feature baseline (the MAML paper's choice), and
 // the same data as tfjs tensors for the length of a meta-iteration.
 import * as tf from '@tensorflow/tfjs';
-import { type GaussianMlpSpec, logProbOfMeanTf, logStdTf, meanTf } from '../policies/gaussianMlp';
+import {
+  type GaussianMlpSpec,
+  logProbOfMeanTf,
+  logStdTf,
+  meanTf,
+  targetsTf,
+} from '../policies/gaussianMlp';
 import type { Episode } from '../samplers/sampler';
 import { centreInPlace, discountedReturns, gae, normalizeInPlace } from './gae';
 import { LinearFeatureBaseline } from './linearBaseline';
@@ -26,8 +32,10 @@ export function buildTaskData(
   lambda: number,
   weighting: 'step' | 'episode',
   normalize = true,
+  /** Inputs at the end of each observation row the baseline does not see (a policy's latent). */
+  latentSize = 0,
 ): TaskData {
-  const baseline = new LinearFeatureBaseline(obsSize);
+  const baseline = new LinearFeatureBaseline(obsSize - latentSize, undefined, obsSize);
   const returns = eps.map((e) => discountedReturns(e.rewards, gamma));
   baseline.fit(eps, returns);
   const n = eps.reduce((a, e) => a + e.length, 0);
@@ -61,7 +69,7 @@ export interface TaskDataSettings {
 /** buildTaskData with a policy's sizes and a learner's settings. */
 export function taskDataOf(
   eps: Episode[],
-  spec: { obsSize: number; actSize: number },
+  spec: { obsSize: number; actSize: number; latentSize?: number },
   c: TaskDataSettings,
 ): TaskData {
   const { obsSize, actSize } = spec;
@@ -73,6 +81,7 @@ export function taskDataOf(
     c.gaeLambda,
     c.lossWeighting,
     c.normalizeAdvantages,
+    spec.latentSize ?? 0,
   );
 }
 
@@ -119,7 +128,7 @@ export function withSamplingPolicy(
     const p = tf.tensor1d(phi);
     const mean = meanTf(spec, p, base.obs);
     const logStd = logStdTf(spec, p);
-    return [logProbOfMeanTf(spec, mean, logStd, base.act), mean, logStd];
+    return [logProbOfMeanTf(spec, mean, logStd, targetsTf(spec, base.obs, base.act)), mean, logStd];
   });
   return { ...base, oldLogp, oldMean, oldLogStd } as OuterTensors;
 }

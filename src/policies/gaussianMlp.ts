@@ -6,6 +6,14 @@
 // Two implementations of the mean share one parameter layout: tfjs (for losses and
 // gradients, with the higher-order-safe ops of src/tf/ops) and plain JS float math (for
 // acting in sampler workers: no tfjs there, deterministic and fast for small nets).
+//
+// With a latent (latentSize k > 0, as in MAESN, Gupta et al. 2018) the policy also draws
+// z ~ N(μ_z, σ_z²) once per episode and sees it as the last k inputs of every observation;
+// μ_z and log σ_z are parameters like the others, so an inner step moves them towards the
+// z's of the episodes that did well. For the losses z is a second, state-independent part of
+// the distribution: log π(a, z | s) = log N(a; μ(s ⊕ z), σ²) + log N(z; μ_z, σ_z²) on every
+// row, read from the observation's last k columns. The "distribution" functions below
+// (meanTf, logStdTf, targetsTf) therefore have A + k columns: the action's and the latent's.
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/rng';
 import { ACTIVATIONS, type Activation, exp, matMul } from '../tf/ops';
@@ -17,6 +25,15 @@ export interface GaussianMlpSpec {
   activation: Activation;
   /** Initial standard deviation of every action dimension. */
   initStd: number;
+  /**
+   * Size k of the per-episode latent (0 or absent: none). obsSize counts it: the env's
+   * observation is the first obsSize − k inputs.
+   */
+  latentSize?: number;
+}
+
+export function latentSizeOf(spec: GaussianMlpSpec): number {
+  return spec.latentSize ?? 0;
 }
 
 export interface ParamEntry {
@@ -28,7 +45,7 @@ export interface ParamEntry {
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
-/** Where each weight, bias and the log-std sit in θ: W0, b0, W1, b1, …, logStd. */
+/** Where each weight, bias and the log-std sit in θ: W0, b0, W1, b1, …, logStd[, latentMean, latentLogStd]. */
 export function paramLayout(spec: GaussianMlpSpec): ParamEntry[] {
   const sizes = [spec.obsSize, ...spec.hidden, spec.actSize];
   const out: ParamEntry[] = [];
@@ -43,7 +60,18 @@ export function paramLayout(spec: GaussianMlpSpec): ParamEntry[] {
     push(`b${l}`, [sizes[l + 1]]);
   }
   push('logStd', [spec.actSize]);
+  const k = latentSizeOf(spec);
+  if (k > 0) {
+    push('latentMean', [k]);
+    push('latentLogStd', [k]);
+  }
   return out;
+}
+
+function entryOf(spec: GaussianMlpSpec, name: string): ParamEntry {
+  const e = paramLayout(spec).find((x) => x.name === name);
+  if (!e) throw new Error(`policy has no parameter ${name}`);
+  return e;
 }
 
 export function numParams(spec: GaussianMlpSpec): number {
@@ -62,10 +90,16 @@ export function validateSpec(spec: GaussianMlpSpec): void {
     );
   if (!(spec.initStd > 0) || !Number.isFinite(spec.initStd))
     throw new Error(`policy initStd must be a positive number, got ${spec.initStd}`);
+  const k = latentSizeOf(spec);
+  if (!Number.isInteger(k) || k < 0 || k >= spec.obsSize)
+    throw new Error(
+      `policy latentSize must be an integer from 0 to obsSize − 1 (${spec.obsSize - 1}), got ${k}`,
+    );
 }
 
 /**
- * Glorot-uniform weights, zero biases, log-std = log(initStd) (pytorch-maml-rl's init).
+ * Glorot-uniform weights, zero biases, log-std = log(initStd) (pytorch-maml-rl's init); a
+ * latent starts as N(0, 1) (MAESN's prior).
  * `outputScale` multiplies the output layer's weights after they are drawn (so the draws, and
  * every other layer, are the same for any scale): 0.01 starts the mean action near 0 from
  * every state (Andrychowicz et al. 2021, "What matters in on-policy RL").
@@ -99,6 +133,7 @@ export function unpack(
   const biases: tf.Tensor1D[] = [];
   let logStd: tf.Tensor1D | null = null;
   for (const e of paramLayout(spec)) {
+    if (e.name.startsWith('latent')) continue;
     const piece = tf.slice(theta, [e.offset], [e.size]);
     if (e.name.startsWith('W')) weights.push(tf.reshape(piece, [e.shape[0], e.shape[1]]));
     else if (e.name.startsWith('b')) biases.push(piece as tf.Tensor1D);
@@ -107,8 +142,25 @@ export function unpack(
   return { weights, biases, logStd: logStd as tf.Tensor1D };
 }
 
-/** The MLP: obs [N, obsSize] → action mean [N, actSize]. */
+/**
+ * The distribution's mean per row [N, actSize + k]: the MLP's action mean and, with a
+ * latent, μ_z on every row.
+ */
 export function meanTf(spec: GaussianMlpSpec, theta: tf.Tensor1D, obs: tf.Tensor2D): tf.Tensor2D {
+  const mean = actionMeanTf(spec, theta, obs);
+  const k = latentSizeOf(spec);
+  if (k === 0) return mean;
+  const e = entryOf(spec, 'latentMean');
+  const mu = tf.reshape(tf.slice(theta, [e.offset], [k]), [1, k]);
+  return tf.concat([mean, tf.tile(mu, [obs.shape[0], 1])], 1) as tf.Tensor2D;
+}
+
+/** The MLP: obs [N, obsSize] → action mean [N, actSize]. */
+export function actionMeanTf(
+  spec: GaussianMlpSpec,
+  theta: tf.Tensor1D,
+  obs: tf.Tensor2D,
+): tf.Tensor2D {
   const { weights, biases } = unpack(spec, theta);
   const act = ACTIVATIONS[spec.activation];
   let h = obs;
@@ -119,39 +171,63 @@ export function meanTf(spec: GaussianMlpSpec, theta: tf.Tensor1D, obs: tf.Tensor
   return h;
 }
 
+/** The distribution's log-std [actSize + k]: the actions' and, with a latent, log σ_z. */
 export function logStdTf(spec: GaussianMlpSpec, theta: tf.Tensor1D): tf.Tensor1D {
-  const e = paramLayout(spec).at(-1) as ParamEntry;
-  return tf.slice(theta, [e.offset], [e.size]);
+  const e = entryOf(spec, 'logStd');
+  const k = latentSizeOf(spec);
+  // The latent's log-std follows its mean, which follows the actions' log-std.
+  const size = k === 0 ? e.size : e.size + 2 * k;
+  const all = tf.slice(theta, [e.offset], [size]);
+  if (k === 0) return all;
+  return tf.concat([tf.slice(all, [0], [e.size]), tf.slice(all, [e.size + k], [k])]) as tf.Tensor1D;
 }
 
-/** log π(a|s) per sample [N], summed over action dimensions. */
+/** What the distribution scores per row [N, actSize + k]: the action and, with a latent, z. */
+export function targetsTf(
+  spec: GaussianMlpSpec,
+  obs: tf.Tensor2D,
+  actions: tf.Tensor2D,
+): tf.Tensor2D {
+  const k = latentSizeOf(spec);
+  if (k === 0) return actions;
+  const z = tf.slice(obs, [0, spec.obsSize - k], [obs.shape[0], k]);
+  return tf.concat([actions, z], 1) as tf.Tensor2D;
+}
+
+/** log π(a, z|s) per sample [N], summed over action (and latent) dimensions. */
 export function logProbTf(
   spec: GaussianMlpSpec,
   theta: tf.Tensor1D,
   obs: tf.Tensor2D,
   actions: tf.Tensor2D,
 ): tf.Tensor1D {
-  return logProbOfMeanTf(spec, meanTf(spec, theta, obs), logStdTf(spec, theta), actions);
+  return logProbOfMeanTf(
+    spec,
+    meanTf(spec, theta, obs),
+    logStdTf(spec, theta),
+    targetsTf(spec, obs, actions),
+  );
 }
 
-/** log π(a|s) per sample [N] from the policy's means [N, actSize] and log-std. */
+/** log π per sample [N] from the distribution's means [N, D], log-std [D] and targets [N, D]. */
 export function logProbOfMeanTf(
   spec: GaussianMlpSpec,
   mean: tf.Tensor2D,
   logStd: tf.Tensor1D,
-  actions: tf.Tensor2D,
+  targets: tf.Tensor2D,
 ): tf.Tensor1D {
   const invVar = exp(tf.mul(logStd, -2));
-  const z = tf.mul(tf.square(tf.sub(actions, mean)), invVar);
+  const z = tf.mul(tf.square(tf.sub(targets, mean)), invVar);
   return tf.sub(
     tf.mul(tf.sum(z, 1), -0.5),
-    tf.add(tf.sum(logStd), HALF_LOG_2PI * spec.actSize),
+    tf.add(tf.sum(logStd), HALF_LOG_2PI * (spec.actSize + latentSizeOf(spec))),
   ) as tf.Tensor1D;
 }
 
 /**
  * KL(old ‖ new) per sample [N] for diagonal Gaussians, with the old policy given as fixed
- * tensors (its mean on these observations and its log-std), the new one as θ.
+ * tensors (its distribution's mean on these observations and its log-std, meanTf and
+ * logStdTf), the new one as θ.
  */
 export function klFromFixedTf(
   spec: GaussianMlpSpec,
@@ -170,9 +246,9 @@ export function klFromFixedTf(
   return tf.sum(perDim, 1) as tf.Tensor1D;
 }
 
-/** Entropy of the (state-independent) Gaussian, nats. */
+/** Entropy of the (state-independent) action Gaussian, nats. */
 export function entropyOf(spec: GaussianMlpSpec, theta: Float32Array): number {
-  const e = paramLayout(spec).at(-1) as ParamEntry;
+  const e = entryOf(spec, 'logStd');
   let h = 0;
   for (let i = 0; i < e.size; i++) h += theta[e.offset + i] + 0.5 + HALF_LOG_2PI;
   return h;
@@ -185,6 +261,9 @@ export interface PreparedMlp {
   b: Float64Array[];
   /** exp(log-std) per action dimension. */
   std: Float64Array;
+  /** The latent's mean and standard deviation (empty without one). */
+  latentMean: Float64Array;
+  latentStd: Float64Array;
 }
 
 /**
@@ -225,7 +304,15 @@ export class MlpMeanJs {
       b.push(Float64Array.from(theta.subarray(B, B + nOut)));
     }
     const std = Float64Array.from(this.logStd(theta), (x) => Math.exp(x));
-    return { wT, b, std };
+    const lm = this.layout.find((e) => e.name === 'latentMean');
+    const ls = this.layout.find((e) => e.name === 'latentLogStd');
+    const latentMean = lm
+      ? Float64Array.from(theta.subarray(lm.offset, lm.offset + lm.size))
+      : new Float64Array(0);
+    const latentStd = ls
+      ? Float64Array.from(theta.subarray(ls.offset, ls.offset + ls.size), (x) => Math.exp(x))
+      : new Float64Array(0);
+    return { wT, b, std, latentMean, latentStd };
   }
 
   /**
@@ -340,7 +427,7 @@ export class MlpMeanJs {
   }
 
   logStd(theta: Float32Array): Float32Array {
-    const e = this.layout[this.layout.length - 1];
+    const e = this.layout.find((x) => x.name === 'logStd') as ParamEntry;
     return theta.subarray(e.offset, e.offset + e.size);
   }
 }

@@ -5,18 +5,25 @@
 // the log-std). The forward quantities at a fixed θ are computed once and reused by every
 // product of a conjugate-gradient solve.
 //
+// With a latent (gaussianMlp.ts) the distribution has A + k columns: the last k are z, read
+// from the observation, with the state-independent mean μ_z; its derivatives go to μ_z's
+// entries of θ directly (a sum over rows) instead of back through the MLP.
+//
 // tfjs autodiff of the same functions (gaussianMlp.ts with the higher-order-safe ops) is
 // the reference: the tests check these against it and against finite differences. This
 // path runs ~10× faster on wasm because it issues a handful of kernels per layer instead
 // of a double-backward tape full of element-wise ops.
 import * as tf from '@tensorflow/tfjs';
 import { tidyValues } from '../tf/tidy';
-import { type GaussianMlpSpec, type ParamEntry, paramLayout } from './gaussianMlp';
+import { type GaussianMlpSpec, type ParamEntry, latentSizeOf, paramLayout } from './gaussianMlp';
 
 interface Layers {
   W: tf.Tensor2D[];
   b: tf.Tensor1D[];
+  /** The distribution's log-std [A + k]: the actions' and the latent's. */
   logStd: tf.Tensor1D;
+  /** μ_z [k] (null without a latent). */
+  latentMean: tf.Tensor1D | null;
 }
 
 function split(
@@ -26,15 +33,21 @@ function split(
 ): Layers {
   const W: tf.Tensor2D[] = [];
   const b: tf.Tensor1D[] = [];
-  let logStd: tf.Tensor1D | null = null;
+  const piece = (e: ParamEntry) => Float32Array.from(flat.subarray(e.offset, e.offset + e.size));
+  let logStd: Float32Array | null = null;
+  let latentMean: tf.Tensor1D | null = null;
+  let latentLogStd: Float32Array | null = null;
   for (const e of layout) {
-    const piece = Float32Array.from(flat.subarray(e.offset, e.offset + e.size));
-    if (e.name.startsWith('W')) W.push(tf.tensor2d(piece, [e.shape[0], e.shape[1]]));
-    else if (e.name.startsWith('b')) b.push(tf.tensor1d(piece));
-    else logStd = tf.tensor1d(piece);
+    if (e.name.startsWith('W')) W.push(tf.tensor2d(piece(e), [e.shape[0], e.shape[1]]));
+    else if (e.name.startsWith('b')) b.push(tf.tensor1d(piece(e)));
+    else if (e.name === 'logStd') logStd = piece(e);
+    else if (e.name === 'latentMean') latentMean = tf.tensor1d(piece(e));
+    else latentLogStd = piece(e);
   }
   void spec;
-  return { W, b, logStd: logStd as tf.Tensor1D };
+  const ls = logStd as Float32Array;
+  const all = latentLogStd ? Float32Array.from([...ls, ...latentLogStd]) : ls;
+  return { W, b, logStd: tf.tensor1d(all), latentMean };
 }
 
 /** aᵀ b via an explicit transpose (the transposed matMul kernels are slow on wasm). */
@@ -56,11 +69,23 @@ function activate(spec: GaussianMlpSpec, z: tf.Tensor2D): { h: tf.Tensor2D; d: t
   return { h: tf.relu(z), d: tf.step(z) as tf.Tensor2D };
 }
 
-/** Concatenate per-layer pieces into one flat vector in the layout's order. */
-function flatten(gW: tf.Tensor[], gb: tf.Tensor[], gLs: tf.Tensor): tf.Tensor1D {
+/**
+ * Concatenate per-layer pieces into one flat vector in the layout's order; gLs covers the
+ * distribution's A + k log-stds, gMu (with a latent) μ_z.
+ */
+function flatten(
+  gW: tf.Tensor[],
+  gb: tf.Tensor[],
+  gLs: tf.Tensor1D,
+  gMu: tf.Tensor1D | null,
+): tf.Tensor1D {
   const parts: tf.Tensor[] = [];
   for (let l = 0; l < gW.length; l++) parts.push(tf.reshape(gW[l], [-1]), gb[l]);
-  parts.push(gLs);
+  if (gMu) {
+    const k = gMu.shape[0];
+    const A = gLs.shape[0] - k;
+    parts.push(tf.slice(gLs, [0], [A]), gMu, tf.slice(gLs, [A], [k]));
+  } else parts.push(gLs);
   return tf.concat(parts) as tf.Tensor1D;
 }
 
@@ -72,15 +97,18 @@ function flatten(gW: tf.Tensor[], gb: tf.Tensor[], gLs: tf.Tensor): tf.Tensor1D 
 export class PolicyBatch {
   private readonly layers: Layers;
   private readonly layout: ParamEntry[];
+  /** The latent's size (0: none). */
+  private readonly k: number;
   /** hs[0] = obs, hs[l] = activation of hidden layer l. */
   private readonly hs: tf.Tensor2D[] = [];
   /** Activation derivatives of the hidden layers. */
   private readonly ds: tf.Tensor2D[] = [];
   /** hsT[l] = hs[l]ᵀ, made once: every product needs them and wasm transposes are not free. */
   private readonly hsT: tf.Tensor2D[] = [];
+  /** The distribution's mean [N, A + k]. */
   readonly mean: tf.Tensor2D;
   private readonly invVar: tf.Tensor1D;
-  /** a − μ. */
+  /** (a ⊕ z) − μ. */
   private readonly resid: tf.Tensor2D;
   /** Per-sample log π(a|s). */
   readonly logp: tf.Tensor1D;
@@ -94,6 +122,8 @@ export class PolicyBatch {
     readonly act: tf.Tensor2D,
   ) {
     this.layout = paramLayout(spec);
+    this.k = latentSizeOf(spec);
+    const k = this.k;
     const kept = tf.tidy(() => {
       const layers = split(spec, theta, this.layout);
       const hs = [obs];
@@ -108,25 +138,37 @@ export class PolicyBatch {
           ds.push(d);
         }
       }
+      const N = obs.shape[0];
+      const mean = layers.latentMean
+        ? (tf.concat([z, tf.tile(tf.reshape(layers.latentMean, [1, k]), [N, 1])], 1) as tf.Tensor2D)
+        : z;
+      const target =
+        k > 0 ? tf.concat([act, tf.slice(obs, [0, spec.obsSize - k], [N, k])], 1) : act;
       const invVar = tf.exp(tf.mul(layers.logStd, -2)) as tf.Tensor1D;
-      const resid = tf.sub(act, z) as tf.Tensor2D;
+      const resid = tf.sub(target, mean) as tf.Tensor2D;
       const logp = tf.sub(
         tf.mul(tf.sum(tf.mul(tf.square(resid), invVar), 1), -0.5),
-        tf.add(tf.sum(layers.logStd), 0.5 * Math.log(2 * Math.PI) * spec.actSize),
+        tf.add(tf.sum(layers.logStd), 0.5 * Math.log(2 * Math.PI) * (spec.actSize + k)),
       ) as tf.Tensor1D;
       return {
         W: layers.W,
         b: layers.b,
         logStd: layers.logStd,
+        latentMean: layers.latentMean ? [layers.latentMean] : [],
         hs: hs.slice(1),
         ds,
-        mean: z,
+        mean,
         invVar,
         resid,
         logp,
       };
     });
-    this.layers = { W: kept.W, b: kept.b, logStd: kept.logStd };
+    this.layers = {
+      W: kept.W,
+      b: kept.b,
+      logStd: kept.logStd,
+      latentMean: kept.latentMean[0] ?? null,
+    };
     this.hs = [obs, ...kept.hs];
     this.ds = kept.ds;
     this.mean = kept.mean;
@@ -139,6 +181,7 @@ export class PolicyBatch {
       ...kept.W,
       ...kept.b,
       kept.logStd,
+      ...kept.latentMean,
       ...kept.hs,
       ...kept.ds,
       kept.mean,
@@ -148,18 +191,37 @@ export class PolicyBatch {
     ];
   }
 
-  /** Backpropagate an output gradient G = ∂L/∂μ [N, A]; returns per-layer δ's and eᵢ = δ Wᵀ. */
-  private backward(G: tf.Tensor2D): {
+  /**
+   * Split a gradient over the distribution's mean [N, A + k] into the MLP's part [N, A] and
+   * μ_z's gradient (its column sums; null without a latent).
+   */
+  private splitMean(G: tf.Tensor2D): { net: tf.Tensor2D; mu: tf.Tensor1D | null } {
+    if (this.k === 0) return { net: G, mu: null };
+    const [N, D] = G.shape;
+    const A = D - this.k;
+    return {
+      net: tf.slice(G, [0, 0], [N, A]),
+      mu: tf.sum(tf.slice(G, [0, A], [N, this.k]), 0) as tf.Tensor1D,
+    };
+  }
+
+  /**
+   * Backpropagate an output gradient G = ∂L/∂μ [N, A + k]; returns per-layer δ's, eᵢ = δ Wᵀ
+   * and μ_z's gradient.
+   */
+  private backward(Gall: tf.Tensor2D): {
     gW: tf.Tensor2D[];
     gb: tf.Tensor1D[];
     deltas: tf.Tensor2D[];
     es: tf.Tensor2D[];
+    gMu: tf.Tensor1D | null;
   } {
     const L = this.layers.W.length;
     const gW: tf.Tensor2D[] = new Array(L);
     const gb: tf.Tensor1D[] = new Array(L);
     const deltas: tf.Tensor2D[] = new Array(L);
     const es: tf.Tensor2D[] = new Array(L);
+    const { net: G, mu: gMu } = this.splitMean(Gall);
     let delta = G;
     for (let l = L - 1; l >= 0; l--) {
       deltas[l] = delta;
@@ -170,7 +232,7 @@ export class PolicyBatch {
         delta = tf.mul(es[l], this.ds[l - 1]) as tf.Tensor2D;
       }
     }
-    return { gW, gb, deltas, es };
+    return { gW, gb, deltas, es, gMu };
   }
 
   /** ∂L/∂μ and ∂L/∂logσ of L = −Σ c_n log π(a_n|s_n). */
@@ -188,8 +250,8 @@ export class PolicyBatch {
   gradient(c: tf.Tensor1D): Float32Array {
     return tidyValues(() => {
       const { G, gLs } = this.outputGrads(c);
-      const { gW, gb } = this.backward(G);
-      return flatten(gW, gb, gLs);
+      const { gW, gb, gMu } = this.backward(G);
+      return flatten(gW, gb, gLs, gMu);
     });
   }
 
@@ -211,8 +273,8 @@ export class PolicyBatch {
     this.disposeGrads();
     const { grad, ...kept } = tf.tidy(() => {
       const { G, gLs } = this.outputGrads(c);
-      const { gW, gb, deltas, es } = this.backward(G);
-      return { grad: flatten(gW, gb, gLs), deltas, es, c: tf.clone(c) };
+      const { gW, gb, deltas, es, gMu } = this.backward(G);
+      return { grad: flatten(gW, gb, gLs, gMu), deltas, es, c: tf.clone(c) };
     });
     this.grads = kept;
     try {
@@ -229,7 +291,7 @@ export class PolicyBatch {
     }
   }
 
-  /** The R-forward pass: R{h_l} and R{μ} for direction V. */
+  /** The R-forward pass: R{h_l} and R{μ} [N, A + k] for direction V. */
   private rForward(V: Layers): { Rhs: (tf.Tensor2D | null)[]; Rmu: tf.Tensor2D } {
     const L = this.layers.W.length;
     const Rhs: (tf.Tensor2D | null)[] = [null];
@@ -241,7 +303,11 @@ export class PolicyBatch {
       Rz = z;
       if (l + 1 < L) Rhs.push(tf.mul(this.ds[l], z) as tf.Tensor2D);
     }
-    return { Rhs, Rmu: Rz as tf.Tensor2D };
+    const Rnet = Rz as tf.Tensor2D;
+    if (!V.latentMean) return { Rhs, Rmu: Rnet };
+    const N = Rnet.shape[0];
+    const Rlat = tf.tile(tf.reshape(V.latentMean, [1, this.k]), [N, 1]);
+    return { Rhs, Rmu: tf.concat([Rnet, Rlat], 1) as tf.Tensor2D };
   }
 
   /** H v, H = ∇²θ L for the coefficients given to setCoefficients. Exact (Pearlmutter). */
@@ -262,7 +328,8 @@ export class PolicyBatch {
       const L = this.layers.W.length;
       const RgW: tf.Tensor[] = new Array(L);
       const Rgb: tf.Tensor[] = new Array(L);
-      let Rdelta = RG;
+      const { net: RGnet, mu: RgMu } = this.splitMean(RG);
+      let Rdelta = RGnet;
       for (let l = L - 1; l >= 0; l--) {
         const Rh = Rhs[l];
         RgW[l] = Rh
@@ -280,7 +347,7 @@ export class PolicyBatch {
           Rdelta = next as tf.Tensor2D;
         }
       }
-      return flatten(RgW, Rgb, RgLs);
+      return flatten(RgW, Rgb, RgLs as tf.Tensor1D, RgMu);
     });
   }
 
@@ -305,8 +372,8 @@ export class PolicyBatch {
       );
       const u = tf.mul(g.c, tf.add(dMean, dStd)) as tf.Tensor1D;
       const { G, gLs } = this.outputGrads(u);
-      const { gW, gb } = this.backward(G);
-      return flatten(gW, gb, gLs);
+      const { gW, gb, gMu } = this.backward(G);
+      return flatten(gW, gb, gLs, gMu);
     });
     for (let i = 0; i < h.length; i++) h[i] += extra[i];
     return h;
@@ -321,8 +388,8 @@ export class PolicyBatch {
       const V = split(this.spec, Float32Array.from(v), this.layout);
       const { Rmu } = this.rForward(V);
       const G = tf.mul(tf.mul(Rmu, this.invVar), tf.expandDims(w, 1)) as tf.Tensor2D;
-      const { gW, gb } = this.backward(G);
-      return flatten(gW, gb, tf.mul(V.logStd, tf.mul(tf.sum(w), 2)));
+      const { gW, gb, gMu } = this.backward(G);
+      return flatten(gW, gb, tf.mul(V.logStd, tf.mul(tf.sum(w), 2)) as tf.Tensor1D, gMu);
     });
   }
 

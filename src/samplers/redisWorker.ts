@@ -231,9 +231,13 @@ export class RolloutWorker {
     } catch (err) {
       throw new UnrecoverableError(`refused job ${job.id}: task ${(err as Error).message}`);
     }
-    if (j.spec.obsSize !== family.observationSize || j.spec.actSize !== family.actionSize) {
+    const latent = j.spec.latentSize ?? 0;
+    if (
+      j.spec.obsSize !== family.observationSize + latent ||
+      j.spec.actSize !== family.actionSize
+    ) {
       throw new UnrecoverableError(
-        `refused job ${job.id}: policy ${j.spec.obsSize}→${j.spec.actSize} does not fit family ${family.id} (${family.observationSize}→${family.actionSize})`,
+        `refused job ${job.id}: policy ${j.spec.obsSize}→${j.spec.actSize}${latent > 0 ? ` (latent ${latent})` : ''} does not fit family ${family.id} (${family.observationSize}→${family.actionSize})`,
       );
     }
     await this.opts.beforeJob?.(j);

@@ -2,6 +2,10 @@
 // one vector env, with one batched policy forward per step (each row with its own task's θ,
 // since after inner adaptation every task has its own parameters).
 //
+// A policy with a latent (gaussianMlp.ts) draws z once per episode, before its first action,
+// from a split of the episode's own noise generator (z = μ_z when deterministic), and sees it as the
+// last k inputs of every observation; episodes keep those inputs, which the losses read.
+//
 // Reproducibility: episode g (= task·episodesPerTask + index) gets env seed `seed + g` and
 // its own noise generator seeded from (seed, g), so a result does not depend on how the
 // episodes are split into chunks or across worker threads.
@@ -10,7 +14,12 @@ import type { Box } from '../core/spaces';
 import { Rng } from '../core/rng';
 import { SyncVectorEnv } from '../core/vectorEnv';
 import type { JsonObject } from '../shared/json';
-import { type GaussianMlpSpec, MlpMeanJs, type PreparedMlp } from '../policies/gaussianMlp';
+import {
+  type GaussianMlpSpec,
+  latentSizeOf,
+  MlpMeanJs,
+  type PreparedMlp,
+} from '../policies/gaussianMlp';
 
 export interface SampleRequest {
   familyId: string;
@@ -42,7 +51,7 @@ export interface Episode {
   task: number;
   index: number;
   length: number;
-  /** Observation at which each action was taken, [length × obsSize]. */
+  /** Observation at which each action was taken (the policy's inputs, latent included), [length × obsSize]. */
   obs: Float32Array;
   /** Actions as sampled, in the policy's units (before any rescaling and the env's clipping), [length × actSize]. */
   actions: Float32Array;
@@ -128,13 +137,16 @@ export function rolloutRange(
     rngs.push(req.deterministic ? null : new Rng(episodeSeed(s.base, s.k)));
   }
   const venv = new SyncVectorEnv(envs);
-  const O = venv.singleObservationSize;
+  const Oenv = venv.singleObservationSize;
+  const K = latentSizeOf(req.spec);
+  const O = Oenv + K;
   const A = venv.singleActionSize;
   const H = envs[0].horizon;
   const policy = new MlpMeanJs(req.spec);
   if (req.spec.obsSize !== O || req.spec.actSize !== A) {
+    const latent = K > 0 ? ` with a latent of ${K}` : '';
     throw new Error(
-      `sample: policy sizes (${req.spec.obsSize}→${req.spec.actSize}) do not match family ${family.id} (${O}→${A})`,
+      `sample: policy sizes (${req.spec.obsSize}→${req.spec.actSize}${latent}) do not match family ${family.id} (${Oenv}→${A})`,
     );
   }
   // θ prepared once per distinct parameter vector (one per task, or one shared).
@@ -154,11 +166,35 @@ export function rolloutRange(
   const frames: Float32Array[][] | null = req.recordFrames ? envs.map((e) => [e.frame()]) : null;
 
   // Reset each env with its own episode seed (SyncVectorEnv.reset would fan out seed + i).
-  let obs = venv.reset(0);
+  let envObs = venv.reset(0);
   for (let i = 0; i < n; i++) {
     const s = seedOf(g0 + i);
-    obs.set(envs[i].reset({ seed: (s.base + s.k) % 2147483647 }).obs, i * O);
+    envObs.set(envs[i].reset({ seed: (s.base + s.k) % 2147483647 }).obs, i * Oenv);
   }
+  // The policy's inputs: the env's observation, then the episode's latent.
+  const inputs = new Float32Array(K > 0 ? n * O : 0);
+  let obs = envObs;
+  // z comes from a split of the episode's generator: the first draws after seeding one are
+  // poorly mixed (their mean is far from 0), and z is drawn once per episode.
+  const latents = new Float32Array(n * K);
+  for (let i = 0; i < n; i++) {
+    const p = prepOf[i];
+    const rng = K > 0 ? rngs[i]?.split() : null;
+    for (let j = 0; j < K; j++)
+      latents[i * K + j] = rng ? p.latentMean[j] + p.latentStd[j] * rng.normal() : p.latentMean[j];
+  }
+  const toInputs = () => {
+    if (K === 0) {
+      obs = envObs;
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      inputs.set(envObs.subarray(i * Oenv, (i + 1) * Oenv), i * O);
+      inputs.set(latents.subarray(i * K, (i + 1) * K), i * O + Oenv);
+    }
+    obs = inputs;
+  };
+  toInputs();
   if (frames) for (let i = 0; i < n; i++) frames[i][0] = envs[i].frame();
   const actions = new Float32Array(n * A);
   const envActions = map ? new Float32Array(n * A) : actions;
@@ -181,7 +217,8 @@ export function rolloutRange(
         envActions[j] = map.center[j % A] + map.half[j % A] * actions[j];
     }
     const r = venv.step(envActions);
-    obs = r.obs;
+    envObs = r.obs;
+    toInputs();
     for (let i = 0; i < n; i++) {
       if (!alive[i]) continue;
       rewBuf[i][t] = r.rewards[i];

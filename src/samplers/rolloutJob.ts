@@ -53,6 +53,7 @@ export const RolloutJobSchema = z
       hidden: z.array(int(1, 1024)).min(1).max(4),
       activation: z.enum(['tanh', 'relu']),
       initStd: z.number().positive().max(10),
+      latentSize: int(0, 64).optional(),
     }),
     task: JsonObjectSchema,
     /** The task's index in the batch (t) and the batch's episodes per task (E): episode g = t·E + j. */

@@ -95,7 +95,12 @@ describe('MAML on point-nav', () => {
     expect(tf.memory().numTensors).toBe(b3);
   });
 
-  it.each([{ preAdaptWeight: 0 }, { preAdaptWeight: 0.5 }, { normalizeAdvantages: false }])(
+  it.each([
+    { preAdaptWeight: 0 },
+    { preAdaptWeight: 0.5 },
+    { normalizeAdvantages: false },
+    { latentSize: 2 },
+  ])(
     'splits the TRPO update over threads with the same result as one thread (%o)',
     async (extra) => {
       const tasks = family.sampleTasks(6, new Rng(9), 'train');
@@ -105,7 +110,8 @@ describe('MAML on point-nav', () => {
       const m2 = await two.metaTrainStep(tasks);
       expect(m2['returns/post_1']).toBe(m1['returns/post_1']);
       expect(m2['losses/surrogate']).toBeCloseTo(m1['losses/surrogate'], 6);
-      expect(m2['losses/kl']).toBeCloseTo(m1['losses/kl'], 6);
+      // The KL sums terms of order 1 that cancel to about 0.007: float32 rounding shows at 1e-6.
+      expect(m2['losses/kl']).toBeCloseTo(m1['losses/kl'], 5);
       // Shares are summed in a different order: equal up to float rounding.
       let maxDiff = 0;
       for (let i = 0; i < one.theta.length; i++)
@@ -276,6 +282,8 @@ describe('registry entries', () => {
       /normalizeAdvantages/,
     );
     expect(() => getAlgo('pretrained').configSchema.parse({ innerSteps: 1 })).toThrow(/innerSteps/);
+    expect(() => getAlgo('maml').configSchema.parse({ latentSize: 1.5 })).toThrow(/latentSize/);
+    expect(() => getAlgo('maml').configSchema.parse({ latentInnerLr: 0 })).toThrow(/latentInnerLr/);
   });
 
   it('lays per-family defaults under the user’s values (the paper’s inner step but on cart-pole)', () => {

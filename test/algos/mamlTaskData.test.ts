@@ -24,6 +24,26 @@ function episode(length: number, index: number): Episode {
 const eps = [episode(10, 0), episode(4, 1), episode(6, 2)];
 
 describe('buildTaskData', () => {
+  it("leaves a policy's latent inputs out of the baseline, keeping them in the observations", () => {
+    // Each episode's latent z (a third input per step) tracks its rewards: a baseline that saw
+    // it would explain them away.
+    const withZ = eps.map((e) => {
+      const obs = new Float32Array(e.length * 3);
+      for (let t = 0; t < e.length; t++) {
+        obs.set(e.obs.subarray(t * 2, t * 2 + 2), t * 3);
+        obs[t * 3 + 2] = 1 - 0.3 * e.index;
+      }
+      return { ...e, obs };
+    });
+    const plain = buildTaskData(eps, 2, 2, 0.99, 1, 'step');
+    const latent = buildTaskData(withZ, 3, 2, 0.99, 1, 'step', true, 1);
+    expect(latent.advW).toEqual(plain.advW);
+    expect(latent.obs[2]).toBe(1);
+    expect(latent.obs[3 * 10 + 2]).toBeCloseTo(0.7, 6);
+    const seen = buildTaskData(withZ, 3, 2, 0.99, 1, 'step');
+    expect(seen.advW).not.toEqual(plain.advW);
+  });
+
   it("weighs every step the same with 'step' (the paper's reduce_mean)", () => {
     const d = buildTaskData(eps, 2, 2, 0.99, 1, 'step');
     expect(d.n).toBe(20);

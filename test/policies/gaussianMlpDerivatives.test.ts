@@ -8,6 +8,7 @@ import {
   initParams,
   klFromFixedTf,
   logProbTf,
+  logStdTf,
   meanTf,
 } from '../../src/policies/gaussianMlp';
 import { PolicyBatch } from '../../src/policies/gaussianMlpDerivatives';
@@ -27,20 +28,29 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.sqrt(num / Math.max(den, 1e-30));
 }
 
-for (const activation of ['tanh', 'relu'] as const) {
-  describe(`PolicyBatch (${activation})`, () => {
+// The third case has a latent of 2: its z's are the last two of the 5 inputs.
+const CASES = [
+  { activation: 'tanh', latent: 0, seed: 5 },
+  { activation: 'relu', latent: 0, seed: 6 },
+  { activation: 'tanh', latent: 2, seed: 7 },
+] as const;
+
+for (const { activation, latent, seed } of CASES) {
+  describe(`PolicyBatch (${activation}${latent ? `, latent ${latent}` : ''})`, () => {
+    const O = 3 + latent;
     const spec: GaussianMlpSpec = {
-      obsSize: 3,
+      obsSize: O,
       actSize: 2,
       hidden: [7, 5],
       activation,
       initStd: 0.8,
+      ...(latent ? { latentSize: latent } : {}),
     };
-    const rng = new Rng(activation === 'tanh' ? 5 : 6);
+    const rng = new Rng(seed);
     const theta = initParams(spec, rng);
     for (let i = 0; i < theta.length; i++) theta[i] += 0.2 * rng.normal();
     const N = 40;
-    const obsA = rng.fillNormal(new Float32Array(N * 3)) as Float32Array;
+    const obsA = rng.fillNormal(new Float32Array(N * O)) as Float32Array;
     const actA = rng.fillNormal(new Float32Array(N * 2)) as Float32Array;
     const cA = rng.fillNormal(new Float32Array(N)) as Float32Array;
     const wA = Float32Array.from({ length: N }, () => 1 / N);
@@ -51,7 +61,7 @@ for (const activation of ['tanh', 'relu'] as const) {
 
     it('gradient, Hessian-vector and Fisher-vector products equal autodiff', () => {
       const before = tf.memory().numTensors;
-      const obs = tf.tensor2d(obsA, [N, 3]);
+      const obs = tf.tensor2d(obsA, [N, O]);
       const act = tf.tensor2d(actA, [N, 2]);
       const c = tf.tensor1d(cA);
       const w = tf.tensor1d(wA);
@@ -62,7 +72,7 @@ for (const activation of ['tanh', 'relu'] as const) {
         const g = tf.grad((x: tf.Tensor) => loss(x, obs, act, c));
         const hvp = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(g(x), vt)))(th);
         const oldMean = meanTf(spec, th, obs);
-        const oldLogStd = tf.slice(th, [theta.length - 2], [2]) as tf.Tensor1D;
+        const oldLogStd = logStdTf(spec, th);
         const klg = tf.grad((x: tf.Tensor) =>
           tf.sum(tf.mul(klFromFixedTf(spec, oldMean, oldLogStd, x as tf.Tensor1D, obs), w)),
         );
@@ -80,22 +90,24 @@ for (const activation of ['tanh', 'relu'] as const) {
       expect(relErr(pb.hessianVp(v), ref.hvp)).toBeLessThan(1e-4);
       expect(relErr(pb.fisherVp(w, v), ref.fvp)).toBeLessThan(1e-4);
       // KL to itself is 0.
-      expect(Math.abs(pb.klFrom(pb.mean, tf.tensor1d(theta.slice(-2)), w))).toBeLessThan(1e-6);
+      const ownLogStd = tf.tidy(() => logStdTf(spec, tf.tensor1d(theta)));
+      expect(Math.abs(pb.klFrom(pb.mean, ownLogStd, w))).toBeLessThan(1e-6);
       pb.dispose();
       tf.dispose([obs, act, c, w]);
-      // tensor1d in the KL line above is the only leftover, made outside any tidy.
+      // ownLogStd above is the only leftover, made outside any tidy.
       expect(tf.memory().numTensors).toBeLessThanOrEqual(before + 1);
     });
 
     it('Hessian-vector product equals central finite differences of the gradient', () => {
-      const obs = tf.tensor2d(obsA, [N, 3]);
+      const obs = tf.tensor2d(obsA, [N, O]);
       const act = tf.tensor2d(actA, [N, 2]);
       const c = tf.tensor1d(cA);
       const pb = new PolicyBatch(spec, theta, obs, act);
       pb.setCoefficients(c);
       const hv = pb.hessianVp(v);
-      // Small enough that ReLU units rarely change side (their Hessian is piecewise constant).
-      const eps = activation === 'tanh' ? 1e-2 : 1e-4;
+      // Small enough that ReLU units rarely change side (their Hessian is piecewise constant);
+      // smaller with a latent, whose log-std terms (z − μ)² e^{−2 log σ} curve more.
+      const eps = activation === 'relu' ? 1e-4 : latent ? 5e-3 : 1e-2;
       const gAt = (s: number) => {
         const th = Float32Array.from(theta, (x, i) => x + s * eps * v[i]);
         const b = new PolicyBatch(spec, th, obs, act);

@@ -1,6 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng';
-import { type GaussianMlpSpec, initParams } from '../../src/policies/gaussianMlp';
+import {
+  type GaussianMlpSpec,
+  type ParamEntry,
+  initParams,
+  paramLayout,
+} from '../../src/policies/gaussianMlp';
 import { actionMap, rolloutRange } from '../../src/samplers/rollout';
 import {
   Sampler,
@@ -131,6 +136,43 @@ describe('Sampler', () => {
         }
       }
     }
+  });
+
+  it('draws a latent once per episode from N(μ_z, σ_z²) and feeds it after the observation', async () => {
+    const lat: GaussianMlpSpec = { ...spec, obsSize: 4, latentSize: 2 };
+    const th = initParams(lat, new Rng(1));
+    const e = paramLayout(lat);
+    const at = (name: string) => (e.find((x) => x.name === name) as ParamEntry).offset;
+    th.set([3, -2], at('latentMean'));
+    th.set([Math.log(0.5), Math.log(0.5)], at('latentLogStd'));
+    const req = { ...base, spec: lat, params: [th], episodesPerTask: 20 };
+    const [r0, r2] = await Promise.all([sampler(0).sample(req), sampler(2).sample(req)]);
+    expect(flat(r2)).toEqual(flat(r0));
+    const zs = r0.episodes.flat().map((ep) => {
+      const z = [ep.obs[2], ep.obs[3]];
+      // The same z at every step, after the env's own two observations.
+      for (let t = 0; t < ep.length; t++) expect([ep.obs[t * 4 + 2], ep.obs[t * 4 + 3]]).toEqual(z);
+      return z;
+    });
+    const mean = (j: number) => zs.reduce((a, z) => a + z[j], 0) / zs.length;
+    const sd = (j: number) =>
+      Math.sqrt(zs.reduce((a, z) => a + (z[j] - mean(j)) ** 2, 0) / zs.length);
+    // 60 draws: the mean within 4 standard errors, the spread within a third of 0.5.
+    expect(Math.abs(mean(0) - 3)).toBeLessThan(0.26);
+    expect(Math.abs(mean(1) + 2)).toBeLessThan(0.26);
+    expect(Math.abs(sd(0) - 0.5)).toBeLessThan(0.17);
+    expect(Math.abs(sd(1) - 0.5)).toBeLessThan(0.17);
+    // Acting with the mean, z is μ_z.
+    const det = await sampler(0).sample({ ...req, deterministic: true, episodesPerTask: 1 });
+    for (const ep of det.episodes.flat()) expect([ep.obs[2], ep.obs[3]]).toEqual([3, -2]);
+    // A latent the policy's input size does not leave room for is named.
+    await expect(
+      sampler(0).sample({
+        ...req,
+        spec: { ...lat, obsSize: 3, latentSize: 2 },
+        params: [initParams({ ...lat, obsSize: 3 }, new Rng(2))],
+      }),
+    ).rejects.toThrow(/latent of 2/);
   });
 });
 

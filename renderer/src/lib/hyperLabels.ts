@@ -29,6 +29,8 @@ const LABELS: Record<string, HyperLabel> = {
   innerCurvature: { label: 'Inner-loss curvature', abbr: 'vpg: the paper; lvc: ProMP' },
   preAdaptWeight: { label: 'Weight of the return before adaptation', abbr: 'w in L_out + w L_pre' },
   firstOrder: { label: 'First-order approximation', abbr: 'FOMAML' },
+  latentSize: { label: 'Per-episode latent size', abbr: 'MAESN z; 0: none' },
+  latentInnerLr: { label: 'Latent adaptation step size', abbr: 'α of μ_z and σ_z' },
   derivatives: { label: 'Derivatives' },
   updateThreads: { label: 'Update threads' },
   gamma: { label: 'Discount factor', abbr: 'γ' },
