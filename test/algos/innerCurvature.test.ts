@@ -37,7 +37,7 @@ for (const latentSize of [0, 1]) {
     hidden: [8, 8],
     innerLr: 0.3,
     latentSize,
-    latentInnerLr: 0.6,
+    latentInnerLr: 0.1,
   });
   const spec = policySpecOf(family, config);
   const theta = initParams(spec, new Rng(6));
