@@ -10,9 +10,10 @@
 // entries share no natural scale with θ's; Adam's per-entry normalisation keeps every α
 // moving at the rate stepSizeLr whatever the size of its gradient.
 //
-// α starts at the MAML inner step size (innerLr; a latent's entries latentInnerLr) everywhere and is what adaptation uses at
-// evaluation and in the viewer: the first step is α scaled by adaptLr / innerLr (1 unless
-// adaptLr or the budget's stepSize is given), later steps a quarter of that (or as told).
+// α starts at the MAML inner step size (innerLr; a latent's entries latentInnerLr) and is
+// what adaptation uses at evaluation and in the viewer: the first step is α scaled by
+// adaptLr / innerLr (1 unless adaptLr or the budget's stepSize is given), later steps a
+// quarter of that (or as told).
 // The metrics report α per layer: alpha/<layer>/mean, min and max, and a histogram.
 import { z } from 'zod';
 import { paramLayout } from '../policies/gaussianMlp';

@@ -45,7 +45,10 @@ export interface ParamEntry {
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
-/** Where each weight, bias and the log-std sit in θ: W0, b0, W1, b1, …, logStd[, latentMean, latentLogStd]. */
+/**
+ * Where each weight, bias and the log-std sit in θ: W0, b0, W1, b1, …, logStd, and with a
+ * latent latentMean, latentLogStd.
+ */
 export function paramLayout(spec: GaussianMlpSpec): ParamEntry[] {
   const sizes = [spec.obsSize, ...spec.hidden, spec.actSize];
   const out: ParamEntry[] = [];

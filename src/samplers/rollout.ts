@@ -3,8 +3,8 @@
 // since after inner adaptation every task has its own parameters).
 //
 // A policy with a latent (gaussianMlp.ts) draws z once per episode, before its first action,
-// from a split of the episode's own noise generator (z = μ_z when deterministic), and sees it as the
-// last k inputs of every observation; episodes keep those inputs, which the losses read.
+// from a split of the episode's own noise generator (z = μ_z when deterministic), and sees it
+// as the last k inputs of every observation; episodes keep those inputs, which the losses read.
 //
 // Reproducibility: episode g (= task·episodesPerTask + index) gets env seed `seed + g` and
 // its own noise generator seeded from (seed, g), so a result does not depend on how the
@@ -51,7 +51,7 @@ export interface Episode {
   task: number;
   index: number;
   length: number;
-  /** Observation at which each action was taken (the policy's inputs, latent included), [length × obsSize]. */
+  /** The policy's inputs when each action was taken (latent included), [length × obsSize]. */
   obs: Float32Array;
   /** Actions as sampled, in the policy's units (before any rescaling and the env's clipping), [length × actSize]. */
   actions: Float32Array;
