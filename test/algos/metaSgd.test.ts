@@ -17,7 +17,7 @@ import { getAlgo, resolveHyper } from '../../src/algos/registry';
 import { buildTaskData, outerTensors, toTensors } from '../../src/algos/taskData';
 import { dot } from '../../src/algos/trpo';
 import { Rng } from '../../src/core/rng';
-import { initParams } from '../../src/policies/gaussianMlp';
+import { initParams, paramLayout } from '../../src/policies/gaussianMlp';
 import { type Episode, Sampler } from '../../src/samplers/sampler';
 import { initBackend } from '../../src/tf/backend';
 import { SMALL_POINT_NAV } from './pointNavSmall';
@@ -134,6 +134,15 @@ describe('Meta-SGD on point-nav', () => {
       expect(total).toBeCloseTo(1, 6);
     }
     expect(Number.isFinite(m['losses/alpha_grad_norm'])).toBe(true);
+  });
+
+  it("starts α at latentInnerLr on a latent's entries and at innerLr elsewhere", async () => {
+    const l = await make({ latentSize: 2, latentInnerLr: 2 });
+    for (const e of paramLayout(l.spec)) {
+      const want = e.name.startsWith('latent') ? 2 : 0.5;
+      expect(Array.from(new Set(l.alpha.subarray(e.offset, e.offset + e.size)))).toEqual([want]);
+    }
+    expect(paramLayout(l.spec).filter((e) => e.name.startsWith('latent'))).toHaveLength(2);
   });
 
   it('keeps tf.memory().numTensors unchanged across meta-iterations and adaptations', async () => {
