@@ -53,8 +53,21 @@ export interface StageReplay {
   rewards: number[];
 }
 
-/** Which episode of each stage to replay: one by index, or the mean path of all recorded ones. */
-export type EpisodePick = number | 'mean';
+/**
+ * Which episode of each stage to replay: one by index, the stage's typical one (its return the
+ * median of the recorded episodes' returns), or the mean path of all recorded ones.
+ */
+export type EpisodePick = number | 'median' | 'mean';
+
+/**
+ * The episode whose return is the median of the list's (the lower of the middle two of an even
+ * count; equal returns taken in index order), so the replay shows what the stage usually does,
+ * not an outlier of a noisy policy.
+ */
+export function medianEpisode<T extends { index: number; return: number }>(eps: readonly T[]): T {
+  const sorted = [...eps].sort((a, b) => a.return - b.return || a.index - b.index);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
 
 /** Element-wise mean of episodes' frames; a shorter (terminated) episode holds its last frame. */
 export function meanFrames(episodes: readonly (readonly (readonly number[])[])[]): Float32Array[] {
@@ -81,7 +94,25 @@ function meanRewards(episodes: readonly EpisodeJson[]): number[] {
   });
 }
 
-/** One replayable episode per stage (by default the first recorded with frames), in stage order. */
+/**
+ * The trial of a learner adapting across episodes (RL²: episode k of every stage is trial k's)
+ * whose return summed over its stages is the median: the typical trial, replayed whole, so its
+ * later episodes show what it carried over from its first.
+ */
+function medianTrial(reply: Pick<AdaptReply, 'episodes'>): number {
+  const indices = pickableEpisodes(reply);
+  const totals = indices.map((index) => ({
+    index,
+    return: reply.episodes.reduce((a, e) => (e.index === index && e.frames ? a + e.return : a), 0),
+  }));
+  return totals.length ? medianEpisode(totals).index : 0;
+}
+
+/**
+ * One replayable episode per stage (by default the first recorded with frames), in stage order.
+ * 'median' takes each stage's typical episode for gradient-step learners (a stage's episodes
+ * are independent) and the typical trial for learners whose stages are a trial's episodes.
+ */
 export function stagesOf(
   reply: Pick<AdaptReply, 'episodes' | 'returns' | 'stageUnit'>,
   pick: EpisodePick = 0,
@@ -93,6 +124,7 @@ export function stagesOf(
     list.push(ep);
     byStage.set(ep.stage, list);
   }
+  const chosen = pick === 'median' && reply.stageUnit === 'episode' ? medianTrial(reply) : pick;
   return [...byStage.keys()]
     .sort((a, b) => a - b)
     .map((stage) => {
@@ -103,7 +135,7 @@ export function stagesOf(
         color: stageColor(stage),
         meanReturn: reply.returns[stage] ?? eps[0].return,
       };
-      if (pick === 'mean') {
+      if (chosen === 'mean') {
         return {
           ...base,
           episodeReturn: eps.reduce((a, e) => a + e.return, 0) / eps.length,
@@ -111,7 +143,8 @@ export function stagesOf(
           rewards: meanRewards(eps),
         };
       }
-      const ep = eps.find((e) => e.index === pick) ?? eps[0];
+      const ep =
+        chosen === 'median' ? medianEpisode(eps) : (eps.find((e) => e.index === chosen) ?? eps[0]);
       return {
         ...base,
         episodeReturn: ep.return,

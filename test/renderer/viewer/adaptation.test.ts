@@ -8,6 +8,7 @@ import {
   paramStatus,
   placeGoalMarker,
   meanFrames,
+  medianEpisode,
   pickableEpisodes,
   replayFrames,
   setPath,
@@ -111,6 +112,32 @@ describe('stagesOf', () => {
     expect(mean[0].rewards).toEqual([-2, -2]);
     expect(mean[0].episodeReturn).toBe(-3);
     expect(meanFrames([[[1, 1]], [[3, 5]]]).map((f) => Array.from(f))).toEqual([[2, 3]]);
+  });
+
+  it("replays each stage's typical episode (median return), or an adaptive learner's typical trial", () => {
+    const returns = [
+      [-50, -10, -30, -20],
+      [-5, -40, -8, -6],
+    ];
+    const episodes = returns.flatMap((rs, stage) => rs.map((r, i) => episode(stage, i, r, 3)));
+    // Gradient steps: each stage on its own. Before: −30 (sorted −50, −30, −20, −10: the lower
+    // middle); after: −8 (sorted −40, −8, −6, −5).
+    const steps = stagesOf({ stageUnit: 'step', returns: [-27.5, -14.75], episodes }, 'median');
+    expect(steps.map((s) => s.episodeReturn)).toEqual([-30, -8]);
+    expect(steps.map((s) => s.frames[0][1])).toEqual([2, 2]);
+    // Episodes of a trial: one trial throughout, the one whose total is the median (trials'
+    // totals −55, −50, −38, −26: trial 1).
+    const trial = stagesOf({ stageUnit: 'episode', returns: [-27.5, -14.75], episodes }, 'median');
+    expect(trial.map((s) => s.episodeReturn)).toEqual([-10, -40]);
+    expect(trial.map((s) => s.frames[0][1])).toEqual([1, 1]);
+    // One episode: itself; equal returns in index order.
+    expect(medianEpisode([{ index: 4, return: 1 }])).toEqual({ index: 4, return: 1 });
+    expect(
+      medianEpisode([
+        { index: 1, return: 0 },
+        { index: 0, return: 0 },
+      ]).index,
+    ).toBe(0);
   });
 
   it('never colours a stage like the goal', () => {

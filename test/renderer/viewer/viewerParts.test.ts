@@ -43,7 +43,10 @@ describe('ViewerTransport', () => {
     expect(w.emitted('update:pick')?.[0]).toEqual(['mean']);
     await w.get('[data-testid="viewer-follow"]').setValue(true);
     expect(w.emitted('update:follow')?.[0]).toEqual([true]);
-    expect(w.findAll('option')).toHaveLength(5 + 4);
+    // Five speeds; the typical episode, three by number and the mean path.
+    expect(w.findAll('option')).toHaveLength(5 + 5);
+    await w.get('[data-testid="viewer-episode"]').setValue('median');
+    expect(w.emitted('update:pick')?.[1]).toEqual(['median']);
   });
 
   it('disables play and scrubbing with nothing to replay', () => {
