@@ -1,7 +1,8 @@
 // End-to-end tests of the adaptation viewer through the web host in headless Chromium.
 // Trains its own tiny runs first (a few meta-iterations each): MAML and RL² on point-nav,
 // MAML on cartpole; trained behaviour is checked on the shipped example runs (MAML on the
-// MuJoCo cheetah-dir and the reacher, RL² on the MuJoCo cheetah-vel). Screenshots are regenerated under test/e2e/screenshots/.
+// MuJoCo cheetah-dir and cheetah-vel, the cheetah-dir runner and the reacher, RL² on the MuJoCo
+// cheetah-vel). Screenshots are regenerated under test/e2e/screenshots/.
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,12 +88,12 @@ const attr = (page: Page, testId: string, name: string) =>
 const text = async (page: Page, testId: string) =>
   (await page.getByTestId(testId).textContent()) ?? '';
 
-/** The id of the shipped example run whose id contains `fragment`. */
-function exampleRun(fragment: string): string {
+/** The shipped example whose id, past its date and time, starts with `familyAlgo`. */
+function exampleRun(familyAlgo: string): string {
   const id = readdirSync(resolve(import.meta.dirname, '../../../examples/runs')).find((x) =>
-    x.includes(fragment),
+    x.replace(/^\d{8}-\d{6}-/, '').startsWith(`${familyAlgo}-`),
   );
-  expect(id, fragment).toBeTruthy();
+  expect(id, familyAlgo).toBeTruthy();
   return id!;
 }
 
@@ -388,6 +389,61 @@ describe('adaptation viewer', () => {
       .not.toBe('0');
     await page.waitForTimeout(300);
     expect(await offset()).toBe(0);
+    expect(app.errors).toEqual([]);
+  });
+
+  it('the cheetah-dir example turns to the direction the task editor sets after one step', async () => {
+    const { page } = app;
+    await openViewer(page, `run=${exampleRun('cheetah-dir-maml')}`);
+    await expect
+      .poll(() => page.getByTestId('stage-legend').textContent())
+      .toMatch(/Trained for 1 step/);
+    // Before adaptation this runner creeps either way from one episode to the next (the same
+    // episodes for both tasks: only their rewards differ); one step on the task's rewards
+    // turns it the task's way. The replay shows each stage's typical episode, so the legend's
+    // speed (m/s) of the replayed runner says what the stage mostly does.
+    for (const direction of [1, -1]) {
+      const returns = await adaptToTyped(page, { direction }, `{"direction":${direction}}`);
+      expect(returns, `direction ${direction}`).toHaveLength(2);
+      expect(returns[1] - returns[0], `direction ${direction}: ${returns}`).toBeGreaterThan(40);
+      const speed = async (stage: number) =>
+        direction * Number(await attr(page, `legend-speed-${stage}`, 'data-speed'));
+      const [before, after] = [await speed(0), await speed(1)];
+      expect(after, `direction ${direction}: ${before} → ${after} m/s`).toBeGreaterThan(0.3);
+      expect(after - before, `direction ${direction}`).toBeGreaterThan(0.1);
+    }
+    await page.keyboard.press('End');
+    await page.screenshot({ path: join(SHOTS, 'viewer-cheetah-dir-adapted.png'), fullPage: true });
+    expect(app.errors).toEqual([]);
+  });
+
+  it('the MAML MuJoCo cheetah-vel example slows down or speeds up after one step, as the task editor sets', async () => {
+    const { page } = app;
+    await openViewer(page, `run=${exampleRun('mujoco-cheetah-vel-maml')}`);
+    await expect
+      .poll(() => page.getByTestId('stage-legend').textContent())
+      .toMatch(/Trained for 1 step/);
+    // The return is −|v − target| summed over the 200 steps, minus a small control cost. The
+    // same policy runs one speed before adaptation whatever the target (the episodes are the
+    // same for both targets: only their rewards differ); one step on the task's rewards makes
+    // it run slower for a slow target and faster for a fast one (seed 0, the viewer's: 0.83 →
+    // 0.37 and 0.84 → 1.30 m/s, returns up by 76 and 86, with `metarl adapt`).
+    const after: number[] = [];
+    for (const velocity of [0.4, 1.8]) {
+      const returns = await adaptToTyped(page, { velocity }, `{"velocity":${velocity}}`);
+      expect(returns, `velocity ${velocity}`).toHaveLength(2);
+      expect(returns[1] - returns[0], `velocity ${velocity}: ${returns}`).toBeGreaterThan(40);
+      after.push(Number(await attr(page, 'legend-speed-1', 'data-speed')));
+    }
+    expect(
+      after[1] - after[0],
+      `speeds after one step at 0.4 and 1.8 m/s: ${after}`,
+    ).toBeGreaterThan(0.6);
+    await page.keyboard.press('End');
+    await page.screenshot({
+      path: join(SHOTS, 'viewer-mujoco-cheetah-vel-maml.png'),
+      fullPage: true,
+    });
     expect(app.errors).toEqual([]);
   });
 
