@@ -97,6 +97,14 @@ function exampleRun(familyAlgo: string): string {
   return id!;
 }
 
+/** Open a shipped MAML example in the viewer and wait until its legend has its training. */
+async function openMamlExample(page: Page, familyAlgo: string): Promise<void> {
+  await openViewer(page, `run=${exampleRun(familyAlgo)}`);
+  await expect
+    .poll(() => page.getByTestId('stage-legend').textContent())
+    .toMatch(/Trained for 1 step/);
+}
+
 /**
  * Type task values into the editor, wait until the task reads `shown`, run the adaptation
  * and return its per-stage returns (the replayed stages' mean returns) once they replace the
@@ -348,10 +356,7 @@ describe('adaptation viewer', () => {
 
   it('the MuJoCo half-cheetah example runs the way the task editor sets after one step', async () => {
     const { page } = app;
-    await openViewer(page, `run=${exampleRun('mujoco-cheetah-dir-maml')}`);
-    await expect
-      .poll(() => page.getByTestId('stage-legend').textContent())
-      .toMatch(/Trained for 1 step/);
+    await openMamlExample(page, 'mujoco-cheetah-dir-maml');
     // A runner: the camera follows the adapted cheetah unless the checkbox is cleared.
     await expect.poll(() => page.getByTestId('viewer-follow').isChecked()).toBe(true);
     // The shipped example has no oracle run beside it; the legend still says what good is.
@@ -394,10 +399,7 @@ describe('adaptation viewer', () => {
 
   it('the cheetah-dir example turns to the direction the task editor sets after one step', async () => {
     const { page } = app;
-    await openViewer(page, `run=${exampleRun('cheetah-dir-maml')}`);
-    await expect
-      .poll(() => page.getByTestId('stage-legend').textContent())
-      .toMatch(/Trained for 1 step/);
+    await openMamlExample(page, 'cheetah-dir-maml');
     // Before adaptation this runner creeps either way from one episode to the next (the same
     // episodes for both tasks: only their rewards differ); one step on the task's rewards
     // turns it the task's way. The replay shows each stage's typical episode, so the legend's
@@ -419,10 +421,7 @@ describe('adaptation viewer', () => {
 
   it('the MAML MuJoCo cheetah-vel example slows down or speeds up after one step, as the task editor sets', async () => {
     const { page } = app;
-    await openViewer(page, `run=${exampleRun('mujoco-cheetah-vel-maml')}`);
-    await expect
-      .poll(() => page.getByTestId('stage-legend').textContent())
-      .toMatch(/Trained for 1 step/);
+    await openMamlExample(page, 'mujoco-cheetah-vel-maml');
     // The return is −|v − target| summed over the 200 steps, minus a small control cost. The
     // same policy runs one speed before adaptation whatever the target (the episodes are the
     // same for both targets: only their rewards differ); one step on the task's rewards makes
