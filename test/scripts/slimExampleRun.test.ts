@@ -1,7 +1,8 @@
 // scripts/slimExampleRun.js, which makes a trained run small enough to ship in examples/runs:
 // it keeps the newest checkpoint, the return curve up to it and the config, drops the events
-// log, older checkpoints, unfinished checkpoint writes and every other metric, and refuses a
-// run that is being trained (it holds run.lock) or has no checkpoint.
+// log, a meta-validated run's best.json, older checkpoints, unfinished checkpoint writes and
+// every other metric, and refuses a run that is being trained (it holds run.lock) or has no
+// checkpoint.
 import { spawnSync } from 'node:child_process';
 import {
   existsSync,
@@ -29,6 +30,7 @@ function fakeRun(checkpoints: string[]): string {
   writeFileSync(path.join(dir, 'config.json'), '{}\n');
   writeFileSync(path.join(dir, 'state.json'), '{"state":"finished","iteration":3}\n');
   writeFileSync(path.join(dir, 'events.log'), 'started\n');
+  writeFileSync(path.join(dir, 'best.json'), '{"iteration":1,"validationReturn":-1}\n');
   const rows = [1, 2, 3].map((iteration) => ({
     iteration,
     time: `2026-12-02T08:0${iteration}:00.000Z`,
@@ -58,6 +60,7 @@ describe('slimExampleRun.js', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(readdirSync(path.join(dir, 'checkpoints'))).toEqual(['2']);
     expect(existsSync(path.join(dir, 'events.log'))).toBe(false);
+    expect(existsSync(path.join(dir, 'best.json'))).toBe(false);
     const rows = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
       .trim()
       .split('\n')
