@@ -2,9 +2,10 @@
 // Makes a trained run small enough to ship as an example (examples/runs/): keeps only its
 // newest checkpoint and, of its metrics, the return curve (returns/* per iteration, with
 // each iteration's time and its sampling time, which New run's training-time estimate uses
-// to scale sampling and update apart), and drops the events log (and a meta-validated run's
-// best.json, whose checkpoint goes with the older ones). The run stays a normal run
-// directory: it lists, opens, adapts and evaluates like any other.
+// to scale sampling and update apart), and drops the events log and a meta-validated run's
+// best.json (its "best" is one of the older checkpoints, or the kept one, which its number
+// names as well). The run stays a normal run directory: it lists, opens, adapts and
+// evaluates like any other.
 //   node scripts/slimExampleRun.js examples/runs/<run-id>
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -51,8 +52,6 @@ writeFileSync(
   rows.map((r) => JSON.stringify(r)).join('\n') + '\n',
 );
 rmSync(path.join(dir, 'events.log'), { force: true });
-// A meta-validated run's best.json goes too: the checkpoint it names is one of those dropped
-// (or the one kept, which `--iteration` names by number).
 rmSync(path.join(dir, 'best.json'), { force: true });
 console.log(
   `${dir}: checkpoint ${its[its.length - 1]} kept, ${rows.length} metric rows (returns and sampling time only)`,

@@ -210,7 +210,7 @@ export async function findBest(runDir: string): Promise<BestRecord | null> {
 
 /** Why a run has no best checkpoint. */
 export const NO_BEST =
-  'best.json is written by runs trained with meta-control (metaControl in the run config) once they validate';
+  'best.json is written by runs trained with meta-control (metaControl in the run config) once they validate, and a run slimmed to ship as an example has none';
 
 /** The run's best checkpoint iteration; throws naming why there is none. */
 export async function readBest(runDir: string): Promise<BestRecord> {
