@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import type { TaskFamily } from '../core/env';
 import type { JsonObject } from '../shared/json';
+import { type MetaControl, type MetaControlInput, MetaControlSchema } from '../shared/metaControl';
 import type { MetaLearner } from './metaLearner';
 import { mamlSpec, oracleSpec, pretrainedSpec } from './mamlSpecs';
 import { rl2Spec } from './rl2';
@@ -38,6 +39,12 @@ export interface AlgoSpec {
    * point-nav), laid under the user's own values before `configSchema` fills in the rest.
    */
   familyDefaults?(familyId: string): JsonObject;
+  /**
+   * Meta-control (src/shared/metaControl.ts) that is part of the learner's defaults on a
+   * family, such as a step-size schedule: what a run gets when its config leaves
+   * `metaControl` out. Undefined (or no such method): off.
+   */
+  familyMetaControl?(familyId: string): MetaControlInput | undefined;
   create(args: CreateLearnerArgs): Promise<MetaLearner>;
   /** Its rollouts can run on `metarl worker`s through Redis (`sampler: redis://…`). */
   remoteSampling?: boolean;
@@ -75,4 +82,18 @@ export function withFamilyDefaults(
   hyper: JsonObject = {},
 ): JsonObject {
   return { ...(spec.familyDefaults?.(familyId) ?? {}), ...hyper };
+}
+
+/**
+ * A run's meta-control: its config's own (null = off), else the learner's default for the
+ * family (undefined = off).
+ */
+export function resolveMetaControl(
+  spec: AlgoSpec,
+  familyId: string,
+  given: MetaControl | null | undefined,
+): MetaControl | undefined {
+  if (given !== undefined) return given ?? undefined;
+  const d = spec.familyMetaControl?.(familyId);
+  return d === undefined ? undefined : MetaControlSchema.parse(d);
 }

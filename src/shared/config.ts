@@ -80,8 +80,11 @@ export const RunConfigSchema = z.strictObject({
   preview: PreviewConfigSchema.default({ episodesPerStage: 10, framesPerStage: 1 }),
   /** The learner's hyper-parameters (validated by its own schema; `{}` = its defaults). */
   hyper: JsonObjectSchema.default({}),
-  /** Meta-validation, best checkpoint, early stopping, step-size schedule (./metaControl.ts); absent = off. */
-  metaControl: MetaControlSchema.optional(),
+  /**
+   * Meta-validation, best checkpoint, early stopping, step-size schedule (./metaControl.ts);
+   * null = off, absent = the learner's default for the family (off on most).
+   */
+  metaControl: MetaControlSchema.nullable().optional(),
   /**
    * Train even when the run's memory estimate (src/training/resources.ts) is above this
    * machine's limit: for machines with more memory than the estimate assumes usable.
@@ -99,6 +102,8 @@ export const ResolvedRunConfigSchema = RunConfigSchema.extend({
   iterations: intIn(1, MAX_ITERATIONS),
   workers: intIn(1, MAX_WORKERS),
   hyper: JsonObjectSchema,
+  /** Absent = off. */
+  metaControl: MetaControlSchema.optional(),
 });
 export type ResolvedRunConfig = z.infer<typeof ResolvedRunConfigSchema>;
 

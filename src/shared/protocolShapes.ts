@@ -111,6 +111,8 @@ export const AlgoInfoSchema = z.object({
   schema: JsonObjectSchema,
   /** Default meta-iterations per family id. */
   defaultIterations: z.record(z.string(), z.number()),
+  /** Default meta-control per family id (src/shared/metaControl.ts; null = off). */
+  familyMetaControl: z.record(z.string(), JsonObjectSchema.nullable()),
 });
 export type AlgoInfo = z.infer<typeof AlgoInfoSchema>;
 

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { prepareFamily, readEnv } from '../core/env';
 import { Rng } from '../core/rng';
-import { ALGOS, resolveHyper } from '../algos/registry';
+import { ALGOS, resolveHyper, resolveMetaControl } from '../algos/registry';
 import { getFamily, listFamilies } from '../../envs/registry';
 import type { JsonObject } from '../shared/json';
 import type { AlgoInfo, FamilyInfo } from '../shared/protocol';
@@ -69,6 +69,9 @@ export function algoCatalog(): AlgoInfo[] {
       familyDefaults: Object.fromEntries(families.map((f) => [f, resolveHyper(a, f)])),
       schema,
       defaultIterations: Object.fromEntries(families.map((f) => [f, a.defaultIterations(f)])),
+      familyMetaControl: Object.fromEntries(
+        families.map((f) => [f, (resolveMetaControl(a, f, undefined) as JsonObject) ?? null]),
+      ),
     };
   });
 }

@@ -1,13 +1,19 @@
 // A run's configuration as the trainer accepts it: the run config (src/shared/config.ts) checked
 // against the registries (family, learner), the learner's own hyper-parameter schema (every
 // field's range, non-finite values named as such) and the memory a meta-iteration would need
-// (./resources.ts); then every choice made explicit (iterations, workers, hyper defaults) as
-// it is stored in the run's config.json. The CLI runs the same checks before it starts a
-// trainer process.
+// (./resources.ts); then every choice made explicit (iterations, workers, hyper defaults,
+// meta-control) as it is stored in the run's config.json. The CLI runs the same checks
+// before it starts a trainer process.
 import os from 'node:os';
 import fs from 'node:fs';
 import type { TaskFamily } from '../core/env';
-import { ALGOS, getAlgo, withFamilyDefaults, type AlgoSpec } from '../algos/registry';
+import {
+  ALGOS,
+  getAlgo,
+  resolveMetaControl,
+  withFamilyDefaults,
+  type AlgoSpec,
+} from '../algos/registry';
 import { getFamily } from '../../envs/registry';
 import { formatIssues, type ResolvedRunConfig, type RunConfig } from '../shared/config';
 import { isRemoteSampler } from '../shared/cluster';
@@ -77,7 +83,8 @@ export function resolveRunConfig(config: RunConfig): ResolvedConfig {
       `Invalid run config:\n${formatIssues(hyper.error, 'config.hyper', spec.configSchema)}`,
       'invalid',
     );
-  const noControl = config.metaControl ? metaControlRefusal(family) : null;
+  const metaControl = resolveMetaControl(spec, family.id, config.metaControl);
+  const noControl = metaControl ? metaControlRefusal(family) : null;
   if (noControl)
     throw new ProtocolError(`Invalid run config:\nconfig.metaControl: ${noControl}`, 'invalid');
   if (config.preview.task) {
@@ -95,9 +102,11 @@ export function resolveRunConfig(config: RunConfig): ResolvedConfig {
     config.allowLarge,
   );
   if (refusal) throw new ProtocolError(`Run config refused: ${refusal}`, 'invalid');
+  const { metaControl: _given, ...rest } = config;
   return {
     config: {
-      ...config,
+      ...rest,
+      ...(metaControl ? { metaControl } : {}),
       iterations: config.iterations ?? spec.defaultIterations(family.id),
       workers: config.workers ?? defaultWorkers(),
       hyper: hyper.data,

@@ -11,7 +11,8 @@
 // nearest-task, stage 0 is its exploration episode and stage 1 the nearest known task's policy
 // (default --steps 1, so the baselines take one gradient step).
 // --meta-control JSON trains with meta-control (src/shared/metaControl.ts: meta-validation,
-// early stopping, schedules) and --checkpoint best evaluates the checkpoint it chose on
+// early stopping, schedules; `off` turns off a learner's default for the family, as MAML's
+// on mujoco-cheetah-vel) and --checkpoint best evaluates the checkpoint it chose on
 // meta-validation (default: the latest). --name labels the learner's run for the runs list
 // (the baselines keep theirs), so a benchmarked run can be shipped as an example as it is.
 //
@@ -19,7 +20,7 @@
 //     [--iterations N] [--run DIR] [--baselines DIR] [--baseline-iterations N]
 //     [--protocol default|paper] [--tasks 40] [--steps K] [--eval-seed 0]
 //     [--out runs/bench-meta] [--preview-every 0] [--hp key=value …] [--no-random]
-//     [--meta-control JSON] [--checkpoint latest|best] [--name LABEL]
+//     [--meta-control JSON|off] [--checkpoint latest|best] [--name LABEL]
 //
 // Prints a table, then as its LAST line one JSON object:
 //   {"family","algo","seed","iterations","wallMinutes","envSteps","returns":[R0,R1,…],
@@ -111,7 +112,7 @@ if (values.run !== undefined && values.name !== undefined)
   fail('--name labels the run this benchmark trains; it does not rename a --run');
 if (values.checkpoint !== 'latest' && values.checkpoint !== 'best')
   fail(`--checkpoint must be latest or best, got "${values.checkpoint}"`);
-if (values['meta-control'] !== undefined) {
+if (values['meta-control'] !== undefined && values['meta-control'].trim() !== 'off') {
   try {
     JSON.parse(values['meta-control']);
   } catch (err) {

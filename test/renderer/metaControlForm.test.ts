@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   defaultMetaControlForm,
+  metaControlForm,
   metaControlFromForm,
 } from '../../renderer/src/lib/metaControlForm';
 import { parseRunConfig } from '../../src/shared/config';
@@ -10,7 +11,7 @@ const run = (metaControl: unknown) => ({ family: 'point-nav', algo: 'maml', meta
 
 describe('meta-control form', () => {
   it('is off by default, and on gives a config the schema accepts', () => {
-    expect(metaControlFromForm(defaultMetaControlForm())).toBeUndefined();
+    expect(metaControlFromForm(defaultMetaControlForm())).toBeNull();
     const on = { ...defaultMetaControlForm(), enabled: true };
     expect(metaControlFromForm(on)).toEqual({
       validateEvery: 10,
@@ -31,6 +32,23 @@ describe('meta-control form', () => {
     });
     const cosine = metaControlFromForm({ ...on, schedule: 'cosine', minFactor: '0.1' });
     expect(cosine?.schedule).toEqual({ kind: 'cosine', minFactor: 0.1 });
+  });
+
+  it("starts from a learner's default for the family and gives it back unchanged", () => {
+    expect(metaControlForm(null)).toEqual(defaultMetaControlForm());
+    const parsed = (mc: unknown) => parseRunConfig(run(mc)).metaControl;
+    for (const mc of [
+      { validateEvery: 10, validationTasks: 40, schedule: { kind: 'cosine', minFactor: 0.1 } },
+      {
+        validateEvery: 7,
+        validationTasks: 12,
+        earlyStopping: { patience: 4, threshold: 0.25 },
+        schedule: { kind: 'step', every: 30, gamma: 0.5 },
+      },
+    ]) {
+      const full = parsed(mc)!;
+      expect(parsed(metaControlFromForm(metaControlForm(full)))).toEqual(full);
+    }
   });
 
   it('leaves bad entries for the schema to name', () => {

@@ -26,6 +26,7 @@ import {
 } from '../../src/training/metaControl';
 import { readMetrics } from '../../src/training/runDir';
 import { resolveRunConfig } from '../../src/training/runConfig';
+import { configFromFlags } from '../../src/cli/commands/train';
 import { loadRunLearner } from '../../src/training/runLoader';
 import { Trainer } from '../../src/training/trainer';
 import './hillClimber';
@@ -164,6 +165,49 @@ describe('bad meta-control settings', () => {
     expect(() =>
       resolveRunConfig(parseRunConfig({ family: 'cheetah-dir', algo: 'maml', metaControl: {} })),
     ).toThrow(/config\.metaControl: cheetah-dir's training and test tasks are the same few tasks/);
+  });
+});
+
+describe("a learner's default meta-control for a family", () => {
+  const resolved = (c: RunConfigInput) => resolveRunConfig(parseRunConfig(c)).config;
+  const vel = { family: 'mujoco-cheetah-vel', algo: 'maml' } as const;
+
+  it('fills in when the config leaves it out, with every field explicit', () => {
+    expect(resolved(vel).metaControl).toEqual({
+      validateEvery: 10,
+      validationTasks: 40,
+      validationSeed: 0,
+      steps: 1,
+      episodesPerStage: 20,
+      schedule: { kind: 'cosine', minFactor: 0.1 },
+    });
+    expect(resolved(vel).hyper).toMatchObject({ outer: 'ppo', metaBatchSize: 40 });
+  });
+
+  it('null turns it off, and a config of its own replaces it whole', () => {
+    expect(resolved({ ...vel, metaControl: null })).not.toHaveProperty('metaControl');
+    expect(resolved({ ...vel, metaControl: { validateEvery: 5 } }).metaControl).toEqual(
+      expect.objectContaining({
+        validateEvery: 5,
+        validationTasks: 20,
+        schedule: { kind: 'none' },
+      }),
+    );
+  });
+
+  it('metarl train --meta-control off turns it off; bad JSON is named', () => {
+    const flags = { out: 'runs', env: 'mujoco-cheetah-vel', algo: 'maml' };
+    expect(configFromFlags({ ...flags, metaControl: 'off' }).metaControl).toBeNull();
+    expect(configFromFlags(flags)).not.toHaveProperty('metaControl');
+    expect(() => configFromFlags({ ...flags, metaControl: 'of' })).toThrow(
+      /--meta-control is not valid JSON \(nor off\)/,
+    );
+  });
+
+  it('is off for families and learners without one', () => {
+    expect(resolved({ family: 'point-nav', algo: 'maml' })).not.toHaveProperty('metaControl');
+    expect(resolved({ ...vel, algo: 'pretrained' })).not.toHaveProperty('metaControl');
+    expect(resolved({ ...vel, algo: 'rl2' })).not.toHaveProperty('metaControl');
   });
 });
 

@@ -30,13 +30,34 @@ export function defaultMetaControlForm(): MetaControlForm {
   };
 }
 
+/** The form for a run config's `metaControl` (null: off), e.g. a learner's family default. */
+export function metaControlForm(mc: JsonObject | null | undefined): MetaControlForm {
+  const f = defaultMetaControlForm();
+  if (!mc) return f;
+  const text = (v: unknown, fallback: string) => (typeof v === 'number' ? String(v) : fallback);
+  const stop = mc.earlyStopping as JsonObject | undefined;
+  const sched = (mc.schedule as JsonObject | undefined) ?? { kind: 'none' };
+  const kind = sched.kind;
+  return {
+    enabled: true,
+    validateEvery: text(mc.validateEvery, f.validateEvery),
+    validationTasks: text(mc.validationTasks, f.validationTasks),
+    patience: stop ? text(stop.patience, '') : '',
+    threshold: stop ? text(stop.threshold, f.threshold) : f.threshold,
+    schedule: kind === 'step' || kind === 'cosine' ? kind : 'none',
+    stepEvery: text(sched.every, f.stepEvery),
+    gamma: text(sched.gamma, f.gamma),
+    minFactor: text(sched.minFactor, f.minFactor),
+  };
+}
+
 function num(v: string): number | string {
   return v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v;
 }
 
-/** The run config's `metaControl`, or undefined when meta-control is off. */
-export function metaControlFromForm(f: MetaControlForm): JsonObject | undefined {
-  if (!f.enabled) return undefined;
+/** The run config's `metaControl`, or null when meta-control is off. */
+export function metaControlFromForm(f: MetaControlForm): JsonObject | null {
+  if (!f.enabled) return null;
   const schedule: JsonObject =
     f.schedule === 'step'
       ? { kind: 'step', every: num(f.stepEvery), gamma: num(f.gamma) }

@@ -89,12 +89,12 @@ function samplerFlag(v: string | undefined): string | undefined {
   return parts.url;
 }
 
-function jsonFlag(name: string, v: string | undefined): unknown {
+function jsonFlag(name: string, v: string | undefined, or = ''): unknown {
   if (v === undefined) return undefined;
   try {
     return JSON.parse(v) as unknown;
   } catch (err) {
-    throw new Error(`${name} is not valid JSON: ${(err as Error).message}`);
+    throw new Error(`${name} is not valid JSON${or}: ${(err as Error).message}`);
   }
 }
 
@@ -130,7 +130,10 @@ export function configFromFlags(f: TrainFlags): RunConfigInput {
     previewEvery: num(f.previewEvery),
     name: f.name,
     allowLarge: f.allowLarge ? true : undefined,
-    metaControl: jsonFlag('--meta-control', f.metaControl),
+    metaControl:
+      f.metaControl?.trim() === 'off'
+        ? null
+        : jsonFlag('--meta-control', f.metaControl, ' (nor off)'),
   };
   const merged: Record<string, unknown> = { ...file };
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) merged[k] = v;
@@ -187,7 +190,7 @@ export function registerTrain(program: Command): void {
     .option('--name <label>', 'a label for the runs list')
     .option(
       '--meta-control <json>',
-      'meta-validation, best checkpoint, early stopping, schedules, e.g. \'{"validateEvery":10,"earlyStopping":{"patience":3}}\'',
+      'meta-validation, best checkpoint, early stopping, schedules, e.g. \'{"validateEvery":10,"earlyStopping":{"patience":3}}\', or off (default: the learner\'s for the family, off on most)',
     )
     .option(
       '--hp <key=value...>',

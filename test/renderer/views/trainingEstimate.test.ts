@@ -41,6 +41,7 @@ const maml: AlgoInfo = {
   },
   schema: {},
   defaultIterations: { cartpole: 60, reacher: 500 },
+  familyMetaControl: { cartpole: null, reacher: null },
 };
 
 /** Runs with their mean iteration time (ms) and meta-batch; the first row is a warm-up. */
