@@ -26,7 +26,9 @@
 //   {"family","algo","seed","iterations","wallMinutes","envSteps","returns":[R0,R1,…],
 //    "oracle","gain":[g1,…],"baselines":{"pretrained":[…],"random":[…]}, …}
 // with g_k = (R_k − R_0) / (R_oracle − R_0). wallMinutes and envSteps are the run's training
-// totals from its metrics.jsonl (so they are also right for a reused --run).
+// totals from its metrics.jsonl (so they are also right for a reused --run). MAML on the MuJoCo
+// half-cheetahs adds "paper": the MAML paper's returns, oracle and gains (./paperResults.ts)
+// and "runGain", this run's gains against the paper's oracle.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { loadavg } from 'node:os';
@@ -43,6 +45,7 @@ import { evaluateBaselines, evaluateLearner } from '../../src/training/evaluate'
 import { listRunIds, readMeta, readMetrics, readState, runDirOf } from '../../src/training/runDir';
 import { loadRunLearner } from '../../src/training/runLoader';
 import { defaultWorkerCount } from '../../src/samplers/sampler';
+import { PAPER_MAML, gainRatios } from './paperResults';
 
 const LEARNERS = ['maml', 'rl2', 'reptile', 'meta-sgd', 'nearest-task'] as const;
 type Learner = (typeof LEARNERS)[number];
@@ -293,7 +296,15 @@ const oracleRun = await loadRunLearner(baseRoot, baseIds.oracle, undefined, { wo
 const oracle = (await evaluateLearner(oracleRun.learner, family, { ...opts, steps: 0 }))[0];
 await oracleRun.learner.dispose();
 
-const gain = returns.slice(1).map((r) => (r - returns[0]) / (oracle - returns[0]));
+const gain = gainRatios(returns, oracle);
+const published = algo === 'maml' ? PAPER_MAML[family.id] : undefined;
+const paper = published && {
+  returns: published.returns,
+  oracle: published.oracle,
+  gain: gainRatios(published.returns, published.oracle),
+  /** This run's gains measured against the paper's oracle. */
+  runGain: gainRatios(returns, published.oracle),
+};
 const totals = await trainingTotals(main.root, main.runId);
 const unit = getAlgo(algo).stageUnit;
 const label = (k: number) =>
@@ -318,6 +329,12 @@ for (let k = 0; k < returns.length; k++) {
   );
 }
 console.log(`| oracle | ${oracle.toFixed(2)} | | | |`);
+if (paper) {
+  const g = (x: number[]) => x.map((v) => v.toFixed(2)).join(' / ');
+  console.log(
+    `the MAML paper: ${paper.returns.join(' / ')}, oracle ${paper.oracle}, gains ${g(paper.gain)}; this run's gains against the paper's oracle: ${g(paper.runGain)}`,
+  );
+}
 console.log(`bench wall ${((performance.now() - t0) / 60000).toFixed(1)} min, load ${load()}`);
 console.log(
   JSON.stringify({
@@ -337,6 +354,7 @@ console.log(
     evalSeed,
     checkpoint: mainRun.iteration,
     ...(mc ? { metaControl: mc, plannedIterations: mainRun.meta.config.iterations } : {}),
+    ...(paper ? { paper } : {}),
     run: path.join(main.root, main.runId),
   }),
 );

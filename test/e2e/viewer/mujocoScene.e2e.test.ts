@@ -2,7 +2,8 @@
 // family-specific renderer code): each family's scene, replayed by a few agents in headless
 // Chromium, draws at least one mesh per geom, and a screenshot per family is written to
 // test/e2e/screenshots/viewer-<family>.png. The New run screen lists them with 2-D scene
-// previews projected from the 3-D poses (screenshot new-run-mujoco.png).
+// previews projected from the 3-D poses (screenshot new-run-mujoco.png), and its meta-control
+// panel starts from the learner's default for the chosen family.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +79,18 @@ describe('MuJoCo families on the New run screen', () => {
           `${id} preview`,
         ).toBeGreaterThan(0.005);
       }
+      // The meta-control panel starts from the learner's default for the family: MAML's on
+      // mujoco-cheetah-vel (a cosine-decayed step, validation every 10), off elsewhere.
+      const mc = async () => [
+        await page.getByTestId('mc-enabled').inputValue(),
+        (await page.getByTestId('mc-schedule').count())
+          ? await page.getByTestId('mc-schedule').inputValue()
+          : '',
+      ];
+      await page.getByTestId('family-mujoco-cheetah-vel').click();
+      await expect.poll(mc).toEqual(['true', 'cosine']);
+      await page.getByTestId('family-mujoco-cheetah-dir').click();
+      await expect.poll(mc).toEqual(['false', '']);
       await page.getByTestId('family-mujoco-ant-goal').scrollIntoViewIfNeeded();
       await page.screenshot({ path: resolve(SHOTS, 'new-run-mujoco.png'), fullPage: true });
     } finally {
