@@ -35,7 +35,8 @@ const baselineSchema = mamlConfigSchema.extend({
  * 29.2) where 500 would take about 36. The MuJoCo half-cheetahs take 300, the budget their
  * figures are held to against the paper's (whose own are from meta-iteration 475 on
  * cheetah-vel, 100 on cheetah-dir): 3.5–4.9 s per meta-iteration with TRPO's outer step
- * (medians, seeds 1–2), 18–25 minutes; cheetah-vel's PPO step 6.0–6.3 s, 33–35 minutes. The return after one step on training tasks rises slowly after 200 (seed 1,
+ * (medians, seeds 1–2), 18–25 minutes; cheetah-vel's PPO step 6.0–6.3 s, 33–35 minutes. The
+ * return after one step on training tasks rises slowly after 200 (seed 1, TRPO's step,
  * mujoco-cheetah-dir: 510 over iterations 151–200, 520 over 251–300; mujoco-cheetah-vel with
  * 40 tasks × 10 episodes: −97.8, −95.7 and −94.5 over 151–200, 251–300 and 351–400).
  */
@@ -167,7 +168,7 @@ export const mamlSpec: AlgoSpec = {
   id: 'maml',
   title: 'MAML',
   description:
-    'Model-agnostic meta-learning (Finn et al. 2017): meta-trains an initialisation that adapts to a new task in a few policy-gradient steps. Exact second-order meta-gradient, TRPO outer step.',
+    'Model-agnostic meta-learning (Finn et al. 2017): meta-trains an initialisation that adapts to a new task in a few policy-gradient steps. Exact second-order meta-gradient, TRPO outer step (PPO on MuJoCo cheetah-vel).',
   stageUnit: 'step',
   configSchema: asJsonSchema(withSupportedCombinations(mamlConfigSchema)),
   metaBatchSize: (c) => mamlConfigSchema.parse(c).metaBatchSize,
