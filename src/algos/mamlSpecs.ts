@@ -35,7 +35,7 @@ const baselineSchema = mamlConfigSchema.extend({
  * 29.2) where 500 would take about 36. The MuJoCo half-cheetahs take 300, the budget their
  * figures are held to against the paper's (whose own are from meta-iteration 475 on
  * cheetah-vel, 100 on cheetah-dir): 3.5–4.9 s per meta-iteration with TRPO's outer step
- * (medians, seeds 1–2), 18–25 minutes; cheetah-vel's PPO step 6.0–6.3 s, 33–35 minutes. The
+ * (medians, seeds 1–2), 18–25 minutes; cheetah-vel's PPO step 6.0–7.1 s, 33–39 minutes. The
  * return after one step on training tasks rises slowly after 200 (seed 1, TRPO's step,
  * mujoco-cheetah-dir: 510 over iterations 151–200, 520 over 251–300; mujoco-cheetah-vel with
  * 40 tasks × 10 episodes: −97.8, −95.7 and −94.5 over 151–200, 251–300 and 351–400).
@@ -108,7 +108,7 @@ export const POINT_NAV_MAML_SETTINGS = { outputInitScale: 0.01, preAdaptWeight: 
  *   decayed by a cosine (mamlFamilyMetaControl): the return after one step −72.7 / −77.9 /
  *   −73.4 on seeds 1–3, one-step gain 0.61 / 0.54 / 0.56 against the seeds' own oracles,
  *   where TRPO's (max-KL 0.01, no schedule) gave −85.6 / −78.9 / −77.5 and 0.51 / 0.53 / 0.53;
- *   6.0–6.3 s per iteration against 4.6–5.0. Seed 4, trained after as a check: −83.0 after one
+ *   6.0–7.1 s per iteration against 4.6–5.0. Seed 4, trained after as a check: −83.0 after one
  *   step, 0.58 against the paper's oracle (seeds 1–3: 0.70 / 0.65 / 0.69).
  */
 export function mamlFamilyDefaults(familyId: string): JsonObject {
