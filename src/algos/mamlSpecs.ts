@@ -47,16 +47,26 @@ export function iterationsFor(familyId: string): number {
 }
 
 /**
- * MAML's own default meta-iterations (and Meta-SGD's): the family's, but 60 on cart-pole. There
- * MAML adapts within 60 and longer training hurt with the inner step 0.1 (cart-pole's default
- * before 0.3, mamlFamilyDefaults): one seed's policy before adaptation
- * specialises in one sign of the actuator gain, and its step stops flipping the other (seed 3,
- * 40 held-out tasks, return after one step on the negative-gain / positive-gain tasks: 195.1
- * / 182.6 at iteration 60, 148.5 / 188.9 at 100, 129.7 / 192.5 at 500). The baselines keep
- * the family's 500.
+ * Meta-SGD's default meta-iterations, and MAML's but on cheetah-dir (mamlOwnIterationsFor): the
+ * family's, but 60 on cart-pole. There MAML adapts within 60 and longer training hurt with the
+ * inner step 0.1 (cart-pole's default before 0.3, mamlFamilyDefaults): one seed's policy before
+ * adaptation specialises in one sign of the actuator gain, and its step stops flipping the other
+ * (seed 3, 40 held-out tasks, return after one step on the negative-gain / positive-gain tasks:
+ * 195.1 / 182.6 at iteration 60, 148.5 / 188.9 at 100, 129.7 / 192.5 at 500). The baselines
+ * keep the family's 500.
  */
 export function mamlIterationsFor(familyId: string): number {
   return familyId === 'cartpole' ? 60 : iterationsFor(familyId);
+}
+
+/**
+ * MAML's default meta-iterations: mamlIterationsFor's, but 250 on cheetah-dir, where its outer
+ * step is PPO's (mamlFamilyDefaults): a PPO meta-iteration takes 6.3–6.9 s there (median,
+ * seeds 1–3, 2-core machine), so 250 fit the 30 minutes (27.8, 28.3 and 29.6 minutes).
+ * Meta-SGD keeps TRPO's step there and the family's 400.
+ */
+export function mamlOwnIterationsFor(familyId: string): number {
+  return familyId === 'cheetah-dir' ? 250 : mamlIterationsFor(familyId);
 }
 
 /**
@@ -83,7 +93,7 @@ export const CHEETAH_VEL_BATCH = { metaBatchSize: 40, episodesPerTask: 10 } as c
 export const POINT_NAV_MAML_SETTINGS = { outputInitScale: 0.01, preAdaptWeight: 0.3 } as const;
 
 /**
- * MAML's own per-family defaults: the shared ones, with three exceptions.
+ * MAML's own per-family defaults: the shared ones, with four exceptions.
  * - Point-nav: the output layer starts 100 times smaller (`outputInitScale` 0.01, the mean
  *   action near 0 from every state). With Glorot's init one seed in seven (7) ran off: its
  *   policy before adaptation drifted within 10 iterations to running at full speed (mean
@@ -111,12 +121,19 @@ export const POINT_NAV_MAML_SETTINGS = { outputInitScale: 0.01, preAdaptWeight: 
  *   6.0–7.1 s per iteration against 4.6–5.0. Seed 4, trained after as a check: −83.0 after one
  *   step, 0.48 against its own oracle and 0.58 against the paper's (seeds 1–3: 0.70 / 0.65 /
  *   0.69), the default's weak seed on 200 held-out tasks too (0.45; seed 1 0.62).
+ * - Cheetah-dir (the matter-js runner): PPO's outer step, with no schedule (its two tasks
+ *   leave no meta-validation split to schedule by), 250 iterations (mamlOwnIterationsFor).
+ *   On 40 held-out tasks, one-step gain 0.61 / 0.75 / 0.92 on seeds 1–3 against the seeds'
+ *   oracles, in 27.8–29.6 minutes; TRPO's step (400 iterations) gave 0.24 on seed 1 and took
+ *   29–33 minutes. Changing the inner or TRPO's step size did not lift it (innerLr 0.3 with
+ *   maxKl 0.02: 0.23).
  */
 export function mamlFamilyDefaults(familyId: string): JsonObject {
   if (familyId === 'point-nav') return { ...familyDefaults(familyId), ...POINT_NAV_MAML_SETTINGS };
   if (familyId === 'cartpole') return { ...familyDefaults(familyId), innerLr: 0.3 };
   if (familyId === 'mujoco-cheetah-vel')
     return { ...familyDefaults(familyId), ...CHEETAH_VEL_BATCH, outer: 'ppo' };
+  if (familyId === 'cheetah-dir') return { ...familyDefaults(familyId), outer: 'ppo' };
   return familyDefaults(familyId);
 }
 
@@ -170,11 +187,11 @@ export const mamlSpec: AlgoSpec = {
   id: 'maml',
   title: 'MAML',
   description:
-    'Model-agnostic meta-learning (Finn et al. 2017): meta-trains an initialisation that adapts to a new task in a few policy-gradient steps. Exact second-order meta-gradient, TRPO outer step (PPO on MuJoCo cheetah-vel).',
+    'Model-agnostic meta-learning (Finn et al. 2017): meta-trains an initialisation that adapts to a new task in a few policy-gradient steps. Exact second-order meta-gradient, TRPO outer step (PPO on cheetah-dir and MuJoCo cheetah-vel).',
   stageUnit: 'step',
   configSchema: asJsonSchema(withSupportedCombinations(mamlConfigSchema)),
   metaBatchSize: (c) => mamlConfigSchema.parse(c).metaBatchSize,
-  defaultIterations: mamlIterationsFor,
+  defaultIterations: mamlOwnIterationsFor,
   familyDefaults: mamlFamilyDefaults,
   familyMetaControl: mamlFamilyMetaControl,
   remoteSampling: true,

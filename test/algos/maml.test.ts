@@ -269,6 +269,11 @@ describe('registry entries', () => {
     expect(getAlgo('meta-sgd').defaultIterations('cartpole')).toBe(60);
     expect(getAlgo('pretrained').defaultIterations('cartpole')).toBe(500);
     expect(getAlgo('oracle').defaultIterations('cartpole')).toBe(500);
+    // Cheetah-dir: MAML's PPO step fits 250 iterations in the half hour; Meta-SGD keeps TRPO's
+    // step and the family's 400, as do the baselines.
+    expect(getAlgo('maml').defaultIterations('cheetah-dir')).toBe(250);
+    for (const a of ['meta-sgd', 'pretrained', 'oracle'])
+      expect(getAlgo(a).defaultIterations('cheetah-dir')).toBe(400);
     expect(getAlgo('maml').defaultIterations('reacher')).toBe(
       getAlgo('pretrained').defaultIterations('reacher'),
     );
@@ -317,6 +322,14 @@ describe('registry entries', () => {
       /outputInitScale/,
     );
     expect(resolveHyper(getAlgo('maml'), 'cartpole').innerLr).toBe(0.3);
+    // PPO's outer step: MAML's default on cheetah-dir and MuJoCo cheetah-vel only.
+    for (const f of ['cheetah-dir', 'mujoco-cheetah-vel'])
+      expect(resolveHyper(getAlgo('maml'), f).outer).toBe('ppo');
+    for (const f of ['point-nav', 'reacher', 'cheetah-vel', 'cartpole', 'mujoco-cheetah-dir'])
+      expect(resolveHyper(getAlgo('maml'), f).outer).toBe('trpo');
+    for (const id of ['pretrained', 'oracle', 'meta-sgd'])
+      expect(resolveHyper(getAlgo(id), 'cheetah-dir').outer).toBe('trpo');
+    expect(resolveHyper(getAlgo('maml'), 'cheetah-dir', { outer: 'trpo' }).outer).toBe('trpo');
     expect(resolveHyper(getAlgo('maml'), 'cartpole', { innerLr: 0.1 }).innerLr).toBe(0.1);
     for (const id of ['pretrained', 'oracle', 'meta-sgd'])
       expect(resolveHyper(getAlgo(id), 'cartpole').innerLr).toBe(0.1);

@@ -400,19 +400,21 @@ describe('adaptation viewer', () => {
   it('the cheetah-dir example turns to the direction the task editor sets after one step', async () => {
     const { page } = app;
     await openMamlExample(page, 'cheetah-dir-maml');
-    // Before adaptation this runner creeps either way from one episode to the next (the same
-    // episodes for both tasks: only their rewards differ); one step on the task's rewards
-    // turns it the task's way. The replay shows each stage's typical episode, so the legend's
-    // speed (m/s) of the replayed runner says what the stage mostly does.
+    // Before adaptation this runner mostly runs forwards whatever the task (the same episodes
+    // for both tasks: only their rewards differ; seed 0, the viewer's: 0.67 m/s on average
+    // over 20 episodes, 3 of them backwards); one step on the task's rewards makes it run
+    // forwards faster (1.39 m/s) or turn and run backwards (−0.89 m/s, all 20), with
+    // `metarl adapt`. The replay shows each stage's typical episode, so the legend's speed
+    // (m/s) of the replayed runner says what the stage mostly does.
     for (const direction of [1, -1]) {
       const returns = await adaptToTyped(page, { direction }, `{"direction":${direction}}`);
       expect(returns, `direction ${direction}`).toHaveLength(2);
-      expect(returns[1] - returns[0], `direction ${direction}: ${returns}`).toBeGreaterThan(40);
+      expect(returns[1] - returns[0], `direction ${direction}: ${returns}`).toBeGreaterThan(100);
       const speed = async (stage: number) =>
         direction * Number(await attr(page, `legend-speed-${stage}`, 'data-speed'));
       const [before, after] = [await speed(0), await speed(1)];
-      expect(after, `direction ${direction}: ${before} → ${after} m/s`).toBeGreaterThan(0.3);
-      expect(after - before, `direction ${direction}`).toBeGreaterThan(0.1);
+      expect(after, `direction ${direction}: ${before} → ${after} m/s`).toBeGreaterThan(0.6);
+      expect(after - before, `direction ${direction}`).toBeGreaterThan(0.3);
     }
     await page.keyboard.press('End');
     await page.screenshot({ path: join(SHOTS, 'viewer-cheetah-dir-adapted.png'), fullPage: true });
