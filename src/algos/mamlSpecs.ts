@@ -62,7 +62,7 @@ export function mamlIterationsFor(familyId: string): number {
 /**
  * MAML's default meta-iterations: mamlIterationsFor's, but 250 on cheetah-dir, where its outer
  * step is PPO's (mamlFamilyDefaults): a PPO meta-iteration takes 6.3–6.9 s there (median,
- * seeds 1–3, 2-core machine), so 250 fit the 30 minutes (27.8, 28.3 and 29.6 minutes).
+ * seeds 1–3, 2-core machine), so 250 fit the 30 minutes (27.7, 28.3 and 29.6 minutes).
  * Meta-SGD keeps TRPO's step there and the family's 400.
  */
 export function mamlOwnIterationsFor(familyId: string): number {
@@ -124,7 +124,7 @@ export const POINT_NAV_MAML_SETTINGS = { outputInitScale: 0.01, preAdaptWeight: 
  * - Cheetah-dir (the matter-js runner): PPO's outer step, with no schedule (its two tasks
  *   leave no meta-validation split to schedule by), 250 iterations (mamlOwnIterationsFor).
  *   On 40 held-out tasks, one-step gain 0.61 / 0.75 / 0.92 on seeds 1–3 against the seeds'
- *   oracles, in 27.8–29.6 minutes; TRPO's step (400 iterations) gave 0.24 on seed 1 and took
+ *   oracles, in 27.7–29.6 minutes; TRPO's step (400 iterations) gave 0.24 on seed 1 and took
  *   29–33 minutes. Changing the inner or TRPO's step size did not lift it (innerLr 0.3 with
  *   maxKl 0.02: 0.23).
  */
