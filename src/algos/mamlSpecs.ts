@@ -124,7 +124,8 @@ export const POINT_NAV_MAML_SETTINGS = { outputInitScale: 0.01, preAdaptWeight: 
  * - Cheetah-dir (the matter-js runner): PPO's outer step, with no schedule (its two tasks
  *   leave no meta-validation split to schedule by), 250 iterations (mamlOwnIterationsFor).
  *   On 40 held-out tasks, one-step gain 0.61 / 0.75 / 0.92 on seeds 1–3 against the seeds'
- *   oracles, in 27.7–29.6 minutes; TRPO's step (400 iterations) gave 0.24 on seed 1 and took
+ *   oracles, in 27.7–29.6 minutes, and 0.55 on seed 4 (trained after, as a check; its return
+ *   after one step still rising at 250); TRPO's step (400 iterations) gave 0.24 on seed 1 and took
  *   29–33 minutes. Changing the inner or TRPO's step size did not lift it (innerLr 0.3 with
  *   maxKl 0.02: 0.23).
  */
