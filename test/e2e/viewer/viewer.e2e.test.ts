@@ -127,6 +127,25 @@ async function adaptToTyped(
   return returnsOf(await attr(page, 'viewer-chart', 'data-returns'))[0];
 }
 
+/**
+ * Adapt a cheetah-vel run to targets of 0.4 and then 1.8 m/s through the task editor: for
+ * each target, its stages' returns and the replayed runner's mean speed (m/s, the legend's)
+ * in `stage`.
+ */
+async function adaptToSlowAndFast(
+  page: Page,
+  stage: number,
+): Promise<{ velocity: number; returns: number[]; speed: number }[]> {
+  const out = [];
+  for (const velocity of [0.4, 1.8]) {
+    const returns = await adaptToTyped(page, { velocity }, `{"velocity":${velocity}}`);
+    expect(returns, `velocity ${velocity}`).toHaveLength(2);
+    const speed = Number(await attr(page, `legend-speed-${stage}`, 'data-speed'));
+    out.push({ velocity, returns, speed });
+  }
+  return out;
+}
+
 async function adaptAndWait(page: Page, trails: number, testId = 'viewer-scene'): Promise<void> {
   await page.getByTestId('viewer-adapt').click();
   await page.waitForSelector(`[data-testid="${testId}"][data-trails="${trails}"]`, {
@@ -430,13 +449,10 @@ describe('adaptation viewer', () => {
     // task's rewards slows it for a target of 0.4 m/s and speeds it up for 1.8 (seed 0, the
     // viewer's: 0.35 → 0.29 and 0.35 → 0.45 m/s on average over 20 episodes, 0.25–0.34 and
     // 0.35–0.55 after the step; returns up by 3.8 and 14.3, with `metarl adapt`).
-    const after: number[] = [];
-    for (const velocity of [0.4, 1.8]) {
-      const returns = await adaptToTyped(page, { velocity }, `{"velocity":${velocity}}`);
-      expect(returns, `velocity ${velocity}`).toHaveLength(2);
+    const [slow, fast] = await adaptToSlowAndFast(page, 1);
+    for (const { velocity, returns } of [slow, fast])
       expect(returns[1], `velocity ${velocity}: ${returns}`).toBeGreaterThan(returns[0]);
-      after.push(Number(await attr(page, 'legend-speed-1', 'data-speed')));
-    }
+    const after = [slow.speed, fast.speed];
     expect(
       after[1] - after[0],
       `speeds after one step at 0.4 and 1.8 m/s: ${after}`,
@@ -455,13 +471,10 @@ describe('adaptation viewer', () => {
     // it run slower for a slow target and faster for a fast one (seed 0, the viewer's: 0.77 →
     // 0.39 and 0.77 → 1.17 m/s on average over 20 episodes, returns up by 67 and 76, with
     // `metarl adapt`).
-    const after: number[] = [];
-    for (const velocity of [0.4, 1.8]) {
-      const returns = await adaptToTyped(page, { velocity }, `{"velocity":${velocity}}`);
-      expect(returns, `velocity ${velocity}`).toHaveLength(2);
+    const [slow, fast] = await adaptToSlowAndFast(page, 1);
+    for (const { velocity, returns } of [slow, fast])
       expect(returns[1] - returns[0], `velocity ${velocity}: ${returns}`).toBeGreaterThan(40);
-      after.push(Number(await attr(page, 'legend-speed-1', 'data-speed')));
-    }
+    const after = [slow.speed, fast.speed];
     expect(
       after[1] - after[0],
       `speeds after one step at 0.4 and 1.8 m/s: ${after}`,
@@ -482,15 +495,10 @@ describe('adaptation viewer', () => {
     // policy blind to the target returns at most −280 over targets 0.4 and 1.8 m/s together
     // (|v − 0.4| + |v − 1.8| ≥ 1.4 at every step); RL² finds the target from the rewards of
     // its first steps, so already its first episode runs close to each.
-    const first: number[] = [];
-    const speeds: number[] = [];
-    for (const velocity of [0.4, 1.8]) {
-      const returns = await adaptToTyped(page, { velocity }, `{"velocity":${velocity}}`);
-      expect(returns, `velocity ${velocity}`).toHaveLength(2);
-      first.push(returns[0]);
-      // The legend reads the replayed first episode's mean forward speed.
-      speeds.push(Number(await attr(page, 'legend-speed-0', 'data-speed')));
-    }
+    // The legend reads the replayed first episode's mean forward speed.
+    const [slow, fast] = await adaptToSlowAndFast(page, 0);
+    const first = [slow.returns[0], fast.returns[0]];
+    const speeds = [slow.speed, fast.speed];
     expect(first[0] + first[1], `episode 1 at 0.4 and 1.8 m/s: ${first}`).toBeGreaterThan(-200);
     expect(speeds[1] - speeds[0], `speeds at 0.4 and 1.8 m/s: ${speeds}`).toBeGreaterThan(0.6);
     await page.keyboard.press('End');
